@@ -1,0 +1,198 @@
+"""Per-partition column encoding: values -> small integer codes, and uniting code domains.
+
+Every column of a partition is turned into ``int32`` codes without a pre-pass over the
+data: code 0 means *missing*, code ``j + 1`` is the ``j``-th value of the column's
+:class:`Domain`. Two kinds of domain exist:
+
+* :class:`IntRange` for integer columns whose values span a small range: the code is
+  ``value - lo + 1``, no hashing at all. Values in the range that never occur simply
+  have zero counts.
+* :class:`Values` for everything else (strings, objects, categoricals, booleans, floats
+  treated as discrete): an explicit :class:`pandas.Index` of distinct values. A pandas
+  categorical keeps its declared categories, so partitions share one domain and merging
+  them needs no remap.
+
+:func:`unite` merges the domains of several summaries and returns, per input, the map
+from its old codes to the united codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._typing import CodeArray, IntArray
+
+# A column of small-range integers takes range codes when its range is at most this
+# many values, or at most as many values as the partition has rows (so the domain is
+# never larger than the data that produced it).
+_RANGE_MIN_SPAN = 1 << 12
+# ...and never beyond this, so one column's marginal counts stay small.
+_RANGE_MAX_SPAN = 1 << 24
+
+_BOOL_VALUES = pd.Index([False, True], dtype=bool)
+
+
+@dataclass(frozen=True, eq=False)
+class IntRange:
+    """The integers ``lo..hi`` (inclusive); code ``v - lo + 1``."""
+
+    lo: int
+    hi: int
+
+    @property
+    def size(self) -> int:
+        """Number of value codes (excluding the missing code 0)."""
+        return self.hi - self.lo + 1
+
+    def index(self) -> pd.Index:
+        """The values behind codes ``1..size``."""
+        return pd.RangeIndex(self.lo, self.hi + 1)
+
+
+@dataclass(frozen=True, eq=False)
+class Values:
+    """An explicit index of distinct values; code ``j + 1`` is ``values[j]``."""
+
+    values: pd.Index
+
+    @property
+    def size(self) -> int:
+        """Number of value codes (excluding the missing code 0)."""
+        return len(self.values)
+
+    def index(self) -> pd.Index:
+        """The values behind codes ``1..size``."""
+        return self.values
+
+
+Domain = IntRange | Values
+
+
+def _span_limit(n_rows: int) -> int:
+    return min(max(_RANGE_MIN_SPAN, n_rows), _RANGE_MAX_SPAN)
+
+
+def _integer_values(s: pd.Series) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Return (int64 values, missing mask or None) for integer dtypes, else None."""
+    dtype = s.dtype
+    if isinstance(dtype, np.dtype):
+        if dtype.kind == "i" or (dtype.kind == "u" and dtype.itemsize < 8):
+            return s.to_numpy().astype(np.int64, copy=False), None
+        return None
+    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_unsigned_integer_dtype(dtype):
+        mask = s.isna().to_numpy()
+        values = s.to_numpy(dtype=np.int64, na_value=0)
+        return values, (mask if mask.any() else None)
+    if pd.api.types.is_unsigned_integer_dtype(dtype) and getattr(dtype, "itemsize", 8) < 8:
+        mask = s.isna().to_numpy()
+        values = s.to_numpy(dtype=np.int64, na_value=0)
+        return values, (mask if mask.any() else None)
+    return None
+
+
+def _is_boolean(dtype: object) -> bool:
+    return pd.api.types.is_bool_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
+
+
+def encode(s: pd.Series) -> tuple[CodeArray, Domain]:
+    """Encode one column of a partition as int32 codes (0 = missing) and its domain.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        One column of one partition.
+
+    Returns
+    -------
+    codes : numpy.ndarray of int32
+        ``0`` for missing values, ``1..domain.size`` for values.
+    domain : IntRange or Values
+        The values behind the codes.
+    """
+    n = len(s)
+    dtype = s.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy().astype(np.int32) + 1  # NaN has code -1 -> 0
+        return codes, Values(pd.Index(dtype.categories))
+    if _is_boolean(dtype):
+        if isinstance(dtype, np.dtype):
+            return s.to_numpy().astype(np.int32) + 1, Values(_BOOL_VALUES)
+        mask = s.isna().to_numpy()
+        codes = s.to_numpy(dtype=bool, na_value=False).astype(np.int32) + 1
+        codes[mask] = 0
+        return codes, Values(_BOOL_VALUES)
+    ints = _integer_values(s)
+    if ints is not None:
+        values, mask = ints
+        present = values if mask is None else values[~mask]
+        if present.size:
+            lo, hi = int(present.min()), int(present.max())
+            # hi - lo computed in Python ints: no int64 overflow for extreme values.
+            if hi - lo + 1 <= _span_limit(n):
+                codes = (values - (lo - 1)).astype(np.int32)
+                if mask is not None:
+                    codes[mask] = 0
+                return codes, IntRange(lo, hi)
+        elif n == 0 or mask is not None:
+            return np.zeros(n, dtype=np.int32), Values(pd.Index([], dtype=np.int64))
+    codes64, uniques = pd.factorize(s, use_na_sentinel=True)
+    codes = codes64.astype(np.int32) + 1  # the NA sentinel -1 becomes the missing code 0
+    return codes, Values(pd.Index(uniques))
+
+
+def _identity(size: int) -> IntArray:
+    return np.arange(size + 1, dtype=np.int64)
+
+
+def unite(domains: list[Domain], n_rows: int) -> tuple[Domain, list[IntArray | None]]:
+    """Unite the domains of one column across several summaries with ``n_rows`` rows in all.
+
+    Returns the united domain and, for each input, an int64 array mapping its old
+    codes ``0..size`` to the united codes (``None`` where the codes are unchanged).
+    Code 0 (missing) always maps to 0.
+    """
+    first = domains[0]
+    if all(d is first for d in domains):
+        return first, [None] * len(domains)
+    nonempty = [d for d in domains if d.size]
+    if not nonempty:
+        return first, [None] * len(domains)
+
+    if all(isinstance(d, IntRange) for d in nonempty):
+        lo = min(d.lo for d in nonempty)  # type: ignore[union-attr]
+        hi = max(d.hi for d in nonempty)  # type: ignore[union-attr]
+        if hi - lo + 1 <= _span_limit(n_rows):
+            united = IntRange(lo, hi)
+            maps: list[IntArray | None] = []
+            for d in domains:
+                if isinstance(d, IntRange) and d.lo == lo and d.hi == hi:
+                    maps.append(None)
+                elif not d.size:
+                    maps.append(np.zeros(1, dtype=np.int64))
+                else:
+                    m = _identity(d.size) + (d.lo - lo)  # type: ignore[union-attr]
+                    m[0] = 0
+                    maps.append(m)
+            return united, maps
+
+    indexes = [d.index() for d in nonempty]
+    base = indexes[0]
+    if all(ix.equals(base) and ix.dtype == base.dtype for ix in indexes[1:]):
+        united_index = base
+    else:
+        united_index = base.append(indexes[1:]).unique()
+    united_values = Values(pd.Index(united_index))
+    maps = []
+    for d in domains:
+        ix = d.index()
+        if len(ix) == len(united_index) and ix.equals(united_index) and ix.dtype == united_index.dtype:
+            maps.append(None)
+            continue
+        m = np.empty(len(ix) + 1, dtype=np.int64)
+        m[0] = 0
+        m[1:] = united_index.get_indexer(ix) + 1
+        maps.append(m)
+    return united_values, maps

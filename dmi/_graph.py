@@ -1,0 +1,89 @@
+"""The only module that builds Dask graphs: input loading, one pass, tree merge, one compute.
+
+The graph uses public Dask APIs only: ``DataFrame.to_delayed`` for the partitions,
+``dask.delayed`` for the per-partition summaries and the merges (grouped with
+``toolz.partition_all(split_every, ...)``), and a single ``dask.compute`` on whatever
+scheduler is active (a ``distributed.Client`` if one is, Dask's default otherwise).
+"""
+
+from __future__ import annotations
+
+import glob
+import math
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import dask
+import dask.dataframe as dd
+import pandas as pd
+from dask.base import tokenize
+from toolz import partition_all
+
+from ._summary import CountSpec, CountSummary, chunk, merge
+
+# pandas input is cut into partitions of about this many rows, so a local threaded
+# scheduler counts them in parallel.
+_PANDAS_PARTITION_ROWS = 1_000_000
+
+
+def _is_path(value: Any) -> bool:
+    return isinstance(value, str | os.PathLike)
+
+
+def _check_local_paths(paths: list[str]) -> None:
+    for p in paths:
+        if "://" in p:
+            continue  # remote storage: let fsspec report what it finds
+        if not (glob.has_magic(p) and glob.glob(p)) and not os.path.exists(p):
+            raise FileNotFoundError(f"no Parquet data found at {p!r}")
+
+
+def as_dask_frame(data: Any) -> dd.DataFrame:
+    """Turn the ``data`` argument into a lazy Dask DataFrame without reading any rows.
+
+    Accepts a Dask DataFrame, a pandas DataFrame, or a Parquet path/glob, ``Path`` or
+    list of them.
+    """
+    if isinstance(data, dd.DataFrame):
+        return data
+    if isinstance(data, pd.DataFrame):
+        nparts = max(1, math.ceil(len(data) / _PANDAS_PARTITION_ROWS))
+        return dd.from_pandas(data, npartitions=nparts, sort=False)
+    if _is_path(data) or (
+        isinstance(data, Sequence) and not isinstance(data, str) and data and all(_is_path(p) for p in data)
+    ):
+        paths = [os.fspath(data)] if _is_path(data) else [os.fspath(p) for p in data]
+        _check_local_paths(paths)
+        return dd.read_parquet(paths if len(paths) > 1 else paths[0])
+    if isinstance(data, pd.Series | dd.Series):
+        raise TypeError("data must be a DataFrame, not a Series; use series.to_frame() for one column")
+    raise TypeError(
+        "data must be a pandas or dask DataFrame, or a Parquet path, glob, pathlib.Path or list of "
+        f"paths; got {type(data).__name__}"
+    )
+
+
+def count(ddf: dd.DataFrame, spec: CountSpec, split_every: int | None) -> CountSummary:
+    """One pass over ``ddf``: a summary per partition, tree-merged, computed once.
+
+    ``split_every`` is the merge fan-in; ``None`` merges all partition summaries at once.
+    """
+    parts = ddf[list(spec.columns)].to_delayed()
+    token = tokenize(ddf, spec, split_every)
+    layer = [
+        dask.delayed(chunk, pure=True)(part, spec, dask_key_name=f"dmi-chunk-{token}-{i}")
+        for i, part in enumerate(parts)
+    ]
+    depth = 0
+    while len(layer) > 1:
+        groups = [layer] if split_every is None else list(partition_all(split_every, layer))
+        layer = [
+            dask.delayed(merge, pure=True)(list(group), dask_key_name=f"dmi-merge-{token}-{depth}-{i}")
+            for i, group in enumerate(groups)
+        ]
+        depth += 1
+    if not layer:
+        raise ValueError("data has no partitions, so no rows to analyse")
+    (summary,) = dask.compute(layer[0])
+    return summary  # type: ignore[no-any-return]

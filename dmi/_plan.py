@@ -1,0 +1,119 @@
+"""Planning: which columns, which are discrete or continuous, and which pairs to compute.
+
+Pure functions over column names and dtypes; no data is read here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+DISCRETE = "d"
+CONTINUOUS = "c"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Columns of the result (in order), their kinds, and the pairs to compute."""
+
+    columns: tuple[Hashable, ...]
+    kinds: tuple[str, ...]
+    pairs: tuple[tuple[int, int], ...]
+
+
+def _format_names(names: Sequence[Any]) -> str:
+    return ", ".join(repr(n) for n in names)
+
+
+def check_unique(frame_columns: Sequence[Hashable]) -> None:
+    """Raise ValueError naming every duplicated column label."""
+    dup = pd.Index(frame_columns)
+    dups = list(dict.fromkeys(dup[dup.duplicated()]))
+    if dups:
+        raise ValueError(f"data has duplicate column names: {_format_names(dups)}; rename them first")
+
+
+def _as_label_list(name: str, value: Any) -> list[Hashable]:
+    if isinstance(value, str) or not isinstance(value, Sequence | pd.Index | np.ndarray):
+        raise TypeError(f"{name} must be a list of column names, got {value!r}")
+    return list(value)
+
+
+def check_known(name: str, labels: Sequence[Hashable], frame_columns: Sequence[Hashable]) -> None:
+    """Raise KeyError naming every label in ``labels`` that is not a column of the frame."""
+    known = set(frame_columns)
+    unknown = [c for c in labels if c not in known]
+    if unknown:
+        raise KeyError(
+            f"{name}: unknown column(s) {_format_names(unknown)}; "
+            f"available columns are {_format_names(list(frame_columns))}"
+        )
+
+
+def select_columns(columns: Any, frame_columns: Sequence[Hashable]) -> list[Hashable]:
+    """The columns to analyse: all of the frame's, or the requested ones in the order given."""
+    if columns is None:
+        return list(frame_columns)
+    selected = _as_label_list("columns", columns)
+    check_known("columns", selected, frame_columns)
+    if not selected:
+        raise ValueError("columns must name at least one column, got an empty list")
+    if len(set(selected)) != len(selected):
+        dups = [c for i, c in enumerate(selected) if c in selected[:i]]
+        raise ValueError(f"columns lists these more than once: {_format_names(dups)}")
+    return selected
+
+
+def auto_kind(dtype: Any) -> str:
+    """``"d"`` for bool, integer, string/object and categorical dtypes; ``"c"`` for floats.
+
+    Raises TypeError for dtypes dmi does not handle yet.
+    """
+    if isinstance(dtype, pd.CategoricalDtype):
+        return DISCRETE
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+        return DISCRETE
+    if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
+        return DISCRETE
+    if pd.api.types.is_float_dtype(dtype):
+        return CONTINUOUS
+    raise TypeError(f"unsupported dtype {dtype}")
+
+
+def resolve_kinds(
+    discrete: Any, columns: Sequence[Hashable], dtypes: pd.Series, frame_columns: Sequence[Hashable]
+) -> tuple[str, ...]:
+    """Kind of each column under the ``discrete`` argument (see ``mutual_info_matrix``)."""
+    if isinstance(discrete, str):
+        if discrete != "auto":
+            raise ValueError(f"discrete must be 'auto', True, False or a list of column names; got {discrete!r}")
+        kinds = []
+        for c in columns:
+            try:
+                kinds.append(auto_kind(dtypes[c]))
+            except TypeError:
+                raise TypeError(
+                    f"column {c!r} has dtype {dtypes[c]} which dmi cannot analyse; "
+                    "supported dtypes are bool, integer, float, string/object and category"
+                ) from None
+        return tuple(kinds)
+    if isinstance(discrete, bool | np.bool_):
+        return tuple(DISCRETE if discrete else CONTINUOUS for _ in columns)
+    listed = _as_label_list("discrete", discrete)
+    check_known("discrete", listed, frame_columns)
+    chosen = set(listed)
+    return tuple(DISCRETE if c in chosen else CONTINUOUS for c in columns)
+
+
+def matrix_pairs(n: int) -> tuple[tuple[int, int], ...]:
+    """All pairs ``i < j`` of ``n`` columns."""
+    return tuple((i, j) for i in range(n) for j in range(i + 1, n))
+
+
+def target_pairs(n: int) -> tuple[tuple[int, int], ...]:
+    """The pairs of column 0 (the target) with each of the other ``n - 1`` columns."""
+    return tuple((0, j) for j in range(1, n))

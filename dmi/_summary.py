@@ -1,0 +1,220 @@
+"""Mergeable count summaries: ``chunk(partition) -> CountSummary`` and ``merge(summaries)``.
+
+A :class:`CountSummary` holds, for one slice of rows, each column's code domain and
+marginal counts, and a joint count table for every requested pair of columns. Tables
+are dense ``int64`` arrays when small, and sparse coordinate lists
+(:class:`SparseTable`) when the dense table would be large compared with the rows it
+counts, so memory is bounded by the distinct ``(x, y)`` pairs present.
+
+``merge`` unites the domains, remaps codes and adds counts; it is associative and
+commutative up to the order of codes, i.e. the counts *per value* do not depend on how
+the rows were partitioned or in which order summaries were merged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._codes import Domain, encode, unite
+from ._kernels import count_dense
+from ._typing import IntArray
+
+# A pair is counted densely when its table has at most this many cells...
+_DENSE_MIN_CELLS = 1 << 16
+# ...or at most this many cells per row counted, and never more than this in all.
+_DENSE_CELLS_PER_ROW = 4
+_DENSE_MAX_CELLS = 1 << 22
+
+
+@dataclass(frozen=True, eq=False)
+class SparseTable:
+    """A joint count table in coordinate form: only the non-zero cells, unique and sorted."""
+
+    rows: IntArray
+    cols: IntArray
+    counts: IntArray
+    shape: tuple[int, int]
+
+
+Table = np.ndarray | SparseTable
+
+
+@dataclass(frozen=True)
+class CountSpec:
+    """What a partition must count: its columns (in order) and pairs of column positions."""
+
+    columns: tuple[Hashable, ...]
+    pairs: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class CountSummary:
+    """Exact counts for one slice of rows; see the module docstring."""
+
+    spec: CountSpec
+    n_rows: int
+    domains: tuple[Domain, ...]
+    marginals: tuple[IntArray, ...]
+    tables: tuple[Table, ...]
+
+    def pair_counts(self, k: int) -> dict[tuple[Any, Any], int]:
+        """Counts of pair ``k`` keyed by ``(x value, y value)``; ``None`` stands for missing.
+
+        A canonical, code-free view used to compare summaries built from different
+        partitionings.
+        """
+        a, b = self.spec.pairs[k]
+        rows, cols, counts = _nonzero(self.tables[k])
+        xs = _labels(self.domains[a], rows)
+        ys = _labels(self.domains[b], cols)
+        return dict(zip(zip(xs, ys, strict=True), counts.tolist(), strict=True))
+
+    def marginal_counts(self, c: int) -> dict[Any, int]:
+        """Counts of column ``c`` keyed by value; ``None`` stands for missing."""
+        m = self.marginals[c]
+        (codes,) = np.nonzero(m)
+        return dict(zip(_labels(self.domains[c], codes), m[codes].tolist(), strict=True))
+
+
+def _labels(domain: Domain, codes: np.ndarray) -> list[Any]:
+    values = domain.index()
+    return [None if c == 0 else values[c - 1] for c in codes.tolist()]
+
+
+def use_dense(cells: int, n_rows: int) -> bool:
+    """Whether a table of ``cells`` cells counting ``n_rows`` rows should be dense."""
+    return cells <= _DENSE_MIN_CELLS or (
+        cells <= _DENSE_CELLS_PER_ROW * n_rows and cells <= _DENSE_MAX_CELLS
+    )
+
+
+def _nonzero(table: Table) -> tuple[IntArray, IntArray, IntArray]:
+    if isinstance(table, SparseTable):
+        return table.rows, table.cols, table.counts
+    rows, cols = np.nonzero(table)
+    return rows.astype(np.int64), cols.astype(np.int64), table[rows, cols]
+
+
+def _reduce_coo(rows: IntArray, cols: IntArray, counts: IntArray, shape: tuple[int, int]) -> SparseTable:
+    """Sum duplicate coordinates; the result is sorted by (row, col)."""
+    if rows.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return SparseTable(empty, empty.copy(), empty.copy(), shape)
+    if shape[0] * shape[1] < (1 << 62):
+        keys = rows * shape[1] + cols
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        summed = np.add.reduceat(counts[order], starts)
+        uniq = keys[starts]
+        return SparseTable(uniq // shape[1], uniq % shape[1], summed, shape)
+    # Keys would overflow int64: sort on the two coordinates instead.
+    order = np.lexsort((cols, rows))
+    r, c = rows[order], cols[order]
+    starts = np.flatnonzero(np.r_[True, (r[1:] != r[:-1]) | (c[1:] != c[:-1])])
+    return SparseTable(r[starts], c[starts], np.add.reduceat(counts[order], starts), shape)
+
+
+def _count_sparse(ca: np.ndarray, cb: np.ndarray, shape: tuple[int, int]) -> SparseTable:
+    keys = ca.astype(np.int64) * shape[1] + cb
+    uniq, counts = np.unique(keys, return_counts=True)
+    return SparseTable(uniq // shape[1], uniq % shape[1], counts.astype(np.int64), shape)
+
+
+def chunk(df: pd.DataFrame, spec: CountSpec) -> CountSummary:
+    """Summarize one partition: encode its columns and count marginals and pairs.
+
+    ``df`` holds exactly ``spec.columns``, in that order.
+    """
+    n = len(df)
+    ncols = len(spec.columns)
+    codes = np.empty((ncols, n), dtype=np.int32)
+    domains: list[Domain] = []
+    for i in range(ncols):
+        codes[i], domain = encode(df.iloc[:, i])
+        domains.append(domain)
+    sizes = np.array([d.size for d in domains], dtype=np.int64)
+
+    dense_ids = [
+        k for k, (a, b) in enumerate(spec.pairs) if use_dense(int((sizes[a] + 1) * (sizes[b] + 1)), n)
+    ]
+    pair_a = np.array([spec.pairs[k][0] for k in dense_ids], dtype=np.int64)
+    pair_b = np.array([spec.pairs[k][1] for k in dense_ids], dtype=np.int64)
+    marginals, dense_tables = count_dense(codes, sizes, pair_a, pair_b)
+
+    tables: list[Table | None] = [None] * len(spec.pairs)
+    for k, table in zip(dense_ids, dense_tables, strict=True):
+        tables[k] = table
+    for k, (a, b) in enumerate(spec.pairs):
+        if tables[k] is None:
+            tables[k] = _count_sparse(codes[a], codes[b], (int(sizes[a]) + 1, int(sizes[b]) + 1))
+    return CountSummary(spec, n, tuple(domains), tuple(marginals), tuple(tables))  # type: ignore[arg-type]
+
+
+def _remap_into_dense(out: np.ndarray, table: Table, ma: IntArray | None, mb: IntArray | None) -> None:
+    if isinstance(table, SparseTable):
+        rows = table.rows if ma is None else ma[table.rows]
+        cols = table.cols if mb is None else mb[table.cols]
+        np.add.at(out, (rows, cols), table.counts)
+    elif ma is None and mb is None:
+        out += table
+    else:
+        ia = np.arange(table.shape[0]) if ma is None else ma
+        ib = np.arange(table.shape[1]) if mb is None else mb
+        # Code maps are injective, so a fancy-indexed += never drops a count.
+        out[np.ix_(ia, ib)] += table
+
+
+def merge(summaries: Sequence[CountSummary]) -> CountSummary:
+    """Merge summaries of disjoint row sets into one summary of all their rows."""
+    if len(summaries) == 1:
+        return summaries[0]
+    spec = summaries[0].spec
+    for s in summaries[1:]:
+        if s.spec != spec:
+            raise ValueError("cannot merge count summaries of different columns or pairs")
+    n_rows = sum(s.n_rows for s in summaries)
+
+    domains: list[Domain] = []
+    maps: list[list[IntArray | None]] = []
+    marginals: list[IntArray] = []
+    for c in range(len(spec.columns)):
+        domain, column_maps = unite([s.domains[c] for s in summaries], n_rows)
+        domains.append(domain)
+        maps.append(column_maps)
+        total = np.zeros(domain.size + 1, dtype=np.int64)
+        for s, m in zip(summaries, column_maps, strict=True):
+            if m is None:
+                total += s.marginals[c]
+            else:
+                total[m] += s.marginals[c]
+        marginals.append(total)
+
+    tables: list[Table] = []
+    for k, (a, b) in enumerate(spec.pairs):
+        shape = (domains[a].size + 1, domains[b].size + 1)
+        if use_dense(shape[0] * shape[1], n_rows):
+            out = np.zeros(shape, dtype=np.int64)
+            for i, s in enumerate(summaries):
+                _remap_into_dense(out, s.tables[k], maps[a][i], maps[b][i])
+            tables.append(out)
+        else:
+            parts = []
+            for i, s in enumerate(summaries):
+                rows, cols, counts = _nonzero(s.tables[k])
+                ma, mb = maps[a][i], maps[b][i]
+                parts.append((rows if ma is None else ma[rows], cols if mb is None else mb[cols], counts))
+            tables.append(
+                _reduce_coo(
+                    np.concatenate([p[0] for p in parts]),
+                    np.concatenate([p[1] for p in parts]),
+                    np.concatenate([p[2] for p in parts]),
+                    shape,
+                )
+            )
+    return CountSummary(spec, n_rows, tuple(domains), tuple(marginals), tuple(tables))

@@ -1,0 +1,78 @@
+"""Checks for scalar keyword arguments, run at the public boundary before any work."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import dask
+import numpy as np
+
+from ._typing import SplitEvery
+
+NORMALIZE_METHODS = ("arithmetic", "geometric", "min", "max")
+METHODS = ("auto", "binned")
+DEFAULT_SPLIT_EVERY = 8
+
+
+def _is_int(value: Any) -> bool:
+    """True for integers, excluding bools (``True`` is an ``int`` in Python)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+
+
+def check_base(base: Any) -> float:
+    """Validate the logarithm base: a real number > 0 and != 1."""
+    if isinstance(base, bool | np.bool_) or not isinstance(base, numbers.Real):
+        raise TypeError(f"base must be a real number such as math.e or 2, got {base!r}")
+    value = float(base)
+    if not math.isfinite(value) or value <= 0 or value == 1:
+        raise ValueError(f"base must be a finite number > 0 and != 1 (e.g. math.e or 2), got {base!r}")
+    return value
+
+
+def check_choice(name: str, value: Any, allowed: tuple[Any, ...]) -> Any:
+    """Validate that ``value`` is one of ``allowed``."""
+    if not any(value is a or (isinstance(value, str) and value == a) for a in allowed):
+        shown = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"{name} must be one of {shown}; got {value!r}")
+    return value
+
+
+def check_positive_int(name: str, value: Any, minimum: int = 1) -> int:
+    """Validate an integer argument that must be at least ``minimum``."""
+    if not _is_int(value):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_split_every(split_every: SplitEvery) -> int | None:
+    """Resolve ``split_every``: an int >= 2, ``None`` for the config default, ``False`` for flat.
+
+    Returns the fan-in to use, or ``None`` for a flat (single) merge.
+    """
+    if split_every is False:
+        return None
+    if split_every is None:
+        split_every = dask.config.get("dmi.split-every", DEFAULT_SPLIT_EVERY)
+        source = "dask config 'dmi.split-every'"
+    else:
+        source = "split_every"
+    if not _is_int(split_every):
+        raise TypeError(f"{source} must be an integer >= 2, None or False; got {split_every!r}")
+    if split_every < 2:  # type: ignore[operator]
+        raise ValueError(f"{source} must be an integer >= 2, None or False; got {split_every!r}")
+    return int(split_every)  # type: ignore[arg-type]
+
+
+def check_random_state(random_state: Any) -> np.random.Generator:
+    """The one seeded entry point for randomness: ``None``, an int seed or a Generator."""
+    if random_state is None or _is_int(random_state) or isinstance(random_state, np.random.Generator):
+        if _is_int(random_state) and random_state < 0:
+            raise ValueError(f"random_state must be None, an int >= 0 or a numpy Generator; got {random_state!r}")
+        return np.random.default_rng(random_state)
+    raise TypeError(
+        f"random_state must be None, an int >= 0 or a numpy Generator; got {type(random_state).__name__}"
+    )

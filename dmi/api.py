@@ -1,0 +1,305 @@
+"""Public entry points: :func:`mutual_info_matrix` and :func:`mutual_info_with`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _graph, _plan
+from ._entropy import PairStats, entropy, normalized, pair_stats
+from ._summary import CountSpec, CountSummary
+from ._typing import DataLike, Discrete, Method, Normalize, RandomState, SplitEvery
+from ._validate import (
+    METHODS,
+    NORMALIZE_METHODS,
+    check_base,
+    check_choice,
+    check_positive_int,
+    check_random_state,
+    check_split_every,
+)
+
+
+@dataclass(frozen=True)
+class _Options:
+    base: float
+    normalize: str | None
+    dropna: bool
+    split_every: int | None
+
+
+def _check_options(
+    *,
+    discrete: Any,
+    method: Any,
+    bins: Any,
+    n_neighbors: Any,
+    sample_size: Any,
+    base: Any,
+    normalize: Any,
+    dropna: Any,
+    random_state: Any,
+    split_every: Any,
+) -> _Options:
+    check_choice("method", method, METHODS)
+    check_positive_int("bins", bins, minimum=2)
+    check_positive_int("n_neighbors", n_neighbors)
+    check_positive_int("sample_size", sample_size)
+    check_random_state(random_state)
+    if not (isinstance(discrete, str | bool | np.bool_) or isinstance(discrete, Sequence | pd.Index)):
+        raise TypeError(f"discrete must be 'auto', True, False or a list of column names; got {discrete!r}")
+    if normalize is not None:
+        check_choice("normalize", normalize, (None, *NORMALIZE_METHODS))
+    if not isinstance(dropna, bool | np.bool_):
+        raise TypeError(f"dropna must be True or False, got {dropna!r}")
+    return _Options(
+        base=check_base(base),
+        normalize=normalize,
+        dropna=bool(dropna),
+        split_every=check_split_every(split_every),
+    )
+
+
+def _frame_columns(ddf: Any) -> list[Hashable]:
+    frame_columns = list(ddf.columns)
+    _plan.check_unique(frame_columns)
+    if not frame_columns:
+        raise ValueError("data has no columns")
+    return frame_columns
+
+
+def _require_discrete(columns: Sequence[Hashable], kinds: Sequence[str]) -> None:
+    continuous = [c for c, k in zip(columns, kinds, strict=True) if k != _plan.DISCRETE]
+    if continuous:
+        names = ", ".join(repr(c) for c in continuous)
+        raise NotImplementedError(
+            f"column(s) {names} are continuous (float); continuous estimators are not available yet. "
+            "Pass discrete=True (every distinct value a category) or list the columns in discrete=[...]"
+        )
+
+
+def _summarize(data: Any, labels: list[Hashable], kinds: tuple[str, ...],
+               pairs: tuple[tuple[int, int], ...], ddf: Any, split_every: int | None) -> CountSummary:
+    _require_discrete(labels, kinds)
+    if isinstance(data, pd.DataFrame) and len(data) == 0:
+        raise ValueError("data has no rows")
+    summary = _graph.count(ddf, CountSpec(tuple(labels), pairs), split_every)
+    if summary.n_rows == 0:
+        raise ValueError("data has no rows")
+    return summary
+
+
+def _value(stats: PairStats, opts: _Options) -> float:
+    if opts.normalize is not None:
+        return normalized(stats, opts.normalize)
+    return stats.mi / math.log(opts.base)
+
+
+def _diagonal(summary: CountSummary, c: int, opts: _Options) -> float:
+    counts = summary.marginals[c][1:] if opts.dropna else summary.marginals[c]
+    h = entropy(counts)
+    if opts.normalize is not None:
+        return math.nan if math.isnan(h) else 1.0
+    return h / math.log(opts.base)
+
+
+def mutual_info_matrix(
+    data: DataLike,
+    columns: Sequence[Hashable] | None = None,
+    *,
+    discrete: Discrete = "auto",
+    method: Method = "auto",
+    bins: int = 32,
+    n_neighbors: int = 3,
+    sample_size: int = 100_000,
+    base: float = math.e,
+    normalize: Normalize | None = None,
+    dropna: bool = True,
+    random_state: RandomState = None,
+    split_every: SplitEvery = None,
+) -> pd.DataFrame:
+    """Mutual information between every pair of columns, over all rows, in one pass.
+
+    Parameters
+    ----------
+    data : dask.dataframe.DataFrame, pandas.DataFrame, str, pathlib.Path or list of paths
+        The table. Paths and globs are read lazily as Parquet with
+        :func:`dask.dataframe.read_parquet`, and only the needed columns are read.
+    columns : list of column names, optional
+        Columns to analyse, in the order wanted in the result. Default: all columns,
+        in the frame's order.
+    discrete : 'auto', bool or list of column names, default 'auto'
+        Which columns are discrete. ``'auto'``: bool, integer, string/object and
+        categorical dtypes (pandas nullable and pyarrow-backed included) are discrete,
+        floats are continuous. ``True``: every column is discrete, each distinct value
+        a category. ``False``: every column is continuous. A list: the listed columns
+        are discrete, all others continuous (scikit-learn's ``discrete_features`` mask
+        semantics).
+    method : {'auto', 'binned'}, default 'auto'
+        Estimator rule for continuous columns. Discrete pairs always use the exact
+        plug-in estimate from contingency counts over all rows.
+    bins : int, default 32
+        Number of quantile bins for continuous columns with ``method='binned'``.
+    n_neighbors : int, default 3
+        k of the k-nearest-neighbour estimators for continuous columns.
+    sample_size : int, default 100_000
+        Rows of the uniform sample that feeds the continuous estimators.
+    base : float, default math.e
+        Logarithm base of the result: ``math.e`` gives nats (scikit-learn's unit),
+        ``2`` gives bits.
+    normalize : {None, 'arithmetic', 'geometric', 'min', 'max'}, default None
+        Return normalized MI, ``I(X;Y) / mean(H(X), H(Y))`` with the named mean, as
+        :func:`sklearn.metrics.normalized_mutual_info_score` with that
+        ``average_method``. Unitless; the diagonal is 1.
+    dropna : bool, default True
+        ``True``: each pair uses exactly its pairwise-complete rows (as
+        :meth:`pandas.DataFrame.corr`), and its normalization uses the entropies of
+        those same rows. ``False``: a missing value is a category of its own.
+    random_state : int, numpy.random.Generator or None
+        Seed for the sample used by continuous estimators.
+    split_every : int, False or None
+        Fan-in of the tree merge of partition summaries. ``None`` reads the Dask
+        config value ``dmi.split-every`` (default 8); ``False`` merges all at once.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Square and exactly symmetric, indexed by the column names on both axes.
+        Off-diagonal: ``I(X;Y)``. Diagonal: the entropy ``H(X)`` (1.0 when
+        normalized). A pair with no complete rows, and the diagonal of a column with
+        no values, is NaN.
+
+    Raises
+    ------
+    TypeError
+        ``data`` is not a DataFrame or path; an argument has the wrong type; a column
+        has a dtype dmi cannot analyse.
+    ValueError
+        No columns or no rows; duplicate column names; an argument outside its
+        allowed values.
+    KeyError
+        ``columns`` or ``discrete`` names columns that do not exist (all are listed).
+
+    Notes
+    -----
+    The data is read once. Each partition is summarized by contingency counts of every
+    pair in local integer codes (no pre-pass to learn the categories); the summaries
+    are merged in a tree of fan-in ``split_every`` and the entropies are computed from
+    the merged counts. The result equals :func:`sklearn.metrics.mutual_info_score` on
+    the same rows for every pair, whatever the partitioning. Exactly one Dask compute
+    runs, on the active scheduler (a ``distributed.Client`` if one is active); dmi
+    never starts a cluster itself.
+
+    Examples
+    --------
+    >>> import pandas as pd, dmi
+    >>> df = pd.DataFrame({"x": [0, 1, 1, 0, 0], "y": [1, 0, 0, 0, 1], "z": list("aabbb")})
+    >>> dmi.mutual_info_matrix(df).round(4)
+            x       y       z
+    x  0.6730  0.2911  0.0138
+    y  0.2911  0.6730  0.0138
+    z  0.0138  0.0138  0.6730
+    >>> dmi.mutual_info_matrix(df, ["x", "y"], base=2).round(4)
+           x      y
+    x  0.971  0.420
+    y  0.420  0.971
+    """
+    opts = _check_options(
+        discrete=discrete, method=method, bins=bins, n_neighbors=n_neighbors,
+        sample_size=sample_size, base=base, normalize=normalize, dropna=dropna,
+        random_state=random_state, split_every=split_every,
+    )
+    ddf = _graph.as_dask_frame(data)
+    frame_columns = _frame_columns(ddf)
+    labels = _plan.select_columns(columns, frame_columns)
+    kinds = _plan.resolve_kinds(discrete, labels, ddf.dtypes, frame_columns)
+    pairs = _plan.matrix_pairs(len(labels))
+    summary = _summarize(data, labels, kinds, pairs, ddf, opts.split_every)
+
+    p = len(labels)
+    out = np.empty((p, p), dtype=np.float64)
+    for c in range(p):
+        out[c, c] = _diagonal(summary, c, opts)
+    for (i, j), table in zip(pairs, summary.tables, strict=True):
+        out[i, j] = out[j, i] = _value(pair_stats(table, opts.dropna), opts)
+    index = pd.Index(labels)
+    return pd.DataFrame(out, index=index, columns=index.copy())
+
+
+def mutual_info_with(
+    data: DataLike,
+    target: Hashable,
+    columns: Sequence[Hashable] | None = None,
+    *,
+    discrete: Discrete = "auto",
+    method: Method = "auto",
+    bins: int = 32,
+    n_neighbors: int = 3,
+    sample_size: int = 100_000,
+    base: float = math.e,
+    normalize: Normalize | None = None,
+    dropna: bool = True,
+    random_state: RandomState = None,
+    split_every: SplitEvery = None,
+) -> pd.Series:
+    """Mutual information of one target column with every other column.
+
+    Like :meth:`pandas.DataFrame.corrwith`: only the pairs ``(target, column)`` are
+    counted, not the whole matrix.
+
+    Parameters
+    ----------
+    data : dask.dataframe.DataFrame, pandas.DataFrame, str, pathlib.Path or list of paths
+        The table; see :func:`mutual_info_matrix`.
+    target : column name
+        The column to relate every other column to.
+    columns : list of column names, optional
+        The columns to relate to ``target``, in the order wanted. Default: every
+        column except ``target``, in the frame's order. ``target`` itself is skipped
+        if listed.
+    discrete, method, bins, n_neighbors, sample_size, base, normalize, dropna, random_state, split_every
+        As for :func:`mutual_info_matrix`.
+
+    Returns
+    -------
+    pandas.Series
+        ``I(target; column)`` indexed by column name, named after ``target``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`mutual_info_matrix`.
+    KeyError
+        ``target``, ``columns`` or ``discrete`` names a column that does not exist.
+
+    Examples
+    --------
+    >>> import pandas as pd, dmi
+    >>> df = pd.DataFrame({"x": [0, 1, 1, 0, 0], "y": [1, 0, 0, 0, 1], "z": list("aabbb")})
+    >>> dmi.mutual_info_with(df, "y").round(4)
+    x    0.2911
+    z    0.0138
+    Name: y, dtype: float64
+    """
+    opts = _check_options(
+        discrete=discrete, method=method, bins=bins, n_neighbors=n_neighbors,
+        sample_size=sample_size, base=base, normalize=normalize, dropna=dropna,
+        random_state=random_state, split_every=split_every,
+    )
+    ddf = _graph.as_dask_frame(data)
+    frame_columns = _frame_columns(ddf)
+    _plan.check_known("target", [target], frame_columns)
+    others = [c for c in _plan.select_columns(columns, frame_columns) if c != target]
+    labels = [target, *others]
+    kinds = _plan.resolve_kinds(discrete, labels, ddf.dtypes, frame_columns)
+    pairs = _plan.target_pairs(len(labels))
+    if not pairs:
+        return pd.Series([], index=pd.Index([], dtype=object), dtype=np.float64, name=target)
+    summary = _summarize(data, labels, kinds, pairs, ddf, opts.split_every)
+    values = [_value(pair_stats(table, opts.dropna), opts) for table in summary.tables]
+    return pd.Series(values, index=pd.Index(others), dtype=np.float64, name=target)

@@ -1,0 +1,56 @@
+"""Shared fixtures: reference data of every discrete dtype, a counting scheduler, a real cluster."""
+
+from __future__ import annotations
+
+import dask
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", max_examples=40, deadline=None)
+settings.register_profile("slow", max_examples=1000, deadline=None)
+settings.load_profile("ci")
+
+
+def discrete_frame(n: int = 2_000, seed: int = 0, missing: bool = False) -> pd.DataFrame:
+    """A frame with one column of every discrete dtype dmi supports, with dependencies."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 6, n)
+    noisy = np.where(rng.random(n) < 0.3, rng.integers(0, 6, n), base)
+    words = np.array(["alpha", "beta", "gamma", "delta", "eps", "zeta"], dtype=object)
+    frame = pd.DataFrame(
+        {
+            "int": base,
+            "int_wide": (noisy * 1_000_003 - 7).astype(np.int64),
+            "str": pd.array(words[noisy], dtype="str"),
+            "object": pd.Series(words[(base + rng.integers(0, 2, n)) % 6], dtype=object),
+            "category": pd.Categorical(words[rng.integers(0, 4, n)], categories=list(words[:5])),
+            "bool": (noisy % 2 == 0),
+            "Int64": pd.array(noisy % 4, dtype="Int64"),
+            "boolean": pd.array(base > 2, dtype="boolean"),
+            "pyarrow_str": pd.array(words[(noisy + 1) % 6], dtype="string[pyarrow]"),
+            "uint8": (base * 3).astype(np.uint8),
+        }
+    )
+    if missing:
+        for col in ["int_wide", "str", "object", "category", "Int64", "boolean", "pyarrow_str"]:
+            idx = rng.choice(n, size=n // 7, replace=False)
+            frame.loc[idx, col] = None
+    return frame
+
+
+@pytest.fixture
+def count_computes():
+    """Count how many times Dask's scheduler is invoked inside the ``with`` block."""
+
+    class Counter:
+        calls = 0
+
+        def __call__(self, dsk, keys, **kwargs):
+            Counter.calls += 1
+            return dask.threaded.get(dsk, keys, **kwargs)
+
+    counter = Counter()
+    with dask.config.set(scheduler=counter):
+        yield counter
