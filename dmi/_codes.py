@@ -19,6 +19,7 @@ from its old codes to the united codes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,7 +76,7 @@ def _span_limit(n_rows: int) -> int:
     return min(max(_RANGE_MIN_SPAN, n_rows), _RANGE_MAX_SPAN)
 
 
-def _integer_values(s: pd.Series) -> tuple[np.ndarray, np.ndarray | None] | None:
+def _integer_values(s: pd.Series) -> tuple[np.ndarray, Any] | None:
     """Return (int64 values, missing mask or None) for integer dtypes, else None."""
     dtype = s.dtype
     if isinstance(dtype, np.dtype):
@@ -93,7 +94,7 @@ def _integer_values(s: pd.Series) -> tuple[np.ndarray, np.ndarray | None] | None
     return None
 
 
-def _is_boolean(dtype: object) -> bool:
+def _is_boolean(dtype: Any) -> bool:
     return pd.api.types.is_bool_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
 
 

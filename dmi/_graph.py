@@ -20,6 +20,7 @@ import pandas as pd
 from dask.base import tokenize
 from toolz import partition_all
 
+from ._plan import check_unique
 from ._summary import CountSpec, CountSummary, chunk, merge
 
 # pandas input is cut into partitions of about this many rows, so a local threaded
@@ -48,6 +49,7 @@ def as_dask_frame(data: Any) -> dd.DataFrame:
     if isinstance(data, dd.DataFrame):
         return data
     if isinstance(data, pd.DataFrame):
+        check_unique(list(data.columns))
         nparts = max(1, math.ceil(len(data) / _PANDAS_PARTITION_ROWS))
         return dd.from_pandas(data, npartitions=nparts, sort=False)
     if _is_path(data) or (
@@ -86,4 +88,4 @@ def count(ddf: dd.DataFrame, spec: CountSpec, split_every: int | None) -> CountS
     if not layer:
         raise ValueError("data has no partitions, so no rows to analyse")
     (summary,) = dask.compute(layer[0])
-    return summary  # type: ignore[no-any-return]
+    return summary

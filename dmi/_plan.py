@@ -31,7 +31,7 @@ def _format_names(names: Sequence[Any]) -> str:
 
 def check_unique(frame_columns: Sequence[Hashable]) -> None:
     """Raise ValueError naming every duplicated column label."""
-    dup = pd.Index(frame_columns)
+    dup = pd.Index(list(frame_columns), dtype=object)
     dups = list(dict.fromkeys(dup[dup.duplicated()]))
     if dups:
         raise ValueError(f"data has duplicate column names: {_format_names(dups)}; rename them first")
@@ -90,14 +90,17 @@ def resolve_kinds(
     """Kind of each column under the ``discrete`` argument (see ``mutual_info_matrix``)."""
     if isinstance(discrete, str):
         if discrete != "auto":
-            raise ValueError(f"discrete must be 'auto', True, False or a list of column names; got {discrete!r}")
+            raise ValueError(
+                f"discrete must be 'auto', True, False or a list of column names; got {discrete!r}"
+            )
         kinds = []
+        by_name: dict[Hashable, Any] = dict(dtypes.items())
         for c in columns:
             try:
-                kinds.append(auto_kind(dtypes[c]))
+                kinds.append(auto_kind(by_name[c]))
             except TypeError:
                 raise TypeError(
-                    f"column {c!r} has dtype {dtypes[c]} which dmi cannot analyse; "
+                    f"column {c!r} has dtype {by_name[c]} which dmi cannot analyse; "
                     "supported dtypes are bool, integer, float, string/object and category"
                 ) from None
         return tuple(kinds)

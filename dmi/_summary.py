@@ -88,9 +88,7 @@ def _labels(domain: Domain, codes: np.ndarray) -> list[Any]:
 
 def use_dense(cells: int, n_rows: int) -> bool:
     """Whether a table of ``cells`` cells counting ``n_rows`` rows should be dense."""
-    return cells <= _DENSE_MIN_CELLS or (
-        cells <= _DENSE_CELLS_PER_ROW * n_rows and cells <= _DENSE_MAX_CELLS
-    )
+    return cells <= _DENSE_MIN_CELLS or (cells <= _DENSE_CELLS_PER_ROW * n_rows and cells <= _DENSE_MAX_CELLS)
 
 
 def _nonzero(table: Table) -> tuple[IntArray, IntArray, IntArray]:

@@ -62,16 +62,18 @@ def check_split_every(split_every: SplitEvery) -> int | None:
         source = "split_every"
     if not _is_int(split_every):
         raise TypeError(f"{source} must be an integer >= 2, None or False; got {split_every!r}")
-    if split_every < 2:  # type: ignore[operator]
+    if split_every < 2:
         raise ValueError(f"{source} must be an integer >= 2, None or False; got {split_every!r}")
-    return int(split_every)  # type: ignore[arg-type]
+    return int(split_every)
 
 
 def check_random_state(random_state: Any) -> np.random.Generator:
     """The one seeded entry point for randomness: ``None``, an int seed or a Generator."""
     if random_state is None or _is_int(random_state) or isinstance(random_state, np.random.Generator):
         if _is_int(random_state) and random_state < 0:
-            raise ValueError(f"random_state must be None, an int >= 0 or a numpy Generator; got {random_state!r}")
+            raise ValueError(
+                f"random_state must be None, an int >= 0 or a numpy Generator; got {random_state!r}"
+            )
         return np.random.default_rng(random_state)
     raise TypeError(
         f"random_state must be None, an int >= 0 or a numpy Generator; got {type(random_state).__name__}"

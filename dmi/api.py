@@ -83,8 +83,14 @@ def _require_discrete(columns: Sequence[Hashable], kinds: Sequence[str]) -> None
         )
 
 
-def _summarize(data: Any, labels: list[Hashable], kinds: tuple[str, ...],
-               pairs: tuple[tuple[int, int], ...], ddf: Any, split_every: int | None) -> CountSummary:
+def _summarize(
+    data: Any,
+    labels: list[Hashable],
+    kinds: tuple[str, ...],
+    pairs: tuple[tuple[int, int], ...],
+    ddf: Any,
+    split_every: int | None,
+) -> CountSummary:
     _require_discrete(labels, kinds)
     if isinstance(data, pd.DataFrame) and len(data) == 0:
         raise ValueError("data has no rows")
@@ -210,9 +216,16 @@ def mutual_info_matrix(
     y  0.420  0.971
     """
     opts = _check_options(
-        discrete=discrete, method=method, bins=bins, n_neighbors=n_neighbors,
-        sample_size=sample_size, base=base, normalize=normalize, dropna=dropna,
-        random_state=random_state, split_every=split_every,
+        discrete=discrete,
+        method=method,
+        bins=bins,
+        n_neighbors=n_neighbors,
+        sample_size=sample_size,
+        base=base,
+        normalize=normalize,
+        dropna=dropna,
+        random_state=random_state,
+        split_every=split_every,
     )
     ddf = _graph.as_dask_frame(data)
     frame_columns = _frame_columns(ddf)
@@ -287,9 +300,16 @@ def mutual_info_with(
     Name: y, dtype: float64
     """
     opts = _check_options(
-        discrete=discrete, method=method, bins=bins, n_neighbors=n_neighbors,
-        sample_size=sample_size, base=base, normalize=normalize, dropna=dropna,
-        random_state=random_state, split_every=split_every,
+        discrete=discrete,
+        method=method,
+        bins=bins,
+        n_neighbors=n_neighbors,
+        sample_size=sample_size,
+        base=base,
+        normalize=normalize,
+        dropna=dropna,
+        random_state=random_state,
+        split_every=split_every,
     )
     ddf = _graph.as_dask_frame(data)
     frame_columns = _frame_columns(ddf)

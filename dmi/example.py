@@ -9,7 +9,13 @@ _CITIES = np.array([f"city_{i:02d}" for i in range(40)], dtype=object)
 _GRADES = np.array(list("ABCDE"), dtype=object)
 
 
-def make_example(n_rows: int = 100_000, random_state: int = 0, *, n_int_columns: int = 12) -> pd.DataFrame:
+def make_example(
+    n_rows: int = 100_000,
+    random_state: int = 0,
+    *,
+    n_int_columns: int = 12,
+    max_cardinality: int = 1000,
+) -> pd.DataFrame:
     """A table of discrete columns with known dependencies between some of them.
 
     Parameters
@@ -20,12 +26,15 @@ def make_example(n_rows: int = 100_000, random_state: int = 0, *, n_int_columns:
         Seed; the same seed gives the same table.
     n_int_columns : int, default 12
         Number of integer columns ``c00, c01, ...``; their cardinalities grow
-        geometrically from 2 to 1000.
+        geometrically from 2 to ``max_cardinality``.
+    max_cardinality : int, default 1000
+        Cardinality of the last integer column.
 
     Returns
     -------
     pandas.DataFrame
-        Integer columns ``c00..`` with cardinalities 2 to 1000, and two string columns:
+        Integer columns ``c00..`` with cardinalities 2 to ``max_cardinality``, and two
+        string columns:
         ``city`` (40 values) and ``grade`` (5 values). Dependencies: ``c01`` is a
         noisy copy of ``c00``; ``c03`` is ``c02`` modulo its cardinality plus noise;
         ``city`` is a function of ``c05`` (mostly); ``grade`` depends on ``c00`` and
@@ -39,7 +48,7 @@ def make_example(n_rows: int = 100_000, random_state: int = 0, *, n_int_columns:
     (1000, 14)
     """
     rng = np.random.default_rng(random_state)
-    cards = np.unique(np.geomspace(2, 1000, n_int_columns).round().astype(np.int64))
+    cards = np.unique(np.geomspace(2, max_cardinality, n_int_columns).round().astype(np.int64))
     while len(cards) < n_int_columns:  # tiny n_int_columns can collide after rounding
         cards = np.unique(np.append(cards, cards.max() + 1))
     cols: dict[str, np.ndarray] = {}
@@ -53,8 +62,12 @@ def make_example(n_rows: int = 100_000, random_state: int = 0, *, n_int_columns:
         noise = rng.random(n_rows) < 0.3
         cols[names[3]] = np.where(noise, cols[names[3]], cols[names[2]] % cards[3])
     driver = cols[names[min(5, n_int_columns - 1)]]
-    city_code = np.where(rng.random(n_rows) < 0.75, driver % len(_CITIES), rng.integers(0, len(_CITIES), n_rows))
-    grade_code = (cols[names[0]] + city_code // 8 + (rng.random(n_rows) < 0.4) * rng.integers(0, 5, n_rows)) % 5
+    city_code = np.where(
+        rng.random(n_rows) < 0.75, driver % len(_CITIES), rng.integers(0, len(_CITIES), n_rows)
+    )
+    grade_code = (
+        cols[names[0]] + city_code // 8 + (rng.random(n_rows) < 0.4) * rng.integers(0, 5, n_rows)
+    ) % 5
     frame = pd.DataFrame(cols)
     frame["city"] = pd.array(_CITIES[city_code], dtype="str")
     frame["grade"] = pd.array(_GRADES[grade_code], dtype="str")

@@ -34,6 +34,7 @@ def discrete_frame(n: int = 2_000, seed: int = 0, missing: bool = False) -> pd.D
         }
     )
     if missing:
+        frame["int_wide"] = frame["int_wide"].astype("Int64")
         for col in ["int_wide", "str", "object", "category", "Int64", "boolean", "pyarrow_str"]:
             idx = rng.choice(n, size=n // 7, replace=False)
             frame.loc[idx, col] = None

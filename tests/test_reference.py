@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.stats
+from conftest import discrete_frame
 from sklearn.metrics import mutual_info_score, normalized_mutual_info_score
 
 import dmi
-from conftest import discrete_frame
 
 RTOL = 1e-9
 
