@@ -30,8 +30,9 @@ def _demo(args: argparse.Namespace) -> int:
     print("Mutual information (bits); diagonal = entropy H(X):")
     print(mi.to_string(float_format=lambda v: f"{v:.3f}"))
     names = list(mi.columns)
+    values = mi.to_numpy()
     pairs = [
-        (float(mi.iat[i, j]), str(names[i]), str(names[j]))
+        (float(values[i, j]), str(names[i]), str(names[j]))
         for i in range(len(names))
         for j in range(i + 1, len(names))
     ]
