@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import entr
 
+from ._kernels import dense_mi_sum
 from ._summary import SparseTable, Table
+from ._typing import IntArray
 
 
 @dataclass(frozen=True)
@@ -41,54 +43,82 @@ def entropy(counts: np.ndarray) -> float:
     return float(entr(counts / n).sum())
 
 
-def _cells(table: Table, dropna: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    if isinstance(table, SparseTable):
-        rows, cols, counts = table.rows, table.cols, table.counts
-    else:
-        t = table[1:, 1:] if dropna else table
-        rows, cols = np.nonzero(t)
-        counts = t[rows, cols]
-        if dropna:
-            return rows + 1, cols + 1, counts
-        return rows, cols, counts
+def _full_index(order: IntArray | None, dropna: bool) -> IntArray | None:
+    """Row/column index into a table (missing code 0 included unless ``dropna``) in value order."""
+    if order is None:
+        return None
+    return order if dropna else np.r_[0, order + 1]
+
+
+def _stats(n: int, mi_sum: float, row_sums: np.ndarray, col_sums: np.ndarray) -> PairStats:
+    rows = row_sums[row_sums > 0]
+    cols = col_sums[col_sums > 0]
+    return PairStats(
+        n=n,
+        mi=max(mi_sum / n, 0.0),
+        h_x=float(entr(rows / n).sum()),
+        h_y=float(entr(cols / n).sum()),
+        k_x=len(rows),
+        k_y=len(cols),
+    )
+
+
+_EMPTY = PairStats(0, math.nan, math.nan, math.nan, 0, 0)
+
+
+def _dense_stats(table: np.ndarray, dropna: bool, ia: IntArray | None, ib: IntArray | None) -> PairStats:
+    t = table[1:, 1:] if dropna else table
+    if ia is not None or ib is not None:
+        t = t[
+            np.ix_(np.arange(t.shape[0]) if ia is None else ia, np.arange(t.shape[1]) if ib is None else ib)
+        ]
+    row_sums = t.sum(axis=1, dtype=np.int64)
+    col_sums = t.sum(axis=0, dtype=np.int64)
+    n = int(row_sums.sum())
+    if n == 0:
+        return _EMPTY
+    return _stats(n, dense_mi_sum(np.ascontiguousarray(t), row_sums, col_sums, n), row_sums, col_sums)
+
+
+def _sparse_stats(table: SparseTable, dropna: bool, ia: IntArray | None, ib: IntArray | None) -> PairStats:
+    rows, cols, counts = table.rows, table.cols, table.counts
     if dropna:
         keep = (rows > 0) & (cols > 0)
-        rows, cols, counts = rows[keep], cols[keep], counts[keep]
-    return rows, cols, counts
+        rows, cols, counts = rows[keep] - 1, cols[keep] - 1, counts[keep]
+    # rank of each code in value order; cells re-sorted by (rank_x, rank_y) when needed
+    if ia is not None:
+        rows = np.argsort(ia)[rows]
+    if ib is not None:
+        cols = np.argsort(ib)[cols]
+    if ia is not None or ib is not None:
+        order = np.lexsort((cols, rows))
+        rows, cols, counts = rows[order], cols[order], counts[order]
+    n = int(counts.sum())
+    if n == 0:
+        return _EMPTY
+    c = counts.astype(np.float64)
+    # float64 sums of integer counts are exact below 2**53 rows
+    row_sums = np.bincount(rows, weights=c)
+    col_sums = np.bincount(cols, weights=c)
+    # one ratio, as in dense_mi_sum: exactly independent tables give exactly 0
+    mi_sum = float(np.sum(c * np.log((c * n) / (row_sums[rows] * col_sums[cols]))))
+    return _stats(n, mi_sum, row_sums, col_sums)
 
 
-def pair_stats(table: Table, dropna: bool = True) -> PairStats:
+def pair_stats(
+    table: Table, dropna: bool = True, order_x: IntArray | None = None, order_y: IntArray | None = None
+) -> PairStats:
     """MI and marginal entropies of one joint count table.
 
     With ``dropna`` the missing code (row and column 0) is dropped first, so every
-    quantity uses exactly the pairwise-complete rows.
+    quantity uses exactly the pairwise-complete rows. ``order_x``/``order_y`` (from
+    :func:`dmi._codes.value_order`) read the table in value order, so the floating-point
+    sums, and hence the results, are bit-identical for every partitioning.
     """
-    rows, cols, counts = _cells(table, dropna)
-    n = int(counts.sum())
-    if n == 0:
-        return PairStats(0, math.nan, math.nan, math.nan, 0, 0)
-    # Margins over the non-zero cells only; float64 sums are exact below 2**53 rows.
-    _, ri = np.unique(rows, return_inverse=True)
-    _, ci = np.unique(cols, return_inverse=True)
-    c = counts.astype(np.float64)
-    row_sums = np.bincount(ri, weights=c)
-    col_sums = np.bincount(ci, weights=c)
-    outer = row_sums[ri] * col_sums[ci]
-    # Each term depends only on (count, row sum x column sum): summing in that order makes
-    # the result independent of the codes' order, so bit-identical across partitionings.
-    order = np.lexsort((outer, c))
-    c, outer = c[order], outer[order]
-    # log(c * N / (r * s)) as one ratio: for exactly independent tables the products are
-    # exact in float64 and the ratio is exactly 1, so MI is exactly 0 (not 1e-17).
-    mi = float(np.sum((c / n) * np.log((c * n) / outer)))
-    return PairStats(
-        n=n,
-        mi=max(mi, 0.0),
-        h_x=float(entr(np.sort(row_sums) / n).sum()),
-        h_y=float(entr(np.sort(col_sums) / n).sum()),
-        k_x=len(row_sums),
-        k_y=len(col_sums),
-    )
+    ia, ib = _full_index(order_x, dropna), _full_index(order_y, dropna)
+    if isinstance(table, SparseTable):
+        return _sparse_stats(table, dropna, ia, ib)
+    return _dense_stats(table, dropna, ia, ib)
 
 
 def normalized(stats: PairStats, average: str) -> float:

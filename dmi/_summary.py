@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ._codes import Domain, encode, unite
-from ._kernels import count_dense
+from ._kernels import code_dtype, count_dense
 from ._typing import IntArray
 
 # A pair is counted densely when its table has at most this many cells...
@@ -130,13 +130,13 @@ def chunk(df: pd.DataFrame, spec: CountSpec) -> CountSummary:
     ``df`` holds exactly ``spec.columns``, in that order.
     """
     n = len(df)
-    ncols = len(spec.columns)
-    codes = np.empty((ncols, n), dtype=np.int32)
-    domains: list[Domain] = []
-    for i in range(ncols):
-        codes[i], domain = encode(df.iloc[:, i])
-        domains.append(domain)
+    encoded = [encode(df.iloc[:, i]) for i in range(len(spec.columns))]
+    domains: list[Domain] = [domain for _, domain in encoded]
     sizes = np.array([d.size for d in domains], dtype=np.int64)
+    codes = np.empty((len(encoded), n), dtype=code_dtype(sizes))
+    for i, (column_codes, _) in enumerate(encoded):
+        codes[i] = column_codes
+    del encoded
 
     dense_ids = [
         k for k, (a, b) in enumerate(spec.pairs) if use_dense(int((sizes[a] + 1) * (sizes[b] + 1)), n)

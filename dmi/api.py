@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import _graph, _plan
+from ._codes import value_order
 from ._entropy import PairStats, entropy, normalized, pair_stats
 from ._summary import CountSpec, CountSummary
 from ._typing import DataLike, Discrete, Method, Normalize, RandomState, SplitEvery
@@ -238,8 +239,9 @@ def mutual_info_matrix(
     out = np.empty((p, p), dtype=np.float64)
     for c in range(p):
         out[c, c] = _diagonal(summary, c, opts)
+    orders = [value_order(d) for d in summary.domains]
     for (i, j), table in zip(pairs, summary.tables, strict=True):
-        out[i, j] = out[j, i] = _value(pair_stats(table, opts.dropna), opts)
+        out[i, j] = out[j, i] = _value(pair_stats(table, opts.dropna, orders[i], orders[j]), opts)
     index = pd.Index(labels)
     return pd.DataFrame(out, index=index, columns=index.copy())
 
@@ -321,5 +323,9 @@ def mutual_info_with(
     if not pairs:
         return pd.Series([], index=pd.Index([], dtype=object), dtype=np.float64, name=target)
     summary = _summarize(data, labels, kinds, pairs, ddf, opts.split_every)
-    values = [_value(pair_stats(table, opts.dropna), opts) for table in summary.tables]
+    orders = [value_order(d) for d in summary.domains]
+    values = [
+        _value(pair_stats(table, opts.dropna, orders[0], orders[j]), opts)
+        for (_, j), table in zip(pairs, summary.tables, strict=True)
+    ]
     return pd.Series(values, index=pd.Index(others), dtype=np.float64, name=target)

@@ -157,3 +157,30 @@ def test_random_cuts_equal_one_partition(frame_cuts, split_every, dropna):
                 assert values[i, j] == pytest.approx(expected, rel=1e-9, abs=1e-12)
                 if not dropna:
                     assert values[i, j] <= min(diag[i], diag[j]) + 1e-12
+
+
+@pytest.mark.parametrize("dropna", [True, False])
+def test_sparse_high_cardinality_pairs_identical_across_partitionings(dropna):
+    rng = np.random.default_rng(17)
+    n = 30_000
+    ids = rng.permutation(n)
+    frame = pd.DataFrame(
+        {
+            # string ids: hashed codes in order of appearance, sparse tables against the others
+            "id": pd.array([f"user-{i}" if i % 11 else None for i in ids], dtype="str"),
+            "g": rng.integers(0, 300, n),
+            "h": pd.array(np.where(rng.random(n) < 0.1, None, (ids // 3).astype(str)), dtype="str"),
+        }
+    )
+    ref = dmi.mutual_info_matrix(frame, dropna=dropna)
+    for npartitions, split_every in [(4, 2), (13, False), (29, 3)]:
+        shuffled = frame.sample(frac=1.0, random_state=npartitions)
+        got = dmi.mutual_info_matrix(
+            dd.from_pandas(shuffled, npartitions=npartitions, sort=False),
+            dropna=dropna,
+            split_every=split_every,
+        )
+        pd.testing.assert_frame_equal(got, ref, check_exact=True)
+    keep = frame["id"].notna() & frame["g"].notna() if dropna else np.ones(n, bool)
+    expected = mutual_info_score(pd.factorize(frame.loc[keep, "id"])[0], frame.loc[keep, "g"])
+    assert ref.loc["id", "g"] == pytest.approx(expected, rel=1e-9)
