@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from ._typing import CodeArray, IntArray
+from ._typing import IntArray
 
 # A column of small-range integers takes range codes when its range is at most this
 # many values, or at most as many values as the partition has rows (so the domain is
@@ -98,8 +99,29 @@ def _is_boolean(dtype: Any) -> bool:
     return pd.api.types.is_bool_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
 
 
-def encode(s: pd.Series) -> tuple[CodeArray, Domain]:
-    """Encode one column of a partition as int32 codes (0 = missing) and its domain.
+@dataclass(frozen=True, eq=False)
+class Encoded:
+    """One column of a partition, ready to write as codes: ``source + offset``, 0 where ``mask``."""
+
+    domain: Domain
+    source: np.ndarray
+    offset: int
+    mask: np.ndarray | None = None
+
+    def write(self, out: np.ndarray) -> None:
+        """Write the codes into ``out`` (any integer dtype wide enough for ``domain.size``)."""
+        # Computed in int64 and cast once into ``out``: no full-size temporaries.
+        np.add(self.source, self.offset, out=out, dtype=np.int64, casting="unsafe")
+        if self.mask is not None:
+            out[self.mask] = 0
+
+
+def encode(s: pd.Series) -> Encoded:
+    """Encode one column of a partition: its domain, and how to write its codes.
+
+    Code 0 is missing, codes ``1..domain.size`` are values. Integer columns whose
+    values span a small range take range codes (a subtraction, no hashing); categoricals
+    keep their categories; everything else is factorized.
 
     Parameters
     ----------
@@ -108,23 +130,19 @@ def encode(s: pd.Series) -> tuple[CodeArray, Domain]:
 
     Returns
     -------
-    codes : numpy.ndarray of int32
-        ``0`` for missing values, ``1..domain.size`` for values.
-    domain : IntRange or Values
-        The values behind the codes.
+    Encoded
+        The domain, and :meth:`Encoded.write` to fill a row of the code matrix.
     """
     n = len(s)
     dtype = s.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        codes = s.cat.codes.to_numpy().astype(np.int32) + 1  # NaN has code -1 -> 0
-        return codes, Values(pd.Index(dtype.categories))
+        # the NaN code -1 becomes the missing code 0
+        return Encoded(Values(pd.Index(dtype.categories)), s.cat.codes.to_numpy(), 1)
     if _is_boolean(dtype):
         if isinstance(dtype, np.dtype):
-            return s.to_numpy().astype(np.int32) + 1, Values(_BOOL_VALUES)
+            return Encoded(Values(_BOOL_VALUES), s.to_numpy(), 1)
         mask = s.isna().to_numpy()
-        codes = s.to_numpy(dtype=bool, na_value=False).astype(np.int32) + 1
-        codes[mask] = 0
-        return codes, Values(_BOOL_VALUES)
+        return Encoded(Values(_BOOL_VALUES), s.to_numpy(dtype=bool, na_value=False), 1, mask)
     ints = _integer_values(s)
     if ints is not None:
         values, mask = ints
@@ -133,15 +151,14 @@ def encode(s: pd.Series) -> tuple[CodeArray, Domain]:
             lo, hi = int(present.min()), int(present.max())
             # hi - lo computed in Python ints: no int64 overflow for extreme values.
             if hi - lo + 1 <= _span_limit(n):
-                codes = (values - (lo - 1)).astype(np.int32)
-                if mask is not None:
-                    codes[mask] = 0
-                return codes, IntRange(lo, hi)
+                return Encoded(IntRange(lo, hi), values, 1 - lo, mask)
         elif n == 0 or mask is not None:
-            return np.zeros(n, dtype=np.int32), Values(pd.Index([], dtype=np.int64))
-    codes64, uniques = pd.factorize(s, use_na_sentinel=True)
-    codes = codes64.astype(np.int32) + 1  # the NA sentinel -1 becomes the missing code 0
-    return codes, Values(pd.Index(uniques))
+            return Encoded(Values(pd.Index([], dtype=np.int64)), np.zeros(n, dtype=np.int8), 0)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_dictionary(dtype.pyarrow_dtype):
+        # plain values, so partitions whose dictionaries differ unite by value
+        uniques = uniques.astype(pd.ArrowDtype(dtype.pyarrow_dtype.value_type))
+    return Encoded(Values(pd.Index(uniques)), codes, 1)  # the NA sentinel -1 becomes 0
 
 
 def _identity(size: int) -> IntArray:

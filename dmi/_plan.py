@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 DISCRETE = "d"
 CONTINUOUS = "c"
@@ -75,6 +76,8 @@ def auto_kind(dtype: Any) -> str:
     """
     if isinstance(dtype, pd.CategoricalDtype):
         return DISCRETE
+    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_dictionary(dtype.pyarrow_dtype):
+        return DISCRETE  # Parquet dictionary columns read with dtype_backend="pyarrow"
     if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
         return DISCRETE
     if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):

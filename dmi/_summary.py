@@ -131,11 +131,11 @@ def chunk(df: pd.DataFrame, spec: CountSpec) -> CountSummary:
     """
     n = len(df)
     encoded = [encode(df.iloc[:, i]) for i in range(len(spec.columns))]
-    domains: list[Domain] = [domain for _, domain in encoded]
+    domains = [e.domain for e in encoded]
     sizes = np.array([d.size for d in domains], dtype=np.int64)
     codes = np.empty((len(encoded), n), dtype=code_dtype(sizes))
-    for i, (column_codes, _) in enumerate(encoded):
-        codes[i] = column_codes
+    for i, e in enumerate(encoded):
+        e.write(codes[i])
     del encoded
 
     dense_ids = [
