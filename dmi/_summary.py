@@ -2,7 +2,8 @@
 
 A :class:`CountSummary` holds, for one slice of rows, each column's code domain and
 marginal counts, and a joint count table for every requested pair of columns. Tables
-are dense ``int64`` arrays when small, and sparse coordinate lists
+are dense integer arrays when small (int32 in one partition's summary, whose counts
+cannot exceed its rows; int64 once merged), and sparse coordinate lists
 (:class:`SparseTable`) when the dense table would be large compared with the rows it
 counts, so memory is bounded by the distinct ``(x, y)`` pairs present.
 

@@ -43,7 +43,9 @@ def test_foreign_parquet_with_nullable_ints_and_dictionaries(tmp_path):
     assert m.loc["ints", "colour"] == pytest.approx(
         mutual_info_score(ints[keep], _codes(pd.Series(colour[keep]))), rel=1e-9
     )
-    assert m.loc["colour", "flag"] == pytest.approx(mutual_info_score(_codes(pd.Series(colour)), flags), rel=1e-9)
+    assert m.loc["colour", "flag"] == pytest.approx(
+        mutual_info_score(_codes(pd.Series(colour)), flags), rel=1e-9
+    )
     assert m.loc["ints", "ints"] == pytest.approx(
         -np.sum((p := np.bincount(ints[keep]) / keep.sum())[p > 0] * np.log(p[p > 0])), rel=1e-9
     )

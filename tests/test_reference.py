@@ -119,3 +119,29 @@ def test_modular_arithmetic_cases():
     # 150 = lcm(3, 5) * 10: the table is exactly uniform, so independent
     assert m.loc["m3", "m5"] == 0.0
     assert m.loc["m10", "m10"] == pytest.approx(math.log(10), rel=1e-12)
+
+
+def test_mutual_info_with_counts_only_the_pairs_it_needs(frame, monkeypatch):
+    from dmi import _graph
+
+    seen = []
+    real_count = _graph.count
+
+    def spy(ddf, spec, split_every):
+        seen.append(spec)
+        return real_count(ddf, spec, split_every)
+
+    monkeypatch.setattr(_graph, "count", spy)
+    dmi.mutual_info_with(frame, "str")
+    (spec,) = seen
+    p = frame.shape[1]
+    assert len(spec.pairs) == p - 1
+    assert all(spec.columns[a] == "str" for a, _ in spec.pairs)
+
+
+def test_never_starts_a_cluster(frame):
+    import distributed
+
+    dmi.mutual_info_matrix(frame)
+    with pytest.raises(ValueError, match="No global client found"):
+        distributed.get_client()
