@@ -74,6 +74,40 @@ def _frame_columns(ddf: Any) -> list[Hashable]:
     return frame_columns
 
 
+_MATRIX = object()  # the "no target" marker of _prepare
+_OPTION_NAMES = (
+    "discrete",
+    "method",
+    "bins",
+    "n_neighbors",
+    "sample_size",
+    "base",
+    "normalize",
+    "dropna",
+    "random_state",
+    "split_every",
+)
+
+
+def _prepare(args: dict[str, Any], target: Any) -> tuple[_Options, Any, list[Hashable], tuple[str, ...]]:
+    """Validate a public call's arguments and plan its columns; reads no data.
+
+    ``args`` are the public function's arguments (its ``locals()`` on entry); the
+    columns are ``[target, *others]`` for ``mutual_info_with``, else the selection.
+    """
+    opts = _check_options(**{name: args[name] for name in _OPTION_NAMES})
+    ddf = _graph.as_dask_frame(args["data"])
+    frame_columns = _frame_columns(ddf)
+    selected = _plan.select_columns(args["columns"], frame_columns)
+    if target is _MATRIX:
+        labels = selected
+    else:
+        _plan.check_known("target", [target], frame_columns)
+        labels = [target, *(c for c in selected if c != target)]
+    kinds = _plan.resolve_kinds(args["discrete"], labels, ddf.dtypes, frame_columns)
+    return opts, ddf, labels, kinds
+
+
 def _require_discrete(columns: Sequence[Hashable], kinds: Sequence[str]) -> None:
     continuous = [c for c, k in zip(columns, kinds, strict=True) if k != _plan.DISCRETE]
     if continuous:
@@ -216,22 +250,7 @@ def mutual_info_matrix(
     x  0.971  0.420
     y  0.420  0.971
     """
-    opts = _check_options(
-        discrete=discrete,
-        method=method,
-        bins=bins,
-        n_neighbors=n_neighbors,
-        sample_size=sample_size,
-        base=base,
-        normalize=normalize,
-        dropna=dropna,
-        random_state=random_state,
-        split_every=split_every,
-    )
-    ddf = _graph.as_dask_frame(data)
-    frame_columns = _frame_columns(ddf)
-    labels = _plan.select_columns(columns, frame_columns)
-    kinds = _plan.resolve_kinds(discrete, labels, ddf.dtypes, frame_columns)
+    opts, ddf, labels, kinds = _prepare(locals(), _MATRIX)
     pairs = _plan.matrix_pairs(len(labels))
     summary = _summarize(data, labels, kinds, pairs, ddf, opts.split_every)
 
@@ -301,24 +320,8 @@ def mutual_info_with(
     z    0.0138
     Name: y, dtype: float64
     """
-    opts = _check_options(
-        discrete=discrete,
-        method=method,
-        bins=bins,
-        n_neighbors=n_neighbors,
-        sample_size=sample_size,
-        base=base,
-        normalize=normalize,
-        dropna=dropna,
-        random_state=random_state,
-        split_every=split_every,
-    )
-    ddf = _graph.as_dask_frame(data)
-    frame_columns = _frame_columns(ddf)
-    _plan.check_known("target", [target], frame_columns)
-    others = [c for c in _plan.select_columns(columns, frame_columns) if c != target]
-    labels = [target, *others]
-    kinds = _plan.resolve_kinds(discrete, labels, ddf.dtypes, frame_columns)
+    opts, ddf, labels, kinds = _prepare(locals(), target)
+    others = labels[1:]
     pairs = _plan.target_pairs(len(labels))
     if not pairs:
         return pd.Series([], index=pd.Index([], dtype=object), dtype=np.float64, name=target)
