@@ -25,7 +25,8 @@ from sklearn.metrics import mutual_info_score
 import dmi
 from dmi._codes import value_order
 from dmi._entropy import pair_stats
-from dmi._graph import as_dask_frame, count
+from dmi._graph import as_dask_frame, run
+from dmi._onepass import PassSpec
 from dmi._plan import matrix_pairs
 from dmi._summary import CountSpec, SparseTable
 
@@ -52,7 +53,8 @@ def main() -> None:
     path = ensure_data(args.rows, args.data)
     ddf = as_dask_frame(str(path / "*.parquet"))
     columns = tuple(ddf.columns)
-    summary = count(ddf, CountSpec(columns, matrix_pairs(len(columns))), 8)
+    counts = CountSpec(columns, matrix_pairs(len(columns)))
+    summary = run(ddf, PassSpec(columns, counts, None), 8)[0].counts
     orders = [value_order(d) for d in summary.domains]
     start = time.perf_counter()
     worst = {"dmi": (0.0, None), "sklearn": (0.0, None)}

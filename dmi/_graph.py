@@ -11,7 +11,7 @@ from __future__ import annotations
 import glob
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import dask
@@ -20,8 +20,9 @@ import pandas as pd
 from dask.base import tokenize
 from toolz import partition_all
 
+from ._onepass import PassSpec, Summary, chunk, merge
 from ._plan import check_unique
-from ._summary import CountSpec, CountSummary, chunk, merge
+from ._sample import Sample
 
 # pandas input is cut into partitions of about this many rows, so a local threaded
 # scheduler counts them in parallel.
@@ -68,10 +69,22 @@ def as_dask_frame(data: Any) -> dd.DataFrame:
     )
 
 
-def count(ddf: dd.DataFrame, spec: CountSpec, split_every: int | None) -> CountSummary:
-    """One pass over ``ddf``: a summary per partition, tree-merged, computed once.
+def run(
+    ddf: dd.DataFrame,
+    spec: PassSpec,
+    split_every: int | None,
+    *,
+    prepare: Callable[[Sample], Any] | None = None,
+    estimate: Callable[[Any, Any], Any] | None = None,
+    blocks: Sequence[Any] = (),
+) -> tuple[Summary, list[Any]]:
+    """One pass over ``ddf`` and the estimators that need its sample, in one compute.
 
-    ``split_every`` is the merge fan-in; ``None`` merges all partition summaries at once.
+    Each partition is summarized (``chunk``), the summaries are merged in a tree of
+    fan-in ``split_every`` (``None``: all at once); then, if ``blocks`` is given,
+    ``prepare(sample)`` runs once and ``estimate(prepared, block)`` once per block of
+    pairs, as tasks that depend on the prepared sample only (so it is shipped to each
+    worker once). Returns the merged summary and the per-block results.
     """
     parts = ddf[list(spec.columns)].to_delayed()
     token = tokenize(ddf, spec, split_every)
@@ -89,5 +102,18 @@ def count(ddf: dd.DataFrame, spec: CountSpec, split_every: int | None) -> CountS
         depth += 1
     if not layer:
         raise ValueError("data has no partitions, so no rows to analyse")
-    (summary,) = dask.compute(layer[0])
-    return summary
+    summary = layer[0]
+    results: list[Any] = []
+    if blocks and prepare is not None and estimate is not None:
+        sample = dask.delayed(_sample_of, pure=True)(summary, dask_key_name=f"dmi-sample-{token}")
+        prepared = dask.delayed(prepare, pure=True)(sample, dask_key_name=f"dmi-prepare-{token}")
+        results = [
+            dask.delayed(estimate, pure=True)(prepared, block, dask_key_name=f"dmi-knn-{token}-{i}")
+            for i, block in enumerate(blocks)
+        ]
+    merged, computed = dask.compute(summary, results)
+    return merged, list(computed)
+
+
+def _sample_of(summary: Summary) -> Sample | None:
+    return summary.sample

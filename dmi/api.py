@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _graph, _plan
-from ._codes import value_order
-from ._entropy import PairStats, entropy, normalized, pair_stats
-from ._summary import CountSpec, CountSummary
+from . import _engine, _graph, _plan
+from ._dispatch import PLUG_IN, estimator
+from ._engine import PairResult, Results
+from ._entropy import normalized
 from ._typing import DataLike, Discrete, Method, Normalize, RandomState, SplitEvery
 from ._validate import (
     METHODS,
@@ -32,6 +32,9 @@ class _Options:
     normalize: str | None
     dropna: bool
     split_every: int | None
+    n_neighbors: int
+    sample_size: int
+    seed: int
 
 
 def _check_options(
@@ -63,6 +66,9 @@ def _check_options(
         normalize=normalize,
         dropna=bool(dropna),
         split_every=check_split_every(split_every),
+        n_neighbors=int(n_neighbors),
+        sample_size=int(sample_size),
+        seed=_engine.draw_seed(random_state),
     )
 
 
@@ -108,42 +114,48 @@ def _prepare(args: dict[str, Any], target: Any) -> tuple[_Options, Any, list[Has
     return opts, ddf, labels, kinds
 
 
-def _require_discrete(columns: Sequence[Hashable], kinds: Sequence[str]) -> None:
-    continuous = [c for c, k in zip(columns, kinds, strict=True) if k != _plan.DISCRETE]
-    if continuous:
-        names = ", ".join(repr(c) for c in continuous)
-        raise NotImplementedError(
-            f"column(s) {names} are continuous (float); continuous estimators are not available yet. "
-            "Pass discrete=True (every distinct value a category) or list the columns in discrete=[...]"
-        )
-
-
-def _summarize(
+def _compute(
     data: Any,
+    ddf: Any,
     labels: list[Hashable],
     kinds: tuple[str, ...],
     pairs: tuple[tuple[int, int], ...],
-    ddf: Any,
-    split_every: int | None,
-) -> CountSummary:
-    _require_discrete(labels, kinds)
+    opts: _Options,
+    *,
+    diagonal: bool,
+) -> Results:
+    if opts.normalize is not None:
+        knn = [(labels[i], labels[j]) for i, j in pairs if estimator(kinds, i, j) != PLUG_IN]
+        if knn:
+            raise ValueError(
+                f"normalize={opts.normalize!r} needs the entropies of both columns, which the k-NN "
+                f"estimators of continuous columns do not give (e.g. pair {knn[0][0]!r}, {knn[0][1]!r}); "
+                "use method='binned', or list the columns in discrete=[...]"
+            )
     if isinstance(data, pd.DataFrame) and len(data) == 0:
         raise ValueError("data has no rows")
-    summary = _graph.count(ddf, CountSpec(tuple(labels), pairs), split_every)
-    if summary.n_rows == 0:
-        raise ValueError("data has no rows")
-    return summary
+    return _engine.compute(
+        ddf,
+        labels,
+        kinds,
+        pairs,
+        dropna=opts.dropna,
+        split_every=opts.split_every,
+        n_neighbors=opts.n_neighbors,
+        sample_size=opts.sample_size,
+        seed=opts.seed,
+        diagonal=diagonal,
+    )
 
 
-def _value(stats: PairStats, opts: _Options) -> float:
+def _value(result: PairResult, opts: _Options) -> float:
     if opts.normalize is not None:
-        return normalized(stats, opts.normalize)
-    return stats.mi / math.log(opts.base)
+        assert result.stats is not None  # plug-in pairs only: checked in _compute
+        return normalized(result.stats, opts.normalize)
+    return result.mi / math.log(opts.base)
 
 
-def _diagonal(summary: CountSummary, c: int, opts: _Options) -> float:
-    counts = summary.marginals[c][1:] if opts.dropna else summary.marginals[c]
-    h = entropy(counts)
+def _diagonal(h: float, opts: _Options) -> float:
     if opts.normalize is not None:
         return math.nan if math.isnan(h) else 1.0
     return h / math.log(opts.base)
@@ -252,17 +264,21 @@ def mutual_info_matrix(
     """
     opts, ddf, labels, kinds = _prepare(locals(), _MATRIX)
     pairs = _plan.matrix_pairs(len(labels))
-    summary = _summarize(data, labels, kinds, pairs, ddf, opts.split_every)
+    res = _compute(data, ddf, labels, kinds, pairs, opts, diagonal=True)
 
     p = len(labels)
     out = np.empty((p, p), dtype=np.float64)
+    used = np.zeros((p, p), dtype=np.int64)
     for c in range(p):
-        out[c, c] = _diagonal(summary, c, opts)
-    orders = [value_order(d) for d in summary.domains]
-    for (i, j), table in zip(pairs, summary.tables, strict=True):
-        out[i, j] = out[j, i] = _value(pair_stats(table, opts.dropna, orders[i], orders[j]), opts)
+        out[c, c] = _diagonal(res.entropy[c], opts)
+        used[c, c] = res.n_present[c]
+    for (i, j), r in zip(pairs, res.pairs, strict=True):
+        out[i, j] = out[j, i] = _value(r, opts)
+        used[i, j] = used[j, i] = r.n
     index = pd.Index(labels)
-    return pd.DataFrame(out, index=index, columns=index.copy())
+    result = pd.DataFrame(out, index=index, columns=index.copy())
+    result.attrs["n_rows"] = pd.DataFrame(used, index=index.copy(), columns=index.copy())
+    return result
 
 
 def mutual_info_with(
@@ -325,10 +341,8 @@ def mutual_info_with(
     pairs = _plan.target_pairs(len(labels))
     if not pairs:
         return pd.Series([], index=pd.Index([], dtype=object), dtype=np.float64, name=target)
-    summary = _summarize(data, labels, kinds, pairs, ddf, opts.split_every)
-    orders = [value_order(d) for d in summary.domains]
-    values = [
-        _value(pair_stats(table, opts.dropna, orders[0], orders[j]), opts)
-        for (_, j), table in zip(pairs, summary.tables, strict=True)
-    ]
-    return pd.Series(values, index=pd.Index(others), dtype=np.float64, name=target)
+    res = _compute(data, ddf, labels, kinds, pairs, opts, diagonal=False)
+    values = [_value(r, opts) for r in res.pairs]
+    result = pd.Series(values, index=pd.Index(others), dtype=np.float64, name=target)
+    result.attrs["n_rows"] = pd.Series([r.n for r in res.pairs], index=pd.Index(others), name=target)
+    return result

@@ -124,12 +124,12 @@ def test_missing_parquet_path(tmp_path):
         dmi.mutual_info_matrix(str(tmp_path / "*.parquet"))
 
 
-def test_continuous_columns_not_yet_supported_say_what_to_do(df):
-    df = df.assign(f=[0.5, 1.5, 2.5, 0.5])
-    with pytest.raises(NotImplementedError, match=r"'f' are continuous .*discrete=True"):
-        dmi.mutual_info_matrix(df)
+def test_normalize_needs_plug_in_pairs(df):
+    df = df.assign(f=[0.5, 1.5, 2.5, 0.25])
+    with pytest.raises(ValueError, match=r"normalize='max' needs the entropies .*method='binned'"):
+        dmi.mutual_info_matrix(df, normalize="max")
     # treating the float column as discrete works, and so does leaving it out
-    assert dmi.mutual_info_matrix(df, discrete=True).shape == (4, 4)
+    assert dmi.mutual_info_matrix(df, discrete=True, normalize="max").shape == (4, 4)
     assert dmi.mutual_info_matrix(df, columns=["a", "b"]).shape == (2, 2)
     assert dmi.mutual_info_matrix(df, discrete=["a", "b", "c", "f"]).shape == (4, 4)
 

@@ -125,18 +125,19 @@ def test_mutual_info_with_counts_only_the_pairs_it_needs(frame, monkeypatch):
     from dmi import _graph
 
     seen = []
-    real_count = _graph.count
+    real_run = _graph.run
 
-    def spy(ddf, spec, split_every):
+    def spy(ddf, spec, split_every, **kwargs):
         seen.append(spec)
-        return real_count(ddf, spec, split_every)
+        return real_run(ddf, spec, split_every, **kwargs)
 
-    monkeypatch.setattr(_graph, "count", spy)
+    monkeypatch.setattr(_graph, "run", spy)
     dmi.mutual_info_with(frame, "str")
     (spec,) = seen
     p = frame.shape[1]
-    assert len(spec.pairs) == p - 1
-    assert all(spec.columns[a] == "str" for a, _ in spec.pairs)
+    assert len(spec.counts.pairs) == p - 1
+    assert all(spec.counts.columns[a] == "str" for a, _ in spec.counts.pairs)
+    assert spec.sample is None  # all discrete: no sample is gathered
 
 
 def test_never_starts_a_cluster(frame):

@@ -1,0 +1,138 @@
+"""Which estimator each pair takes, and the sample-side work (pure functions, no Dask).
+
+``method="auto"``: a pair of discrete columns takes the exact plug-in estimate from the
+counts of all rows; a pair of continuous columns takes KSG, and a discrete-continuous pair
+takes Ross (2014), both on the uniform sample gathered in the same pass.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._knn import Prepared, ksg, prepare, ross
+from ._plan import CONTINUOUS, DISCRETE
+from ._sample import Sample
+
+PLUG_IN, KSG, ROSS = "plug-in", "ksg", "ross"
+
+ESTIMATORS: dict[tuple[str, str], str] = {
+    (DISCRETE, DISCRETE): PLUG_IN,
+    (CONTINUOUS, CONTINUOUS): KSG,
+    (CONTINUOUS, DISCRETE): ROSS,
+    (DISCRETE, CONTINUOUS): ROSS,
+}
+
+# A float column with fewer distinct values than this in the sample looks categorical.
+_FEW_VALUES = 20
+# Pairs of the sample-based estimators are grouped into at most this many Dask tasks.
+_MAX_BLOCKS = 16
+
+
+def estimator(kinds: Sequence[str], i: int, j: int) -> str:
+    """The estimator of the pair of columns ``i`` and ``j``."""
+    return ESTIMATORS[(kinds[i], kinds[j])]
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedSample:
+    """The merged sample, ready for the k-NN estimators: each column prepared once."""
+
+    continuous: dict[int, Prepared]
+    raw: dict[int, np.ndarray]
+    labels: dict[int, np.ndarray]
+    n_unique: dict[int, int]
+
+
+@dataclass(frozen=True)
+class KnnTask:
+    """One sample-based pair: sample column positions, estimator, result slot."""
+
+    slot: int
+    a: int
+    b: int
+    estimator: str
+
+
+def column_seed(seed: int, name: Hashable) -> np.random.Generator:
+    """The noise generator of one column: depends on the seed and the column's name only."""
+    return np.random.default_rng([seed, zlib.crc32(repr(name).encode())])
+
+
+def prepare_sample(
+    sample: Sample, names: Sequence[Hashable], continuous: Sequence[bool], seed: int
+) -> PreparedSample:
+    """Scale and jitter every continuous column once; factorize every discrete one."""
+    prepared: dict[int, Prepared] = {}
+    raw: dict[int, np.ndarray] = {}
+    labels: dict[int, np.ndarray] = {}
+    n_unique: dict[int, int] = {}
+    for i, (name, is_cont) in enumerate(zip(names, continuous, strict=True)):
+        values = sample.frame.iloc[:, i]
+        if is_cont:
+            x = values.to_numpy(dtype=np.float64)
+            raw[i] = x
+            prepared[i] = prepare(x, column_seed(seed, name))
+            n_unique[i] = int(pd.unique(x[~np.isnan(x)]).size)
+        else:
+            labels[i] = pd.factorize(values, use_na_sentinel=True)[0]
+    return PreparedSample(prepared, raw, labels, n_unique)
+
+
+def _present(prep: PreparedSample, i: int) -> np.ndarray:
+    if i in prep.continuous:
+        return ~np.isnan(prep.raw[i])
+    return prep.labels[i] >= 0
+
+
+def _constant(x: np.ndarray) -> bool:
+    return x.size > 0 and bool(np.all(x == x[0]))
+
+
+def estimate_block(prep: PreparedSample, tasks: Sequence[KnnTask], k: int) -> list[tuple[int, float, int]]:
+    """Estimate a block of sample-based pairs: ``(slot, mi in nats, rows used)`` each."""
+    out = []
+    for t in tasks:
+        rows = _present(prep, t.a) & _present(prep, t.b)
+        n = int(rows.sum())
+        if n == 0:
+            out.append((t.slot, math.nan, 0))
+            continue
+        cont = [c for c in (t.a, t.b) if c in prep.continuous]
+        if any(_constant(prep.raw[c][rows]) for c in cont):
+            out.append((t.slot, 0.0, n))  # a constant column carries no information
+            continue
+        mask = None if rows.all() else rows
+        if t.estimator == KSG:
+            if k >= n:
+                raise ValueError(f"n_neighbors={k} must be less than the {n} rows available for this pair")
+            mi, used = ksg(prep.continuous[t.a], prep.continuous[t.b], k, mask)
+        else:
+            c, d = (t.a, t.b) if t.a in prep.continuous else (t.b, t.a)
+            mi, used = ross(prep.continuous[c], prep.labels[d], k, mask)
+        out.append((t.slot, mi, used))
+    return out
+
+
+def blocks(tasks: Sequence[KnnTask]) -> list[list[KnnTask]]:
+    """Group the sample-based pairs into at most ``_MAX_BLOCKS`` Dask tasks."""
+    if not tasks:
+        return []
+    per = math.ceil(len(tasks) / _MAX_BLOCKS)
+    return [list(tasks[i : i + per]) for i in range(0, len(tasks), per)]
+
+
+def column_notes(prep: PreparedSample, tasks: Sequence[KnnTask]) -> dict[int, tuple[int, int]]:
+    """``(distinct values, present values)`` in the sample of each continuous column of ``tasks``."""
+    cols = {c for t in tasks for c in (t.a, t.b) if c in prep.continuous}
+    return {c: (prep.n_unique[c], int((~np.isnan(prep.raw[c])).sum())) for c in cols}
+
+
+def looks_categorical(n_unique: int, n_present: int) -> bool:
+    """A float column with few distinct values, each seen often: probably a category."""
+    return n_unique < _FEW_VALUES and n_present >= 5 * max(n_unique, 1)

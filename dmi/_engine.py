@@ -1,0 +1,163 @@
+"""From a planned request to per-pair results: specs, the one compute, the finishing math."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from . import _graph
+from ._codes import value_order
+from ._dispatch import (
+    PLUG_IN,
+    KnnTask,
+    PreparedSample,
+    blocks,
+    column_notes,
+    estimate_block,
+    estimator,
+    looks_categorical,
+    prepare_sample,
+)
+from ._entropy import PairStats, entropy, pair_stats
+from ._onepass import PassSpec
+from ._plan import DISCRETE
+from ._sample import SampleSpec, hash_key
+from ._summary import CountSpec
+
+
+class LooksCategoricalWarning(UserWarning):
+    """A column treated as continuous has so few distinct values that it looks categorical."""
+
+
+@dataclass(frozen=True)
+class PairResult:
+    """MI of one pair in nats, the rows it used, and (plug-in only) its entropies."""
+
+    estimator: str
+    mi: float
+    n: int
+    stats: PairStats | None = None
+
+
+@dataclass(frozen=True)
+class Results:
+    """Per-pair results (aligned with the requested pairs), and per-column entropies."""
+
+    pairs: list[PairResult]
+    entropy: list[float]
+    """H(X) in nats of each column over its present rows (or all rows without dropna);
+    NaN for continuous columns, whose differential entropy is not on the same scale."""
+    n_present: list[int]
+
+
+def _estimate(
+    prep: PreparedSample, tasks: list[KnnTask], k: int
+) -> tuple[list[Any], dict[int, tuple[int, int]]]:
+    return estimate_block(prep, tasks, k), column_notes(prep, tasks)
+
+
+def compute(
+    ddf: Any,
+    labels: Sequence[Hashable],
+    kinds: Sequence[str],
+    pairs: Sequence[tuple[int, int]],
+    *,
+    dropna: bool,
+    split_every: int | None,
+    n_neighbors: int,
+    sample_size: int,
+    seed: int,
+    diagonal: bool,
+) -> Results:
+    """Gather counts and sample in one pass, run the estimators, return per-pair results."""
+    p = len(labels)
+    est = [estimator(kinds, i, j) for i, j in pairs]
+    plug = [k for k, e in enumerate(est) if e == PLUG_IN]
+    knn = [k for k, e in enumerate(est) if e != PLUG_IN]
+
+    count_cols = sorted(
+        {c for k in plug for c in pairs[k]}
+        | ({c for c in range(p) if kinds[c] == DISCRETE} if diagonal else set())
+    )
+    sample_cols = sorted({c for k in knn for c in pairs[k]})
+    read_cols = sorted(set(count_cols) | set(sample_cols))
+    cpos = {c: i for i, c in enumerate(count_cols)}
+    spos = {c: i for i, c in enumerate(sample_cols)}
+    counts = (
+        CountSpec(
+            tuple(labels[c] for c in count_cols), tuple((cpos[pairs[k][0]], cpos[pairs[k][1]]) for k in plug)
+        )
+        if count_cols
+        else None
+    )
+    continuous = tuple(kinds[c] != DISCRETE for c in sample_cols)
+    sample = (
+        SampleSpec(tuple(labels[c] for c in sample_cols), continuous, sample_size, hash_key(seed))
+        if knn
+        else None
+    )
+    spec = PassSpec(tuple(labels[c] for c in read_cols), counts, sample)
+    tasks = [KnnTask(k, spos[pairs[k][0]], spos[pairs[k][1]], est[k]) for k in knn]
+    names = [labels[c] for c in sample_cols]
+
+    summary, block_results = _graph.run(
+        ddf,
+        spec,
+        split_every,
+        prepare=partial(prepare_sample, names=names, continuous=continuous, seed=seed),
+        estimate=partial(_estimate, k=n_neighbors),
+        blocks=blocks(tasks),
+    )
+    if summary.n_rows == 0:
+        raise ValueError("data has no rows")
+
+    results: list[PairResult | None] = [None] * len(pairs)
+    if summary.counts is not None:
+        cs = summary.counts
+        orders = [value_order(d) for d in cs.domains]
+        for k, table, (a, b) in zip(plug, cs.tables, cs.spec.pairs, strict=True):
+            stats = pair_stats(table, dropna, orders[a], orders[b])
+            results[k] = PairResult(PLUG_IN, stats.mi, stats.n, stats)
+    notes: dict[int, tuple[int, int]] = {}
+    for block_out, block_notes in block_results:
+        for slot, mi, n in block_out:
+            results[slot] = PairResult(est[slot], mi, n)
+        notes.update(block_notes)
+    suspicious = [names[c] for c, (u, n) in sorted(notes.items()) if looks_categorical(u, n)]
+    if suspicious:
+        shown = ", ".join(repr(c) for c in suspicious)
+        warnings.warn(
+            f"column(s) {shown} are treated as continuous but have fewer than 20 distinct values in the "
+            f"sample; if they are categories, pass discrete=[...] naming them (or discrete=True)",
+            LooksCategoricalWarning,
+            stacklevel=3,
+        )
+
+    ent = [math.nan] * p
+    present = [0] * p
+    if summary.counts is not None:
+        for c in count_cols:
+            m = summary.counts.marginals[cpos[c]]
+            ent[c] = entropy(m[1:] if dropna else m)
+            present[c] = int(m[1:].sum() if dropna else m.sum())
+    if summary.sample is not None:
+        frame = summary.sample.frame
+        for c in sample_cols:
+            if kinds[c] != DISCRETE:
+                present[c] = int(frame.iloc[:, spos[c]].notna().sum())
+    return Results([r for r in results if r is not None], ent, present)
+
+
+def draw_seed(random_state: Any) -> int:
+    """An int seed from ``random_state`` (None: fresh entropy, so every call differs)."""
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, 2**63))
+    if random_state is None:
+        return int(np.random.SeedSequence().entropy % 2**63)  # type: ignore[operator]
+    return int(random_state)

@@ -1,0 +1,65 @@
+"""The summary of one pass over the data: exact counts and a uniform sample, mergeable.
+
+``chunk(partition) -> Summary`` and ``merge(summaries) -> Summary``, pure functions over
+pandas and numpy: :mod:`dmi._graph` maps them over the partitions and tree-merges them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ._sample import Sample, SampleSpec, merge_samples, sample_chunk
+from ._summary import CountSpec, CountSummary
+from ._summary import chunk as chunk_counts
+from ._summary import merge as merge_counts
+
+
+@dataclass(frozen=True)
+class PassSpec:
+    """What one pass gathers: the columns it reads, counts and/or a sample."""
+
+    columns: tuple[Hashable, ...]
+    counts: CountSpec | None
+    sample: SampleSpec | None
+
+
+@dataclass(frozen=True, eq=False)
+class Summary:
+    """What one pass gathered over some rows."""
+
+    n_rows: int
+    counts: CountSummary | None
+    sample: Sample | None
+
+
+def _select(
+    df: pd.DataFrame, all_columns: tuple[Hashable, ...], wanted: tuple[Hashable, ...]
+) -> pd.DataFrame:
+    if wanted == all_columns:
+        return df
+    position = {c: i for i, c in enumerate(all_columns)}
+    return df.iloc[:, [position[c] for c in wanted]]
+
+
+def chunk(df: pd.DataFrame, spec: PassSpec) -> Summary:
+    """Summarize one partition (which holds exactly ``spec.columns``)."""
+    counts = (
+        chunk_counts(_select(df, spec.columns, spec.counts.columns), spec.counts) if spec.counts else None
+    )
+    sample = (
+        sample_chunk(_select(df, spec.columns, spec.sample.columns), spec.sample) if spec.sample else None
+    )
+    return Summary(len(df), counts, sample)
+
+
+def merge(summaries: Sequence[Summary]) -> Summary:
+    """Merge summaries of disjoint row sets."""
+    if len(summaries) == 1:
+        return summaries[0]
+    first = summaries[0]
+    counts = merge_counts([s.counts for s in summaries]) if first.counts is not None else None  # type: ignore[misc]
+    sample = merge_samples([s.sample for s in summaries]) if first.sample is not None else None  # type: ignore[misc]
+    return Summary(sum(s.n_rows for s in summaries), counts, sample)

@@ -1,0 +1,104 @@
+"""A mergeable uniform sample of rows: bottom-k by a seeded hash of each row's content.
+
+Every row gets a 64-bit key, ``hash(seed, row values)`` (``pandas.util.hash_pandas_object``
+with a seed-derived ``hash_key``). A summary keeps the ``k`` rows with the smallest keys;
+merging two summaries and keeping the ``k`` smallest keys of the union is again the ``k``
+smallest of all rows, so the sample is a uniform sample without replacement of the
+whole table, gathered in the same pass as the counts.
+
+Because the key depends on the seed and the row itself -- not on partition numbers or
+positions -- the same seed gives the same sample for any partitioning, any merge order and
+any number of workers. Identical rows share a key; they enter or leave the sample
+together, which changes nothing about the sampled values but makes the sample "clumpy" in
+heavily duplicated data (each row's inclusion probability is still k/N).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class SampleSpec:
+    """What to sample: which columns (continuous ones as float64), how many rows, which seed."""
+
+    columns: tuple[Hashable, ...]
+    continuous: tuple[bool, ...]
+    size: int
+    hash_key: str
+    """16 characters, derived from ``random_state``."""
+
+
+@dataclass(frozen=True, eq=False)
+class Sample:
+    """Up to ``size`` rows with the smallest keys, sorted by key."""
+
+    keys: np.ndarray
+    frame: pd.DataFrame
+    n_rows: int
+    """Rows the sample was drawn from."""
+    size: int
+    """The most rows the sample keeps."""
+
+
+def hash_key(seed: int) -> str:
+    """The 16-character ``hash_key`` for a seed."""
+    state = np.random.SeedSequence(seed).generate_state(2, dtype=np.uint32)
+    return f"{int(state[0]):08x}{int(state[1]):08x}"
+
+
+def _as_float(s: pd.Series, name: Hashable) -> np.ndarray:
+    values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    if np.isinf(values).any():
+        raise ValueError(
+            f"column {name!r} contains infinite values; continuous estimators need finite numbers "
+            "(replace them, e.g. with NaN to treat them as missing)"
+        )
+    return values
+
+
+def _smallest(keys: np.ndarray, size: int) -> np.ndarray:
+    """Positions of the ``size`` smallest keys, in key order (ties by position)."""
+    if keys.size > size:
+        cut = np.argpartition(keys, size - 1)[:size]
+        return cut[np.argsort(keys[cut], kind="stable")]
+    return np.argsort(keys, kind="stable")
+
+
+def sample_chunk(df: pd.DataFrame, spec: SampleSpec) -> Sample:
+    """Keys for every row of one partition, and its ``size`` rows with the smallest keys.
+
+    ``df`` holds exactly ``spec.columns``. Raises ValueError naming a continuous column
+    that holds +-inf (checked on every row, not only the sampled ones).
+    """
+    data = {}
+    for i, (name, continuous) in enumerate(zip(spec.columns, spec.continuous, strict=True)):
+        s = df.iloc[:, i]
+        if continuous:
+            data[i] = _as_float(s, name)
+        elif isinstance(s.dtype, np.dtype) and s.dtype.kind in "iub":
+            data[i] = s.to_numpy()  # hashed natively; same dtype in every partition
+        else:
+            # object for everything else: a categorical hashes by value, whatever its categories
+            data[i] = s.to_numpy(dtype=object)
+    # Columns by position: labels may be any hashable, or repeat across sample and counts.
+    frame = pd.DataFrame(data)
+    keys = pd.util.hash_pandas_object(frame, index=False, hash_key=spec.hash_key).to_numpy()
+    take = _smallest(keys, spec.size)
+    return Sample(keys[take], frame.iloc[take].reset_index(drop=True), len(df), spec.size)
+
+
+def merge_samples(samples: Sequence[Sample]) -> Sample:
+    """The smallest-key rows of the union of disjoint samples (at most ``size`` of them)."""
+    if len(samples) == 1:
+        return samples[0]
+    size = samples[0].size
+    keys = np.concatenate([s.keys for s in samples])
+    frame = pd.concat([s.frame for s in samples], ignore_index=True)
+    take = _smallest(keys, size)
+    n_rows = sum(s.n_rows for s in samples)
+    return Sample(keys[take], frame.iloc[take].reset_index(drop=True), n_rows, size)
