@@ -44,7 +44,6 @@ class PreparedSample:
     """The merged sample, ready for the k-NN estimators: each column prepared once."""
 
     continuous: dict[int, Prepared]
-    raw: dict[int, np.ndarray]
     labels: dict[int, np.ndarray]
     n_unique: dict[int, int]
 
@@ -69,24 +68,22 @@ def prepare_sample(
 ) -> PreparedSample:
     """Scale and jitter every continuous column once; factorize every discrete one."""
     prepared: dict[int, Prepared] = {}
-    raw: dict[int, np.ndarray] = {}
     labels: dict[int, np.ndarray] = {}
     n_unique: dict[int, int] = {}
     for i, (name, is_cont) in enumerate(zip(names, continuous, strict=True)):
         values = sample.frame.iloc[:, i]
         if is_cont:
             x = values.to_numpy(dtype=np.float64)
-            raw[i] = x
             prepared[i] = prepare(x, column_seed(seed, name))
             n_unique[i] = int(pd.unique(x[~np.isnan(x)]).size)
         else:
             labels[i] = pd.factorize(values, use_na_sentinel=True)[0]
-    return PreparedSample(prepared, raw, labels, n_unique)
+    return PreparedSample(prepared, labels, n_unique)
 
 
 def _present(prep: PreparedSample, i: int) -> np.ndarray:
     if i in prep.continuous:
-        return ~np.isnan(prep.raw[i])
+        return ~np.isnan(prep.continuous[i].raw)
     return prep.labels[i] >= 0
 
 
@@ -104,17 +101,14 @@ def estimate_block(prep: PreparedSample, tasks: Sequence[KnnTask], k: int) -> li
             out.append((t.slot, math.nan, 0))
             continue
         cont = [c for c in (t.a, t.b) if c in prep.continuous]
-        if any(_constant(prep.raw[c][rows]) for c in cont):
+        if any(_constant(prep.continuous[c].raw[rows]) for c in cont):
             out.append((t.slot, 0.0, n))  # a constant column carries no information
             continue
-        mask = None if rows.all() else rows
         if t.estimator == KSG:
-            if k >= n:
-                raise ValueError(f"n_neighbors={k} must be less than the {n} rows available for this pair")
-            mi, used = ksg(prep.continuous[t.a], prep.continuous[t.b], k, mask)
+            mi, used = ksg(prep.continuous[t.a], prep.continuous[t.b], k, rows)
         else:
             c, d = (t.a, t.b) if t.a in prep.continuous else (t.b, t.a)
-            mi, used = ross(prep.continuous[c], prep.labels[d], k, mask)
+            mi, used = ross(prep.continuous[c], prep.labels[d], k, rows)
         out.append((t.slot, mi, used))
     return out
 
@@ -130,9 +124,9 @@ def blocks(tasks: Sequence[KnnTask]) -> list[list[KnnTask]]:
 def column_notes(prep: PreparedSample, tasks: Sequence[KnnTask]) -> dict[int, tuple[int, int]]:
     """``(distinct values, present values)`` in the sample of each continuous column of ``tasks``."""
     cols = {c for t in tasks for c in (t.a, t.b) if c in prep.continuous}
-    return {c: (prep.n_unique[c], int((~np.isnan(prep.raw[c])).sum())) for c in cols}
+    return {c: (prep.n_unique[c], int((~np.isnan(prep.continuous[c].raw)).sum())) for c in cols}
 
 
 def looks_categorical(n_unique: int, n_present: int) -> bool:
     """A float column with few distinct values, each seen often: probably a category."""
-    return n_unique < _FEW_VALUES and n_present >= 5 * max(n_unique, 1)
+    return 1 < n_unique < _FEW_VALUES and n_present >= 5 * n_unique

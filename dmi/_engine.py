@@ -27,7 +27,7 @@ from ._dispatch import (
 from ._entropy import PairStats, entropy, pair_stats
 from ._onepass import PassSpec
 from ._plan import DISCRETE
-from ._sample import SampleSpec, hash_key
+from ._sample import SampleSpec
 from ._summary import CountSpec
 
 
@@ -97,11 +97,7 @@ def compute(
         else None
     )
     continuous = tuple(kinds[c] != DISCRETE for c in sample_cols)
-    sample = (
-        SampleSpec(tuple(labels[c] for c in sample_cols), continuous, sample_size, hash_key(seed))
-        if knn
-        else None
-    )
+    sample = SampleSpec(tuple(labels[c] for c in sample_cols), continuous, sample_size, seed) if knn else None
     spec = PassSpec(tuple(labels[c] for c in read_cols), counts, sample)
     tasks = [KnnTask(k, spos[pairs[k][0]], spos[pairs[k][1]], est[k]) for k in knn]
     names = [labels[c] for c in sample_cols]

@@ -27,30 +27,47 @@ _NOISE = 1e-10
 
 @dataclass(frozen=True, eq=False)
 class Prepared:
-    """One continuous column of the sample, scaled and jittered, with its sort order."""
+    """One continuous column of the sample: raw values, its noise draw, its sort order."""
 
-    values: np.ndarray
-    """Scaled, jittered values (NaN where missing)."""
+    raw: np.ndarray
+    """float64 values, NaN where missing."""
+    noise: np.ndarray
+    """One standard-normal draw per row: the tie-breaking jitter before its scale."""
     order: np.ndarray
-    """``argsort`` of ``values`` over the present rows only (indices into ``values``)."""
+    """Present rows sorted by (value, noise): the order of the jittered values at any scale."""
 
 
 def prepare(x: np.ndarray, rng: np.random.Generator) -> Prepared:
-    """Scale to unit variance and add tie-breaking noise, as scikit-learn does.
+    """Draw the column's tie-breaking noise and sort it once, for all of its pairs.
 
-    The standard deviation (ddof=0, as ``sklearn.preprocessing.scale``) is taken over the
-    present values; a constant column is left unscaled. The noise is drawn for every row
-    (present or not), so a row's jitter does not depend on which other rows are missing.
+    The noise is drawn for every row (present or not), so a row's jitter does not
+    depend on which other rows are missing.
     """
-    x = np.asarray(x, dtype=np.float64)
-    present = ~np.isnan(x)
-    std = float(np.std(x[present])) if present.any() else 0.0
-    scaled = x / std if std > 0 else x.copy()
-    noise = rng.standard_normal(size=x.shape[0])
-    mean_abs = float(np.mean(np.abs(scaled[present]))) if present.any() else 0.0
-    scaled += _NOISE * max(1.0, mean_abs) * noise
-    idx = np.flatnonzero(present)
-    return Prepared(scaled, idx[np.argsort(scaled[idx], kind="stable")])
+    raw = np.asarray(x, dtype=np.float64)
+    noise: np.ndarray = np.asarray(rng.standard_normal(size=raw.shape[0]))
+    idx = np.flatnonzero(~np.isnan(raw))
+    return Prepared(raw, noise, idx[np.lexsort((noise[idx], raw[idx]))])
+
+
+def jittered(col: Prepared, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The column on ``rows`` (a boolean mask), as scikit-learn prepares it; and sorted.
+
+    Scaled to unit variance over exactly these rows (ddof=0, as
+    ``sklearn.preprocessing.scale``; a constant column is left unscaled), then jittered
+    by ``1e-10 * max(1, mean |x|)`` times the row's noise. Scaling keeps the order, so
+    the sorted values are the column's precomputed order restricted to ``rows``; only if
+    the jitter reorders a near-tie (values within ~1e-10) is the subset sorted again.
+    """
+    r = col.raw[rows]
+    std = float(np.std(r))
+    scale = 1.0 / std if std > 0 else 1.0
+    spread = _NOISE * max(1.0, float(np.mean(np.abs(r))) * scale)
+    full = col.raw * scale + spread * col.noise
+    values = full[rows]
+    ordered = full[col.order[rows[col.order]]]
+    if ordered.size > 1 and not bool(np.all(ordered[1:] >= ordered[:-1])):
+        ordered = np.sort(values)
+    return values, ordered
 
 
 @numba.njit(nogil=True, cache=True)
@@ -116,20 +133,13 @@ def _kth_gap_1d(sorted_vals: np.ndarray, k: int) -> np.ndarray:  # pragma: no co
     return out
 
 
-def _sorted_subset(col: Prepared, rows: np.ndarray | None) -> np.ndarray:
-    """The column's values at ``rows`` (a boolean mask over the sample), in sorted order."""
-    order = col.order if rows is None else col.order[rows[col.order]]
-    return col.values[order]
+def ksg(x: Prepared, y: Prepared, k: int, rows: np.ndarray) -> tuple[float, int]:
+    """KSG estimate (algorithm 1) of I(X;Y) in nats over ``rows``, and the rows used.
 
-
-def ksg(x: Prepared, y: Prepared, k: int, rows: np.ndarray | None = None) -> tuple[float, int]:
-    """KSG estimate (algorithm 1) of I(X;Y) in nats, and the number of rows used.
-
-    ``rows`` selects the pairwise-complete sample rows (all when None). Raises
-    ValueError when ``k`` is not below the number of rows.
+    Raises ValueError when ``k`` is not below the number of rows.
     """
-    xv = x.values if rows is None else x.values[rows]
-    yv = y.values if rows is None else y.values[rows]
+    xv, xs = jittered(x, rows)
+    yv, ys = jittered(y, rows)
     n = xv.shape[0]
     if k >= n:
         raise ValueError(f"n_neighbors={k} must be less than the {n} rows available for this pair")
@@ -137,21 +147,21 @@ def ksg(x: Prepared, y: Prepared, k: int, rows: np.ndarray | None = None) -> tup
     # k + 1: the query point itself comes back at distance 0
     dist, _ = cKDTree(joint).query(joint, k=k + 1, p=np.inf)
     radius = np.nextafter(dist[:, -1], 0)  # strict inequality for the marginal counts
-    nx = _count_within(_sorted_subset(x, rows), xv, radius) - 1
-    ny = _count_within(_sorted_subset(y, rows), yv, radius) - 1
+    nx = _count_within(xs, xv, radius) - 1
+    ny = _count_within(ys, yv, radius) - 1
     mi = digamma(n) + digamma(k) - np.mean(digamma(nx + 1)) - np.mean(digamma(ny + 1))
     return max(0.0, float(mi)), n
 
 
-def ross(c: Prepared, labels: np.ndarray, k: int, rows: np.ndarray | None = None) -> tuple[float, int]:
+def ross(c: Prepared, labels: np.ndarray, k: int, rows: np.ndarray) -> tuple[float, int]:
     """Ross (2014) estimate of I(C;D) in nats for continuous C and discrete labels D.
 
-    ``labels`` are integer codes of D on the sample rows (-1 where missing); ``rows`` a
-    boolean mask of the pairwise-complete rows. Rows whose label occurs once are
-    ignored, as in scikit-learn. Returns the estimate and the rows used.
+    ``labels`` are integer codes of D on the sample rows; ``rows`` a boolean mask of the
+    pairwise-complete rows. Rows whose label occurs once are ignored, as in
+    scikit-learn. Returns the estimate and the rows used.
     """
-    cv = c.values if rows is None else c.values[rows]
-    lv = labels if rows is None else labels[rows]
+    cv, _ = jittered(c, rows)
+    lv = labels[rows]
     order = np.argsort(lv, kind="stable")
     lv_sorted, cv_by_label = lv[order], cv[order]
     starts = np.flatnonzero(np.r_[True, lv_sorted[1:] != lv_sorted[:-1]])

@@ -1,10 +1,12 @@
 """A mergeable uniform sample of rows: bottom-k by a seeded hash of each row's content.
 
-Every row gets a 64-bit key, ``hash(seed, row values)`` (``pandas.util.hash_pandas_object``
-with a seed-derived ``hash_key``). A summary keeps the ``k`` rows with the smallest keys;
-merging two summaries and keeping the ``k`` smallest keys of the union is again the ``k``
-smallest of all rows, so the sample is a uniform sample without replacement of the
-whole table, gathered in the same pass as the counts.
+Every row gets a 64-bit key, ``mix(hash(row values) ^ salt(seed))``: the row's content
+hash (``pandas.util.hash_pandas_object``, whose ``hash_key`` salts strings only) mixed with
+a seed-derived salt by the splitmix64 finalizer, so every seed orders the rows anew.
+A summary keeps the ``k`` rows with the smallest keys; merging two summaries and keeping
+the ``k`` smallest keys of the union is again the ``k`` smallest of all rows, so the
+sample is a uniform sample without replacement of the whole table, gathered in the same
+pass as the counts.
 
 Because the key depends on the seed and the row itself -- not on partition numbers or
 positions -- the same seed gives the same sample for any partitioning, any merge order and
@@ -29,8 +31,7 @@ class SampleSpec:
     columns: tuple[Hashable, ...]
     continuous: tuple[bool, ...]
     size: int
-    hash_key: str
-    """16 characters, derived from ``random_state``."""
+    seed: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,10 +46,18 @@ class Sample:
     """The most rows the sample keeps."""
 
 
-def hash_key(seed: int) -> str:
-    """The 16-character ``hash_key`` for a seed."""
-    state = np.random.SeedSequence(seed).generate_state(2, dtype=np.uint32)
-    return f"{int(state[0]):08x}{int(state[1]):08x}"
+def _salts(seed: int) -> tuple[str, np.uint64]:
+    """The 16-character string ``hash_key`` and the 64-bit salt of a seed."""
+    a, b, c, d = np.random.SeedSequence(seed).generate_state(4, dtype=np.uint32).tolist()
+    return f"{a:08x}{b:08x}", np.uint64((c << 32) | d)
+
+
+def _mix(h: np.ndarray, salt: np.uint64) -> np.ndarray:
+    """splitmix64's finalizer of ``h ^ salt``: a bijection that scrambles every bit."""
+    z = h ^ salt
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
 
 
 def _as_float(s: pd.Series, name: Hashable) -> np.ndarray:
@@ -87,7 +96,8 @@ def sample_chunk(df: pd.DataFrame, spec: SampleSpec) -> Sample:
             data[i] = s.to_numpy(dtype=object)
     # Columns by position: labels may be any hashable, or repeat across sample and counts.
     frame = pd.DataFrame(data)
-    keys = pd.util.hash_pandas_object(frame, index=False, hash_key=spec.hash_key).to_numpy()
+    key, salt = _salts(spec.seed)
+    keys = _mix(pd.util.hash_pandas_object(frame, index=False, hash_key=key).to_numpy(), salt)
     take = _smallest(keys, spec.size)
     return Sample(keys[take], frame.iloc[take].reset_index(drop=True), len(df), spec.size)
 
