@@ -7,9 +7,10 @@ Every pair of columns of a table larger than memory, over all rows, in one pass:
     top = dmi.mutual_info_with(ddf, "churned")  # pandas Series, like DataFrame.corrwith
 """
 
+from ._engine import LooksCategoricalWarning
 from .api import mutual_info_matrix, mutual_info_with
 from .example import make_example
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "make_example", "mutual_info_matrix", "mutual_info_with"]
+__all__ = ["LooksCategoricalWarning", "__version__", "make_example", "mutual_info_matrix", "mutual_info_with"]

@@ -161,6 +161,30 @@ def encode(s: pd.Series) -> Encoded:
     return Encoded(Values(pd.Index(uniques)), codes, 1)  # the NA sentinel -1 becomes 0
 
 
+def encode_binned(s: pd.Series, edges: tuple[float, ...]) -> Encoded:
+    """Encode a continuous column as its bin: bin ``j`` holds ``edges[j-1] <= x < edges[j]``.
+
+    ``len(edges) + 1`` bins, codes ``1..len(edges) + 1``; NaN is missing. The domain is
+    the bin numbers ``0..len(edges)``, the same in every partition (no remap).
+    """
+    x = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    bins = np.searchsorted(np.asarray(edges, dtype=np.float64), x, side="right")
+    missing = np.isnan(x)
+    return Encoded(IntRange(0, len(edges)), bins, 1, missing if missing.any() else None)
+
+
+def quantile_edges(x: np.ndarray, bins: int) -> tuple[float, ...]:
+    """Interior edges of ``bins`` equal-frequency bins of the non-missing ``x``.
+
+    Repeated quantiles (heavy ties) collapse, giving fewer, wider bins.
+    """
+    present = x[~np.isnan(x)]
+    if present.size == 0:
+        return ()
+    qs = np.quantile(present, np.linspace(0, 1, bins + 1)[1:-1], method="linear")
+    return tuple(float(q) for q in np.unique(qs))
+
+
 def _identity(size: int) -> IntArray:
     return np.arange(size + 1, dtype=np.int64)
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import _graph
-from ._codes import value_order
+from ._codes import quantile_edges, value_order
 from ._dispatch import (
     PLUG_IN,
     KnnTask,
@@ -74,9 +74,24 @@ def compute(
     sample_size: int,
     seed: int,
     diagonal: bool,
+    method: str = "auto",
+    bins: int = 32,
 ) -> Results:
-    """Gather counts and sample in one pass, run the estimators, return per-pair results."""
+    """Gather counts and sample in one pass, run the estimators, return per-pair results.
+
+    With ``method="binned"`` a first pass samples the continuous columns for their
+    quantile edges, and the second pass counts every pair over all rows.
+    """
     p = len(labels)
+    edges: dict[int, tuple[float, ...]] = {}
+    if method == "binned":
+        used = {c for pair in pairs for c in pair} | (set(range(p)) if diagonal else set())
+        binned = sorted(c for c in used if kinds[c] != DISCRETE)
+        if binned:
+            edges = _quantile_edges(
+                ddf, [labels[c] for c in binned], binned, split_every, sample_size, seed, bins
+            )
+            kinds = tuple(DISCRETE for _ in kinds)
     est = [estimator(kinds, i, j) for i, j in pairs]
     plug = [k for k, e in enumerate(est) if e == PLUG_IN]
     knn = [k for k, e in enumerate(est) if e != PLUG_IN]
@@ -91,7 +106,9 @@ def compute(
     spos = {c: i for i, c in enumerate(sample_cols)}
     counts = (
         CountSpec(
-            tuple(labels[c] for c in count_cols), tuple((cpos[pairs[k][0]], cpos[pairs[k][1]]) for k in plug)
+            tuple(labels[c] for c in count_cols),
+            tuple((cpos[pairs[k][0]], cpos[pairs[k][1]]) for k in plug),
+            tuple(edges.get(c) for c in count_cols) if edges else None,
         )
         if count_cols
         else None
@@ -148,6 +165,24 @@ def compute(
             if kinds[c] != DISCRETE:
                 present[c] = int(frame.iloc[:, spos[c]].notna().sum())
     return Results([r for r in results if r is not None], ent, present)
+
+
+def _quantile_edges(
+    ddf: Any,
+    names: list[Hashable],
+    cols: list[int],
+    split_every: int | None,
+    sample_size: int,
+    seed: int,
+    bins: int,
+) -> dict[int, tuple[float, ...]]:
+    """The first pass of ``method="binned"``: a uniform sample of the continuous columns."""
+    spec = PassSpec(tuple(names), None, SampleSpec(tuple(names), (True,) * len(names), sample_size, seed))
+    summary, _ = _graph.run(ddf, spec, split_every)
+    if summary.n_rows == 0 or summary.sample is None:
+        raise ValueError("data has no rows")
+    frame = summary.sample.frame
+    return {c: quantile_edges(frame.iloc[:, i].to_numpy(dtype=np.float64), bins) for i, c in enumerate(cols)}
 
 
 def draw_seed(random_state: Any) -> int:

@@ -35,6 +35,8 @@ class _Options:
     n_neighbors: int
     sample_size: int
     seed: int
+    method: str
+    bins: int
 
 
 def _check_options(
@@ -69,6 +71,8 @@ def _check_options(
         n_neighbors=int(n_neighbors),
         sample_size=int(sample_size),
         seed=_engine.draw_seed(random_state),
+        method=method,
+        bins=int(bins),
     )
 
 
@@ -124,7 +128,7 @@ def _compute(
     *,
     diagonal: bool,
 ) -> Results:
-    if opts.normalize is not None:
+    if opts.normalize is not None and opts.method != "binned":
         knn = [(labels[i], labels[j]) for i, j in pairs if estimator(kinds, i, j) != PLUG_IN]
         if knn:
             raise ValueError(
@@ -145,6 +149,8 @@ def _compute(
         sample_size=opts.sample_size,
         seed=opts.seed,
         diagonal=diagonal,
+        method=opts.method,
+        bins=opts.bins,
     )
 
 
@@ -194,14 +200,25 @@ def mutual_info_matrix(
         are discrete, all others continuous (scikit-learn's ``discrete_features`` mask
         semantics).
     method : {'auto', 'binned'}, default 'auto'
-        Estimator rule for continuous columns. Discrete pairs always use the exact
-        plug-in estimate from contingency counts over all rows.
+        ``'auto'``: a discrete pair takes the exact plug-in estimate from contingency
+        counts of all rows; a continuous pair takes KSG (Kraskov et al. 2004,
+        algorithm 1) and a discrete-continuous pair takes Ross (2014), both on a
+        uniform sample of ``sample_size`` rows gathered in the same pass.
+        ``'binned'``: continuous columns are cut into ``bins`` equal-frequency bins
+        (edges: quantiles of the same seeded uniform sample; exact quantiles when the
+        sample holds every row) and every pair takes the plug-in estimate over all
+        rows. This needs a second pass over the data: the first gathers the sample
+        for the edges. Discrete columns are untouched.
     bins : int, default 32
-        Number of quantile bins for continuous columns with ``method='binned'``.
+        Number of quantile bins for continuous columns with ``method='binned'``
+        (fewer where heavy ties make quantiles repeat).
     n_neighbors : int, default 3
-        k of the k-nearest-neighbour estimators for continuous columns.
+        k of the k-nearest-neighbour estimators (``method='auto'``). Must be below
+        the rows a pair has in the sample.
     sample_size : int, default 100_000
-        Rows of the uniform sample that feeds the continuous estimators.
+        Rows of the uniform sample that feeds the continuous estimators; all rows are
+        used when the table has fewer. The sample is drawn without replacement by a
+        seeded hash of each row, so it does not depend on the partitioning.
     base : float, default math.e
         Logarithm base of the result: ``math.e`` gives nats (scikit-learn's unit),
         ``2`` gives bits.
@@ -214,7 +231,9 @@ def mutual_info_matrix(
         :meth:`pandas.DataFrame.corr`), and its normalization uses the entropies of
         those same rows. ``False``: a missing value is a category of its own.
     random_state : int, numpy.random.Generator or None
-        Seed for the sample used by continuous estimators.
+        Seed of the sample and of the tie-breaking noise of the continuous
+        estimators: the same seed gives bit-identical results for any partitioning.
+        ``None`` draws a fresh seed on every call.
     split_every : int, False or None
         Fan-in of the tree merge of partition summaries. ``None`` reads the Dask
         config value ``dmi.split-every`` (default 8); ``False`` merges all at once.
@@ -223,9 +242,12 @@ def mutual_info_matrix(
     -------
     pandas.DataFrame
         Square and exactly symmetric, indexed by the column names on both axes.
-        Off-diagonal: ``I(X;Y)``. Diagonal: the entropy ``H(X)`` (1.0 when
-        normalized). A pair with no complete rows, and the diagonal of a column with
-        no values, is NaN.
+        Off-diagonal: ``I(X;Y)``. Diagonal: the entropy ``H(X)`` of a discrete or
+        binned column (1.0 when normalized); NaN for a continuous column under
+        ``method='auto'`` (``I(X;X)`` is infinite). A pair with no complete rows,
+        and the diagonal of a column with no values, is NaN. ``result.attrs["n_rows"]``
+        is a matching DataFrame of the rows each cell used (sample rows for the k-NN
+        estimators).
 
     Raises
     ------
@@ -234,19 +256,44 @@ def mutual_info_matrix(
         has a dtype dmi cannot analyse.
     ValueError
         No columns or no rows; duplicate column names; an argument outside its
-        allowed values.
+        allowed values; +-inf in a continuous column; ``n_neighbors`` not below a
+        pair's rows; ``normalize`` with continuous columns under ``method='auto'``.
     KeyError
         ``columns`` or ``discrete`` names columns that do not exist (all are listed).
 
+    Warns
+    -----
+    LooksCategoricalWarning
+        A column treated as continuous has fewer than 20 distinct values in the
+        sample: it is probably a category (pass it in ``discrete=``).
+
     Notes
     -----
-    The data is read once. Each partition is summarized by contingency counts of every
-    pair in local integer codes (no pre-pass to learn the categories); the summaries
-    are merged in a tree of fan-in ``split_every`` and the entropies are computed from
-    the merged counts. The result equals :func:`sklearn.metrics.mutual_info_score` on
-    the same rows for every pair, whatever the partitioning. Exactly one Dask compute
-    runs, on the active scheduler (a ``distributed.Client`` if one is active); dmi
-    never starts a cluster itself.
+    The k-NN estimators follow scikit-learn's conventions: each continuous column is
+    scaled to unit variance over the pair's rows and jittered by ``1e-10 * max(1,
+    mean|x|)`` to break ties; marginal counts use a strict inequality; negative
+    estimates are clipped to 0. On the same rows, values equal
+    ``mutual_info_regression`` / ``mutual_info_classif`` up to that jitter. A constant
+    continuous column gives 0 with every column.
+
+    The data is read once (twice with ``method='binned'``). Each partition is
+    summarized by contingency counts of every discrete pair in local integer codes (no
+    pre-pass to learn the categories) and by its rows with the smallest seeded keys;
+    the summaries are merged in a tree of fan-in ``split_every``, the k-NN estimators
+    run as Dask tasks on the merged sample (shipped to each worker once), and the
+    entropies are computed from the merged counts. Discrete pairs equal
+    :func:`sklearn.metrics.mutual_info_score` on the same rows, whatever the
+    partitioning. Exactly one Dask compute runs (two with ``method='binned'``), on the
+    active scheduler (a ``distributed.Client`` if one is active); dmi never starts a
+    cluster itself.
+
+    References
+    ----------
+    A. Kraskov, H. Stögbauer, P. Grassberger (2004). Estimating mutual information.
+    Phys. Rev. E 69, 066138. doi:10.1103/PhysRevE.69.066138
+
+    B. C. Ross (2014). Mutual information between discrete and continuous data sets.
+    PLoS ONE 9(2), e87357. doi:10.1371/journal.pone.0087357
 
     Examples
     --------
