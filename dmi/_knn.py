@@ -49,7 +49,7 @@ def prepare(x: np.ndarray, rng: np.random.Generator) -> Prepared:
     return Prepared(raw, noise, idx[np.lexsort((noise[idx], raw[idx]))])
 
 
-def jittered(col: Prepared, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def jittered(col: Prepared, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The column on ``rows`` (a boolean mask), as scikit-learn prepares it; and sorted.
 
     Scaled to unit variance over exactly these rows (ddof=0, as
@@ -57,6 +57,8 @@ def jittered(col: Prepared, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     by ``1e-10 * max(1, mean |x|)`` times the row's noise. Scaling keeps the order, so
     the sorted values are the column's precomputed order restricted to ``rows``; only if
     the jitter reorders a near-tie (values within ~1e-10) is the subset sorted again.
+    Returns the values in row order, the same values sorted, and the row of each
+    sorted value.
     """
     r = col.raw[rows]
     std = float(np.std(r))
@@ -64,44 +66,154 @@ def jittered(col: Prepared, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     spread = _NOISE * max(1.0, float(np.mean(np.abs(r))) * scale)
     full = col.raw * scale + spread * col.noise
     values = full[rows]
-    ordered = full[col.order[rows[col.order]]]
+    picked = col.order[rows[col.order]]
+    ordered = full[picked]
     if ordered.size > 1 and not bool(np.all(ordered[1:] >= ordered[:-1])):
-        ordered = np.sort(values)
-    return values, ordered
+        by_value = np.argsort(values, kind="stable")
+    else:
+        by_value = (np.cumsum(rows) - 1)[picked]  # row position of each sorted value
+    return values, values[by_value], by_value
 
 
 @numba.njit(nogil=True, cache=True)
-def _count_within(
-    sorted_vals: np.ndarray, points: np.ndarray, radius: np.ndarray
-) -> np.ndarray:  # pragma: no cover
-    """For each point, #{j : |sorted_vals[j] - point| <= radius} by two binary searches.
+def _count_within(sorted_vals: np.ndarray, radius: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """For each sorted point p = sorted_vals[i], #{j : |sorted_vals[j] - p| <= radius[i]}.
 
     The predicate is evaluated exactly as a KD-tree evaluates it, ``|v - p| <= r`` on the
     rounded difference (not ``v <= p + r``, whose rounding can cross the point that
-    defined the radius). ``fl(v - p)`` is monotone in ``v``, so the matches are contiguous.
+    defined the radius). ``fl(v - p)`` is monotone in ``v``, so the matches are a
+    contiguous run around the point itself; it is found by galloping outwards (the
+    radius holds few points), then binary search inside the last step. Points are
+    visited in sorted order, so memory is read sequentially (only the mean of a
+    function of the counts is needed, so their order does not matter).
     """
     n = sorted_vals.shape[0]
-    out = np.empty(points.shape[0], dtype=np.int64)
-    for i in range(points.shape[0]):
-        p = points[i]
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        at = i
+        p = sorted_vals[at]
         r = radius[i]
-        lo, hi = 0, n  # first j with sorted_vals[j] - p >= -r
+        # right end: last j with sorted_vals[j] - p <= r
+        step = 1
+        good = at
+        while good + step < n and sorted_vals[good + step] - p <= r:
+            good += step
+            step <<= 1
+        lo, hi = good + 1, min(good + step, n)  # answer in [good, hi)
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if sorted_vals[mid] - p <= r:
+                lo = mid + 1
+            else:
+                hi = mid
+        right = lo
+        # left end: first j with sorted_vals[j] - p >= -r
+        step = 1
+        good = at
+        while good - step >= 0 and sorted_vals[good - step] - p >= -r:
+            good -= step
+            step <<= 1
+        lo, hi = max(good - step + 1, 0), good  # answer in [lo, good]
         while lo < hi:
             mid = (lo + hi) >> 1
             if sorted_vals[mid] - p >= -r:
                 hi = mid
             else:
                 lo = mid + 1
-        start = lo
-        lo, hi = start, n  # first j with sorted_vals[j] - p > r
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if sorted_vals[mid] - p > r:
-                hi = mid
-            else:
-                lo = mid + 1
-        out[i] = lo - start
+        out[i] = right - lo
     return out
+
+
+# The grid k-NN: cells of about this many points per neighbour sought (measured at
+# 1e5 Gaussian points: 0.5 -> 36 ms, 2 -> 64 ms, cKDTree 103 ms), and a cell may hold at
+# most this many times k points before the grid gives way to the KD-tree.
+_GRID_POINTS_PER_K = 0.5
+_GRID_MAX_FILL = 16
+
+
+@numba.njit(nogil=True, cache=True)
+def _grid_cells(x: np.ndarray, y: np.ndarray, g: int):  # pragma: no cover
+    xmin, xmax, ymin, ymax = x.min(), x.max(), y.min(), y.max()
+    hx = (xmax - xmin) / g if xmax > xmin else 1.0
+    hy = (ymax - ymin) / g if ymax > ymin else 1.0
+    cx = np.minimum(((x - xmin) / hx).astype(np.int64), g - 1)
+    cy = np.minimum(((y - ymin) / hy).astype(np.int64), g - 1)
+    return cx, cy, min(hx, hy)
+
+
+@numba.njit(nogil=True, cache=True)
+def _kth_chebyshev_grid(
+    x: np.ndarray, y: np.ndarray, cx: np.ndarray, cy: np.ndarray, g: int, h: float, k: int
+) -> np.ndarray:  # pragma: no cover
+    """Distance from each point to its k-th nearest point (itself included) in max-norm.
+
+    Points are bucketed in a g x g grid of cells of side >= h; each query scans rings of
+    cells outwards until its k-th best distance is within the scanned square (every
+    point of ring R + 1 is at least R * h away). Distances are ``max(|dx|, |dy|)``, the
+    same floats a KD-tree computes, so the result equals ``cKDTree.query(p=inf)``.
+    """
+    n = x.shape[0]
+    cell = cx * g + cy
+    order = np.argsort(cell)
+    start = np.zeros(g * g + 1, dtype=np.int64)
+    for i in range(n):
+        start[cell[i] + 1] += 1
+    for c in range(g * g):
+        start[c + 1] += start[c]
+    xs = x[order]
+    ys = y[order]
+    out = np.empty(n)
+    best = np.empty(k)
+    for s in range(n):  # queries in cell order: their neighbour cells stay in cache
+        px = xs[s]
+        py = ys[s]
+        ix = cx[order[s]]
+        iy = cy[order[s]]
+        best[:] = np.inf
+        ring = 0
+        while True:
+            x0, x1, y0, y1 = ix - ring, ix + ring, iy - ring, iy + ring
+            for gx in range(max(x0, 0), min(x1, g - 1) + 1):
+                on_edge = gx == x0 or gx == x1
+                gy = max(y0, 0)
+                while gy <= min(y1, g - 1):
+                    if on_edge or gy == y0 or gy == y1:
+                        c = gx * g + gy
+                        for j in range(start[c], start[c + 1]):
+                            d = max(abs(xs[j] - px), abs(ys[j] - py))
+                            if d < best[k - 1]:
+                                pos = k - 1
+                                while pos > 0 and best[pos - 1] > d:
+                                    best[pos] = best[pos - 1]
+                                    pos -= 1
+                                best[pos] = d
+                        gy += 1
+                    else:
+                        gy = y1  # inner cells of this column were scanned in earlier rings
+            if best[k - 1] <= ring * h or (x0 <= 0 and y0 <= 0 and x1 >= g - 1 and y1 >= g - 1):
+                break
+            ring += 1
+        out[order[s]] = best[k - 1]
+    return out
+
+
+def kth_neighbor_distance(x: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
+    """Max-norm distance from each point of (x, y) to its k-th nearest *other* point.
+
+    A grid search when the points spread over the grid (3x faster than a KD-tree at
+    1e5 Gaussian points); ``scipy.spatial.cKDTree`` when they pile up (outliers,
+    near-deterministic relations), where a fixed grid would degrade.
+    """
+    n = x.shape[0]
+    g = int(np.sqrt(n / (_GRID_POINTS_PER_K * (k + 1))))
+    if g >= 2:
+        cx, cy, h = _grid_cells(x, y, g)
+        if np.bincount(cx * g + cy).max() <= _GRID_MAX_FILL * (k + 1):
+            return _kth_chebyshev_grid(x, y, cx, cy, g, h, k + 1)  # k + 1: the point itself
+    joint = np.column_stack((x, y))
+    tree = cKDTree(joint, balanced_tree=False, compact_nodes=False)  # faster build, measured
+    dist, _ = tree.query(joint, k=k + 1, p=np.inf)
+    return np.asarray(dist[:, -1])
 
 
 @numba.njit(nogil=True, cache=True)
@@ -138,17 +250,14 @@ def ksg(x: Prepared, y: Prepared, k: int, rows: np.ndarray) -> tuple[float, int]
 
     Raises ValueError when ``k`` is not below the number of rows.
     """
-    xv, xs = jittered(x, rows)
-    yv, ys = jittered(y, rows)
+    xv, xs, xr = jittered(x, rows)
+    yv, ys, yr = jittered(y, rows)
     n = xv.shape[0]
     if k >= n:
         raise ValueError(f"n_neighbors={k} must be less than the {n} rows available for this pair")
-    joint = np.column_stack((xv, yv))
-    # k + 1: the query point itself comes back at distance 0
-    dist, _ = cKDTree(joint).query(joint, k=k + 1, p=np.inf)
-    radius = np.nextafter(dist[:, -1], 0)  # strict inequality for the marginal counts
-    nx = _count_within(xs, xv, radius) - 1
-    ny = _count_within(ys, yv, radius) - 1
+    radius = np.nextafter(kth_neighbor_distance(xv, yv, k), 0)  # strict inequality for the marginal counts
+    nx = _count_within(xs, radius[xr]) - 1
+    ny = _count_within(ys, radius[yr]) - 1
     mi = digamma(n) + digamma(k) - np.mean(digamma(nx + 1)) - np.mean(digamma(ny + 1))
     return max(0.0, float(mi)), n
 
@@ -160,7 +269,7 @@ def ross(c: Prepared, labels: np.ndarray, k: int, rows: np.ndarray) -> tuple[flo
     pairwise-complete rows. Rows whose label occurs once are ignored, as in
     scikit-learn. Returns the estimate and the rows used.
     """
-    cv, _ = jittered(c, rows)
+    cv, _, _ = jittered(c, rows)
     lv = labels[rows]
     order = np.argsort(lv, kind="stable")
     lv_sorted, cv_by_label = lv[order], cv[order]
@@ -186,6 +295,7 @@ def ross(c: Prepared, labels: np.ndarray, k: int, rows: np.ndarray) -> tuple[flo
             k_all[s : s + m] = kk
     label_counts = np.repeat(counts, counts)[keep]
     points, radius, k_all = cv_by_label[keep], radius[keep], k_all[keep]
-    m_all = _count_within(np.sort(points), points, radius)
+    by_value = np.argsort(points, kind="stable")
+    m_all = _count_within(points[by_value], radius[by_value])
     mi = digamma(n) + np.mean(digamma(k_all)) - np.mean(digamma(label_counts)) - np.mean(digamma(m_all))
     return max(0.0, float(mi)), n

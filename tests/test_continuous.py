@@ -214,3 +214,26 @@ def test_missing_values_use_pairwise_complete_sample_rows():
     complete = df.dropna()
     sk = mutual_info_regression(complete[["x"]], complete["y"], random_state=0)[0]
     assert m.loc["x", "y"] == pytest.approx(sk, rel=1e-6)
+
+
+@pytest.mark.parametrize("case", ["gaussian", "outlier", "deterministic", "ties", "tiny"])
+@pytest.mark.parametrize("k", [1, 3, 7])
+def test_grid_knn_equals_kdtree(case, k):
+    from scipy.spatial import cKDTree
+
+    from dmi._knn import kth_neighbor_distance
+
+    rng = np.random.default_rng(k)
+    n = 5 if case == "tiny" else 20_000
+    x = rng.standard_normal(n)
+    y = 0.6 * x + 0.8 * rng.standard_normal(n)
+    if case == "outlier":
+        x[0] = 1e6  # one far point: the grid would pile everything into one cell
+    elif case == "deterministic":
+        y = x**3
+    elif case == "ties":
+        x, y = np.round(x, 1), np.round(y, 1)
+    k = min(k, n - 1)
+    pts = np.column_stack((x, y))
+    expected = cKDTree(pts).query(pts, k=k + 1, p=np.inf)[0][:, -1]
+    np.testing.assert_array_equal(kth_neighbor_distance(x, y, k), expected)
