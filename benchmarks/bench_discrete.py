@@ -33,18 +33,15 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
+from _harness import machine, run_child, write_results
 
-HERE = Path(__file__).resolve().parent
 METHODS = ["dmi-threads", "dmi-cluster", "numpy-floor", "polars", "duckdb", "sklearn"]
 
 
@@ -89,23 +86,6 @@ def mi_from_group_counts(a: np.ndarray, b: np.ndarray, n: np.ndarray) -> float:
 def entropy_from_counts(n: np.ndarray) -> float:
     p = n[n > 0].astype(np.float64) / n.sum()
     return float(-np.sum(p * np.log(p)))
-
-
-def tree_rss(proc) -> int:
-    """RSS of a process and all its descendants, in bytes."""
-    import psutil
-
-    total = 0
-    try:
-        procs = [proc, *proc.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0
-    for p in procs:
-        try:
-            total += p.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
-    return total
 
 
 # ---------------------------------------------------------------- the methods (in a child)
@@ -208,33 +188,11 @@ def run_method(method: str, path: Path, out: Path) -> float:
 
 def measure(method: str, path: Path, workdir: Path) -> dict:
     """Run one method in a child process; return its time, peak tree RSS and matrix."""
-    import psutil
-
     out = workdir / f"{method}-{time.monotonic_ns()}.npy"
-    cmd = [sys.executable, __file__, "--child", method, "--path", str(path), "--out", str(out)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    ps = psutil.Process(proc.pid)
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, tree_rss(ps))
-            time.sleep(0.01)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    stdout, _ = proc.communicate()
-    done.set()
-    sampler.join()
-    if proc.returncode != 0:
-        raise RuntimeError(f"{method} failed with exit code {proc.returncode}")
-    return {
-        "seconds": json.loads(stdout.strip().splitlines()[-1])["seconds"],
-        "peak": peak,
-        "matrix": np.load(out),
-    }
+    reply, peak = run_child(
+        [sys.executable, __file__, "--child", method, "--path", str(path), "--out", str(out)]
+    )
+    return {"seconds": reply["seconds"], "peak": peak, "matrix": np.load(out)}
 
 
 def counting_only(path: Path, repeat: int) -> dict[str, float]:
@@ -267,34 +225,6 @@ def counting_only(path: Path, repeat: int) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------- report
-
-
-def write_results(section: str, body: str) -> None:
-    """Replace this script's section of RESULTS.md (between markers), keeping the others."""
-    results = HERE / "RESULTS.md"
-    text = results.read_text() if results.exists() else "# Benchmark results\n"
-    start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
-    block = f"{start}\n{body.rstrip()}\n{end}"
-    if start in text and end in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    results.write_text(text)
-
-
-def machine() -> str:
-    import platform
-
-    import dask
-    import numba
-    import pandas
-    import psutil
-
-    return (
-        f"{platform.machine()}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB; "
-        f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pandas.__version__}, "
-        f"dask {dask.__version__}, numba {numba.__version__}"
-    )
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ def make_example(
     *,
     n_int_columns: int = 12,
     max_cardinality: int = 1000,
+    n_float_columns: int = 0,
 ) -> pd.DataFrame:
     """A table of discrete columns with known dependencies between some of them.
 
@@ -29,6 +30,11 @@ def make_example(
         geometrically from 2 to ``max_cardinality``.
     max_cardinality : int, default 1000
         Cardinality of the last integer column.
+    n_float_columns : int, default 0
+        Number of continuous columns ``f00, f01, ...`` appended: ``f00`` is a noisy
+        multiple of ``c05`` (a discrete-continuous dependence), ``f01`` is ``f00**2``
+        plus noise and ``f02`` is ``sin(3 * f00)`` plus noise (non-linear
+        continuous dependences); the rest are independent standard normals.
 
     Returns
     -------
@@ -71,4 +77,14 @@ def make_example(
     frame = pd.DataFrame(cols)
     frame["city"] = pd.array(_CITIES[city_code], dtype="str")
     frame["grade"] = pd.array(_GRADES[grade_code], dtype="str")
+    for j in range(n_float_columns):
+        if j == 0:
+            f = 0.1 * driver + rng.normal(0.0, 0.05, n_rows)
+        elif j == 1:
+            f = frame["f00"].to_numpy() ** 2 + rng.normal(0.0, 0.01, n_rows)
+        elif j == 2:
+            f = np.sin(3 * frame["f00"].to_numpy()) + rng.normal(0.0, 0.1, n_rows)
+        else:
+            f = rng.standard_normal(n_rows)
+        frame[f"f{j:02d}"] = f
     return frame

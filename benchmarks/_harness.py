@@ -1,0 +1,84 @@
+"""Shared by the benchmark scripts: run a child process, sample its tree's memory, report."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+
+def tree_rss(proc) -> int:
+    """RSS of a process and all its descendants, in bytes."""
+    import psutil
+
+    total = 0
+    try:
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def run_child(cmd: list[str]) -> tuple[dict, int]:
+    """Run ``cmd`` (which prints one JSON line last); return it and the peak tree RSS."""
+    import psutil
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss(ps))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, _ = proc.communicate()
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[2:4]} failed with exit code {proc.returncode}")
+    return json.loads(stdout.strip().splitlines()[-1]), peak
+
+
+def write_results(section: str, body: str) -> None:
+    """Replace one script's section of RESULTS.md (between markers), keeping the others."""
+    results = HERE / "RESULTS.md"
+    text = results.read_text() if results.exists() else "# Benchmark results\n"
+    start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
+    block = f"{start}\n{body.rstrip()}\n{end}"
+    if start in text and end in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    results.write_text(text)
+
+
+def machine() -> str:
+    """One line describing the machine and the library versions."""
+    import dask
+    import numba
+    import pandas
+    import psutil
+
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB; "
+        f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pandas.__version__}, "
+        f"dask {dask.__version__}, numba {numba.__version__}"
+    )

@@ -1,0 +1,215 @@
+"""Continuous and mixed MI: dmi against scikit-learn and ennemi, side by side, in one run.
+
+1. One KSG pair (bivariate Gaussian, rho = 0.6) at n = 1e4, 1e5, 1e6: dmi's public API
+   (the whole call: hashing, sample, Dask) and its kernel alone, against
+   ``sklearn.feature_selection.mutual_info_regression`` and ``ennemi.estimate_mi``;
+   values and times.
+2. One Ross pair (1e5 rows) with 16 and with 1000 classes against
+   ``mutual_info_classif``; sklearn's own seed-to-seed spread is shown beside the
+   difference (at 1e5 points the closest pairs are ~1e-10 apart, the size of the
+   tie-breaking jitter).
+3. The whole mixed matrix, 12 discrete + 6 continuous columns, 10M rows from Parquet,
+   sample 100,000, end to end with peak memory (process tree), against the
+   discrete-only matrix (the 12 discrete columns) on the same files.
+
+Writes its section of ``benchmarks/RESULTS.md``. Usage::
+
+    python benchmarks/bench_continuous.py [--rows 10000000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from _harness import machine, run_child, write_results
+
+DISCRETE_COLUMNS = [f"c{i:02d}" for i in range(10)] + ["city", "grade"]
+
+
+def ensure_mixed_data(rows: int, root: Path) -> Path:
+    """Parquet files of 1M rows: ``make_example(n_int_columns=10, n_float_columns=6)``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import dmi
+
+    path = root / f"mixed-{rows}"
+    if (path / "_done").exists():
+        return path
+    path.mkdir(parents=True, exist_ok=True)
+    per_file = 1_000_000
+    for i, start in enumerate(range(0, rows, per_file)):
+        frame = dmi.make_example(
+            min(per_file, rows - start), random_state=i, n_int_columns=10, n_float_columns=6
+        )
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path / f"part-{i:04d}.parquet")
+    (path / "_done").write_text("ok")
+    return path
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    """Median seconds of ``repeat`` calls, and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def ksg_pairs(sizes: list[int], repeat: int) -> list[str]:
+    import ennemi
+    import pandas as pd
+    from sklearn.feature_selection import mutual_info_regression
+
+    import dmi
+    from dmi._knn import ksg, prepare
+
+    lines = [
+        "### One KSG pair (bivariate Gaussian, rho = 0.6, k = 3)",
+        "",
+        "| n | closed form | dmi | sklearn | ennemi | dmi API (s) | dmi kernel (s) | sklearn (s) | ennemi (s) "
+        "| sklearn / dmi API | sklearn / dmi kernel |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    rng = np.random.default_rng(0)
+    for n in sizes:
+        x = rng.standard_normal(n)
+        y = 0.6 * x + 0.8 * rng.standard_normal(n)
+        df = pd.DataFrame({"x": x, "y": y})
+        reps = 1 if n >= 1_000_000 else repeat
+        dmi.mutual_info_matrix(df.iloc[:1000], random_state=0)  # compile/load the kernels
+        t_api, m = timed(lambda: dmi.mutual_info_matrix(df, sample_size=n, random_state=0), reps)
+        px, py = prepare(x, np.random.default_rng(1)), prepare(y, np.random.default_rng(2))
+        rows = np.ones(n, dtype=bool)
+        t_kernel, _ = timed(lambda: ksg(px, py, 3, rows), reps)
+        t_sk, sk = timed(
+            lambda: mutual_info_regression(x[:, None], y, n_neighbors=3, random_state=0)[0], reps
+        )
+        t_en, en = timed(lambda: float(np.ravel(ennemi.estimate_mi(y, x, k=3))[0]), reps)
+        value = m.loc["x", "y"]
+        print(
+            f"KSG n={n}: dmi {value:.6f} ({t_api:.3f} s, kernel {t_kernel:.3f} s), sklearn {sk:.6f} "
+            f"({t_sk:.3f} s), ennemi {en:.6f} ({t_en:.3f} s)",
+            flush=True,
+        )
+        lines.append(
+            f"| {n:,} | {-0.5 * math.log(1 - 0.36):.6f} | {value:.6f} | {sk:.6f} | {en:.6f} | {t_api:.3f} "
+            f"| {t_kernel:.3f} | {t_sk:.3f} | {t_en:.3f} | {t_sk / t_api:.1f}x | {t_sk / t_kernel:.1f}x |"
+        )
+    return [*lines, ""]
+
+
+def ross_pairs(n: int, classes_list: list[int], repeat: int) -> list[str]:
+    import pandas as pd
+    from sklearn.feature_selection import mutual_info_classif
+
+    import dmi
+    from dmi._knn import prepare, ross
+
+    lines = [
+        f"### One Ross pair ({n:,} rows, k = 3)",
+        "",
+        "| classes | dmi | sklearn | rel. diff | sklearn seed spread | dmi API (s) | dmi kernel (s) "
+        "| sklearn (s) | sklearn / dmi API | sklearn / dmi kernel |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    rng = np.random.default_rng(1)
+    for classes in classes_list:
+        d = rng.integers(0, classes, n)
+        c = d / classes + 0.3 * rng.standard_normal(n)
+        df = pd.DataFrame({"d": d, "c": c})
+        t_api, s = timed(lambda: dmi.mutual_info_with(df, "d", sample_size=n, random_state=0), repeat)
+        pc = prepare(c, np.random.default_rng(1))
+        rows = np.ones(n, dtype=bool)
+        t_kernel, _ = timed(lambda: ross(pc, d, 3, rows), repeat)
+        t_sk, sk = timed(lambda: mutual_info_classif(c[:, None], d, n_neighbors=3, random_state=0)[0], repeat)
+        seeds = [mutual_info_classif(c[:, None], d, n_neighbors=3, random_state=r)[0] for r in range(1, 4)]
+        spread = (max([sk, *seeds]) - min([sk, *seeds])) / sk
+        value = s["c"]
+        print(
+            f"Ross {classes} classes: dmi {value:.6f} ({t_api:.3f} s), sklearn {sk:.6f} ({t_sk:.3f} s)",
+            flush=True,
+        )
+        lines.append(
+            f"| {classes} | {value:.6f} | {sk:.6f} | {abs(value - sk) / sk:.1e} | {spread:.1e} | {t_api:.3f} "
+            f"| {t_kernel:.3f} | {t_sk:.3f} | {t_sk / t_api:.1f}x | {t_sk / t_kernel:.1f}x |"
+        )
+    return [*lines, ""]
+
+
+def run_matrix(path: Path, which: str) -> float:
+    """In a child: the mixed or the discrete-only matrix of the Parquet files."""
+    import dmi
+
+    glob = str(sorted(path.glob("*.parquet"))[0])
+    columns = DISCRETE_COLUMNS if which == "discrete-only" else None
+    dmi.mutual_info_matrix(glob, columns=["c00", "f00"], random_state=0)  # compile/load the kernels
+    start = time.perf_counter()
+    dmi.mutual_info_matrix(str(path / "*.parquet"), columns=columns, random_state=0)
+    return time.perf_counter() - start
+
+
+def matrices(rows: int, data: Path, repeat: int) -> list[str]:
+    path = ensure_mixed_data(rows, data)
+    lines = [
+        f"### Whole matrix, {rows:,} rows from Parquet (sample 100,000 for the k-NN pairs)",
+        "",
+        "| matrix | pairs | median time (s) | runs (s) | peak RSS (MiB) |",
+        "| --- | ---: | ---: | --- | ---: |",
+    ]
+    medians = {}
+    for which, pairs in [("discrete-only", 66), ("mixed", 153)]:
+        runs = []
+        for _ in range(repeat):
+            reply, peak = run_child([sys.executable, __file__, "--child", which, "--path", str(path)])
+            runs.append((reply["seconds"], peak))
+        med = statistics.median(s for s, _ in runs)
+        medians[which] = med
+        peak_mib = max(p for _, p in runs) / 2**20
+        print(f"{which}: {med:.2f} s, peak {peak_mib:.0f} MiB", flush=True)
+        lines.append(
+            f"| {which} | {pairs} | {med:.2f} | {', '.join(f'{s:.2f}' for s, _ in runs)} | {peak_mib:.0f} |"
+        )
+    lines += ["", f"Mixed / discrete-only time: {medians['mixed'] / medians['discrete-only']:.2f}x.", ""]
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000, help="rows of the whole-matrix table")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--ksg-sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "dmi-bench")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps({"seconds": run_matrix(args.path, args.child)}))
+        return
+    lines = [
+        "## Continuous and mixed MI (issue 3)",
+        "",
+        f"`python benchmarks/bench_continuous.py` on {time.strftime('%Y-%m-%d')}; {machine()}. "
+        f"Times are medians of {args.repeat} runs (one run at 1e6 rows) in one process; every method on "
+        "the same rows. 'dmi API' is the whole public call (row hashing, sample, Dask graph); "
+        "'dmi kernel' the estimator alone, as sklearn's time is its estimator.",
+        "",
+    ]
+    lines += matrices(args.rows, args.data, args.repeat)
+    lines += ksg_pairs(args.ksg_sizes, args.repeat)
+    lines += ross_pairs(100_000, [16, 1000], args.repeat)
+    write_results("bench_continuous", "\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
