@@ -55,12 +55,12 @@ def ensure_mixed_data(rows: int, root: Path) -> Path:
     return path
 
 
-def timed(fn, repeat: int) -> tuple[float, object]:
-    """Median seconds of ``repeat`` calls, and the last result."""
+def timed(repeat: int, fn, *args, **kwargs) -> tuple[float, object]:
+    """Median seconds of ``repeat`` calls of ``fn(*args, **kwargs)``, and the last result."""
     times, result = [], None
     for _ in range(repeat):
         start = time.perf_counter()
-        result = fn()
+        result = fn(*args, **kwargs)
         times.append(time.perf_counter() - start)
     return statistics.median(times), result
 
@@ -76,8 +76,8 @@ def ksg_pairs(sizes: list[int], repeat: int) -> list[str]:
     lines = [
         "### One KSG pair (bivariate Gaussian, rho = 0.6, k = 3)",
         "",
-        "| n | closed form | dmi | sklearn | ennemi | dmi API (s) | dmi kernel (s) | sklearn (s) | ennemi (s) "
-        "| sklearn / dmi API | sklearn / dmi kernel |",
+        "| n | closed form | dmi | sklearn | ennemi | dmi API (s) | dmi kernel (s) | sklearn (s) "
+        "| ennemi (s) | sklearn / dmi API | sklearn / dmi kernel |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     rng = np.random.default_rng(0)
@@ -87,15 +87,12 @@ def ksg_pairs(sizes: list[int], repeat: int) -> list[str]:
         df = pd.DataFrame({"x": x, "y": y})
         reps = 1 if n >= 1_000_000 else repeat
         dmi.mutual_info_matrix(df.iloc[:1000], random_state=0)  # compile/load the kernels
-        t_api, m = timed(lambda: dmi.mutual_info_matrix(df, sample_size=n, random_state=0), reps)
+        t_api, m = timed(reps, dmi.mutual_info_matrix, df, sample_size=n, random_state=0)
         px, py = prepare(x, np.random.default_rng(1)), prepare(y, np.random.default_rng(2))
-        rows = np.ones(n, dtype=bool)
-        t_kernel, _ = timed(lambda: ksg(px, py, 3, rows), reps)
-        t_sk, sk = timed(
-            lambda: mutual_info_regression(x[:, None], y, n_neighbors=3, random_state=0)[0], reps
-        )
-        t_en, en = timed(lambda: float(np.ravel(ennemi.estimate_mi(y, x, k=3))[0]), reps)
-        value = m.loc["x", "y"]
+        t_kernel, _ = timed(reps, ksg, px, py, 3, np.ones(n, dtype=bool))
+        t_sk, sk_out = timed(reps, mutual_info_regression, x[:, None], y, n_neighbors=3, random_state=0)
+        t_en, en_out = timed(reps, ennemi.estimate_mi, y, x, k=3)
+        value, sk, en = m.loc["x", "y"], float(sk_out[0]), float(np.ravel(en_out)[0])
         print(
             f"KSG n={n}: dmi {value:.6f} ({t_api:.3f} s, kernel {t_kernel:.3f} s), sklearn {sk:.6f} "
             f"({t_sk:.3f} s), ennemi {en:.6f} ({t_en:.3f} s)",
@@ -127,11 +124,11 @@ def ross_pairs(n: int, classes_list: list[int], repeat: int) -> list[str]:
         d = rng.integers(0, classes, n)
         c = d / classes + 0.3 * rng.standard_normal(n)
         df = pd.DataFrame({"d": d, "c": c})
-        t_api, s = timed(lambda: dmi.mutual_info_with(df, "d", sample_size=n, random_state=0), repeat)
+        t_api, s = timed(repeat, dmi.mutual_info_with, df, "d", sample_size=n, random_state=0)
         pc = prepare(c, np.random.default_rng(1))
-        rows = np.ones(n, dtype=bool)
-        t_kernel, _ = timed(lambda: ross(pc, d, 3, rows), repeat)
-        t_sk, sk = timed(lambda: mutual_info_classif(c[:, None], d, n_neighbors=3, random_state=0)[0], repeat)
+        t_kernel, _ = timed(repeat, ross, pc, d, 3, np.ones(n, dtype=bool))
+        t_sk, sk_out = timed(repeat, mutual_info_classif, c[:, None], d, n_neighbors=3, random_state=0)
+        sk = float(sk_out[0])
         seeds = [mutual_info_classif(c[:, None], d, n_neighbors=3, random_state=r)[0] for r in range(1, 4)]
         spread = (max([sk, *seeds]) - min([sk, *seeds])) / sk
         value = s["c"]

@@ -76,51 +76,62 @@ def jittered(col: Prepared, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
 
 
 @numba.njit(nogil=True, cache=True)
+def _first_not(v: np.ndarray, p: float, r: float, j: int, upper: bool) -> int:  # pragma: no cover
+    """From a start ``j``, the first index whose value is past the window's edge.
+
+    ``upper``: first j with ``v[j] - p > r``; else first j with ``v[j] - p >= -r``.
+    Gallops from ``j`` in whichever direction the edge lies, then bisects.
+    """
+    n = v.shape[0]
+
+    def inside(idx: int) -> bool:  # the predicate is monotone in idx: True then False
+        return (v[idx] - p <= r) if upper else (v[idx] - p < -r)
+
+    if j < n and inside(j):  # the edge is to the right of j
+        lo, step = j, 1
+        while lo + step < n and inside(lo + step):
+            lo += step
+            step <<= 1
+        hi = min(lo + step, n)
+        lo += 1
+    else:  # the edge is at or left of j
+        hi, step = min(j, n), 1
+        while hi - step >= 0 and not inside(hi - step):
+            hi -= step
+            step <<= 1
+        lo = max(hi - step + 1, 0)  # hi - step is inside, or the galloping hit index 0
+    while lo < hi:  # first index in [lo, hi) that is not inside
+        mid = (lo + hi) >> 1
+        if inside(mid):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@numba.njit(nogil=True, cache=True)
 def _count_within(sorted_vals: np.ndarray, radius: np.ndarray) -> np.ndarray:  # pragma: no cover
     """For each sorted point p = sorted_vals[i], #{j : |sorted_vals[j] - p| <= radius[i]}.
 
     The predicate is evaluated exactly as a KD-tree evaluates it, ``|v - p| <= r`` on the
     rounded difference (not ``v <= p + r``, whose rounding can cross the point that
     defined the radius). ``fl(v - p)`` is monotone in ``v``, so the matches are a
-    contiguous run around the point itself; it is found by galloping outwards (the
-    radius holds few points), then binary search inside the last step. Points are
-    visited in sorted order, so memory is read sequentially (only the mean of a
-    function of the counts is needed, so their order does not matter).
+    contiguous run around the point. Points are visited in sorted order and each search
+    gallops from the previous point's edges, which move little between neighbours
+    (only the mean of a function of the counts is needed, so their order is free).
+    Measured at 1e5 points: 0.7 ms for KSG-sized windows, 13 ms for Ross-sized ones
+    (vectorized searchsorted plus an exact fix-up: 3.8 and 14 ms).
     """
     n = sorted_vals.shape[0]
     out = np.empty(n, dtype=np.int64)
+    right = 0
+    left = 0
     for i in range(n):
-        at = i
-        p = sorted_vals[at]
+        p = sorted_vals[i]
         r = radius[i]
-        # right end: last j with sorted_vals[j] - p <= r
-        step = 1
-        good = at
-        while good + step < n and sorted_vals[good + step] - p <= r:
-            good += step
-            step <<= 1
-        lo, hi = good + 1, min(good + step, n)  # answer in [good, hi)
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if sorted_vals[mid] - p <= r:
-                lo = mid + 1
-            else:
-                hi = mid
-        right = lo
-        # left end: first j with sorted_vals[j] - p >= -r
-        step = 1
-        good = at
-        while good - step >= 0 and sorted_vals[good - step] - p >= -r:
-            good -= step
-            step <<= 1
-        lo, hi = max(good - step + 1, 0), good  # answer in [lo, good]
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if sorted_vals[mid] - p >= -r:
-                hi = mid
-            else:
-                lo = mid + 1
-        out[i] = right - lo
+        right = _first_not(sorted_vals, p, r, max(right, i), True)
+        left = _first_not(sorted_vals, p, r, min(left, i), False)
+        out[i] = right - left
     return out
 
 
@@ -197,6 +208,47 @@ def _kth_chebyshev_grid(
     return out
 
 
+@numba.njit(nogil=True, cache=True)
+def _group_kth_gaps(
+    values: np.ndarray, starts: np.ndarray, counts: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    """Within each group (a run of ``values`` sorted ascending), each point's distance to
+    its ``min(k, m - 1)``-th nearest other point of the group, and that neighbour count.
+    Groups of one point get 0 and 0 (they are dropped, as in scikit-learn)."""
+    n = values.shape[0]
+    gaps = np.zeros(n)
+    kk_all = np.zeros(n)
+    for g in range(starts.shape[0]):
+        s = starts[g]
+        m = counts[g]
+        if m < 2:
+            continue
+        kk = min(k, m - 1)
+        for i in range(s, s + m):
+            left = i - 1
+            right = i + 1
+            d = 0.0
+            for _ in range(kk):  # merge the two sorted runs of gaps, kk steps
+                if left < s:
+                    d = values[right] - values[i]
+                    right += 1
+                elif right >= s + m:
+                    d = values[i] - values[left]
+                    left -= 1
+                else:
+                    dl = values[i] - values[left]
+                    dr = values[right] - values[i]
+                    if dl <= dr:
+                        d = dl
+                        left -= 1
+                    else:
+                        d = dr
+                        right += 1
+            gaps[i] = d
+            kk_all[i] = kk
+    return gaps, kk_all
+
+
 def kth_neighbor_distance(x: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
     """Max-norm distance from each point of (x, y) to its k-th nearest *other* point.
 
@@ -214,35 +266,6 @@ def kth_neighbor_distance(x: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
     tree = cKDTree(joint, balanced_tree=False, compact_nodes=False)  # faster build, measured
     dist, _ = tree.query(joint, k=k + 1, p=np.inf)
     return np.asarray(dist[:, -1])
-
-
-@numba.njit(nogil=True, cache=True)
-def _kth_gap_1d(sorted_vals: np.ndarray, k: int) -> np.ndarray:  # pragma: no cover
-    """Distance from each sorted point to its k-th nearest other point (1-D, k < n)."""
-    n = sorted_vals.shape[0]
-    out = np.empty(n, dtype=np.float64)
-    for i in range(n):
-        left = i - 1
-        right = i + 1
-        d = 0.0
-        for _ in range(k):  # merge the two sorted runs of gaps, k steps
-            if left < 0:
-                d = sorted_vals[right] - sorted_vals[i]
-                right += 1
-            elif right >= n:
-                d = sorted_vals[i] - sorted_vals[left]
-                left -= 1
-            else:
-                dl = sorted_vals[i] - sorted_vals[left]
-                dr = sorted_vals[right] - sorted_vals[i]
-                if dl <= dr:
-                    d = dl
-                    left -= 1
-                else:
-                    d = dr
-                    right += 1
-        out[i] = d
-    return out
 
 
 def ksg(x: Prepared, y: Prepared, k: int, rows: np.ndarray) -> tuple[float, int]:
@@ -269,10 +292,13 @@ def ross(c: Prepared, labels: np.ndarray, k: int, rows: np.ndarray) -> tuple[flo
     pairwise-complete rows. Rows whose label occurs once are ignored, as in
     scikit-learn. Returns the estimate and the rows used.
     """
-    cv, _, _ = jittered(c, rows)
-    lv = labels[rows]
+    _, cs, by_value = jittered(c, rows)
+    lv = labels[rows][by_value]
+    # A stable sort of the labels over the value order leaves each class a sorted run;
+    # narrow integer labels take numpy's radix sort (measured: 4x faster than lexsort).
+    lv = lv.astype(np.int16 if lv.size and lv.max() < np.iinfo(np.int16).max else np.int64)
     order = np.argsort(lv, kind="stable")
-    lv_sorted, cv_by_label = lv[order], cv[order]
+    lv_sorted, cv_sorted = lv[order], cs[order]
     starts = np.flatnonzero(np.r_[True, lv_sorted[1:] != lv_sorted[:-1]])
     counts = np.diff(np.r_[starts, lv_sorted.size])
     keep = np.repeat(counts > 1, counts)
@@ -282,20 +308,17 @@ def ross(c: Prepared, labels: np.ndarray, k: int, rows: np.ndarray) -> tuple[flo
     biggest = int(counts.max())
     if k >= biggest:
         raise ValueError(f"n_neighbors={k} must be less than the {biggest} rows of the largest class")
-    radius = np.empty(lv_sorted.size)
-    k_all = np.empty(lv_sorted.size)
-    for s, m in zip(starts, counts, strict=True):
-        if m > 1:
-            kk = min(k, m - 1)
-            block = cv_by_label[s : s + m]
-            within = np.argsort(block, kind="stable")
-            gaps = np.empty(m)
-            gaps[within] = _kth_gap_1d(block[within], kk)
-            radius[s : s + m] = np.nextafter(gaps, 0)
-            k_all[s : s + m] = kk
-    label_counts = np.repeat(counts, counts)[keep]
-    points, radius, k_all = cv_by_label[keep], radius[keep], k_all[keep]
-    by_value = np.argsort(points, kind="stable")
-    m_all = _count_within(points[by_value], radius[by_value])
-    mi = digamma(n) + np.mean(digamma(k_all)) - np.mean(digamma(label_counts)) - np.mean(digamma(m_all))
+    gaps, _ = _group_kth_gaps(cv_sorted, starts, counts, k)
+    # m_all: neighbours of every class within each point's radius, counted in value order
+    # (the kept points are the value-sorted sample minus the singleton classes)
+    radius = np.empty(cv_sorted.size)
+    radius[order] = np.nextafter(gaps, 0)
+    single = np.empty(cv_sorted.size, dtype=bool)
+    single[order] = ~keep
+    m_all = _count_within(cs[~single], radius[~single])
+    # the per-class terms are constant within a class: one digamma per class
+    big = counts[counts > 1]
+    k_terms = float(np.sum(big * digamma(np.minimum(k, big - 1))))
+    label_terms = float(np.sum(big * digamma(big)))
+    mi = digamma(n) + (k_terms - label_terms) / n - np.mean(digamma(m_all))
     return max(0.0, float(mi)), n

@@ -89,11 +89,12 @@ def sample_chunk(df: pd.DataFrame, spec: SampleSpec) -> Sample:
         s = df.iloc[:, i]
         if continuous:
             data[i] = _as_float(s, name)
-        elif isinstance(s.dtype, np.dtype) and s.dtype.kind in "iub":
-            data[i] = s.to_numpy()  # hashed natively; same dtype in every partition
+        elif isinstance(s.dtype, pd.CategoricalDtype):
+            # by value: partitions may hold different categories
+            data[i] = s.astype(s.dtype.categories.dtype).array
         else:
-            # object for everything else: a categorical hashes by value, whatever its categories
-            data[i] = s.to_numpy(dtype=object)
+            # native or Arrow-backed: hashed without a detour through Python objects
+            data[i] = s.array
     # Columns by position: labels may be any hashable, or repeat across sample and counts.
     frame = pd.DataFrame(data)
     key, salt = _salts(spec.seed)

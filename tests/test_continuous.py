@@ -8,6 +8,8 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats
 from sklearn.datasets import load_breast_cancer, load_iris, load_wine
 from sklearn.feature_selection import mutual_info_classif, mutual_info_regression
@@ -237,3 +239,17 @@ def test_grid_knn_equals_kdtree(case, k):
     pts = np.column_stack((x, y))
     expected = cKDTree(pts).query(pts, k=k + 1, p=np.inf)[0][:, -1]
     np.testing.assert_array_equal(kth_neighbor_distance(x, y, k), expected)
+
+
+@given(
+    st.lists(st.floats(-5, 5, allow_nan=False), min_size=1, max_size=80),
+    st.lists(st.floats(0, 3, allow_nan=False), min_size=80, max_size=80),
+    st.integers(0, 3),
+)
+def test_neighbour_counts_equal_brute_force(values, radii, digits):
+    from dmi._knn import _count_within
+
+    v = np.sort(np.round(np.array(values), digits))  # rounding makes ties
+    r = np.array(radii[: v.size])
+    want = np.array([np.sum(np.abs(v - v[i]) <= r[i]) for i in range(v.size)])
+    np.testing.assert_array_equal(_count_within(v, r), want)
