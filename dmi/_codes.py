@@ -77,7 +77,7 @@ def _span_limit(n_rows: int) -> int:
     return min(max(_RANGE_MIN_SPAN, n_rows), _RANGE_MAX_SPAN)
 
 
-def _integer_values(s: pd.Series) -> tuple[np.ndarray, Any] | None:
+def integer_values(s: pd.Series) -> tuple[np.ndarray, Any] | None:
     """Return (int64 values, missing mask or None) for integer dtypes, else None."""
     dtype = s.dtype
     if isinstance(dtype, np.dtype):
@@ -143,7 +143,7 @@ def encode(s: pd.Series) -> Encoded:
             return Encoded(Values(_BOOL_VALUES), s.to_numpy(), 1)
         mask = s.isna().to_numpy()
         return Encoded(Values(_BOOL_VALUES), s.to_numpy(dtype=bool, na_value=False), 1, mask)
-    ints = _integer_values(s)
+    ints = integer_values(s)
     if ints is not None:
         values, mask = ints
         present = values if mask is None else values[~mask]

@@ -16,6 +16,7 @@ from typing import Any
 
 import dask
 import dask.dataframe as dd
+import numpy as np
 import pandas as pd
 from dask.base import tokenize
 from toolz import partition_all
@@ -117,3 +118,56 @@ def run(
 
 def _sample_of(summary: Summary) -> Sample | None:
     return summary.sample
+
+
+def _parquet_files(paths: list[str]) -> tuple[Any, list[str]]:
+    """The filesystem and the Parquet files behind paths, globs and directories."""
+    import fsspec
+
+    fs, _, expanded = fsspec.core.get_fs_token_paths(paths)
+    files: list[str] = []
+    for p in expanded:
+        if fs.isdir(p):
+            files += sorted(f for f in fs.find(p) if f.endswith(".parquet"))
+        else:
+            files.append(p)
+    return fs, files
+
+
+def sampled_partitions(data: Any, rows_wanted: int, seed: int) -> dd.DataFrame:
+    """A seeded random subset of the data's partitions holding at least ``rows_wanted`` rows.
+
+    Parquet paths: files, chosen by the row counts in their footers (no data is read).
+    A pandas DataFrame: blocks of rows. A Dask DataFrame has no known partition lengths
+    without reading it, so it is refused.
+    """
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng([seed, 1])  # a stream of its own, apart from the row keys
+    if isinstance(data, pd.DataFrame):
+        n_blocks = max(1, math.ceil(len(data) / _PANDAS_PARTITION_ROWS))
+        bounds = np.linspace(0, len(data), n_blocks + 1).astype(int)
+        lengths = np.diff(bounds)
+        chosen = _choose(rng, lengths, rows_wanted)
+        parts = [data.iloc[bounds[i] : bounds[i + 1]] for i in sorted(chosen)]
+        return dd.from_pandas(pd.concat(parts), npartitions=len(parts), sort=False)
+    if isinstance(data, dd.DataFrame):
+        raise ValueError(
+            "sample='partitions' needs the rows of each partition before reading it, which a Dask "
+            "DataFrame does not know; pass the Parquet path(s) instead, or use sample='rows'"
+        )
+    paths = [os.fspath(data)] if _is_path(data) else [os.fspath(p) for p in data]
+    fs, files = _parquet_files(paths)
+    lengths: list[int] = []
+    for f in files:
+        with fs.open(f, "rb") as fh:
+            lengths.append(pq.ParquetFile(fh).metadata.num_rows)
+    chosen = _choose(rng, np.array(lengths), rows_wanted)
+    return dd.read_parquet([files[i] for i in sorted(chosen)], dtype_backend="pyarrow", filesystem=fs)
+
+
+def _choose(rng: np.random.Generator, lengths: np.ndarray, rows_wanted: int) -> list[int]:
+    """Partitions in seeded random order until they hold ``rows_wanted`` rows (or all)."""
+    order = rng.permutation(len(lengths))
+    enough = int(np.searchsorted(np.cumsum(lengths[order]), rows_wanted)) + 1
+    return [int(i) for i in order[:enough]]

@@ -1,8 +1,10 @@
 """A mergeable uniform sample of rows: bottom-k by a seeded hash of each row's content.
 
-Every row gets a 64-bit key, ``mix(hash(row values) ^ salt(seed))``: the row's content
-hash (``pandas.util.hash_pandas_object``, whose ``hash_key`` salts strings only) mixed with
-a seed-derived salt by the splitmix64 finalizer, so every seed orders the rows anew.
+Every row gets a 64-bit key: each column's value as a stable 64-bit word (a float's
+bits, an integer itself, a string's hash -- computed once per distinct string), folded
+column by column from a seed-derived salt and finished by the splitmix64 finalizer, so
+every seed orders the rows anew. (Measured at 10M rows x 18 columns: pandas'
+``hash_pandas_object`` took 1.3 s more than hashing the float columns alone.)
 A summary keeps the ``k`` rows with the smallest keys; merging two summaries and keeping
 the ``k`` smallest keys of the union is again the ``k`` smallest of all rows, so the
 sample is a uniform sample without replacement of the whole table, gathered in the same
@@ -19,9 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numba
 import numpy as np
 import pandas as pd
+
+from ._codes import integer_values
 
 
 @dataclass(frozen=True)
@@ -46,18 +52,53 @@ class Sample:
     """The most rows the sample keeps."""
 
 
-def _salts(seed: int) -> tuple[str, np.uint64]:
-    """The 16-character string ``hash_key`` and the 64-bit salt of a seed."""
-    a, b, c, d = np.random.SeedSequence(seed).generate_state(4, dtype=np.uint32).tolist()
-    return f"{a:08x}{b:08x}", np.uint64((c << 32) | d)
+def _salt(seed: int) -> np.uint64:
+    """The 64-bit salt of a seed."""
+    c, d = np.random.SeedSequence(seed).generate_state(2, dtype=np.uint32).tolist()
+    return np.uint64((c << 32) | d)
 
 
-def _mix(h: np.ndarray, salt: np.uint64) -> np.ndarray:
-    """splitmix64's finalizer of ``h ^ salt``: a bijection that scrambles every bit."""
-    z = h ^ salt
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
+_MISSING_WORD = np.uint64(0x6D697373696E6721)  # one word for every missing value
+
+
+@numba.njit(nogil=True, cache=True)
+def _fold(keys: np.ndarray, words: np.ndarray) -> None:  # pragma: no cover
+    """keys = (keys ^ word) * odd constant, with a shift to spread the high bits down."""
+    for i in range(keys.shape[0]):
+        k = (keys[i] ^ words[i]) * np.uint64(0x9E3779B97F4A7C15)
+        keys[i] = k ^ (k >> np.uint64(29))
+
+
+@numba.njit(nogil=True, cache=True)
+def _finish(keys: np.ndarray) -> None:  # pragma: no cover
+    """splitmix64's finalizer, in place: a bijection that scrambles every bit."""
+    for i in range(keys.shape[0]):
+        z = keys[i]
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        keys[i] = z ^ (z >> np.uint64(31))
+
+
+def _words(s: pd.Series, values: np.ndarray | None) -> np.ndarray:
+    """One stable 64-bit word per value: the same value gives the same word in every partition."""
+    if values is not None:  # a continuous column, already float64
+        x = values + 0.0  # -0.0 becomes 0.0
+        w = x.view(np.uint64).copy()
+        w[np.isnan(x)] = _MISSING_WORD
+        return w
+    ints = integer_values(s)  # numpy, nullable and Arrow-backed integers
+    if ints is not None:
+        values, mask = ints
+        w = values.view(np.uint64).copy()
+        if mask is not None:
+            w[mask] = _MISSING_WORD
+        return w
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind == "b":
+        return s.to_numpy().astype(np.uint64)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    # hashed by value (a categorical by its categories' values), once per distinct value
+    hashed = pd.util.hash_array(np.asarray(uniques, dtype=object))
+    return np.where(codes >= 0, hashed[codes], _MISSING_WORD).astype(np.uint64)
 
 
 def _as_float(s: pd.Series, name: Hashable) -> np.ndarray:
@@ -84,23 +125,24 @@ def sample_chunk(df: pd.DataFrame, spec: SampleSpec) -> Sample:
     ``df`` holds exactly ``spec.columns``. Raises ValueError naming a continuous column
     that holds +-inf (checked on every row, not only the sampled ones).
     """
-    data = {}
+    keys = np.full(len(df), _salt(spec.seed), dtype=np.uint64)
+    data: dict[int, Any] = {}
     for i, (name, continuous) in enumerate(zip(spec.columns, spec.continuous, strict=True)):
         s = df.iloc[:, i]
         if continuous:
-            data[i] = _as_float(s, name)
-        elif isinstance(s.dtype, pd.CategoricalDtype):
-            # by value: partitions may hold different categories
-            data[i] = s.astype(s.dtype.categories.dtype).array
+            values = _as_float(s, name)
+            _fold(keys, _words(s, values))
+            data[i] = values
         else:
-            # native or Arrow-backed: hashed without a detour through Python objects
+            _fold(keys, _words(s, None))
             data[i] = s.array
-    # Columns by position: labels may be any hashable, or repeat across sample and counts.
-    frame = pd.DataFrame(data)
-    key, salt = _salts(spec.seed)
-    keys = _mix(pd.util.hash_pandas_object(frame, index=False, hash_key=key).to_numpy(), salt)
+    _finish(keys)
     take = _smallest(keys, spec.size)
-    return Sample(keys[take], frame.iloc[take].reset_index(drop=True), len(df), spec.size)
+    # Columns by position: labels may be any hashable, or repeat across sample and counts.
+    frame = pd.DataFrame(
+        {i: (v[take] if isinstance(v, np.ndarray) else v.take(take)) for i, v in data.items()}
+    )
+    return Sample(keys[take], frame, len(df), spec.size)
 
 
 def merge_samples(samples: Sequence[Sample]) -> Sample:

@@ -22,6 +22,7 @@ DataLike: TypeAlias = Union["pd.DataFrame", "dd.DataFrame", PathLike, Sequence[P
 Label: TypeAlias = Hashable
 Normalize: TypeAlias = Literal["arithmetic", "geometric", "min", "max"]
 Method: TypeAlias = Literal["auto", "binned"]
+SampleMode: TypeAlias = Literal["rows", "partitions"]
 SplitEvery: TypeAlias = int | Literal[False] | None
 RandomState: TypeAlias = int | np.random.Generator | None
 Discrete: TypeAlias = Literal["auto"] | bool | Sequence[Hashable]

@@ -13,6 +13,7 @@ from ._typing import SplitEvery
 
 NORMALIZE_METHODS = ("arithmetic", "geometric", "min", "max")
 METHODS = ("auto", "binned")
+SAMPLE_MODES = ("rows", "partitions")
 DEFAULT_SPLIT_EVERY = 8
 
 

@@ -14,10 +14,11 @@ from . import _engine, _graph, _plan
 from ._dispatch import PLUG_IN, estimator
 from ._engine import PairResult, Results
 from ._entropy import normalized
-from ._typing import DataLike, Discrete, Method, Normalize, RandomState, SplitEvery
+from ._typing import DataLike, Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
 from ._validate import (
     METHODS,
     NORMALIZE_METHODS,
+    SAMPLE_MODES,
     check_base,
     check_choice,
     check_positive_int,
@@ -37,6 +38,7 @@ class _Options:
     seed: int
     method: str
     bins: int
+    sample: str
 
 
 def _check_options(
@@ -51,8 +53,10 @@ def _check_options(
     dropna: Any,
     random_state: Any,
     split_every: Any,
+    sample: Any,
 ) -> _Options:
     check_choice("method", method, METHODS)
+    check_choice("sample", sample, SAMPLE_MODES)
     check_positive_int("bins", bins, minimum=2)
     check_positive_int("n_neighbors", n_neighbors)
     check_positive_int("sample_size", sample_size)
@@ -73,6 +77,7 @@ def _check_options(
         seed=_engine.draw_seed(random_state),
         method=method,
         bins=int(bins),
+        sample=sample,
     )
 
 
@@ -96,6 +101,7 @@ _OPTION_NAMES = (
     "dropna",
     "random_state",
     "split_every",
+    "sample",
 )
 
 
@@ -138,6 +144,15 @@ def _compute(
             )
     if isinstance(data, pd.DataFrame) and len(data) == 0:
         raise ValueError("data has no rows")
+    if opts.sample == "partitions":
+        full = [(labels[i], labels[j]) for i, j in pairs if estimator(kinds, i, j) == PLUG_IN]
+        if full or opts.method == "binned":
+            shown = f"pair {full[0][0]!r}, {full[0][1]!r} is discrete" if full else "method='binned' counts"
+            raise ValueError(
+                f"sample='partitions' reads only some partitions, but {shown} and needs every row; "
+                "use sample='rows' (the default), or leave the discrete pairs out"
+            )
+        ddf = _graph.sampled_partitions(data, opts.sample_size, opts.seed)
     return _engine.compute(
         ddf,
         labels,
@@ -181,6 +196,7 @@ def mutual_info_matrix(
     dropna: bool = True,
     random_state: RandomState = None,
     split_every: SplitEvery = None,
+    sample: SampleMode = "rows",
 ) -> pd.DataFrame:
     """Mutual information between every pair of columns, over all rows, in one pass.
 
@@ -237,6 +253,15 @@ def mutual_info_matrix(
     split_every : int, False or None
         Fan-in of the tree merge of partition summaries. ``None`` reads the Dask
         config value ``dmi.split-every`` (default 8); ``False`` merges all at once.
+    sample : {'rows', 'partitions'}, default 'rows'
+        ``'rows'``: the k-NN sample is drawn uniformly from all rows, in the one pass
+        that also counts the discrete pairs. ``'partitions'``: when no requested pair
+        needs every row (no discrete-discrete pair, ``method='auto'``), read only a
+        seeded random subset of partitions holding at least ``sample_size`` rows --
+        Parquet files chosen by the row counts in their footers, or blocks of a pandas
+        DataFrame -- and sample rows within them. Much less reading, but only as
+        representative as the partitions are: data ordered by time, region, etc.
+        biases it. A discrete column's diagonal entropy then describes the rows read.
 
     Returns
     -------
@@ -343,6 +368,7 @@ def mutual_info_with(
     dropna: bool = True,
     random_state: RandomState = None,
     split_every: SplitEvery = None,
+    sample: SampleMode = "rows",
 ) -> pd.Series:
     """Mutual information of one target column with every other column.
 
@@ -359,7 +385,8 @@ def mutual_info_with(
         The columns to relate to ``target``, in the order wanted. Default: every
         column except ``target``, in the frame's order. ``target`` itself is skipped
         if listed.
-    discrete, method, bins, n_neighbors, sample_size, base, normalize, dropna, random_state, split_every
+    discrete, method, bins, n_neighbors, sample_size, base, normalize, dropna, random_state, split_every,
+    sample
         As for :func:`mutual_info_matrix`.
 
     Returns
