@@ -158,11 +158,11 @@ def sampled_partitions(data: Any, rows_wanted: int, seed: int) -> dd.DataFrame:
         )
     paths = [os.fspath(data)] if _is_path(data) else [os.fspath(p) for p in data]
     fs, files = _parquet_files(paths)
-    lengths: list[int] = []
+    file_rows: list[int] = []
     for f in files:
         with fs.open(f, "rb") as fh:
-            lengths.append(pq.ParquetFile(fh).metadata.num_rows)
-    chosen = _choose(rng, np.array(lengths), rows_wanted)
+            file_rows.append(pq.ParquetFile(fh).metadata.num_rows)
+    chosen = _choose(rng, np.array(file_rows), rows_wanted)
     return dd.read_parquet([files[i] for i in sorted(chosen)], dtype_backend="pyarrow", filesystem=fs)
 
 
