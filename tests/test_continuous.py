@@ -253,3 +253,21 @@ def test_neighbour_counts_equal_brute_force(values, radii, digits):
     r = np.array(radii[: v.size])
     want = np.array([np.sum(np.abs(v - v[i]) <= r[i]) for i in range(v.size)])
     np.testing.assert_array_equal(_count_within(v, r), want)
+
+
+def test_continuous_target_equals_mutual_info_regression():
+    rng = np.random.default_rng(12)
+    n = 8_000
+    x1, x2 = rng.standard_normal(n), rng.standard_normal(n)
+    df = pd.DataFrame(
+        {
+            "t": np.sin(x1) + 0.3 * x2 + 0.2 * rng.standard_normal(n),
+            "x1": x1,
+            "x2": x2,
+            "z": rng.standard_normal(n),
+        }
+    )
+    got = dmi.mutual_info_with(df, "t", random_state=0)
+    expected = mutual_info_regression(df[["x1", "x2", "z"]], df["t"], n_neighbors=3, random_state=0)
+    np.testing.assert_allclose(got.to_numpy(), expected, rtol=1e-6, atol=1e-9)
+    assert got.attrs["n_rows"].tolist() == [n, n, n]

@@ -47,3 +47,27 @@ def test_mutual_info_with_on_cluster(client):
         threaded = dmi.mutual_info_with(frame, "str", base=2)
     got = dmi.mutual_info_with(dd.from_pandas(frame, npartitions=4, sort=False), "str", base=2)
     pd.testing.assert_series_equal(got, threaded, check_exact=True)
+
+
+def test_mixed_columns_on_cluster_equal_threaded(client):
+    import numpy as np
+
+    rng = np.random.default_rng(23)
+    n = 30_000
+    x = rng.standard_normal(n)
+    frame = pd.DataFrame(
+        {
+            "x": x,
+            "y": 0.5 * x + rng.standard_normal(n),
+            "g": pd.array(np.where(x > 0.2, "a", "b"), dtype="str"),
+            "k": rng.integers(0, 5, n),
+        }
+    )
+    kw = {"sample_size": 8_000, "random_state": 11}
+    with dask.config.set(scheduler="threads"):
+        threaded = dmi.mutual_info_matrix(frame, **kw)
+    # k-NN blocks run on the worker processes; the sample is hashed and jittered there
+    on_cluster = dmi.mutual_info_matrix(dd.from_pandas(frame, npartitions=6, sort=False), **kw)
+    pd.testing.assert_frame_equal(on_cluster, threaded, check_exact=True)
+    knn = [k for k in client.run_on_scheduler(_task_prefixes) if k == "dmi-knn"]
+    assert knn
