@@ -15,6 +15,29 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 
 
+def example_parquet(root: Path, name: str, rows: int, **example_kwargs) -> Path:
+    """``dmi.make_example`` as Parquet files of 1M rows under ``root/name-rows`` (once).
+
+    File ``i`` is ``make_example(1M, random_state=i, **example_kwargs)``: the same
+    planted dependencies in every file, and generation needs memory for one file only.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import dmi
+
+    path = root / f"{name}-{rows}"
+    if (path / "_done").exists():
+        return path
+    path.mkdir(parents=True, exist_ok=True)
+    per_file = 1_000_000
+    for i, start in enumerate(range(0, rows, per_file)):
+        frame = dmi.make_example(min(per_file, rows - start), random_state=i, **example_kwargs)
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path / f"part-{i:04d}.parquet")
+    (path / "_done").write_text("ok")
+    return path
+
+
 def tree_rss(proc) -> int:
     """RSS of a process and all its descendants, in bytes."""
     import psutil

@@ -29,30 +29,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _harness import machine, run_child, write_results
+from _harness import example_parquet, machine, run_child, write_results
 
 DISCRETE_COLUMNS = [f"c{i:02d}" for i in range(10)] + ["city", "grade"]
 
 
 def ensure_mixed_data(rows: int, root: Path) -> Path:
-    """Parquet files of 1M rows: ``make_example(n_int_columns=10, n_float_columns=6)``."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    import dmi
-
-    path = root / f"mixed-{rows}"
-    if (path / "_done").exists():
-        return path
-    path.mkdir(parents=True, exist_ok=True)
-    per_file = 1_000_000
-    for i, start in enumerate(range(0, rows, per_file)):
-        frame = dmi.make_example(
-            min(per_file, rows - start), random_state=i, n_int_columns=10, n_float_columns=6
-        )
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path / f"part-{i:04d}.parquet")
-    (path / "_done").write_text("ok")
-    return path
+    """The mixed benchmark table: 10 int + 2 string + 6 float columns."""
+    return example_parquet(root, "mixed", rows, n_int_columns=10, n_float_columns=6)
 
 
 def timed(repeat: int, fn, *args, **kwargs) -> tuple[float, object]:

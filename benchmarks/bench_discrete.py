@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _harness import machine, run_child, write_results
+from _harness import example_parquet, machine, run_child, write_results
 
 METHODS = ["dmi-threads", "dmi-cluster", "numpy-floor", "polars", "duckdb", "sklearn"]
 
@@ -49,26 +49,8 @@ METHODS = ["dmi-threads", "dmi-cluster", "numpy-floor", "polars", "duckdb", "skl
 
 
 def ensure_data(rows: int, root: Path) -> Path:
-    """Write the example table as Parquet files of 1M rows each (once per size).
-
-    File ``i`` is ``dmi.make_example(1M, random_state=i)``: the same planted dependencies
-    in every file, and generation needs memory for one file only.
-    """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    import dmi
-
-    path = root / f"discrete-{rows}"
-    if (path / "_done").exists():
-        return path
-    path.mkdir(parents=True, exist_ok=True)
-    per_file = 1_000_000
-    for i, start in enumerate(range(0, rows, per_file)):
-        frame = dmi.make_example(min(per_file, rows - start), random_state=i)
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path / f"part-{i:04d}.parquet")
-    (path / "_done").write_text("ok")
-    return path
+    """The discrete benchmark table: 12 int columns (cardinality 2..1000) + 2 strings."""
+    return example_parquet(root, "discrete", rows)
 
 
 def mi_from_group_counts(a: np.ndarray, b: np.ndarray, n: np.ndarray) -> float:
