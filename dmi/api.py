@@ -245,7 +245,8 @@ def mutual_info_matrix(
     dropna : bool, default True
         ``True``: each pair uses exactly its pairwise-complete rows (as
         :meth:`pandas.DataFrame.corr`), and its normalization uses the entropies of
-        those same rows. ``False``: a missing value is a category of its own.
+        those same rows. ``False``: a missing value is a category of its own (for the
+        plug-in pairs; the k-NN estimators always use the pairwise-complete sample rows).
     random_state : int, numpy.random.Generator or None
         Seed of the sample and of the tie-breaking noise of the continuous
         estimators: the same seed gives bit-identical results for any partitioning.
