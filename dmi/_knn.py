@@ -14,6 +14,7 @@ cheaper than more tree queries, and each column is sorted once for all its pairs
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numba
@@ -289,8 +290,9 @@ def ross(c: Prepared, labels: np.ndarray, k: int, rows: np.ndarray) -> tuple[flo
     """Ross (2014) estimate of I(C;D) in nats for continuous C and discrete labels D.
 
     ``labels`` are integer codes of D on the sample rows; ``rows`` a boolean mask of the
-    pairwise-complete rows. Rows whose label occurs once are ignored, as in
-    scikit-learn. Returns the estimate and the rows used.
+    pairwise-complete rows. Rows whose label occurs once are ignored and a class of m
+    rows uses ``min(k, m - 1)`` neighbours, as in scikit-learn. Returns the estimate and
+    the rows used; NaN and 0 when no label occurs twice.
     """
     _, cs, by_value = jittered(c, rows)
     lv = labels[rows][by_value]
@@ -301,13 +303,12 @@ def ross(c: Prepared, labels: np.ndarray, k: int, rows: np.ndarray) -> tuple[flo
     lv_sorted, cv_sorted = lv[order], cs[order]
     starts = np.flatnonzero(np.r_[True, lv_sorted[1:] != lv_sorted[:-1]])
     counts = np.diff(np.r_[starts, lv_sorted.size])
+    if k >= lv.size:
+        raise ValueError(f"n_neighbors={k} must be less than the {lv.size} rows available for this pair")
     keep = np.repeat(counts > 1, counts)
     n = int(keep.sum())
-    if n == 0:
-        return 0.0, 0
-    biggest = int(counts.max())
-    if k >= biggest:
-        raise ValueError(f"n_neighbors={k} must be less than the {biggest} rows of the largest class")
+    if n == 0:  # every label seen once: nothing to estimate from (sklearn would say 0)
+        return math.nan, 0
     gaps, _ = _group_kth_gaps(cv_sorted, starts, counts, k)
     # m_all: neighbours of every class within each point's radius, counted in value order
     # (the kept points are the value-sorted sample minus the singleton classes)

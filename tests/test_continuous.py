@@ -271,3 +271,17 @@ def test_continuous_target_equals_mutual_info_regression():
     expected = mutual_info_regression(df[["x1", "x2", "z"]], df["t"], n_neighbors=3, random_state=0)
     np.testing.assert_allclose(got.to_numpy(), expected, rtol=1e-6, atol=1e-9)
     assert got.attrs["n_rows"].tolist() == [n, n, n]
+
+
+def test_ross_small_classes_and_unusable_labels():
+    rng = np.random.default_rng(13)
+    c = rng.standard_normal(60)
+    # classes of 2 rows: k = 5 is above every class, as in sklearn each uses min(k, m - 1)
+    d = np.repeat(np.arange(30), 2)
+    got = dmi.mutual_info_with(pd.DataFrame({"d": d, "c": c}), "d", n_neighbors=5, random_state=0)["c"]
+    assert got == pytest.approx(
+        mutual_info_classif(c[:, None], d, n_neighbors=5, random_state=0)[0], rel=1e-6
+    )
+    # every label seen once (an identifier): no usable rows, NaN rather than a made-up 0
+    ids = dmi.mutual_info_with(pd.DataFrame({"id": np.arange(60), "c": c}), "id", random_state=0)
+    assert math.isnan(ids["c"]) and ids.attrs["n_rows"]["c"] == 0
