@@ -218,7 +218,7 @@ def test_missing_values_use_pairwise_complete_sample_rows():
     assert m.loc["x", "y"] == pytest.approx(sk, rel=1e-6)
 
 
-@pytest.mark.parametrize("case", ["gaussian", "outlier", "deterministic", "ties", "tiny"])
+@pytest.mark.parametrize("case", ["gaussian", "outlier", "deterministic", "ties", "tiny", "skewed"])
 @pytest.mark.parametrize("k", [1, 3, 7])
 def test_grid_knn_equals_kdtree(case, k):
     from scipy.spatial import cKDTree
@@ -235,6 +235,8 @@ def test_grid_knn_equals_kdtree(case, k):
         y = x**3
     elif case == "ties":
         x, y = np.round(x, 1), np.round(y, 1)
+    elif case == "skewed":
+        x, y = np.exp(2 * x), y**2  # heavy right tails: uniform cells would pile up
     k = min(k, n - 1)
     pts = np.column_stack((x, y))
     expected = cKDTree(pts).query(pts, k=k + 1, p=np.inf)[0][:, -1]
