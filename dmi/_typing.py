@@ -14,8 +14,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 IntArray: TypeAlias = npt.NDArray[np.int64]
-CodeArray: TypeAlias = npt.NDArray[np.int32]
-FloatArray: TypeAlias = npt.NDArray[np.float64]
 
 PathLike: TypeAlias = Union[str, "os.PathLike[str]"]
 DataLike: TypeAlias = Union["pd.DataFrame", "dd.DataFrame", PathLike, Sequence[PathLike]]
