@@ -163,8 +163,9 @@ def _kth_chebyshev_grid(
     Points are bucketed in a g x g grid with cell edges ``ex``/``ey``; each query scans
     rings of cells outwards until its k-th best distance is no larger than the distance
     to the scanned box's nearest edge, beyond which every unscanned point lies
-    (fl(p - e) is monotone in e, so the bound holds in floating point). Distances are ``max(|dx|, |dy|)``, the same floats
-    a KD-tree computes, so the result equals ``cKDTree.query(p=inf)``.
+    (fl(p - e) is monotone in e, so the bound holds in floating point). Distances are
+    ``max(|dx|, |dy|)``, the same floats a KD-tree computes, so the result equals
+    ``cKDTree.query(p=inf)``.
     """
     n = x.shape[0]
     g = ex.shape[0] - 1
