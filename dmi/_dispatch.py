@@ -82,12 +82,14 @@ def prepare_sample(
 
 
 def _present(prep: PreparedSample, i: int) -> np.ndarray:
+    """Sample rows where column ``i`` has a value."""
     if i in prep.continuous:
         return ~np.isnan(prep.continuous[i].raw)
     return prep.labels[i] >= 0
 
 
 def _constant(x: np.ndarray) -> bool:
+    """Whether every value is the same (a constant column carries no information)."""
     return x.size > 0 and bool(np.all(x == x[0]))
 
 

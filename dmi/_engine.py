@@ -59,6 +59,7 @@ class Results:
 def _estimate(
     prep: PreparedSample, tasks: list[KnnTask], k: int
 ) -> tuple[list[Any], dict[int, tuple[int, int]]]:
+    """One Dask task: a block of k-NN pairs, and the notes for the looks-categorical check."""
     return estimate_block(prep, tasks, k), column_notes(prep, tasks)
 
 

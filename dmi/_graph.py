@@ -31,10 +31,12 @@ _PANDAS_PARTITION_ROWS = 1_000_000
 
 
 def _is_path(value: Any) -> bool:
+    """Whether ``value`` is one path (a string or ``os.PathLike``)."""
     return isinstance(value, str | os.PathLike)
 
 
 def _check_local_paths(paths: list[str]) -> None:
+    """FileNotFoundError naming a local path or glob that matches nothing."""
     for p in paths:
         if "://" in p:
             continue  # remote storage: let fsspec report what it finds
@@ -117,6 +119,7 @@ def run(
 
 
 def _sample_of(summary: Summary) -> Sample | None:
+    """The merged sample of a summary (its own task, so k-NN tasks depend on it alone)."""
     return summary.sample
 
 

@@ -38,6 +38,7 @@ class Summary:
 def _select(
     df: pd.DataFrame, all_columns: tuple[Hashable, ...], wanted: tuple[Hashable, ...]
 ) -> pd.DataFrame:
+    """The columns ``wanted`` of a partition holding ``all_columns``, by position."""
     if wanted == all_columns:
         return df
     position = {c: i for i, c in enumerate(all_columns)}

@@ -102,6 +102,7 @@ def _words(s: pd.Series, values: np.ndarray | None) -> np.ndarray:
 
 
 def _as_float(s: pd.Series, name: Hashable) -> np.ndarray:
+    """A continuous column as float64 (NaN for missing); refuses +-inf, naming the column."""
     values = s.to_numpy(dtype=np.float64, na_value=np.nan)
     if np.isinf(values).any():
         raise ValueError(

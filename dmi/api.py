@@ -4,182 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import _engine, _graph, _plan
-from ._dispatch import PLUG_IN, estimator
-from ._engine import PairResult, Results
-from ._entropy import normalized
+from . import _plan
+from ._request import MATRIX, compute, diagonal, prepare, value
 from ._typing import DataLike, Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
-from ._validate import (
-    METHODS,
-    NORMALIZE_METHODS,
-    SAMPLE_MODES,
-    check_base,
-    check_choice,
-    check_positive_int,
-    check_random_state,
-    check_split_every,
-)
-
-
-@dataclass(frozen=True)
-class _Options:
-    base: float
-    normalize: str | None
-    dropna: bool
-    split_every: int | None
-    n_neighbors: int
-    sample_size: int
-    seed: int
-    method: str
-    bins: int
-    sample: str
-
-
-def _check_options(
-    *,
-    discrete: Any,
-    method: Any,
-    bins: Any,
-    n_neighbors: Any,
-    sample_size: Any,
-    base: Any,
-    normalize: Any,
-    dropna: Any,
-    random_state: Any,
-    split_every: Any,
-    sample: Any,
-) -> _Options:
-    check_choice("method", method, METHODS)
-    check_choice("sample", sample, SAMPLE_MODES)
-    check_positive_int("bins", bins, minimum=2)
-    check_positive_int("n_neighbors", n_neighbors)
-    check_positive_int("sample_size", sample_size)
-    check_random_state(random_state)
-    if not (isinstance(discrete, str | bool | np.bool_) or isinstance(discrete, Sequence | pd.Index)):
-        raise TypeError(f"discrete must be 'auto', True, False or a list of column names; got {discrete!r}")
-    if normalize is not None:
-        check_choice("normalize", normalize, (None, *NORMALIZE_METHODS))
-    if not isinstance(dropna, bool | np.bool_):
-        raise TypeError(f"dropna must be True or False, got {dropna!r}")
-    return _Options(
-        base=check_base(base),
-        normalize=normalize,
-        dropna=bool(dropna),
-        split_every=check_split_every(split_every),
-        n_neighbors=int(n_neighbors),
-        sample_size=int(sample_size),
-        seed=_engine.draw_seed(random_state),
-        method=method,
-        bins=int(bins),
-        sample=sample,
-    )
-
-
-def _frame_columns(ddf: Any) -> list[Hashable]:
-    frame_columns = list(ddf.columns)
-    _plan.check_unique(frame_columns)
-    if not frame_columns:
-        raise ValueError("data has no columns")
-    return frame_columns
-
-
-_MATRIX = object()  # the "no target" marker of _prepare
-_OPTION_NAMES = (
-    "discrete",
-    "method",
-    "bins",
-    "n_neighbors",
-    "sample_size",
-    "base",
-    "normalize",
-    "dropna",
-    "random_state",
-    "split_every",
-    "sample",
-)
-
-
-def _prepare(args: dict[str, Any], target: Any) -> tuple[_Options, Any, list[Hashable], tuple[str, ...]]:
-    """Validate a public call's arguments and plan its columns; reads no data.
-
-    ``args`` are the public function's arguments (its ``locals()`` on entry); the
-    columns are ``[target, *others]`` for ``mutual_info_with``, else the selection.
-    """
-    opts = _check_options(**{name: args[name] for name in _OPTION_NAMES})
-    ddf = _graph.as_dask_frame(args["data"])
-    frame_columns = _frame_columns(ddf)
-    selected = _plan.select_columns(args["columns"], frame_columns)
-    if target is _MATRIX:
-        labels = selected
-    else:
-        _plan.check_known("target", [target], frame_columns)
-        labels = [target, *(c for c in selected if c != target)]
-    kinds = _plan.resolve_kinds(args["discrete"], labels, ddf.dtypes, frame_columns)
-    return opts, ddf, labels, kinds
-
-
-def _compute(
-    data: Any,
-    ddf: Any,
-    labels: list[Hashable],
-    kinds: tuple[str, ...],
-    pairs: tuple[tuple[int, int], ...],
-    opts: _Options,
-    *,
-    diagonal: bool,
-) -> Results:
-    if opts.normalize is not None and opts.method != "binned":
-        knn = [(labels[i], labels[j]) for i, j in pairs if estimator(kinds, i, j) != PLUG_IN]
-        if knn:
-            raise ValueError(
-                f"normalize={opts.normalize!r} needs the entropies of both columns, which the k-NN "
-                f"estimators of continuous columns do not give (e.g. pair {knn[0][0]!r}, {knn[0][1]!r}); "
-                "use method='binned', or list the columns in discrete=[...]"
-            )
-    if isinstance(data, pd.DataFrame) and len(data) == 0:
-        raise ValueError("data has no rows")
-    if opts.sample == "partitions":
-        full = [(labels[i], labels[j]) for i, j in pairs if estimator(kinds, i, j) == PLUG_IN]
-        if full or opts.method == "binned":
-            shown = f"pair {full[0][0]!r}, {full[0][1]!r} is discrete" if full else "method='binned' counts"
-            raise ValueError(
-                f"sample='partitions' reads only some partitions, but {shown} and needs every row; "
-                "use sample='rows' (the default), or leave the discrete pairs out"
-            )
-        ddf = _graph.sampled_partitions(data, opts.sample_size, opts.seed)
-    return _engine.compute(
-        ddf,
-        labels,
-        kinds,
-        pairs,
-        dropna=opts.dropna,
-        split_every=opts.split_every,
-        n_neighbors=opts.n_neighbors,
-        sample_size=opts.sample_size,
-        seed=opts.seed,
-        diagonal=diagonal,
-        method=opts.method,
-        bins=opts.bins,
-    )
-
-
-def _value(result: PairResult, opts: _Options) -> float:
-    if opts.normalize is not None:
-        assert result.stats is not None  # plug-in pairs only: checked in _compute
-        return normalized(result.stats, opts.normalize)
-    return result.mi / math.log(opts.base)
-
-
-def _diagonal(h: float, opts: _Options) -> float:
-    if opts.normalize is not None:
-        return math.nan if math.isnan(h) else 1.0
-    return h / math.log(opts.base)
 
 
 def mutual_info_matrix(
@@ -335,18 +166,18 @@ def mutual_info_matrix(
     x  0.971  0.420
     y  0.420  0.971
     """
-    opts, ddf, labels, kinds = _prepare(locals(), _MATRIX)
+    opts, ddf, labels, kinds = prepare(locals(), MATRIX)
     pairs = _plan.matrix_pairs(len(labels))
-    res = _compute(data, ddf, labels, kinds, pairs, opts, diagonal=True)
+    res = compute(data, ddf, labels, kinds, pairs, opts, diagonal=True)
 
     p = len(labels)
     out = np.empty((p, p), dtype=np.float64)
     used = np.zeros((p, p), dtype=np.int64)
     for c in range(p):
-        out[c, c] = _diagonal(res.entropy[c], opts)
+        out[c, c] = diagonal(res.entropy[c], opts)
         used[c, c] = res.n_present[c]
     for (i, j), r in zip(pairs, res.pairs, strict=True):
-        out[i, j] = out[j, i] = _value(r, opts)
+        out[i, j] = out[j, i] = value(r, opts)
         used[i, j] = used[j, i] = r.n
     index = pd.Index(labels)
     result = pd.DataFrame(out, index=index, columns=index.copy())
@@ -411,13 +242,13 @@ def mutual_info_with(
     z    0.0138
     Name: y, dtype: float64
     """
-    opts, ddf, labels, kinds = _prepare(locals(), target)
+    opts, ddf, labels, kinds = prepare(locals(), target)
     others = labels[1:]
     pairs = _plan.target_pairs(len(labels))
     if not pairs:
         return pd.Series([], index=pd.Index([], dtype=object), dtype=np.float64, name=target)
-    res = _compute(data, ddf, labels, kinds, pairs, opts, diagonal=False)
-    values = [_value(r, opts) for r in res.pairs]
+    res = compute(data, ddf, labels, kinds, pairs, opts, diagonal=False)
+    values = [value(r, opts) for r in res.pairs]
     result = pd.Series(values, index=pd.Index(others), dtype=np.float64, name=target)
     result.attrs["n_rows"] = pd.Series([r.n for r in res.pairs], index=pd.Index(others), name=target)
     return result

@@ -1,0 +1,189 @@
+"""A public call's request: options checked, data opened, columns planned, results finished.
+
+Private to :mod:`dmi.api`, whose functions are the documented entry points.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _engine, _graph, _plan
+from ._dispatch import PLUG_IN, estimator
+from ._engine import PairResult, Results
+from ._entropy import normalized
+from ._validate import (
+    METHODS,
+    NORMALIZE_METHODS,
+    SAMPLE_MODES,
+    check_base,
+    check_choice,
+    check_positive_int,
+    check_random_state,
+    check_split_every,
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    base: float
+    normalize: str | None
+    dropna: bool
+    split_every: int | None
+    n_neighbors: int
+    sample_size: int
+    seed: int
+    method: str
+    bins: int
+    sample: str
+
+
+def check_options(
+    *,
+    discrete: Any,
+    method: Any,
+    bins: Any,
+    n_neighbors: Any,
+    sample_size: Any,
+    base: Any,
+    normalize: Any,
+    dropna: Any,
+    random_state: Any,
+    split_every: Any,
+    sample: Any,
+) -> Options:
+    """Validate every keyword of a public call and resolve its seed; reads no data."""
+    check_choice("method", method, METHODS)
+    check_choice("sample", sample, SAMPLE_MODES)
+    check_positive_int("bins", bins, minimum=2)
+    check_positive_int("n_neighbors", n_neighbors)
+    check_positive_int("sample_size", sample_size)
+    check_random_state(random_state)
+    if not (isinstance(discrete, str | bool | np.bool_) or isinstance(discrete, Sequence | pd.Index)):
+        raise TypeError(f"discrete must be 'auto', True, False or a list of column names; got {discrete!r}")
+    if normalize is not None:
+        check_choice("normalize", normalize, (None, *NORMALIZE_METHODS))
+    if not isinstance(dropna, bool | np.bool_):
+        raise TypeError(f"dropna must be True or False, got {dropna!r}")
+    return Options(
+        base=check_base(base),
+        normalize=normalize,
+        dropna=bool(dropna),
+        split_every=check_split_every(split_every),
+        n_neighbors=int(n_neighbors),
+        sample_size=int(sample_size),
+        seed=_engine.draw_seed(random_state),
+        method=method,
+        bins=int(bins),
+        sample=sample,
+    )
+
+
+def _frame_columns(ddf: Any) -> list[Hashable]:
+    """The frame's column labels, which must be unique and not empty."""
+    frame_columns = list(ddf.columns)
+    _plan.check_unique(frame_columns)
+    if not frame_columns:
+        raise ValueError("data has no columns")
+    return frame_columns
+
+
+MATRIX = object()  # the "no target" marker of prepare()
+_OPTION_NAMES = (
+    "discrete",
+    "method",
+    "bins",
+    "n_neighbors",
+    "sample_size",
+    "base",
+    "normalize",
+    "dropna",
+    "random_state",
+    "split_every",
+    "sample",
+)
+
+
+def prepare(args: dict[str, Any], target: Any) -> tuple[Options, Any, list[Hashable], tuple[str, ...]]:
+    """Validate a public call's arguments and plan its columns; reads no data.
+
+    ``args`` are the public function's arguments (its ``locals()`` on entry); the
+    columns are ``[target, *others]`` for ``mutual_info_with``, else the selection.
+    """
+    opts = check_options(**{name: args[name] for name in _OPTION_NAMES})
+    ddf = _graph.as_dask_frame(args["data"])
+    frame_columns = _frame_columns(ddf)
+    selected = _plan.select_columns(args["columns"], frame_columns)
+    if target is MATRIX:
+        labels = selected
+    else:
+        _plan.check_known("target", [target], frame_columns)
+        labels = [target, *(c for c in selected if c != target)]
+    kinds = _plan.resolve_kinds(args["discrete"], labels, ddf.dtypes, frame_columns)
+    return opts, ddf, labels, kinds
+
+
+def compute(
+    data: Any,
+    ddf: Any,
+    labels: list[Hashable],
+    kinds: tuple[str, ...],
+    pairs: tuple[tuple[int, int], ...],
+    opts: Options,
+    *,
+    diagonal: bool,
+) -> Results:
+    """Refuse impossible combinations, then run the engine for the planned pairs."""
+    if opts.normalize is not None and opts.method != "binned":
+        knn = [(labels[i], labels[j]) for i, j in pairs if estimator(kinds, i, j) != PLUG_IN]
+        if knn:
+            raise ValueError(
+                f"normalize={opts.normalize!r} needs the entropies of both columns, which the k-NN "
+                f"estimators of continuous columns do not give (e.g. pair {knn[0][0]!r}, {knn[0][1]!r}); "
+                "use method='binned', or list the columns in discrete=[...]"
+            )
+    if isinstance(data, pd.DataFrame) and len(data) == 0:
+        raise ValueError("data has no rows")
+    if opts.sample == "partitions":
+        full = [(labels[i], labels[j]) for i, j in pairs if estimator(kinds, i, j) == PLUG_IN]
+        if full or opts.method == "binned":
+            shown = f"pair {full[0][0]!r}, {full[0][1]!r} is discrete" if full else "method='binned' counts"
+            raise ValueError(
+                f"sample='partitions' reads only some partitions, but {shown} and needs every row; "
+                "use sample='rows' (the default), or leave the discrete pairs out"
+            )
+        ddf = _graph.sampled_partitions(data, opts.sample_size, opts.seed)
+    return _engine.compute(
+        ddf,
+        labels,
+        kinds,
+        pairs,
+        dropna=opts.dropna,
+        split_every=opts.split_every,
+        n_neighbors=opts.n_neighbors,
+        sample_size=opts.sample_size,
+        seed=opts.seed,
+        diagonal=diagonal,
+        method=opts.method,
+        bins=opts.bins,
+    )
+
+
+def value(result: PairResult, opts: Options) -> float:
+    """A pair's result in the caller's units: MI in ``base``, or normalized MI."""
+    if opts.normalize is not None:
+        assert result.stats is not None  # plug-in pairs only: checked in compute()
+        return normalized(result.stats, opts.normalize)
+    return result.mi / math.log(opts.base)
+
+
+def diagonal(h: float, opts: Options) -> float:
+    """A diagonal cell: H(X) in ``base``, or 1.0 when normalized (NaN without values)."""
+    if opts.normalize is not None:
+        return math.nan if math.isnan(h) else 1.0
+    return h / math.log(opts.base)
