@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import dask
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import settings
 
+# A small profile for CI; HYPOTHESIS_PROFILE=slow runs the property tests at length.
 settings.register_profile("ci", max_examples=40, deadline=None)
 settings.register_profile("slow", max_examples=1000, deadline=None)
-settings.load_profile("ci")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def discrete_frame(n: int = 2_000, seed: int = 0, missing: bool = False) -> pd.DataFrame:
