@@ -45,7 +45,8 @@ class PreparedSample:
 
     continuous: dict[int, Prepared]
     labels: dict[int, np.ndarray]
-    n_unique: dict[int, int]
+    counts: dict[int, tuple[int, int]]
+    """Per continuous column: (distinct values, present values) in the sample."""
 
 
 @dataclass(frozen=True)
@@ -69,16 +70,17 @@ def prepare_sample(
     """Scale and jitter every continuous column once; factorize every discrete one."""
     prepared: dict[int, Prepared] = {}
     labels: dict[int, np.ndarray] = {}
-    n_unique: dict[int, int] = {}
+    counts: dict[int, tuple[int, int]] = {}
     for i, (name, is_cont) in enumerate(zip(names, continuous, strict=True)):
         values = sample.frame.iloc[:, i]
         if is_cont:
             x = values.to_numpy(dtype=np.float64)
             prepared[i] = prepare(x, column_seed(seed, name))
-            n_unique[i] = int(pd.unique(x[~np.isnan(x)]).size)
+            present = x[~np.isnan(x)]
+            counts[i] = (int(pd.unique(present).size), int(present.size))
         else:
             labels[i] = pd.factorize(values, use_na_sentinel=True)[0]
-    return PreparedSample(prepared, labels, n_unique)
+    return PreparedSample(prepared, labels, counts)
 
 
 def _present(prep: PreparedSample, i: int) -> np.ndarray:
@@ -126,7 +128,7 @@ def blocks(tasks: Sequence[KnnTask]) -> list[list[KnnTask]]:
 def column_notes(prep: PreparedSample, tasks: Sequence[KnnTask]) -> dict[int, tuple[int, int]]:
     """``(distinct values, present values)`` in the sample of each continuous column of ``tasks``."""
     cols = {c for t in tasks for c in (t.a, t.b) if c in prep.continuous}
-    return {c: (prep.n_unique[c], int((~np.isnan(prep.continuous[c].raw)).sum())) for c in cols}
+    return {c: prep.counts[c] for c in cols}
 
 
 def looks_categorical(n_unique: int, n_present: int) -> bool:

@@ -71,9 +71,8 @@ def jittered(col: Prepared, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     ordered = full[picked]
     if ordered.size > 1 and not bool(np.all(ordered[1:] >= ordered[:-1])):
         by_value = np.argsort(values, kind="stable")
-    else:
-        by_value = (np.cumsum(rows) - 1)[picked]  # row position of each sorted value
-    return values, values[by_value], by_value
+        return values, values[by_value], by_value
+    return values, ordered, (np.cumsum(rows) - 1)[picked]  # row position of each sorted value
 
 
 @numba.njit(nogil=True, cache=True)
@@ -255,13 +254,12 @@ def kth_neighbor_distance(
 @numba.njit(nogil=True, cache=True)
 def _group_kth_gaps(
     values: np.ndarray, starts: np.ndarray, counts: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+) -> np.ndarray:  # pragma: no cover
     """Within each group (a run of ``values`` sorted ascending), each point's distance to
-    its ``min(k, m - 1)``-th nearest other point of the group, and that neighbour count.
-    Groups of one point get 0 and 0 (they are dropped, as in scikit-learn)."""
+    its ``min(k, m - 1)``-th nearest other point of the group. Groups of one point get 0
+    (they are dropped, as in scikit-learn)."""
     n = values.shape[0]
     gaps = np.zeros(n)
-    kk_all = np.zeros(n)
     for g in range(starts.shape[0]):
         s = starts[g]
         m = counts[g]
@@ -289,8 +287,7 @@ def _group_kth_gaps(
                         d = dr
                         right += 1
             gaps[i] = d
-            kk_all[i] = kk
-    return gaps, kk_all
+    return gaps
 
 
 def ksg(x: Prepared, y: Prepared, k: int, rows: np.ndarray) -> tuple[float, int]:
@@ -335,7 +332,7 @@ def ross(c: Prepared, labels: np.ndarray, k: int, rows: np.ndarray) -> tuple[flo
     n = int(keep.sum())
     if n == 0:  # every label seen once: nothing to estimate from (sklearn would say 0)
         return math.nan, 0
-    gaps, _ = _group_kth_gaps(cv_sorted, starts, counts, k)
+    gaps = _group_kth_gaps(cv_sorted, starts, counts, k)
     # m_all: neighbours of every class within each point's radius, counted in value order
     # (the kept points are the value-sorted sample minus the singleton classes)
     radius = np.empty(cv_sorted.size)

@@ -46,8 +46,6 @@ class Sample:
 
     keys: np.ndarray
     frame: pd.DataFrame
-    n_rows: int
-    """Rows the sample was drawn from."""
     size: int
     """The most rows the sample keeps."""
 
@@ -143,7 +141,7 @@ def sample_chunk(df: pd.DataFrame, spec: SampleSpec) -> Sample:
     frame = pd.DataFrame(
         {i: (v[take] if isinstance(v, np.ndarray) else v.take(take)) for i, v in data.items()}
     )
-    return Sample(keys[take], frame, len(df), spec.size)
+    return Sample(keys[take], frame, spec.size)
 
 
 def merge_samples(samples: Sequence[Sample]) -> Sample:
@@ -154,5 +152,4 @@ def merge_samples(samples: Sequence[Sample]) -> Sample:
     keys = np.concatenate([s.keys for s in samples])
     frame = pd.concat([s.frame for s in samples], ignore_index=True)
     take = _smallest(keys, size)
-    n_rows = sum(s.n_rows for s in samples)
-    return Sample(keys[take], frame.iloc[take].reset_index(drop=True), n_rows, size)
+    return Sample(keys[take], frame.iloc[take].reset_index(drop=True), size)

@@ -155,9 +155,10 @@ def test_sample_is_uniform_over_partitions():
     )
     spec = PassSpec(("v", "part"), None, SampleSpec(("v", "part"), (True, False), k, 123))
     summaries = [chunk(df[df.part == p], spec) for p in range(parts)]
-    sample = merge(summaries).sample
+    merged = merge(summaries)
+    sample = merged.sample
     counts = np.bincount(sample.frame.iloc[:, 1].astype(int), minlength=parts)
-    assert counts.sum() == k and sample.n_rows == n
+    assert counts.sum() == k and merged.n_rows == n
     # each partition holds a tenth of the rows: the sampled rows must be spread evenly
     assert stats.chisquare(counts).pvalue > 0.001
 
