@@ -184,12 +184,3 @@ def _quantile_edges(
         raise ValueError("data has no rows")
     frame = summary.sample.frame
     return {c: quantile_edges(frame.iloc[:, i].to_numpy(dtype=np.float64), bins) for i, c in enumerate(cols)}
-
-
-def draw_seed(random_state: Any) -> int:
-    """An int seed from ``random_state`` (None: fresh entropy, so every call differs)."""
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(0, 2**63))
-    if random_state is None:
-        return int(np.random.SeedSequence().entropy % 2**63)  # type: ignore[operator]
-    return int(random_state)

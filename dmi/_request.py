@@ -63,7 +63,6 @@ def check_options(
     check_positive_int("bins", bins, minimum=2)
     check_positive_int("n_neighbors", n_neighbors)
     check_positive_int("sample_size", sample_size)
-    check_random_state(random_state)
     if not (isinstance(discrete, str | bool | np.bool_) or isinstance(discrete, Sequence | pd.Index)):
         raise TypeError(f"discrete must be 'auto', True, False or a list of column names; got {discrete!r}")
     if normalize is not None:
@@ -77,7 +76,7 @@ def check_options(
         split_every=check_split_every(split_every),
         n_neighbors=int(n_neighbors),
         sample_size=int(sample_size),
-        seed=_engine.draw_seed(random_state),
+        seed=check_random_state(random_state),
         method=method,
         bins=int(bins),
         sample=sample,

@@ -68,14 +68,22 @@ def check_split_every(split_every: SplitEvery) -> int | None:
     return int(split_every)
 
 
-def check_random_state(random_state: Any) -> np.random.Generator:
-    """The one seeded entry point for randomness: ``None``, an int seed or a Generator."""
-    if random_state is None or _is_int(random_state) or isinstance(random_state, np.random.Generator):
-        if _is_int(random_state) and random_state < 0:
+def check_random_state(random_state: Any) -> int:
+    """The one seeded entry point for randomness: ``None``, an int seed or a Generator.
+
+    Returns the int seed every random choice of the call derives from; ``None`` draws
+    fresh entropy, so every such call differs.
+    """
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, 2**63))
+    if random_state is None:
+        return int(np.random.SeedSequence().entropy % 2**63)  # type: ignore[operator]
+    if _is_int(random_state):
+        if random_state < 0:
             raise ValueError(
                 f"random_state must be None, an int >= 0 or a numpy Generator; got {random_state!r}"
             )
-        return np.random.default_rng(random_state)
+        return int(random_state)
     raise TypeError(
         f"random_state must be None, an int >= 0 or a numpy Generator; got {type(random_state).__name__}"
     )
