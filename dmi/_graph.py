@@ -35,6 +35,25 @@ def _is_path(value: Any) -> bool:
     return isinstance(value, str | os.PathLike)
 
 
+def _paths(data: Any) -> list[str]:
+    """The ``data`` argument as a list of path strings."""
+    return [os.fspath(data)] if _is_path(data) else [os.fspath(p) for p in data]
+
+
+def _read_parquet(paths: list[str], **kwargs: Any) -> dd.DataFrame:
+    """Open Parquet lazily, Arrow-backed.
+
+    Arrow-backed columns: no copy into numpy blocks (about half the memory of a
+    partition), and integer columns with nulls stay integers instead of float64.
+    """
+    return dd.read_parquet(paths if len(paths) > 1 else paths[0], dtype_backend="pyarrow", **kwargs)
+
+
+def _pandas_blocks(n_rows: int) -> int:
+    """How many partitions a pandas DataFrame of ``n_rows`` rows is cut into."""
+    return max(1, math.ceil(n_rows / _PANDAS_PARTITION_ROWS))
+
+
 def _check_local_paths(paths: list[str]) -> None:
     """FileNotFoundError naming a local path or glob that matches nothing."""
     for p in paths:
@@ -54,16 +73,13 @@ def as_dask_frame(data: Any) -> dd.DataFrame:
         return data
     if isinstance(data, pd.DataFrame):
         check_unique(list(data.columns))
-        nparts = max(1, math.ceil(len(data) / _PANDAS_PARTITION_ROWS))
-        return dd.from_pandas(data, npartitions=nparts, sort=False)
+        return dd.from_pandas(data, npartitions=_pandas_blocks(len(data)), sort=False)
     if _is_path(data) or (
         isinstance(data, Sequence) and not isinstance(data, str) and data and all(_is_path(p) for p in data)
     ):
-        paths = [os.fspath(data)] if _is_path(data) else [os.fspath(p) for p in data]
+        paths = _paths(data)
         _check_local_paths(paths)
-        # Arrow-backed columns: no copy into numpy blocks (about half the memory of a
-        # partition), and integer columns with nulls stay integers instead of float64.
-        return dd.read_parquet(paths if len(paths) > 1 else paths[0], dtype_backend="pyarrow")
+        return _read_parquet(paths)
     if isinstance(data, pd.Series | dd.Series):
         raise TypeError("data must be a DataFrame, not a Series; use series.to_frame() for one column")
     raise TypeError(
@@ -148,7 +164,7 @@ def sampled_partitions(data: Any, rows_wanted: int, seed: int) -> dd.DataFrame:
 
     rng = np.random.default_rng([seed, 1])  # a stream of its own, apart from the row keys
     if isinstance(data, pd.DataFrame):
-        n_blocks = max(1, math.ceil(len(data) / _PANDAS_PARTITION_ROWS))
+        n_blocks = _pandas_blocks(len(data))
         bounds = np.linspace(0, len(data), n_blocks + 1).astype(int)
         lengths = np.diff(bounds)
         chosen = _choose(rng, lengths, rows_wanted)
@@ -159,14 +175,13 @@ def sampled_partitions(data: Any, rows_wanted: int, seed: int) -> dd.DataFrame:
             "sample='partitions' needs the rows of each partition before reading it, which a Dask "
             "DataFrame does not know; pass the Parquet path(s) instead, or use sample='rows'"
         )
-    paths = [os.fspath(data)] if _is_path(data) else [os.fspath(p) for p in data]
-    fs, files = _parquet_files(paths)
+    fs, files = _parquet_files(_paths(data))
     file_rows: list[int] = []
     for f in files:
         with fs.open(f, "rb") as fh:
             file_rows.append(pq.ParquetFile(fh).metadata.num_rows)
     chosen = _choose(rng, np.array(file_rows), rows_wanted)
-    return dd.read_parquet([files[i] for i in sorted(chosen)], dtype_backend="pyarrow", filesystem=fs)
+    return _read_parquet([files[i] for i in sorted(chosen)], filesystem=fs)
 
 
 def _choose(rng: np.random.Generator, lengths: np.ndarray, rows_wanted: int) -> list[int]:
