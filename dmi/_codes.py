@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ._kernels import write_codes
 from ._typing import IntArray
 
 # A column of small-range integers takes range codes when its range is at most this
@@ -35,6 +36,7 @@ _RANGE_MIN_SPAN = 1 << 12
 _RANGE_MAX_SPAN = 1 << 24
 
 _BOOL_VALUES = pd.Index([False, True], dtype=bool)
+_NO_MASK = np.zeros(0, dtype=bool)
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,10 +112,8 @@ class Encoded:
 
     def write(self, out: np.ndarray) -> None:
         """Write the codes into ``out`` (any integer dtype wide enough for ``domain.size``)."""
-        # Computed in int64 and cast once into ``out``: no full-size temporaries.
-        np.add(self.source, self.offset, out=out, dtype=np.int64, casting="unsafe")
-        if self.mask is not None:
-            out[self.mask] = 0
+        source = self.source.view(np.uint8) if self.source.dtype == bool else self.source
+        write_codes(source, self.offset, _NO_MASK if self.mask is None else self.mask, out)
 
 
 def encode(s: pd.Series) -> Encoded:

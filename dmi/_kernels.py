@@ -49,6 +49,24 @@ def _count(
             out[off + ra[i] * w + rb[i]] += 1
 
 
+@numba.njit(nogil=True, cache=True)
+def write_codes(
+    source: np.ndarray, offset: int, mask: np.ndarray, out: np.ndarray
+) -> None:  # pragma: no cover
+    """``out[i] = source[i] + offset``, or 0 where ``mask[i]`` (an empty mask: none missing).
+
+    One compiled loop without the GIL: numpy's ``np.add(..., out=uint16, dtype=int64)``
+    goes through casting buffers and took 3 ms per column of 1M rows (measured), a
+    third of a partition's counting time; this loop takes well under 1 ms.
+    """
+    if mask.shape[0]:
+        for i in range(out.shape[0]):
+            out[i] = 0 if mask[i] else source[i] + offset
+    else:
+        for i in range(out.shape[0]):
+            out[i] = source[i] + offset
+
+
 def code_dtype(sizes: IntArray) -> type[np.unsignedinteger] | type[np.signedinteger]:
     """The narrowest code dtype the kernel is compiled for that holds codes ``0..sizes``."""
     return np.uint16 if (sizes.size == 0 or int(sizes.max()) < np.iinfo(np.uint16).max) else np.int32

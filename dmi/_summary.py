@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._codes import Domain, encode, encode_binned, unite
+from ._codes import Domain, Encoded, encode, encode_binned, unite
 from ._kernels import code_dtype, count_dense
 from ._typing import IntArray
 
@@ -127,23 +127,30 @@ def _count_sparse(ca: np.ndarray, cb: np.ndarray, shape: tuple[int, int]) -> Spa
     return SparseTable(uniq // shape[1], uniq % shape[1], counts.astype(np.int64), shape)
 
 
+def encode_columns(df: pd.DataFrame, spec: CountSpec) -> list[Encoded]:
+    """Encode every column of a partition (``df`` holds exactly ``spec.columns``, in order)."""
+    edges = spec.edges or (None,) * len(spec.columns)
+    return [
+        encode(df.iloc[:, i]) if edges[i] is None else encode_binned(df.iloc[:, i], edges[i])  # type: ignore[arg-type]
+        for i in range(len(spec.columns))
+    ]
+
+
 def chunk(df: pd.DataFrame, spec: CountSpec) -> CountSummary:
     """Summarize one partition: encode its columns and count marginals and pairs.
 
     ``df`` holds exactly ``spec.columns``, in that order.
     """
-    n = len(df)
-    edges = spec.edges or (None,) * len(spec.columns)
-    encoded = [
-        encode(df.iloc[:, i]) if edges[i] is None else encode_binned(df.iloc[:, i], edges[i])  # type: ignore[arg-type]
-        for i in range(len(spec.columns))
-    ]
+    return count(encode_columns(df, spec), len(df), spec)
+
+
+def count(encoded: list[Encoded], n: int, spec: CountSpec) -> CountSummary:
+    """Count marginals and pairs of ``n`` rows whose columns are already encoded."""
     domains = [e.domain for e in encoded]
     sizes = np.array([d.size for d in domains], dtype=np.int64)
     codes = np.empty((len(encoded), n), dtype=code_dtype(sizes))
     for i, e in enumerate(encoded):
         e.write(codes[i])
-    del encoded
 
     dense_ids = [
         k for k, (a, b) in enumerate(spec.pairs) if use_dense(int((sizes[a] + 1) * (sizes[b] + 1)), n)

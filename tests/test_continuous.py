@@ -164,6 +164,34 @@ def test_sample_is_uniform_over_partitions():
 
 
 @pytest.mark.parametrize(
+    ("alone", "other"),
+    [
+        # an integer range alone; factorized beside an outlier
+        (pd.Series([0, 1, 2, 3]), pd.Series([3, 10**12, 0, 1, 2])),
+        (pd.Series([0, 1, None, 3], dtype="Int64"), pd.Series([10**12, None, 3, 1, 0], dtype="Int64")),
+        # a string column: factorized in a different order, or as a categorical
+        (pd.Series(["a", "b", None], dtype="str"), pd.Series(["zz", None, "b", "a"], dtype="str")),
+        (pd.Series(["a", "b", "c"], dtype="category"), pd.Series(["c", "zz", "a", "b"], dtype="str")),
+        (pd.Series([True, False]), pd.Series([False, None, True], dtype="boolean")),
+    ],
+)
+def test_row_key_depends_on_the_value_not_on_the_partitions_encoding(alone, other):
+    from dmi._sample import SampleSpec, sample_chunk
+
+    spec = SampleSpec(("a",), (False,), 100, 7)
+
+    def keys(values):
+        got = sample_chunk(values.to_frame("a"), spec)
+        labels = ["<NA>" if pd.isna(v) else v for v in got.frame.iloc[:, 0]]
+        return dict(zip(labels, got.keys.tolist(), strict=True))
+
+    keys_alone, keys_other = keys(alone), keys(other)
+    assert len(keys_alone) == len(alone)
+    for value, key in keys_alone.items():
+        assert keys_other[value] == key, value
+
+
+@pytest.mark.parametrize(
     ("loader", "name"), [(load_iris, "iris"), (load_wine, "wine"), (load_breast_cancer, "breast_cancer")]
 )
 def test_real_data_feature_vs_class(loader, name):
