@@ -136,7 +136,8 @@ def _count_within(sorted_vals: np.ndarray, radius: np.ndarray) -> np.ndarray:  #
 
 
 # The grid k-NN: cells of about this many points per neighbour sought (measured at
-# 1e5 Gaussian points: 0.5 -> 36 ms, 2 -> 64 ms, cKDTree 103 ms), and a cell may hold at
+# 1e5 Gaussian points, before the counting sort: 0.5 -> 36 ms, 2 -> 64 ms; now 0.5 -> 28-34 ms,
+# cKDTree 106 ms), and a cell may hold at
 # most this many times k points before the grid gives way to the KD-tree.
 _GRID_POINTS_PER_K = 0.5
 _GRID_MAX_FILL = 16
@@ -151,6 +152,33 @@ def _grid_edges(ordered: np.ndarray, g: int, quantile: bool) -> np.ndarray:
         edges = np.linspace(ordered[0], ordered[-1], g + 1)
     edges[-1] = np.inf
     return edges
+
+
+@numba.njit(nogil=True, cache=True)
+def _uniform_cells(v: np.ndarray, edges: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """The cell of each value among equal-width edges: arithmetic, then corrected so that
+    ``edges[c] <= v < edges[c + 1]`` holds exactly (the first cell also takes anything
+    below, the last anything above)."""
+    g = edges.shape[0] - 1
+    lo = edges[0]
+    span = edges[g - 1] - lo  # (g - 1) cell widths: the last edge is +inf
+    inv = (g - 1) / span if span > 0 else 0.0
+    out = np.empty(v.shape[0], dtype=np.int64)
+    for i in range(v.shape[0]):
+        c = min(max(int((v[i] - lo) * inv), 0), g - 1)
+        while c < g - 1 and v[i] >= edges[c + 1]:
+            c += 1
+        while c > 0 and v[i] < edges[c]:
+            c -= 1
+        out[i] = c
+    return out
+
+
+def _cells(v: np.ndarray, edges: np.ndarray, quantile: bool) -> np.ndarray:
+    """The grid cell of each value: ``c`` with ``edges[c] <= v < edges[c + 1]``, clipped."""
+    if quantile:
+        return np.clip(np.searchsorted(edges, v, side="right") - 1, 0, edges.size - 2)
+    return _uniform_cells(v, edges)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -169,12 +197,16 @@ def _kth_chebyshev_grid(
     n = x.shape[0]
     g = ex.shape[0] - 1
     cell = cx * g + cy
-    order = np.argsort(cell)
     start = np.zeros(g * g + 1, dtype=np.int64)
     for i in range(n):
         start[cell[i] + 1] += 1
     for c in range(g * g):
         start[c + 1] += start[c]
+    order = np.empty(n, dtype=np.int64)  # a counting sort by cell: 0.2 ms, argsort 6.6 ms
+    fill = start[:-1].copy()
+    for i in range(n):
+        order[fill[cell[i]]] = i
+        fill[cell[i]] += 1
     xs = x[order]
     ys = y[order]
     out = np.empty(n)
@@ -241,8 +273,7 @@ def kth_neighbor_distance(
         ys = np.sort(y) if ys is None else ys
         for quantile in (False, True):
             ex, ey = _grid_edges(xs, g, quantile), _grid_edges(ys, g, quantile)
-            cx = np.clip(np.searchsorted(ex, x, side="right") - 1, 0, g - 1)
-            cy = np.clip(np.searchsorted(ey, y, side="right") - 1, 0, g - 1)
+            cx, cy = _cells(x, ex, quantile), _cells(y, ey, quantile)
             if np.bincount(cx * g + cy).max() <= _GRID_MAX_FILL * (k + 1):
                 return _kth_chebyshev_grid(x, y, cx, cy, ex, ey, k + 1)  # k + 1: the point itself
     joint = np.column_stack((x, y))

@@ -272,6 +272,22 @@ def test_grid_knn_equals_kdtree(case, k):
     np.testing.assert_array_equal(kth_neighbor_distance(x, y, k), expected)
 
 
+@pytest.mark.parametrize("g", [2, 3, 50, 223])
+@pytest.mark.parametrize("quantile", [False, True])
+def test_grid_cells_match_their_edges_exactly(g, quantile):
+    from dmi._knn import _cells, _grid_edges
+
+    rng = np.random.default_rng(g)
+    x = np.r_[rng.standard_normal(10_000), rng.exponential(size=100)]
+    edges = _grid_edges(np.sort(x), g, quantile)
+    v = np.r_[x, edges[:-1], np.nextafter(edges[:-1], -np.inf), np.nextafter(edges[:-1], np.inf)]
+    expected = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, g - 1)
+    np.testing.assert_array_equal(_cells(v, edges, quantile), expected)
+    same = np.full(5, 2.5)  # a constant axis: all edges but the last coincide
+    edges = _grid_edges(same, g, quantile)
+    np.testing.assert_array_equal(_cells(same, edges, quantile), g - 1)
+
+
 @given(
     st.lists(st.floats(-5, 5, allow_nan=False), min_size=1, max_size=80),
     st.lists(st.floats(0, 3, allow_nan=False), min_size=80, max_size=80),
