@@ -60,12 +60,11 @@ def _salt(seed: int) -> np.uint64:
 _MISSING_WORD = np.uint64(0x6D697373696E6721)  # one word for every missing value
 
 
-@numba.njit(nogil=True, cache=True)
-def _fold(keys: np.ndarray, words: np.ndarray) -> None:  # pragma: no cover
-    """keys = (keys ^ word) * odd constant, with a shift to spread the high bits down."""
-    for i in range(keys.shape[0]):
-        k = (keys[i] ^ words[i]) * np.uint64(0x9E3779B97F4A7C15)
-        keys[i] = k ^ (k >> np.uint64(29))
+@numba.njit(nogil=True, cache=True, inline="always")
+def _mix(key: np.uint64, word: np.uint64) -> np.uint64:  # pragma: no cover
+    """One column into a row key: (key ^ word) * odd constant, the high bits shifted down."""
+    k = (key ^ word) * np.uint64(0x9E3779B97F4A7C15)
+    return k ^ (k >> np.uint64(29))
 
 
 @numba.njit(nogil=True, cache=True)
@@ -80,22 +79,18 @@ def _finish(keys: np.ndarray) -> None:  # pragma: no cover
 
 @numba.njit(nogil=True, cache=True)
 def _fold_values(keys: np.ndarray, words: np.ndarray, mask: np.ndarray) -> None:  # pragma: no cover
-    """:func:`_fold` of ``words``, or of the missing word where ``mask`` (empty: none missing)."""
+    """The :func:`_mix` of ``words``, or of the missing word where ``mask`` (empty: none missing)."""
     for i in range(keys.shape[0]):
-        w = _MISSING_WORD if (mask.shape[0] and mask[i]) else words[i]
-        k = (keys[i] ^ w) * np.uint64(0x9E3779B97F4A7C15)
-        keys[i] = k ^ (k >> np.uint64(29))
+        keys[i] = _mix(keys[i], _MISSING_WORD if (mask.shape[0] and mask[i]) else words[i])
 
 
 @numba.njit(nogil=True, cache=True)
 def _fold_codes(
     keys: np.ndarray, source: np.ndarray, offset: int, mask: np.ndarray, lut: np.ndarray
 ) -> None:  # pragma: no cover
-    """:func:`_fold` of ``lut[code]``, the code being ``source + offset`` (0 where ``mask``)."""
+    """The :func:`_mix` of ``lut[code]``, the code being ``source + offset`` (0 where ``mask``)."""
     for i in range(keys.shape[0]):
-        w = lut[0] if (mask.shape[0] and mask[i]) else lut[source[i] + offset]
-        k = (keys[i] ^ w) * np.uint64(0x9E3779B97F4A7C15)
-        keys[i] = k ^ (k >> np.uint64(29))
+        keys[i] = _mix(keys[i], lut[0] if (mask.shape[0] and mask[i]) else lut[source[i] + offset])
 
 
 def _value_words(values: pd.Index) -> np.ndarray:
@@ -129,23 +124,30 @@ def _fold_encoded(keys: np.ndarray, e: Encoded) -> None:
         _fold_codes(keys, source, e.offset, mask, _value_words(e.domain.values))
 
 
-def _float_words(values: np.ndarray) -> np.ndarray:
-    """A continuous column's words: its float64 bits (-0.0 as 0.0, NaN as missing)."""
-    x = values + 0.0  # -0.0 becomes 0.0
-    w = x.view(np.uint64).copy()
-    w[np.isnan(x)] = _MISSING_WORD
-    return w
+@numba.njit(nogil=True, cache=True)
+def _fold_floats(keys: np.ndarray, bits: np.ndarray) -> bool:  # pragma: no cover
+    """The :func:`_mix` of float64 values given as their bits (-0.0 as 0.0, NaN as missing),
+    without temporaries. Returns whether any value is +-inf (the fold is then void)."""
+    exponent = np.uint64(0x7FF0000000000000)
+    fraction = np.uint64(0x000FFFFFFFFFFFFF)
+    negative_zero = np.uint64(0x8000000000000000)
+    for i in range(keys.shape[0]):
+        b = bits[i]
+        if b & exponent == exponent:
+            if b & fraction == 0:
+                return True
+            b = _MISSING_WORD
+        elif b == negative_zero:
+            b = np.uint64(0)
+        keys[i] = _mix(keys[i], b)
+    return False
 
 
-def _as_float(s: pd.Series, name: Hashable) -> np.ndarray:
-    """A continuous column as float64 (NaN for missing); refuses +-inf, naming the column."""
-    values = s.to_numpy(dtype=np.float64, na_value=np.nan)
-    if np.isinf(values).any():
-        raise ValueError(
-            f"column {name!r} contains infinite values; continuous estimators need finite numbers "
-            "(replace them, e.g. with NaN to treat them as missing)"
-        )
-    return values
+def _infinite(name: Hashable) -> ValueError:
+    return ValueError(
+        f"column {name!r} contains infinite values; continuous estimators need finite numbers "
+        "(replace them, e.g. with NaN to treat them as missing)"
+    )
 
 
 def _smallest(keys: np.ndarray, size: int) -> np.ndarray:
@@ -171,8 +173,9 @@ def sample_chunk(
     for i, (name, continuous) in enumerate(zip(spec.columns, spec.continuous, strict=True)):
         s = df.iloc[:, i]
         if continuous:
-            values = _as_float(s, name)
-            _fold(keys, _float_words(values))
+            values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            if _fold_floats(keys, values.view(np.uint64)):
+                raise _infinite(name)
             data[i] = values
         else:
             e = encoded[i] if encoded is not None else None

@@ -191,6 +191,19 @@ def test_row_key_depends_on_the_value_not_on_the_partitions_encoding(alone, othe
         assert keys_other[value] == key, value
 
 
+def test_float_row_keys_equal_for_equal_values():
+    from dmi._sample import SampleSpec, sample_chunk
+
+    spec = SampleSpec(("x",), (True,), 10, 3)
+    got = sample_chunk(pd.DataFrame({"x": [0.0, -0.0, np.nan, None, 1.5]}), spec)
+    by_value = {}
+    for value, key in zip(got.frame.iloc[:, 0], got.keys.tolist(), strict=True):
+        by_value.setdefault("nan" if np.isnan(value) else value, set()).add(key)
+    # -0.0 == 0.0 and every missing value share a key; different values do not
+    assert {k: len(v) for k, v in by_value.items()} == {0.0: 1, "nan": 1, 1.5: 1}
+    assert len(set(got.keys.tolist())) == 3
+
+
 @pytest.mark.parametrize(
     ("loader", "name"), [(load_iris, "iris"), (load_wine, "wine"), (load_breast_cancer, "breast_cancer")]
 )
