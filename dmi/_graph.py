@@ -8,7 +8,6 @@ scheduler is active (a ``distributed.Client`` if one is, Dask's default otherwis
 
 from __future__ import annotations
 
-import glob
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -21,6 +20,7 @@ import pandas as pd
 from dask.base import tokenize
 from toolz import partition_all
 
+from . import _parquet
 from ._onepass import PassSpec, Summary, chunk, merge
 from ._plan import check_unique
 from ._sample import Sample
@@ -40,27 +40,9 @@ def _paths(data: Any) -> list[str]:
     return [os.fspath(data)] if _is_path(data) else [os.fspath(p) for p in data]
 
 
-def _read_parquet(paths: list[str], **kwargs: Any) -> dd.DataFrame:
-    """Open Parquet lazily, Arrow-backed.
-
-    Arrow-backed columns: no copy into numpy blocks (about half the memory of a
-    partition), and integer columns with nulls stay integers instead of float64.
-    """
-    return dd.read_parquet(paths if len(paths) > 1 else paths[0], dtype_backend="pyarrow", **kwargs)
-
-
 def _pandas_blocks(n_rows: int) -> int:
     """How many partitions a pandas DataFrame of ``n_rows`` rows is cut into."""
     return max(1, math.ceil(n_rows / _PANDAS_PARTITION_ROWS))
-
-
-def _check_local_paths(paths: list[str]) -> None:
-    """FileNotFoundError naming a local path or glob that matches nothing."""
-    for p in paths:
-        if "://" in p:
-            continue  # remote storage: let fsspec report what it finds
-        if not (glob.has_magic(p) and glob.glob(p)) and not os.path.exists(p):
-            raise FileNotFoundError(f"no Parquet data found at {p!r}")
 
 
 def as_dask_frame(data: Any) -> dd.DataFrame:
@@ -77,9 +59,7 @@ def as_dask_frame(data: Any) -> dd.DataFrame:
     if _is_path(data) or (
         isinstance(data, Sequence) and not isinstance(data, str) and data and all(_is_path(p) for p in data)
     ):
-        paths = _paths(data)
-        _check_local_paths(paths)
-        return _read_parquet(paths)
+        return _parquet.read(_paths(data))
     if isinstance(data, pd.Series | dd.Series):
         raise TypeError("data must be a DataFrame, not a Series; use series.to_frame() for one column")
     raise TypeError(
@@ -139,29 +119,14 @@ def _sample_of(summary: Summary) -> Sample | None:
     return summary.sample
 
 
-def _parquet_files(paths: list[str]) -> tuple[Any, list[str]]:
-    """The filesystem and the Parquet files behind paths, globs and directories."""
-    import fsspec
-
-    fs, _, expanded = fsspec.core.get_fs_token_paths(paths)
-    files: list[str] = []
-    for p in expanded:
-        if fs.isdir(p):
-            files += sorted(f for f in fs.find(p) if f.endswith(".parquet"))
-        else:
-            files.append(p)
-    return fs, files
-
-
 def sampled_partitions(data: Any, rows_wanted: int, seed: int) -> dd.DataFrame:
     """A seeded random subset of the data's partitions holding at least ``rows_wanted`` rows.
 
-    Parquet paths: files, chosen by the row counts in their footers (no data is read).
+    Parquet paths: pieces (files, or runs of row groups), chosen by the row counts in
+    their footers (no data is read).
     A pandas DataFrame: blocks of rows. A Dask DataFrame has no known partition lengths
     without reading it, so it is refused.
     """
-    import pyarrow.parquet as pq
-
     rng = np.random.default_rng([seed, 1])  # a stream of its own, apart from the row keys
     if isinstance(data, pd.DataFrame):
         n_blocks = _pandas_blocks(len(data))
@@ -175,13 +140,10 @@ def sampled_partitions(data: Any, rows_wanted: int, seed: int) -> dd.DataFrame:
             "sample='partitions' needs the rows of each partition before reading it, which a Dask "
             "DataFrame does not know; pass the Parquet path(s) instead, or use sample='rows'"
         )
-    fs, files = _parquet_files(_paths(data))
-    file_rows: list[int] = []
-    for f in files:
-        with fs.open(f, "rb") as fh:
-            file_rows.append(pq.ParquetFile(fh).metadata.num_rows)
-    chosen = _choose(rng, np.array(file_rows), rows_wanted)
-    return _read_parquet([files[i] for i in sorted(chosen)], filesystem=fs)
+    paths = _paths(data)
+    pieces = _parquet.open_dataset(paths).pieces
+    chosen = _choose(rng, np.array([p.rows for p in pieces]), rows_wanted)
+    return _parquet.read(paths, [pieces[i] for i in sorted(chosen)])
 
 
 def _choose(rng: np.random.Generator, lengths: np.ndarray, rows_wanted: int) -> list[int]:

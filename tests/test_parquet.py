@@ -80,3 +80,93 @@ def test_columns_are_pruned_at_read(tmp_path):
     # 'when' has a dtype dmi does not analyse yet, but it is never read when not asked for
     m = dmi.mutual_info_matrix(tmp_path / "t.parquet", columns=["a", "b"])
     assert list(m.columns) == ["a", "b"]
+
+
+def _write_parts(tmp_path, frames):
+    for i, frame in enumerate(frames):
+        frame.to_parquet(tmp_path / f"part-{i}.parquet", index=False)
+    return str(tmp_path / "*.parquet")
+
+
+def _frame(n=1_000, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"a": rng.integers(0, 5, n), "b": pd.array(rng.choice(list("xyz"), n), dtype="str")})
+
+
+def test_a_file_that_is_not_parquet_is_named(tmp_path):
+    glob = _write_parts(tmp_path, [_frame(), _frame(seed=1)])
+    (tmp_path / "part-9.parquet").write_text("a,b\n1,x\n")
+    with pytest.raises(ValueError, match=r"part-9\.parquet' is not a readable Parquet file"):
+        dmi.mutual_info_matrix(glob)
+
+
+def test_a_truncated_file_is_named(tmp_path):
+    glob = _write_parts(tmp_path, [_frame(), _frame(seed=1)])
+    data = (tmp_path / "part-1.parquet").read_bytes()
+    (tmp_path / "part-1.parquet").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=r"part-1\.parquet' is not a readable Parquet file"):
+        dmi.mutual_info_matrix(glob)
+
+
+def test_a_corrupt_data_page_is_named(tmp_path):
+    frame = pd.DataFrame({"a": np.random.default_rng(0).integers(0, 1000, 50_000)})
+    path = tmp_path / "bad.parquet"
+    frame.to_parquet(path, index=False, compression="snappy")
+    data = bytearray(path.read_bytes())
+    footer = int.from_bytes(data[-8:-4], "little") + 8  # the footer stays readable
+    for i in range(200, len(data) - footer - 200, 97):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"cannot read '.*bad\.parquet'"):
+        dmi.mutual_info_matrix(str(path))
+
+
+def test_a_column_missing_from_some_files_is_named(tmp_path):
+    glob = _write_parts(tmp_path, [_frame(), _frame(seed=1).drop(columns="b"), _frame(seed=2)])
+    with pytest.raises(ValueError, match=r"column 'b' is in .*part-0\.parquet' but missing from .*part-1"):
+        dmi.mutual_info_matrix(glob)
+    (tmp_path / "more").mkdir()
+    extra = _write_parts(tmp_path / "more", [_frame(), _frame().assign(c=1)])
+    with pytest.raises(ValueError, match=r"column 'c' is in .*part-1\.parquet' but missing from .*part-0"):
+        dmi.mutual_info_matrix(extra)
+
+
+def test_a_column_whose_type_changes_is_named(tmp_path):
+    glob = _write_parts(tmp_path, [_frame(), _frame(seed=1).assign(a=lambda d: d.a.astype(str))])
+    with pytest.raises(
+        ValueError, match=r"column 'a' is int64 in .*part-0\.parquet' but (large_)?string in .*part-1"
+    ):
+        dmi.mutual_info_matrix(glob)
+
+
+def test_string_and_large_string_files_mix(tmp_path):
+    frame = _frame(2_000)
+    pq.write_table(pa.Table.from_pandas(frame.iloc[:1000], preserve_index=False), tmp_path / "p0.parquet")
+    large = pa.Table.from_pandas(frame.iloc[1000:], preserve_index=False)
+    large = large.cast(pa.schema([("a", pa.int64()), ("b", pa.large_string())]))
+    pq.write_table(large, tmp_path / "p1.parquet")
+    got = dmi.mutual_info_matrix(str(tmp_path / "*.parquet"))
+    assert got.loc["a", "b"] == pytest.approx(mutual_info_score(frame.a, frame.b), rel=1e-9)
+
+
+def test_large_files_are_read_in_pieces_of_row_groups(tmp_path, monkeypatch):
+    from dmi import _parquet
+
+    frame = _frame(10_000, seed=3)
+    pq.write_table(
+        pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "big.parquet", row_group_size=1_000
+    )
+    monkeypatch.setattr(_parquet, "PIECE_ROWS", 2_500)
+    pieces = _parquet.open_dataset([str(tmp_path / "big.parquet")]).pieces
+    assert [p.rows for p in pieces] == [2_000] * 5  # whole row groups, at most PIECE_ROWS rows
+    assert _parquet.read([str(tmp_path / "big.parquet")]).npartitions == 5
+    got = dmi.mutual_info_matrix(tmp_path / "big.parquet")
+    assert got.loc["a", "b"] == pytest.approx(mutual_info_score(frame.a, frame.b), rel=1e-9)
+    assert (got.attrs["n_rows"] == 10_000).all().all()
+
+
+def test_pandas_index_columns_are_not_analysed(tmp_path):
+    frame = _frame().set_index(pd.Index(np.arange(1_000) * 7, name="idx"))
+    frame.to_parquet(tmp_path / "with-index.parquet")  # the index is stored as a column
+    got = dmi.mutual_info_matrix(tmp_path / "with-index.parquet")
+    assert list(got.columns) == ["a", "b"]
