@@ -77,6 +77,7 @@ def compute(
     diagonal: bool,
     method: str = "auto",
     bins: int = 32,
+    progress: bool = False,
 ) -> Results:
     """Gather counts and sample in one pass, run the estimators, return per-pair results.
 
@@ -90,7 +91,7 @@ def compute(
         binned = sorted(c for c in used if kinds[c] != DISCRETE)
         if binned:
             edges = _quantile_edges(
-                ddf, [labels[c] for c in binned], binned, split_every, sample_size, seed, bins
+                ddf, [labels[c] for c in binned], binned, split_every, sample_size, seed, bins, progress
             )
             kinds = tuple(DISCRETE for _ in kinds)
     est = [estimator(kinds, i, j) for i, j in pairs]
@@ -127,6 +128,7 @@ def compute(
         prepare=partial(prepare_sample, names=names, continuous=continuous, seed=seed),
         estimate=partial(_estimate, k=n_neighbors),
         blocks=blocks(tasks),
+        progress=progress,
     )
     if summary.n_rows == 0:
         raise ValueError("data has no rows")
@@ -176,10 +178,11 @@ def _quantile_edges(
     sample_size: int,
     seed: int,
     bins: int,
+    progress: bool,
 ) -> dict[int, tuple[float, ...]]:
     """The first pass of ``method="binned"``: a uniform sample of the continuous columns."""
     spec = PassSpec(tuple(names), None, SampleSpec(tuple(names), (True,) * len(names), sample_size, seed))
-    summary, _ = _graph.run(ddf, spec, split_every)
+    summary, _ = _graph.run(ddf, spec, split_every, progress=progress)
     if summary.n_rows == 0 or summary.sample is None:
         raise ValueError("data has no rows")
     frame = summary.sample.frame

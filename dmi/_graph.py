@@ -8,8 +8,10 @@ scheduler is active (a ``distributed.Client`` if one is, Dask's default otherwis
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,7 +19,7 @@ import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
-from dask.base import tokenize
+from dask.base import get_scheduler, tokenize
 from toolz import partition_all
 
 from . import _parquet
@@ -28,6 +30,8 @@ from ._sample import Sample
 # pandas input is cut into partitions of about this many rows, so a local threaded
 # scheduler counts them in parallel.
 _PANDAS_PARTITION_ROWS = 1_000_000
+# A local progress bar appears once the work has taken this many seconds.
+_PROGRESS_AFTER = 1.0
 
 
 def _is_path(value: Any) -> bool:
@@ -76,6 +80,7 @@ def run(
     prepare: Callable[[Sample], Any] | None = None,
     estimate: Callable[[Any, Any], Any] | None = None,
     blocks: Sequence[Any] = (),
+    progress: bool = False,
 ) -> tuple[Summary, list[Any]]:
     """One pass over ``ddf`` and the estimators that need its sample, in one compute.
 
@@ -84,6 +89,8 @@ def run(
     ``prepare(sample)`` runs once and ``estimate(prepared, block)`` once per block of
     pairs, as tasks that depend on the prepared sample only (so it is shipped to each
     worker once). Returns the merged summary and the per-block results.
+
+    ``progress``: show a progress bar while computing (see :func:`compute`).
     """
     parts = ddf[list(spec.columns)].to_delayed()
     token = tokenize(ddf, spec, split_every)
@@ -110,8 +117,47 @@ def run(
             dask.delayed(estimate, pure=True)(prepared, block, dask_key_name=f"dmi-knn-{token}-{i}")
             for i, block in enumerate(blocks)
         ]
-    merged, computed = dask.compute(summary, results)
-    return merged, list(computed)
+    merged, *computed = compute([summary, *results], progress=progress)
+    return merged, computed
+
+
+def active_client() -> Any:
+    """The ``distributed.Client`` that ``dask.compute`` would use now, or None."""
+    try:
+        from distributed import default_client
+
+        client = default_client()
+    except (ImportError, ValueError):  # distributed not installed, or no client
+        return None
+    return client if get_scheduler() == client.get else None
+
+
+def compute(objs: Sequence[Any], *, progress: bool = False) -> list[Any]:
+    """``dask.compute`` on the active scheduler, with a progress bar if asked.
+
+    With a ``distributed.Client``: its progress bar (a widget in a notebook, text on
+    stderr in a console; the client's dashboard shows the same). With a local
+    scheduler: :class:`dask.diagnostics.ProgressBar` on stderr, shown once the work
+    has taken a second.
+    """
+    if not progress:
+        return list(dask.compute(*objs))
+    client = active_client()
+    if client is None:
+        from dask.diagnostics import ProgressBar
+
+        with ProgressBar(minimum=_PROGRESS_AFTER, dt=0.2, out=sys.stderr):
+            return list(dask.compute(*objs))
+    from distributed import progress as show_progress
+    from distributed.utils import is_kernel
+
+    futures = client.compute(list(objs))
+    if is_kernel():
+        show_progress(futures)  # a widget; gather() below waits for the result
+    else:
+        with contextlib.redirect_stdout(sys.stderr):  # the text bar writes to stdout
+            show_progress(futures)
+    return list(client.gather(futures))
 
 
 def _sample_of(summary: Summary) -> Sample | None:

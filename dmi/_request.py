@@ -41,6 +41,7 @@ class Options:
     method: str
     bins: int
     sample: str
+    progress: bool
 
 
 def check_options(
@@ -56,6 +57,7 @@ def check_options(
     random_state: Any,
     split_every: Any,
     sample: Any,
+    progress: Any,
 ) -> Options:
     """Validate every keyword of a public call and resolve its seed; reads no data."""
     check_choice("method", method, METHODS)
@@ -67,8 +69,9 @@ def check_options(
         raise TypeError(f"discrete must be 'auto', True, False or a list of column names; got {discrete!r}")
     if normalize is not None:
         check_choice("normalize", normalize, (None, *NORMALIZE_METHODS))
-    if not isinstance(dropna, bool | np.bool_):
-        raise TypeError(f"dropna must be True or False, got {dropna!r}")
+    for name, flag in (("dropna", dropna), ("progress", progress)):
+        if not isinstance(flag, bool | np.bool_):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
     return Options(
         base=check_base(base),
         normalize=normalize,
@@ -80,6 +83,7 @@ def check_options(
         method=method,
         bins=int(bins),
         sample=sample,
+        progress=bool(progress),
     )
 
 
@@ -105,6 +109,7 @@ _OPTION_NAMES = (
     "random_state",
     "split_every",
     "sample",
+    "progress",
 )
 
 
@@ -170,6 +175,7 @@ def compute(
         diagonal=diagonal,
         method=opts.method,
         bins=opts.bins,
+        progress=opts.progress,
     )
 
 

@@ -28,6 +28,7 @@ def mutual_info_matrix(
     random_state: RandomState = None,
     split_every: SplitEvery = None,
     sample: SampleMode = "rows",
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Mutual information between every pair of columns, over all rows, in one pass.
 
@@ -94,6 +95,13 @@ def mutual_info_matrix(
         DataFrame -- and sample rows within them. Much less reading, but only as
         representative as the partitions are: data ordered by time, region, etc.
         biases it. A discrete column's diagonal entropy then describes the rows read.
+    progress : bool, default False
+        Show a progress bar while computing: with a ``distributed.Client``, its
+        progress bar (a widget in a notebook, text on stderr in a console; the
+        client's dashboard shows the tasks too); with a local scheduler,
+        :class:`dask.diagnostics.ProgressBar` on stderr once the work has taken a
+        second. For other displays, call without it inside your own context, e.g.
+        ``with dask.diagnostics.ProgressBar(): dmi.mutual_info_matrix(...)``.
 
     Returns
     -------
@@ -201,6 +209,7 @@ def mutual_info_with(
     random_state: RandomState = None,
     split_every: SplitEvery = None,
     sample: SampleMode = "rows",
+    progress: bool = False,
 ) -> pd.Series:
     """Mutual information of one target column with every other column.
 
@@ -218,7 +227,7 @@ def mutual_info_with(
         column except ``target``, in the frame's order. ``target`` itself is skipped
         if listed.
     discrete, method, bins, n_neighbors, sample_size, base, normalize, dropna, random_state, split_every,
-    sample
+    sample, progress
         As for :func:`mutual_info_matrix`.
 
     Returns

@@ -71,3 +71,19 @@ def test_mixed_columns_on_cluster_equal_threaded(client):
     pd.testing.assert_frame_equal(on_cluster, threaded, check_exact=True)
     knn = [k for k in client.run_on_scheduler(_task_prefixes) if k == "dmi-knn"]
     assert knn
+
+
+def test_progress_with_a_client_goes_to_stderr(client, capsys):
+    frame = discrete_frame(20_000, seed=24)
+    ddf = dd.from_pandas(frame, npartitions=4, sort=False)
+    with dask.config.set(scheduler="threads"):
+        threaded = dmi.mutual_info_matrix(ddf)
+    capsys.readouterr()
+    from dmi._graph import active_client
+
+    assert active_client() is client  # so the client's progress bar is the one shown
+    shown = dmi.mutual_info_matrix(ddf, progress=True)
+    out, err = capsys.readouterr()
+    pd.testing.assert_frame_equal(shown, threaded, check_exact=True)
+    assert out == ""
+    assert "100% Completed" in err
