@@ -192,3 +192,14 @@ def diagonal(h: float, opts: Options) -> float:
     if opts.normalize is not None:
         return math.nan if math.isnan(h) else 1.0
     return h / math.log(opts.base)
+
+
+def unit(opts: Options) -> str:
+    """What a result's numbers measure: 'nats', 'bits', 'log base b' or 'normalized, <mean>'."""
+    if opts.normalize is not None:
+        return f"normalized, {opts.normalize}"
+    if opts.base == math.e:
+        return "nats"
+    if opts.base == 2:
+        return "bits"
+    return f"log base {opts.base:g}"

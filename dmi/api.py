@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import _plan
-from ._request import MATRIX, compute, diagonal, prepare, value
+from ._request import MATRIX, compute, diagonal, prepare, unit, value
 from ._typing import DataLike, Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
 
 
@@ -112,7 +112,8 @@ def mutual_info_matrix(
         ``method='auto'`` (``I(X;X)`` is infinite). A pair with no complete rows,
         and the diagonal of a column with no values, is NaN. ``result.attrs["n_rows"]``
         is a matching DataFrame of the rows each cell used (sample rows for the k-NN
-        estimators).
+        estimators); ``result.attrs["unit"]`` names the unit (``'nats'``, ``'bits'``,
+        ``'log base 10'``, or ``'normalized, arithmetic'``).
 
     Raises
     ------
@@ -190,6 +191,7 @@ def mutual_info_matrix(
     index = pd.Index(labels)
     result = pd.DataFrame(out, index=index, columns=index.copy())
     result.attrs["n_rows"] = pd.DataFrame(used, index=index.copy(), columns=index.copy())
+    result.attrs["unit"] = unit(opts)
     return result
 
 
@@ -260,4 +262,5 @@ def mutual_info_with(
     values = [value(r, opts) for r in res.pairs]
     result = pd.Series(values, index=pd.Index(others), dtype=np.float64, name=target)
     result.attrs["n_rows"] = pd.Series([r.n for r in res.pairs], index=pd.Index(others), name=target)
+    result.attrs["unit"] = unit(opts)
     return result

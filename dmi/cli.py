@@ -1,13 +1,307 @@
-"""The ``dmi`` command line (a small one for now: ``dmi demo``)."""
+"""The ``dmi`` command line: ``dmi matrix``, ``dmi with`` and ``dmi demo``.
+
+Exit codes: 0 success; 2 bad usage (argparse); 1 a data or connection error, reported
+as one line on stderr (``--debug`` shows the traceback instead).
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import math
+import os
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+OUTPUT_FORMATS = (".csv", ".parquet", ".json")
+NORMALIZE_CHOICES = ("arithmetic", "geometric", "min", "max")
+# Seconds to wait for a scheduler before giving up.
+DEFAULT_TIMEOUT = 10.0
+
+
+class UsageError(Exception):
+    """A problem with the arguments found after parsing (reported like argparse's, exit 2)."""
+
+
+def _names(text: str) -> list[str]:
+    """A comma-separated list of column names."""
+    names = [n.strip() for n in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected comma-separated column names, got {text!r}")
+    return names
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    """Options shared by ``dmi matrix`` and ``dmi with``."""
+    what = parser.add_argument_group("what to compute")
+    what.add_argument("--columns", type=_names, metavar="A,B,...", help="only these columns")
+    kinds = what.add_mutually_exclusive_group()
+    kinds.add_argument(
+        "--discrete", type=_names, metavar="A,B,...", help="these columns are discrete, all others continuous"
+    )
+    kinds.add_argument(
+        "--all-discrete", action="store_true", help="every column is discrete (each value a category)"
+    )
+    what.add_argument("--method", choices=("auto", "binned"), default="auto", help="estimator (default auto)")
+    what.add_argument("--bins", type=_positive, default=32, help="quantile bins for --method binned")
+    what.add_argument("--n-neighbors", type=_positive, default=3, help="k of the k-NN estimators")
+    what.add_argument("--bits", action="store_true", help="report bits instead of nats")
+    what.add_argument("--normalize", choices=NORMALIZE_CHOICES, help="normalized MI with this mean")
+    what.add_argument(
+        "--sample-size", type=_positive, default=100_000, help="rows sampled for continuous pairs"
+    )
+    what.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0: repeatable runs)")
+    where = parser.add_argument_group("where to compute (default: threads in this process)")
+    place = where.add_mutually_exclusive_group()
+    place.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="address of a running Dask scheduler")
+    place.add_argument("--workers", type=_positive, metavar="N", help="start a local cluster of N processes")
+    where.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"give up connecting to --scheduler after this long (default {DEFAULT_TIMEOUT:g})",
+    )
+    out = parser.add_argument_group("output")
+    out.add_argument(
+        "--out", type=Path, metavar="FILE", help="also write the result: .csv, .parquet or .json"
+    )
+    out.add_argument("--plot", type=Path, metavar="FILE.png", help="also draw the result (needs dmi[plot])")
+    out.add_argument("--quiet", action="store_true", help="no progress bar")
+    out.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``dmi`` command."""
+    parser = argparse.ArgumentParser(
+        prog="dmi",
+        description="Mutual information between the columns of a Parquet data set, on Dask.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    matrix = sub.add_parser(
+        "matrix",
+        help="MI between every pair of columns",
+        description="Mutual information between every pair of columns (the diagonal is each column's "
+        "entropy), over all rows, in one pass.",
+    )
+    matrix.add_argument("paths", nargs="+", metavar="PATH", help="Parquet files, directories or globs")
+    _add_common(matrix)
+    matrix.set_defaults(func=_matrix)
+
+    with_ = sub.add_parser(
+        "with",
+        help="MI of one target column with every other column",
+        description="Mutual information of a target column with every other column, largest first.",
+    )
+    with_.add_argument("paths", nargs="+", metavar="PATH", help="Parquet files, directories or globs")
+    with_.add_argument("--target", required=True, help="the target column")
+    _add_common(with_)
+    with_.set_defaults(func=_with)
+
+    demo = sub.add_parser("demo", help="the MI matrix of built-in example data, on a local cluster")
+    demo.add_argument("--rows", type=_positive, default=1_000_000, help="rows of example data (default 1M)")
+    demo.add_argument("--seed", type=int, default=0, help="seed of the example data")
+    demo.add_argument(
+        "--workers", type=int, default=2, metavar="N", help="local worker processes (default 2; 0: threads)"
+    )
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.add_argument("--debug", action="store_true", help="show tracebacks")
+    demo.set_defaults(func=_demo)
+    return parser
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse output files dmi cannot write before any work is done."""
+    if args.out is not None and args.out.suffix.lower() not in OUTPUT_FORMATS:
+        raise UsageError(
+            f"--out: unknown format {args.out.suffix or '(none)'!r}; use one of {OUTPUT_FORMATS}"
+        )
+    if args.plot is not None:
+        if args.plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+            raise UsageError(f"--plot: use a .png, .svg or .pdf file, got {str(args.plot)!r}")
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise UsageError("--plot needs matplotlib: pip install 'dmi[plot]'") from None
+    for path in (args.out, args.plot):
+        if path is not None and not path.parent.is_dir():
+            raise UsageError(f"cannot write {str(path)!r}: no directory {str(path.parent)!r}")
+
+
+@contextlib.contextmanager
+def _scheduler(args: argparse.Namespace) -> Iterator[None]:
+    """Connect to ``--scheduler``, or start ``--workers`` local processes, for the block."""
+    if args.scheduler is None and not args.workers:
+        yield
+        return
+    from distributed import Client, LocalCluster
+
+    if args.scheduler is not None:
+        try:
+            client = Client(args.scheduler, timeout=f"{args.timeout}s")
+        except (OSError, TimeoutError) as err:
+            raise ConnectionError(
+                f"cannot reach the Dask scheduler at {args.scheduler!r} within {args.timeout:g} s ({err})"
+            ) from err
+        with client:
+            _say(args, f"Connected to {args.scheduler}; dashboard: {client.dashboard_link}")
+            yield
+        return
+    with (
+        LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True) as cluster,
+        Client(cluster) as client,
+    ):
+        _say(args, f"Local cluster of {args.workers} worker processes; dashboard: {client.dashboard_link}")
+        yield
+
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    """A status line on stderr (not with --quiet)."""
+    if not args.quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+def _keywords(args: argparse.Namespace) -> dict[str, Any]:
+    """The API keywords the common options stand for."""
+    return {
+        "columns": args.columns,
+        "discrete": True if args.all_discrete else (args.discrete if args.discrete else "auto"),
+        "method": args.method,
+        "bins": args.bins,
+        "n_neighbors": args.n_neighbors,
+        "sample_size": args.sample_size,
+        "base": 2 if args.bits else math.e,
+        "normalize": args.normalize,
+        "random_state": args.seed,
+        "progress": not args.quiet,
+    }
+
+
+def _data(args: argparse.Namespace) -> str | list[str]:
+    return args.paths[0] if len(args.paths) == 1 else list(args.paths)
+
+
+def _format(value: float) -> str:
+    return "nan" if math.isnan(value) else f"{value:.4f}"
+
+
+def _matrix(args: argparse.Namespace) -> int:
+    from .api import mutual_info_matrix
+
+    _check_outputs(args)
+    with _scheduler(args):
+        mi = mutual_info_matrix(_data(args), **_keywords(args))
+    print(f"Mutual information ({mi.attrs['unit']}); diagonal: entropy of each column")
+    print(mi.to_string(float_format=_format))
+    _write(args, mi, lambda path: _plot_matrix(mi, path))
+    return 0
+
+
+def _with(args: argparse.Namespace) -> int:
+    from .api import mutual_info_with
+
+    _check_outputs(args)
+    with _scheduler(args):
+        mi = mutual_info_with(_data(args), args.target, **_keywords(args))
+    ranked = mi.sort_values(ascending=False, na_position="last")
+    ranked.attrs = mi.attrs
+    print(f"Mutual information with {args.target!r} ({mi.attrs['unit']}), largest first")
+    print(ranked.to_string(float_format=_format))
+    _write(args, ranked, lambda path: _plot_series(ranked, path))
+    return 0
+
+
+def _write(args: argparse.Namespace, result: pd.DataFrame | pd.Series, plot: Any) -> None:
+    if args.out is not None:
+        with _atomic(args.out) as tmp:
+            _save(result, tmp, args.out.suffix.lower())
+        _say(args, f"Wrote {args.out}")
+    if args.plot is not None:
+        with _atomic(args.plot) as tmp:
+            plot(tmp)
+        _say(args, f"Drew {args.plot}")
+
+
+@contextlib.contextmanager
+def _atomic(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path``, renamed onto it only when the block succeeds."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _save(result: pd.DataFrame | pd.Series, path: Path, fmt: str) -> None:
+    frame = result.to_frame("mi") if isinstance(result, pd.Series) else result
+    frame = frame.copy()
+    frame.attrs = {}
+    frame.index = frame.index.map(str)
+    frame.columns = frame.columns.map(str)
+    if fmt == ".csv":
+        frame.to_csv(path)
+    elif fmt == ".parquet":
+        frame.to_parquet(path)
+    else:  # exact floats (pandas' to_json keeps 15 digits), NaN as null
+        rows = [[None if math.isnan(v) else v for v in row] for row in frame.to_numpy(dtype=float).tolist()]
+        doc = {
+            "unit": result.attrs.get("unit"),
+            "index": list(frame.index),
+            "columns": list(frame.columns),
+            "data": rows,
+        }
+        path.write_text(json.dumps(doc, indent=1) + "\n")
+
+
+def _plot_matrix(mi: pd.DataFrame, path: Path) -> None:
+    from . import plot
+
+    _savefig(plot.heatmap(mi), path)
+
+
+def _plot_series(mi: pd.Series, path: Path) -> None:
+    from . import plot
+
+    _savefig(plot.bar(mi), path)
+
+
+def _savefig(ax: Any, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    figure = ax.figure
+    figure.savefig(path, dpi=120, bbox_inches="tight", format=path.suffix.lstrip(".").lower())
+    plt.close(figure)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -24,9 +318,11 @@ def _demo(args: argparse.Namespace) -> int:
         for i in range(n_files):
             frame.iloc[i * step : (i + 1) * step].to_parquet(path / f"part-{i}.parquet", index=False)
         print(f"Example data: {len(frame):,} rows x {frame.shape[1]} columns in {n_files} Parquet files\n")
-        start = time.perf_counter()
-        mi = mutual_info_matrix(str(path / "*.parquet"), base=2)
-        elapsed = time.perf_counter() - start
+        args.scheduler = None
+        with _scheduler(args):
+            start = time.perf_counter()
+            mi = mutual_info_matrix(str(path / "*.parquet"), base=2, progress=not args.quiet)
+            elapsed = time.perf_counter() - start
     print("Mutual information (bits); diagonal = entropy H(X):")
     print(mi.to_string(float_format=lambda v: f"{v:.3f}"))
     names = list(mi.columns)
@@ -43,23 +339,23 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``dmi`` command."""
-    parser = argparse.ArgumentParser(
-        prog="dmi", description="Mutual information between all columns of a table."
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="compute the MI matrix of built-in example data")
-    demo.add_argument("--rows", type=int, default=1_000_000, help="rows of example data (default 1,000,000)")
-    demo.add_argument("--seed", type=int, default=0, help="seed of the example data")
-    demo.set_defaults(func=_demo)
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``dmi`` console script."""
-    args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    """Entry point of the ``dmi`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as err:
+        if args.debug:
+            raise
+        parser.exit(2, f"{parser.prog} {args.command}: error: {err}\n")
+    except (ValueError, TypeError, KeyError, OSError, ImportError) as err:
+        if args.debug:
+            raise
+        message = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
+        print(f"dmi: error: {message}", file=sys.stderr)
+        return 1
+    return 0  # pragma: no cover - parser.exit raises
 
 
 if __name__ == "__main__":  # pragma: no cover

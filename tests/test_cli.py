@@ -1,11 +1,15 @@
-"""The small CLI: ``dmi demo`` runs the main job on built-in example data."""
+"""The ``dmi`` command line: demo, matrix and with; outputs, exit codes and errors."""
 
 from __future__ import annotations
 
+import json
+import socket
 import subprocess
 import sys
+import time
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import dmi
@@ -13,8 +17,9 @@ from dmi.cli import main
 
 
 def test_demo_prints_matrix_and_known_dependencies(capsys):
-    assert main(["demo", "--rows", "20000"]) == 0
-    out = capsys.readouterr().out
+    assert main(["demo", "--rows", "20000"]) == 0  # on a local cluster of 2 processes
+    out, err = capsys.readouterr()
+    assert "Local cluster of 2 worker processes" in err and "100% Completed" in err
     assert "Mutual information (bits)" in out
     for name in ["c00", "c11", "city", "grade"]:
         assert name in out
@@ -47,3 +52,133 @@ def test_help(argv, capsys):
         main(argv)
     assert exc.value.code == 0
     assert "dmi" in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    """A small mixed Parquet data set in three files."""
+    root = tmp_path_factory.mktemp("cli")
+    frame = dmi.make_example(6_000, random_state=5, n_int_columns=4, max_cardinality=20, n_float_columns=2)
+    for i in range(3):
+        frame.iloc[i * 2000 : (i + 1) * 2000].to_parquet(root / f"part-{i}.parquet", index=False)
+    return root
+
+
+def test_matrix_writes_the_api_result(table, tmp_path, capsys):
+    root = table
+    out = tmp_path / "mi.parquet"
+    argv = ["matrix", str(root / "*.parquet"), "--bits", "--seed", "4", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    expected = dmi.mutual_info_matrix(str(root / "*.parquet"), base=2, random_state=4)
+    pd.testing.assert_frame_equal(pd.read_parquet(out), expected, check_exact=True, check_names=False)
+    stdout, stderr = capsys.readouterr()
+    assert stdout.startswith("Mutual information (bits)")
+    assert f"{expected.loc['c00', 'c01']:.4f}" in stdout
+    assert "Wrote" not in stderr  # --quiet
+    assert [p.name for p in tmp_path.iterdir()] == ["mi.parquet"]  # no temporary file left
+
+
+@pytest.mark.parametrize("fmt", [".csv", ".json"])
+def test_matrix_text_formats_round_trip(table, tmp_path, fmt):
+    root = table
+    out = tmp_path / f"mi{fmt}"
+    argv = ["matrix", str(root), "--all-discrete", "--columns", "c00,c01,city", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    expected = dmi.mutual_info_matrix(str(root), columns=["c00", "c01", "city"], discrete=True)
+    if fmt == ".csv":
+        got = pd.read_csv(out, index_col=0)
+    else:
+        doc = json.loads(out.read_text())
+        assert doc["unit"] == "nats"
+        got = pd.DataFrame(doc["data"], index=doc["index"], columns=doc["columns"], dtype=float)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True, check_names=False)
+
+
+def test_with_ranks_against_the_target(table, tmp_path, capsys):
+    root = table
+    out = tmp_path / "with.parquet"
+    argv = [
+        "with",
+        str(root),
+        "--target",
+        "city",
+        "--normalize",
+        "max",
+        "--discrete",
+        "c00,c01,c02,c03,city,grade",
+    ]
+    assert main([*argv, "--method", "binned", "--out", str(out), "--quiet"]) == 0
+    expected = dmi.mutual_info_with(
+        str(root),
+        "city",
+        normalize="max",
+        method="binned",
+        random_state=0,
+        discrete=["c00", "c01", "c02", "c03", "city", "grade"],
+    )
+    got = pd.read_parquet(out)["mi"]
+    pd.testing.assert_series_equal(
+        got, expected.sort_values(ascending=False), check_exact=True, check_names=False
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Mutual information with 'city' (normalized, max), largest first"
+    assert lines[1].split()[0] == expected.idxmax()
+
+
+def test_plot_draws_a_png(table, tmp_path):
+    root = table
+    png = tmp_path / "mi.png"
+    assert main(["matrix", str(root), "--plot", str(png), "--quiet"]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    bars = tmp_path / "bars.png"
+    assert main(["with", str(root), "--target", "c00", "--plot", str(bars), "--quiet"]) == 0
+    assert bars.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _run(*argv):
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "dmi", *argv], capture_output=True, text=True, timeout=120)
+    return proc, time.perf_counter() - start
+
+
+def test_data_errors_exit_1_with_the_message_only(table, tmp_path):
+    root = table
+    proc, _ = _run("matrix", str(tmp_path / "nothing*.parquet"))
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("dmi: error: no Parquet data found at") and "nothing*" in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    (tmp_path / "bad.parquet").write_text("not parquet")
+    proc, _ = _run("matrix", str(tmp_path / "bad.parquet"), "--quiet")
+    assert proc.returncode == 1 and "bad.parquet' is not a readable Parquet file" in proc.stderr
+    proc, _ = _run("with", str(root), "--target", "nope", "--quiet")
+    assert proc.returncode == 1 and "target: unknown column(s) 'nope'" in proc.stderr
+    proc, _ = _run("with", str(root), "--target", "nope", "--quiet", "--debug")
+    assert proc.returncode == 1 and "Traceback" in proc.stderr and "KeyError" in proc.stderr
+
+
+def test_usage_errors_exit_2(table, tmp_path):
+    root = table
+    proc, _ = _run("matrix", str(root), "--out", str(tmp_path / "mi.xlsx"))
+    assert proc.returncode == 2 and "--out: unknown format '.xlsx'" in proc.stderr
+    proc, _ = _run("matrix", str(root), "--discrete", "a", "--all-discrete")
+    assert proc.returncode == 2 and "not allowed with argument" in proc.stderr
+    proc, _ = _run("matrix", str(root), "--sample-size", "0")
+    assert proc.returncode == 2 and "expected a positive integer" in proc.stderr
+
+
+def test_nothing_half_written_when_the_computation_fails(table, tmp_path):
+    root = table
+    out = tmp_path / "mi.csv"
+    assert main(["matrix", str(root), "--columns", "c00,zz", "--out", str(out), "--quiet"]) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unreachable_scheduler_fails_fast(table):
+    root = table
+    with socket.socket() as s:  # a free port with nothing listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc, elapsed = _run("matrix", str(root), "--scheduler", f"tcp://127.0.0.1:{port}", "--timeout", "2")
+    assert proc.returncode == 1
+    assert f"cannot reach the Dask scheduler at 'tcp://127.0.0.1:{port}' within 2 s" in proc.stderr
+    assert elapsed < 30  # the 2 s timeout plus interpreter start-up, not a hang

@@ -1,0 +1,177 @@
+"""Pictures of dmi results (matplotlib; install with ``pip install 'dmi[plot]'``).
+
+* :func:`heatmap` -- a :func:`dmi.mutual_info_matrix` result, columns ordered so that
+  dependent columns sit together.
+* :func:`bar` -- a :func:`dmi.mutual_info_with` result as a sorted bar chart.
+
+Both return the matplotlib ``Axes`` they drew on, so they compose with the rest of a
+figure; neither calls ``plt.show()``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+# Values are written in the cells when the matrix has at most this many columns.
+_ANNOTATE_UP_TO = 20
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError("dmi.plot needs matplotlib: pip install 'dmi[plot]'") from err
+    return plt
+
+
+def unit_label(result: pd.DataFrame | pd.Series) -> str:
+    """What the numbers of a dmi result measure, for an axis or colour-bar label."""
+    unit = result.attrs.get("unit")
+    return f"mutual information ({unit})" if unit else "mutual information"
+
+
+def cluster_order(mi: pd.DataFrame) -> np.ndarray:
+    """Positions of the columns in an order that puts dependent columns side by side.
+
+    Average-linkage hierarchical clustering (scipy, optimal leaf ordering) on the
+    distance ``max MI - MI`` between columns, off the diagonal; NaN counts as no
+    dependence. Fewer than three columns keep their order.
+    """
+    from scipy.cluster.hierarchy import leaves_list, linkage
+    from scipy.spatial.distance import squareform
+
+    p = mi.shape[0]
+    if p < 3:
+        return np.arange(p)
+    values = np.nan_to_num(mi.to_numpy(dtype=np.float64), nan=0.0)
+    values = (values + values.T) / 2  # exactly symmetric for squareform
+    np.fill_diagonal(values, 0.0)
+    top = values.max()
+    distance = top - values if top > 0 else np.ones_like(values)
+    np.fill_diagonal(distance, 0.0)
+    tree = linkage(squareform(distance, checks=False), method="average", optimal_ordering=True)
+    return np.asarray(leaves_list(tree))
+
+
+def heatmap(
+    mi: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    cluster: bool = True,
+    annotate: bool | None = None,
+    cmap: str = "viridis",
+    title: str | None = None,
+) -> Axes:
+    """Draw an MI matrix as a heatmap.
+
+    Parameters
+    ----------
+    mi : pandas.DataFrame
+        A result of :func:`dmi.mutual_info_matrix` (any square frame works).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure sized for the number of columns by default.
+    cluster : bool, default True
+        Order rows and columns by hierarchical clustering on the MI (see
+        :func:`cluster_order`), so that groups of dependent columns form blocks.
+    annotate : bool, optional
+        Write the value in each cell; by default when there are at most 20 columns.
+    cmap : str, default 'viridis'
+        A matplotlib colour map.
+    title : str, optional
+        The title of the axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    The diagonal (the entropy of each column, or NaN for continuous columns) is left
+    blank: it is on another scale than the pairwise values and would wash out the
+    colours. The colour bar is labelled with the result's unit (``mi.attrs['unit']``).
+    """
+    plt = _pyplot()
+    if mi.shape[0] != mi.shape[1]:
+        raise ValueError(f"mi must be a square matrix (a mutual_info_matrix result); got shape {mi.shape}")
+    order = cluster_order(mi) if cluster else np.arange(mi.shape[0])
+    shown = mi.iloc[order, order]
+    p = shown.shape[0]
+    values = shown.to_numpy(dtype=np.float64).copy()
+    np.fill_diagonal(values, np.nan)
+    if ax is None:
+        side = float(min(22.0, max(4.5, 0.22 * p + 3.0)))
+        _, ax = plt.subplots(figsize=(side + 1.2, side))
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.0, interpolation="nearest")
+    bar = ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    bar.set_label(unit_label(mi))
+    labels = [str(c) for c in shown.columns]
+    size = float(min(10.0, max(4.0, 360.0 / max(p, 1))))
+    ax.set_xticks(range(p), labels, rotation=90, fontsize=size)
+    ax.set_yticks(range(p), labels, fontsize=size)
+    ax.tick_params(length=0)
+    if annotate is None:
+        annotate = p <= _ANNOTATE_UP_TO
+    if annotate:
+        finite = values[np.isfinite(values)]
+        middle = (finite.max() / 2) if finite.size else 0.0
+        for i in range(p):
+            for j in range(p):
+                v = values[i, j]
+                if np.isfinite(v):
+                    colour = "black" if v > middle else "white"
+                    ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=size * 0.8, color=colour)
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def bar(
+    series: pd.Series,
+    *,
+    ax: Axes | None = None,
+    top: int | None = None,
+    color: str = "C0",
+    title: str | None = None,
+) -> Axes:
+    """Draw a :func:`dmi.mutual_info_with` result as a sorted horizontal bar chart.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        MI of a target with each column, indexed by column name.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure sized for the number of bars by default.
+    top : int, optional
+        Show only the ``top`` largest values.
+    color : str, default 'C0'
+        Bar colour.
+    title : str, optional
+        Title; by default "Mutual information with <target>".
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The largest value is at the top; NaN values are left out.
+    """
+    plt = _pyplot()
+    values = series.dropna().sort_values(ascending=False)
+    if top is not None:
+        values = values.iloc[:top]
+    values = values.iloc[::-1]  # barh draws bottom-up: the largest at the top
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, float(min(30.0, max(2.5, 0.3 * len(values) + 1.2)))))
+    ax.barh([str(c) for c in values.index], values.to_numpy(dtype=np.float64), color=color)
+    ax.set_xlabel(unit_label(series))
+    ax.set_xlim(left=0.0)
+    if title is None and series.name is not None:
+        title = f"Mutual information with {series.name}"
+    if title is not None:
+        ax.set_title(title)
+    ax.figure.tight_layout()  # type: ignore[union-attr]
+    return ax
