@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import dask
 import numpy as np
@@ -58,3 +62,36 @@ def count_computes():
     counter = Counter()
     with dask.config.set(scheduler=counter):
         yield counter
+
+
+CLUSTER_SCRIPT = Path(__file__).resolve().parents[1] / "cluster" / "local" / "cluster.py"
+# Per worker: enough for dmi's 1M-row pieces, small enough that the out-of-core test's
+# data is several times what the workers may hold.
+WORKER_MEMORY = "700MiB"
+
+
+@pytest.fixture(scope="session")
+def dask_processes(tmp_path_factory):
+    """A real ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1.
+
+    Started with the repository's own recipe, ``cluster/local/cluster.py`` (free ports,
+    one thread and ``WORKER_MEMORY`` per worker, logs in a temporary folder), and
+    stopped at the end of the session, also when tests fail.
+    """
+    directory = tmp_path_factory.mktemp("dask-processes")
+    cmd = [sys.executable, str(CLUSTER_SCRIPT)]
+    started = subprocess.run(
+        [*cmd, "start", "--workers", "2", "--memory-limit", WORKER_MEMORY, "--dir", str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    if started.returncode != 0:
+        logs = "\n".join(f"--- {p.name}\n{p.read_text()[-2000:]}" for p in directory.glob("*.log"))
+        pytest.fail(f"could not start the local cluster:\n{started.stderr}\n{logs}")
+    state = json.loads((directory / "cluster.json").read_text())
+    state["dir"] = directory
+    try:
+        yield state
+    finally:
+        subprocess.run([*cmd, "stop", "--dir", str(directory)], capture_output=True, timeout=60)

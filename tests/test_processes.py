@@ -1,0 +1,164 @@
+"""Against real ``dask scheduler`` / ``dask worker`` processes (started by cluster/local/cluster.py).
+
+Exact results through ``Client("tcp://...")`` and through the CLI's ``--scheduler``; a
+worker SIGKILLed in the middle of a computation; a data set several times larger than
+the workers' memory limits.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import cloudpickle
+import dask
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from distributed import Client
+
+import dmi
+
+# The scheduler and workers cannot import this test module: send its functions by value.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+
+@pytest.fixture
+def client(dask_processes):
+    with Client(dask_processes["address"], timeout="30s") as c:
+        c.wait_for_workers(2, timeout=120)
+        yield c
+
+
+@pytest.fixture(scope="module")
+def mixed_parquet(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mixed")
+    frame = dmi.make_example(60_000, random_state=9, n_int_columns=6, max_cardinality=50, n_float_columns=3)
+    for i in range(6):
+        frame.iloc[i * 10_000 : (i + 1) * 10_000].to_parquet(root / f"part-{i}.parquet", index=False)
+    return root
+
+
+def _task_states(prefix, dask_scheduler=None):
+    """State and holders of the scheduler's tasks whose name starts with ``prefix``."""
+    out = {}
+    for key, ts in dask_scheduler.tasks.items():
+        name = key[0] if isinstance(key, tuple) else key
+        if isinstance(name, str) and name.startswith(prefix):
+            out[str(key)] = (ts.state, sorted(ws.address for ws in ts.who_has or ()))
+    return out
+
+
+def test_results_through_the_scheduler_equal_local(client, mixed_parquet):
+    kw = {"random_state": 3, "sample_size": 5_000}
+    with dask.config.set(scheduler="threads"):
+        local = dmi.mutual_info_matrix(mixed_parquet, **kw)
+        local_with = dmi.mutual_info_with(mixed_parquet, "f00", **kw)
+    remote = dmi.mutual_info_matrix(mixed_parquet, **kw)
+    pd.testing.assert_frame_equal(remote, local, check_exact=True)
+    pd.testing.assert_series_equal(
+        dmi.mutual_info_with(mixed_parquet, "f00", **kw), local_with, check_exact=True
+    )
+    prefixes = client.run_on_scheduler(lambda dask_scheduler=None: list(dask_scheduler.task_prefixes))
+    assert {"dmi-chunk", "dmi-knn"} <= set(prefixes)  # it ran on the cluster
+
+
+def test_cli_with_scheduler_prints_the_same_table(dask_processes, mixed_parquet):
+    cmd = [sys.executable, "-m", "dmi", "matrix", str(mixed_parquet), "--sample-size", "5000", "--quiet"]
+    local = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    remote = subprocess.run(
+        [*cmd, "--scheduler", dask_processes["address"]], capture_output=True, text=True, timeout=120
+    )
+    assert local.returncode == 0 and remote.returncode == 0, remote.stderr
+    assert remote.stdout == local.stdout
+    assert "0.0" in local.stdout  # a real table
+
+
+def test_worker_killed_mid_computation_still_gives_the_exact_result(client, tmp_path):
+    n_files = 24
+    frame = dmi.make_example(n_files * 100_000, random_state=4)
+    for i in range(n_files):
+        frame.iloc[i * 100_000 : (i + 1) * 100_000].to_parquet(tmp_path / f"p{i:02d}.parquet", index=False)
+    with dask.config.set(scheduler="threads"):
+        expected = dmi.mutual_info_matrix(tmp_path)
+    before = client.run(os.getpid)
+
+    result: list[object] = []
+    worker = threading.Thread(target=lambda: result.append(dmi.mutual_info_matrix(tmp_path, split_every=4)))
+    worker.start()
+    killed = None
+    deadline = time.monotonic() + 120
+    while killed is None and worker.is_alive() and time.monotonic() < deadline:
+        states = client.run_on_scheduler(_task_states, "dmi-chunk")
+        done = [holders for state, holders in states.values() if state == "memory" and holders]
+        if 2 <= len(done) < n_files:  # some partition summaries exist, and work remains
+            victim = done[0][0]
+            os.kill(before[victim], signal.SIGKILL)
+            killed = (victim, len(done))
+        time.sleep(0.005)
+    worker.join(timeout=300)
+    assert killed is not None, "the computation finished before a worker could be killed"
+    assert result, "the computation did not return"
+    pd.testing.assert_frame_equal(result[0], expected, check_exact=True)
+    assert (result[0].attrs["n_rows"].to_numpy().diagonal() == len(frame)).all()  # no lost or doubled rows
+    client.wait_for_workers(2, timeout=120)  # the nanny restarts the killed worker
+    assert before[killed[0]] not in client.run(os.getpid).values()
+
+
+def _long_strings(n_values: int, length: int, seed: int) -> pa.Array:
+    rng = np.random.default_rng(seed)
+    return pa.array(["".join(rng.choice(list("abcdefghij"), length)) for _ in range(n_values)])
+
+
+def _log_sizes(directory):
+    return {p: p.stat().st_size for p in directory.glob("*.log")}
+
+
+def test_data_several_times_the_workers_memory_completes(client, dask_processes, tmp_path):
+    limits = [w["memory_limit"] for w in client.scheduler_info()["workers"].values()]
+    total_limit = sum(limits)
+    rows_per_file, length = 100_000, 200
+    rng = np.random.default_rng(0)
+    dictionaries = [_long_strings(20, length, s) for s in range(3)]
+    joint = np.zeros((10, 20))  # exact counts of (k, s0), kept while writing
+
+    def write(i):
+        k = rng.integers(0, 10, rows_per_file)
+        codes = [(k + rng.integers(0, 3, rows_per_file) * j) % 20 for j in range(3)]
+        columns = {f"s{j}": dictionaries[j].take(pa.array(codes[j])) for j in range(3)}
+        table = pa.table({"k": k, "j": rng.integers(0, 100, rows_per_file), **columns})
+        # plain strings (Parquet's dictionary pages keep the files small)
+        pq.write_table(table, tmp_path / f"part-{i:03d}.parquet")
+        np.add.at(joint, (k, codes[0]), 1)
+
+    write(0)
+    one_file = dmi._parquet.read([str(tmp_path / "part-000.parquet")]).compute(scheduler="sync")
+    in_memory = int(one_file.memory_usage(deep=True).sum())  # as dmi holds it: Arrow strings
+    n_files = math.ceil(3 * total_limit / in_memory)  # the data is 3x what the workers may hold
+    for i in range(1, n_files):
+        write(i)
+
+    # Fresh workers: earlier tests leave memory that the allocator has not returned to
+    # the OS, which distributed counts against the limit (it paused a worker at 86%).
+    client.restart(wait_for_workers=True)
+    client.wait_for_workers(2, timeout=120)
+    before = client.run(os.getpid)
+    sizes = _log_sizes(dask_processes["dir"])
+    got = dmi.mutual_info_matrix(tmp_path)
+    assert client.run(os.getpid) == before  # no worker was killed or restarted
+    new_log = "".join(p.read_bytes()[sizes.get(p, 0) :].decode() for p in _log_sizes(dask_processes["dir"]))
+    for sign in ("exceeded", "Restarting", "killed", "paused"):
+        assert sign not in new_log, new_log[-3000:]
+    p = joint / joint.sum()
+    px, py = p.sum(1, keepdims=True), p.sum(0, keepdims=True)
+    nz = p > 0
+    expected = float((p[nz] * np.log(p[nz] / (px @ py)[nz])).sum())
+    assert got.loc["k", "s0"] == pytest.approx(expected, rel=1e-9)
+    assert got.attrs["n_rows"].loc["k", "s0"] == n_files * rows_per_file
