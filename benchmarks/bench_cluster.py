@@ -49,6 +49,16 @@ def _worker_rss(state: dict) -> int:
     return total
 
 
+def _warm_up(path: str) -> None:
+    """Import dmi and load its compiled kernels in this (worker) process."""
+    import dask
+
+    import dmi
+
+    with dask.config.set(scheduler="sync"):
+        dmi.mutual_info_matrix(path)
+
+
 def child(path: Path, where: str, workers: int) -> dict:
     """Time one matrix call (after a warm-up) on threads or on ``workers`` processes."""
     import dask
@@ -77,8 +87,10 @@ def child(path: Path, where: str, workers: int) -> dict:
         )
         state = json.loads((Path(tmp) / "cluster.json").read_text())
         try:
-            with Client(started.stdout.strip()):
-                dmi.mutual_info_matrix(str(files[0]))  # warm-up: imports and kernels on the workers
+            with Client(started.stdout.strip()) as client:
+                # warm-up on every worker: imports (about 0.8 s a worker, measured) and kernels
+                client.run(_warm_up, str(files[0]))
+                dmi.mutual_info_matrix(str(files[0]))
                 baseline = _worker_rss(state)
                 peak = baseline
                 done = threading.Event()
