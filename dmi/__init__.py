@@ -5,12 +5,21 @@ Every pair of columns of a table larger than memory, over all rows, in one pass:
     import dmi
     mi = dmi.mutual_info_matrix(ddf)            # pandas DataFrame, columns x columns
     top = dmi.mutual_info_with(ddf, "churned")  # pandas Series, like DataFrame.corrwith
+    dmi.plot.heatmap(mi)                        # needs matplotlib: pip install 'dmi[plot]'
 """
 
+from . import plot  # matplotlib is imported only when something is drawn
 from ._engine import LooksCategoricalWarning
 from .api import mutual_info_matrix, mutual_info_with
 from .example import make_example
 
 __version__ = "0.1.0"
 
-__all__ = ["LooksCategoricalWarning", "__version__", "make_example", "mutual_info_matrix", "mutual_info_with"]
+__all__ = [
+    "LooksCategoricalWarning",
+    "__version__",
+    "make_example",
+    "mutual_info_matrix",
+    "mutual_info_with",
+    "plot",
+]

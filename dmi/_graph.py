@@ -19,6 +19,7 @@ import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from dask.base import get_scheduler, tokenize
 from toolz import partition_all
 
@@ -95,7 +96,7 @@ def run(
     parts = ddf[list(spec.columns)].to_delayed()
     token = tokenize(ddf, spec, split_every)
     layer = [
-        dask.delayed(chunk, pure=True)(part, spec, dask_key_name=f"dmi-chunk-{token}-{i}")
+        dask.delayed(_chunk_task, pure=True)(part, spec, dask_key_name=f"dmi-chunk-{token}-{i}")
         for i, part in enumerate(parts)
     ]
     depth = 0
@@ -152,12 +153,33 @@ def compute(objs: Sequence[Any], *, progress: bool = False) -> list[Any]:
     from distributed.utils import is_kernel
 
     futures = client.compute(list(objs))
-    if is_kernel():
+    if is_kernel() and _has_widgets():
         show_progress(futures)  # a widget; gather() below waits for the result
     else:
         with contextlib.redirect_stdout(sys.stderr):  # the text bar writes to stdout
-            show_progress(futures)
+            show_progress(futures, notebook=False)
     return list(client.gather(futures))
+
+
+def _has_widgets() -> bool:
+    """Whether the notebook progress widget can be shown (it needs ipywidgets)."""
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _chunk_task(part: pd.DataFrame, spec: PassSpec) -> Summary:
+    """Summarize one partition, then hand memory Arrow no longer uses back to the OS.
+
+    Arrow's allocator (mimalloc) keeps freed pages: measured on a worker, about 170 MB
+    after one 1M-row piece, which distributed counts as unmanaged memory against the
+    worker's limit until it pauses the worker. Releasing them costs about a millisecond.
+    """
+    summary = chunk(part, spec)
+    pa.default_memory_pool().release_unused()
+    return summary
 
 
 def _sample_of(summary: Summary) -> Sample | None:

@@ -111,8 +111,9 @@ def mutual_info_matrix(
         binned column (1.0 when normalized); NaN for a continuous column under
         ``method='auto'`` (``I(X;X)`` is infinite). A pair with no complete rows,
         and the diagonal of a column with no values, is NaN. ``result.attrs["n_rows"]``
-        is a matching DataFrame of the rows each cell used (sample rows for the k-NN
-        estimators); ``result.attrs["unit"]`` names the unit (``'nats'``, ``'bits'``,
+        holds the rows each cell used (sample rows for the k-NN estimators) as a dict
+        of dicts, ``n_rows[x][y]``; ``pd.DataFrame(result.attrs["n_rows"])`` is the
+        matching table. ``result.attrs["unit"]`` names the unit (``'nats'``, ``'bits'``,
         ``'log base 10'``, or ``'normalized, arithmetic'``).
 
     Raises
@@ -190,7 +191,8 @@ def mutual_info_matrix(
         used[i, j] = used[j, i] = r.n
     index = pd.Index(labels)
     result = pd.DataFrame(out, index=index, columns=index.copy())
-    result.attrs["n_rows"] = pd.DataFrame(used, index=index.copy(), columns=index.copy())
+    # plain dicts: pandas compares attrs with ==, which a DataFrame would break (concat, nlargest)
+    result.attrs["n_rows"] = {labels[j]: {labels[i]: int(used[i, j]) for i in range(p)} for j in range(p)}
     result.attrs["unit"] = unit(opts)
     return result
 
@@ -236,6 +238,8 @@ def mutual_info_with(
     -------
     pandas.Series
         ``I(target; column)`` indexed by column name, named after ``target``.
+        ``result.attrs["n_rows"]`` maps each column to the rows its pair used;
+        ``result.attrs["unit"]`` names the unit.
 
     Raises
     ------
@@ -261,6 +265,6 @@ def mutual_info_with(
     res = compute(data, ddf, labels, kinds, pairs, opts, diagonal=False)
     values = [value(r, opts) for r in res.pairs]
     result = pd.Series(values, index=pd.Index(others), dtype=np.float64, name=target)
-    result.attrs["n_rows"] = pd.Series([r.n for r in res.pairs], index=pd.Index(others), name=target)
+    result.attrs["n_rows"] = {c: int(r.n) for c, r in zip(others, res.pairs, strict=True)}
     result.attrs["unit"] = unit(opts)
     return result

@@ -162,7 +162,7 @@ def test_large_files_are_read_in_pieces_of_row_groups(tmp_path, monkeypatch):
     assert _parquet.read([str(tmp_path / "big.parquet")]).npartitions == 5
     got = dmi.mutual_info_matrix(tmp_path / "big.parquet")
     assert got.loc["a", "b"] == pytest.approx(mutual_info_score(frame.a, frame.b), rel=1e-9)
-    assert (got.attrs["n_rows"] == 10_000).all().all()
+    assert (pd.DataFrame(got.attrs["n_rows"]) == 10_000).all().all()
 
 
 def test_pandas_index_columns_are_not_analysed(tmp_path):

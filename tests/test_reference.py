@@ -146,3 +146,16 @@ def test_never_starts_a_cluster(frame):
     dmi.mutual_info_matrix(frame)
     with pytest.raises(ValueError, match="No global client found"):
         distributed.get_client()
+
+
+def test_results_survive_ordinary_pandas_operations():
+    """attrs hold plain values: pandas compares attrs with == in concat, nlargest, etc."""
+    frame = pd.DataFrame({"a": [0, 1, 1, 0, 2, 2], "b": list("xyyxzz"), "c": [1, 1, 0, 0, 1, 0]})
+    mi = dmi.mutual_info_matrix(frame)
+    top = mi.stack().nlargest(2)
+    assert len(top) == 2
+    both = pd.concat([mi, mi])
+    assert both.shape == (6, 3)
+    assert pd.DataFrame(mi.attrs["n_rows"]).loc["a", "b"] == 6
+    with_c = dmi.mutual_info_with(frame, "c")
+    assert with_c.nlargest(1).index[0] in {"a", "b"} and with_c.attrs["n_rows"] == {"a": 6, "b": 6}
