@@ -108,11 +108,32 @@ def resolve_kinds(
                 ) from None
         return tuple(kinds)
     if isinstance(discrete, bool | np.bool_):
-        return tuple(DISCRETE if discrete else CONTINUOUS for _ in columns)
-    listed = _as_label_list("discrete", discrete)
-    check_known("discrete", listed, frame_columns)
-    chosen = set(listed)
-    return tuple(DISCRETE if c in chosen else CONTINUOUS for c in columns)
+        kinds = tuple(DISCRETE if discrete else CONTINUOUS for _ in columns)
+    else:
+        listed = _as_label_list("discrete", discrete)
+        check_known("discrete", listed, frame_columns)
+        chosen = set(listed)
+        kinds = tuple(DISCRETE if c in chosen else CONTINUOUS for c in columns)
+    by_dtype: dict[Hashable, Any] = dict(dtypes.items())
+    for c, kind in zip(columns, kinds, strict=True):
+        if kind == CONTINUOUS and not _numeric(by_dtype[c]):
+            how = (
+                "list it in discrete=[...]"
+                if not isinstance(discrete, bool | np.bool_)
+                else "use discrete='auto'"
+            )
+            raise TypeError(
+                f"column {c!r} has dtype {by_dtype[c]}, which cannot be continuous (only numbers can); "
+                f"{how}, or leave it out with columns=[...]"
+            )
+    return kinds
+
+
+def _numeric(dtype: Any) -> bool:
+    """Whether a column of this dtype can be read as float64 (numbers or booleans)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return False
+    return bool(pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
 
 
 def matrix_pairs(n: int) -> tuple[tuple[int, int], ...]:

@@ -146,3 +146,12 @@ def test_errors_come_before_any_compute(df, count_computes):
     with pytest.raises(ValueError):
         dmi.mutual_info_matrix(dd.from_pandas(df, npartitions=2), base=1)
     assert count_computes.calls == 0
+
+
+def test_a_string_column_cannot_be_continuous(df):
+    with pytest.raises(
+        TypeError, match=r"column 'b' has dtype .*which cannot be continuous.*discrete=\[\.\.\.\]"
+    ):
+        dmi.mutual_info_matrix(df, discrete=["a"])
+    with pytest.raises(TypeError, match=r"column 'b' has dtype .*cannot be continuous.*discrete='auto'"):
+        dmi.mutual_info_with(df, "a", discrete=False)

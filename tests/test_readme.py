@@ -27,3 +27,39 @@ def test_readme_starts_with_the_two_commands():
     assert first_block[1].startswith('python3 -m pip install ".[test]" && python3 -m pytest')
     ci = (README.parent / ".ci" / "run").read_text()
     assert 'python3 -m pip install ".[test]" && python3 -m pytest' in ci
+
+
+def test_readme_shell_blocks_run(tmp_path):
+    """Every bash block that does not install anything runs, with this interpreter's dmi."""
+    import shlex
+    import subprocess
+    import sys
+
+    blocks = re.findall(r"```bash\n(.*?)```", README.read_text(), flags=re.S)
+    runnable = [b for b in blocks if "pip install" not in b]
+    assert runnable, "the README should show the command line at work"
+    python = shlex.quote(sys.executable)
+    for block in runnable:
+        for line in block.strip().splitlines():
+            command = re.sub(r"^dmi ", f"{python} -m dmi ", line)
+            command = re.sub(r"^python3? ", f"{python} ", command)
+            proc = subprocess.run(
+                command, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=300
+            )
+            assert proc.returncode == 0, f"{line}\n{proc.stderr[-2000:]}"
+    assert (tmp_path / "mi.parquet").exists() and (tmp_path / "mi.png").exists()
+
+
+def test_readme_figure_is_drawn_by_the_script(tmp_path):
+    import runpy
+
+    text = README.read_text()
+    assert "](notebooks/images/example-heatmap.png)" in text
+    committed = README.parent / "notebooks" / "images" / "example-heatmap.png"
+    script = runpy.run_path(str(README.parent / "notebooks" / "make_readme_figure.py"))
+    drawn = script["main"](tmp_path / "heatmap.png")
+    import matplotlib.pyplot as plt
+
+    fresh, kept = plt.imread(drawn), plt.imread(committed)
+    assert fresh.shape == kept.shape  # the committed picture is this script's output
+    assert abs(float(fresh.mean()) - float(kept.mean())) < 0.01
