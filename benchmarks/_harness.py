@@ -55,26 +55,40 @@ def tree_rss(proc) -> int:
     return total
 
 
+class PeakSampler:
+    """``with PeakSampler(measure) as s: ...`` samples ``measure()`` every 10 ms; ``s.peak``."""
+
+    def __init__(self, measure) -> None:
+        self.measure = measure
+        self.peak = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            self.peak = max(self.peak, self.measure())
+            time.sleep(0.01)
+
+    def __enter__(self) -> PeakSampler:
+        self.peak = self.measure()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.measure())
+
+
 def run_child(cmd: list[str]) -> tuple[dict, int]:
     """Run ``cmd`` (which prints one JSON line last); return it and the peak tree RSS."""
     import psutil
 
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     ps = psutil.Process(proc.pid)
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, tree_rss(ps))
-            time.sleep(0.01)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    stdout, _ = proc.communicate()
-    done.set()
-    sampler.join()
+    with PeakSampler(lambda: tree_rss(ps)) as memory:
+        stdout, _ = proc.communicate()
+    peak = memory.peak
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[2:4]} failed with exit code {proc.returncode}")
     return json.loads(stdout.strip().splitlines()[-1]), peak

@@ -23,11 +23,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from _harness import example_parquet, machine, run_child, write_results
+from _harness import PeakSampler, example_parquet, machine, run_child, write_results
 
 HERE = Path(__file__).resolve().parent
 CLUSTER = HERE.parent / "cluster" / "local" / "cluster.py"
@@ -92,22 +91,11 @@ def child(path: Path, where: str, workers: int) -> dict:
                 client.run(_warm_up, str(files[0]))
                 dmi.mutual_info_matrix(str(files[0]))
                 baseline = _worker_rss(state)
-                peak = baseline
-                done = threading.Event()
-
-                def sample() -> None:
-                    nonlocal peak
-                    while not done.is_set():
-                        peak = max(peak, _worker_rss(state))
-                        time.sleep(0.01)
-
-                sampler = threading.Thread(target=sample, daemon=True)
-                sampler.start()
-                start = time.perf_counter()
-                dmi.mutual_info_matrix(str(path))
-                seconds = time.perf_counter() - start
-                done.set()
-                sampler.join()
+                with PeakSampler(lambda: _worker_rss(state)) as memory:
+                    start = time.perf_counter()
+                    dmi.mutual_info_matrix(str(path))
+                    seconds = time.perf_counter() - start
+                peak = memory.peak
         finally:
             subprocess.run([*cmd, "stop", "--dir", tmp], capture_output=True, check=False)
     return {"seconds": seconds, "workers_peak": peak, "workers_baseline": baseline}

@@ -96,17 +96,18 @@ def resolve_kinds(
             raise ValueError(
                 f"discrete must be 'auto', True, False or a list of column names; got {discrete!r}"
             )
-        kinds = []
+        auto: list[str] = []
         by_name: dict[Hashable, Any] = dict(dtypes.items())
         for c in columns:
             try:
-                kinds.append(auto_kind(by_name[c]))
+                auto.append(auto_kind(by_name[c]))
             except TypeError:
                 raise TypeError(
                     f"column {c!r} has dtype {by_name[c]} which dmi cannot analyse; "
                     "supported dtypes are bool, integer, float, string/object and category"
                 ) from None
-        return tuple(kinds)
+        return tuple(auto)
+    kinds: tuple[str, ...]
     if isinstance(discrete, bool | np.bool_):
         kinds = tuple(DISCRETE if discrete else CONTINUOUS for _ in columns)
     else:

@@ -38,24 +38,23 @@ def _names(text: str) -> list[str]:
     return names
 
 
-def _positive(text: str) -> int:
+def _positive_number(text: str, cast: type, what: str) -> Any:
+    """``text`` as a number above 0, or an argparse error naming ``what`` was expected."""
     try:
-        value = int(text)
+        value = cast(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        value = None
+    if value is None or not value > 0:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
     return value
+
+
+def _positive(text: str) -> int:
+    return int(_positive_number(text, int, "a positive integer"))
 
 
 def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
-    return value
+    return float(_positive_number(text, float, "a positive number of seconds"))
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
