@@ -10,7 +10,7 @@ Every pair of columns of a table larger than memory, over all rows, in one pass:
 
 from . import plot  # matplotlib is imported only when something is drawn
 from ._engine import LooksCategoricalWarning
-from .api import mutual_info_matrix, mutual_info_with
+from .api import mutual_info_matrix, mutual_info_table, mutual_info_with
 from .example import make_example
 
 __version__ = "0.1.0"
@@ -20,6 +20,7 @@ __all__ = [
     "__version__",
     "make_example",
     "mutual_info_matrix",
+    "mutual_info_table",
     "mutual_info_with",
     "plot",
 ]

@@ -95,25 +95,56 @@ def _constant(x: np.ndarray) -> bool:
     return x.size > 0 and bool(np.all(x == x[0]))
 
 
-def estimate_block(prep: PreparedSample, tasks: Sequence[KnnTask], k: int) -> list[tuple[int, float, int]]:
-    """Estimate a block of sample-based pairs: ``(slot, mi in nats, rows used)`` each."""
+def _estimate_pair(prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray) -> tuple[float, int]:
+    """One sample-based pair over the sample rows ``rows`` (a boolean mask): MI in nats, rows used."""
+    n = int(rows.sum())
+    if n == 0:
+        return math.nan, 0
+    cont = [c for c in (t.a, t.b) if c in prep.continuous]
+    if any(_constant(prep.continuous[c].raw[rows]) for c in cont):
+        return 0.0, n  # a constant column carries no information
+    if t.estimator == KSG:
+        return ksg(prep.continuous[t.a], prep.continuous[t.b], k, rows)
+    c, d = (t.a, t.b) if t.a in prep.continuous else (t.b, t.a)
+    return ross(prep.continuous[c], prep.labels[d], k, rows)
+
+
+def _stderr(prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray, splits: int) -> float:
+    """Standard error of a pair's estimate from ``splits`` disjoint sub-samples.
+
+    The sample is in random (key) order, so consecutive runs of its complete rows are
+    independent uniform sub-samples. The estimate's variance shrinks like 1/n, so the
+    spread of ``splits`` estimates on n/splits rows, divided by sqrt(splits), estimates
+    the standard error at n rows. NaN when a sub-sample is too small for ``k``.
+    """
+    present = np.flatnonzero(rows)
+    if present.size // splits <= k + 1:
+        return math.nan
+    estimates = []
+    for part in np.array_split(present, splits):
+        mask = np.zeros(rows.size, dtype=bool)
+        mask[part] = True
+        try:
+            estimates.append(_estimate_pair(prep, t, k, mask)[0])
+        except ValueError:  # n_neighbors not below a sub-sample's rows
+            return math.nan
+    return float(np.std(estimates, ddof=1) / math.sqrt(splits))
+
+
+def estimate_block(
+    prep: PreparedSample, tasks: Sequence[KnnTask], k: int, splits: int = 0
+) -> list[tuple[int, float, int, float]]:
+    """Estimate a block of sample-based pairs: ``(slot, mi in nats, rows used, stderr)`` each.
+
+    ``splits`` > 1 also estimates each pair's standard error from that many disjoint
+    sub-samples (see :func:`_stderr`); otherwise the standard error is NaN.
+    """
     out = []
     for t in tasks:
         rows = _present(prep, t.a) & _present(prep, t.b)
-        n = int(rows.sum())
-        if n == 0:
-            out.append((t.slot, math.nan, 0))
-            continue
-        cont = [c for c in (t.a, t.b) if c in prep.continuous]
-        if any(_constant(prep.continuous[c].raw[rows]) for c in cont):
-            out.append((t.slot, 0.0, n))  # a constant column carries no information
-            continue
-        if t.estimator == KSG:
-            mi, used = ksg(prep.continuous[t.a], prep.continuous[t.b], k, rows)
-        else:
-            c, d = (t.a, t.b) if t.a in prep.continuous else (t.b, t.a)
-            mi, used = ross(prep.continuous[c], prep.labels[d], k, rows)
-        out.append((t.slot, mi, used))
+        mi, used = _estimate_pair(prep, t, k, rows)
+        se = _stderr(prep, t, k, rows, splits) if splits > 1 and used > 0 else math.nan
+        out.append((t.slot, mi, used, se))
     return out
 
 

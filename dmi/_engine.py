@@ -43,6 +43,8 @@ class PairResult:
     mi: float
     n: int
     stats: PairStats | None = None
+    stderr: float = math.nan
+    """Standard error of a sample-based estimate (when asked for), in nats."""
 
 
 @dataclass(frozen=True)
@@ -54,13 +56,17 @@ class Results:
     """H(X) in nats of each column over its present rows (or all rows without dropna);
     NaN for continuous columns, whose differential entropy is not on the same scale."""
     n_present: list[int]
+    n_rows: int = 0
+    """Rows of the data."""
+    sample_rows: int = 0
+    """Rows of the uniform sample (0 without sample-based pairs)."""
 
 
 def _estimate(
-    prep: PreparedSample, tasks: list[KnnTask], k: int
+    prep: PreparedSample, tasks: list[KnnTask], k: int, splits: int = 0
 ) -> tuple[list[Any], dict[int, tuple[int, int]]]:
     """One Dask task: a block of k-NN pairs, and the notes for the looks-categorical check."""
-    return estimate_block(prep, tasks, k), column_notes(prep, tasks)
+    return estimate_block(prep, tasks, k, splits), column_notes(prep, tasks)
 
 
 def compute(
@@ -78,6 +84,7 @@ def compute(
     method: str = "auto",
     bins: int = 32,
     progress: bool = False,
+    stderr_splits: int = 0,
 ) -> Results:
     """Gather counts and sample in one pass, run the estimators, return per-pair results.
 
@@ -126,7 +133,7 @@ def compute(
         spec,
         split_every,
         prepare=partial(prepare_sample, names=names, continuous=continuous, seed=seed),
-        estimate=partial(_estimate, k=n_neighbors),
+        estimate=partial(_estimate, k=n_neighbors, splits=stderr_splits),
         blocks=blocks(tasks),
         progress=progress,
     )
@@ -142,8 +149,8 @@ def compute(
             results[k] = PairResult(PLUG_IN, stats.mi, stats.n, stats)
     notes: dict[int, tuple[int, int]] = {}
     for block_out, block_notes in block_results:
-        for slot, mi, n in block_out:
-            results[slot] = PairResult(est[slot], mi, n)
+        for slot, mi, n, se in block_out:
+            results[slot] = PairResult(est[slot], mi, n, stderr=se)
         notes.update(block_notes)
     suspicious = [names[c] for c, (u, n) in sorted(notes.items()) if looks_categorical(u, n)]
     if suspicious:
@@ -167,7 +174,8 @@ def compute(
         for c in sample_cols:
             if kinds[c] != DISCRETE:
                 present[c] = int(frame.iloc[:, spos[c]].notna().sum())
-    return Results([r for r in results if r is not None], ent, present)
+    sample_rows = len(summary.sample.frame) if summary.sample is not None else 0
+    return Results([r for r in results if r is not None], ent, present, summary.n_rows, sample_rows)
 
 
 def _quantile_edges(

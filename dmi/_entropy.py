@@ -18,7 +18,7 @@ from ._summary import SparseTable, Table
 from ._typing import IntArray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PairStats:
     """Plug-in statistics of one pair over the rows it uses, in nats."""
 
@@ -30,6 +30,10 @@ class PairStats:
     k_x: int
     """Distinct values of x among the rows used."""
     k_y: int
+    cells: int = 0
+    """Non-zero cells of the joint table."""
+    margins: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))
+    """The non-zero row and column sums (value order), for tests that need the margins."""
 
 
 def entropy(counts: np.ndarray) -> float:
@@ -50,7 +54,7 @@ def _full_index(order: IntArray | None, dropna: bool) -> IntArray | None:
     return order if dropna else np.r_[0, order + 1]
 
 
-def _stats(n: int, mi_sum: float, row_sums: np.ndarray, col_sums: np.ndarray) -> PairStats:
+def _stats(n: int, mi_sum: float, row_sums: np.ndarray, col_sums: np.ndarray, cells: int) -> PairStats:
     rows = row_sums[row_sums > 0]
     cols = col_sums[col_sums > 0]
     return PairStats(
@@ -60,6 +64,8 @@ def _stats(n: int, mi_sum: float, row_sums: np.ndarray, col_sums: np.ndarray) ->
         h_y=float(entr(cols / n).sum()),
         k_x=len(rows),
         k_y=len(cols),
+        cells=cells,
+        margins=(rows.astype(np.int64), cols.astype(np.int64)),
     )
 
 
@@ -77,7 +83,8 @@ def _dense_stats(table: np.ndarray, dropna: bool, ia: IntArray | None, ib: IntAr
     n = int(row_sums.sum())
     if n == 0:
         return _EMPTY
-    return _stats(n, dense_mi_sum(np.ascontiguousarray(t), row_sums, col_sums, n), row_sums, col_sums)
+    mi_sum = dense_mi_sum(np.ascontiguousarray(t), row_sums, col_sums, n)
+    return _stats(n, mi_sum, row_sums, col_sums, int(np.count_nonzero(t)))
 
 
 def _sparse_stats(table: SparseTable, dropna: bool, ia: IntArray | None, ib: IntArray | None) -> PairStats:
@@ -102,7 +109,7 @@ def _sparse_stats(table: SparseTable, dropna: bool, ia: IntArray | None, ib: Int
     col_sums = np.bincount(cols, weights=c)
     # one ratio, as in dense_mi_sum: exactly independent tables give exactly 0
     mi_sum = float(np.sum(c * np.log((c * n) / (row_sums[rows] * col_sums[cols]))))
-    return _stats(n, mi_sum, row_sums, col_sums)
+    return _stats(n, mi_sum, row_sums, col_sums, int(np.count_nonzero(counts)))
 
 
 def pair_stats(

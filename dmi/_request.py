@@ -141,6 +141,7 @@ def compute(
     opts: Options,
     *,
     diagonal: bool,
+    stderr_splits: int = 0,
 ) -> Results:
     """Refuse impossible combinations, then run the engine for the planned pairs."""
     if opts.normalize is not None and opts.method != "binned":
@@ -176,6 +177,7 @@ def compute(
         method=opts.method,
         bins=opts.bins,
         progress=opts.progress,
+        stderr_splits=stderr_splits,
     )
 
 

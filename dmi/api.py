@@ -1,4 +1,4 @@
-"""Public entry points: :func:`mutual_info_matrix` and :func:`mutual_info_with`."""
+"""Public entry points: :func:`mutual_info_matrix`, :func:`mutual_info_with`, :func:`mutual_info_table`."""
 
 from __future__ import annotations
 
@@ -268,3 +268,112 @@ def mutual_info_with(
     result.attrs["n_rows"] = {c: int(r.n) for c, r in zip(others, res.pairs, strict=True)}
     result.attrs["unit"] = unit(opts)
     return result
+
+
+def mutual_info_table(
+    data: DataLike,
+    columns: Sequence[Hashable] | None = None,
+    *,
+    discrete: Discrete = "auto",
+    method: Method = "auto",
+    bins: int = 32,
+    n_neighbors: int = 3,
+    sample_size: int = 100_000,
+    base: float = math.e,
+    normalize: Normalize | None = None,
+    dropna: bool = True,
+    random_state: RandomState = None,
+    split_every: SplitEvery = None,
+    sample: SampleMode = "rows",
+    progress: bool = False,
+    p_value: str = "auto",
+    permutations: int = 999,
+    stderr_splits: int = 10,
+) -> pd.DataFrame:
+    """Every pair of columns as one row, with significance, bias correction and uncertainty.
+
+    The same one-pass computation as :func:`mutual_info_matrix`, reported long-form.
+
+    Parameters
+    ----------
+    data, columns, discrete, method, bins, n_neighbors, sample_size, base, dropna, random_state, \
+split_every, sample, progress
+        As for :func:`mutual_info_matrix`.
+    normalize : {None, 'arithmetic', 'geometric', 'min', 'max'}, default None
+        The mean of the two entropies used by ``nmi`` and ``ami`` (``None``:
+        ``'arithmetic'``, scikit-learn's default). ``mi`` is never normalized here.
+    p_value : {'auto', 'chi2', 'permutation'}, default 'auto'
+        How discrete pairs get their p-value. ``'chi2'``: the G-test's chi-square
+        approximation. ``'permutation'``: the share of ``permutations`` random tables
+        with the pair's own margins (Patefield's algorithm, no second pass over the
+        data) whose MI is at least the observed one. ``'auto'``: the permutation test
+        where the chi-square approximation is poor, i.e. where more than 20% of the
+        expected counts are below 5 (Cochran's rule), chi-square elsewhere. Column
+        ``p_method`` says which one each pair got.
+    permutations : int, default 999
+        Random tables per permutation p-value (the smallest possible p is
+        ``1 / (permutations + 1)``).
+    stderr_splits : int, default 10
+        The standard error of each k-NN estimate comes from this many disjoint
+        sub-samples of the pair's sample rows: their spread divided by
+        ``sqrt(stderr_splits)``. Costs about one more estimate per pair.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair ``(x, y)`` in the order of ``mutual_info_matrix``'s upper
+        triangle. Columns:
+
+        - ``kind``: ``'dd'``, ``'dc'`` or ``'cc'`` (discrete/continuous); ``estimator``:
+          ``'plug-in'``, ``'ross'`` or ``'ksg'``.
+        - ``n``: rows used (sample rows for k-NN pairs); ``n_missing``: rows (or
+          sample rows) left out because ``x`` or ``y`` is missing.
+        - ``mi``: MI in units of ``base``; ``h_x``, ``h_y``: entropies over the same rows
+          (discrete pairs).
+        - ``nmi``, ``ami``: normalized and adjusted MI (scikit-learn's
+          ``normalized_mutual_info_score`` and ``adjusted_mutual_info_score``, the
+          latter with the exact expected MI under fixed margins).
+        - ``mi_miller_madow``: MI with Miller-Madow corrected entropies (not clipped).
+        - ``g``, ``dof``: the G statistic ``2 N MI`` (MI in nats, whatever ``base``) and
+          ``(R - 1)(C - 1)`` over non-empty rows and columns; as
+          ``scipy.stats.chi2_contingency(correction=False, lambda_='log-likelihood')``.
+        - ``p_value``, ``p_method``: the test of independence (discrete pairs);
+          ``q_value``: Benjamini-Hochberg over all pairs with a p-value.
+        - ``mi_stderr``: standard error of k-NN estimates, in units of ``base``.
+
+        Statistics that do not apply to a pair are NaN (``dof``: ``<NA>``).
+
+    Examples
+    --------
+    >>> import pandas as pd, dmi
+    >>> df = pd.DataFrame({"a": [0, 0, 1, 1] * 5, "b": [0, 0, 1, 1] * 4 + [0, 1, 0, 1]})
+    >>> t = dmi.mutual_info_table(df)
+    >>> t[["x", "y", "mi", "ami", "g", "dof", "p_value", "p_method"]].round(4)
+       x  y      mi     ami        g  dof  p_value p_method
+    0  a  b  0.3681  0.5119  14.7226    1   0.0001     chi2
+    """
+    from . import _table
+    from ._validate import check_choice, check_positive_int
+
+    check_choice("p_value", p_value, _table.P_VALUE_METHODS)
+    check_positive_int("permutations", permutations)
+    check_positive_int("stderr_splits", stderr_splits, minimum=2)
+    average = normalize
+    args = dict(locals(), normalize=None)  # nmi/ami take the mean; the computation does not normalize
+    if average is not None:
+        from ._validate import NORMALIZE_METHODS
+
+        check_choice("normalize", average, NORMALIZE_METHODS)
+    opts, ddf, labels, kinds = prepare(args, MATRIX)
+    pairs = _plan.matrix_pairs(len(labels))
+    res = compute(data, ddf, labels, kinds, pairs, opts, diagonal=False, stderr_splits=stderr_splits)
+    return _table.build(
+        labels,
+        pairs,
+        res,
+        base=opts.base,
+        average=average or "arithmetic",
+        p_value=p_value,
+        permutations=permutations,
+        seed=opts.seed,
+    )

@@ -1,0 +1,164 @@
+"""Statistics that make a plug-in MI trustworthy, from a pair's margins and counts (pure numpy/scipy).
+
+* :func:`g_test` -- the likelihood-ratio (G) test of independence: ``G = 2 N MI`` (MI in
+  nats), ``dof = (R - 1)(C - 1)`` over the non-empty rows and columns, p from chi2. The
+  same numbers as ``scipy.stats.chi2_contingency(table, correction=False,
+  lambda_="log-likelihood")``.
+* :func:`permutation_p` -- the exact-conditional alternative for sparse tables: MI of
+  random tables with the observed margins (``scipy.stats.random_table``, Patefield's
+  algorithm), so no second pass over the data is needed.
+* :func:`expected_mi` and :func:`adjusted` -- adjusted MI (Vinh, Epps & Bailey 2010) with
+  the exact expected MI under fixed margins, as ``sklearn.metrics.adjusted_mutual_info_score``.
+* :func:`miller_madow` -- MI with the Miller-Madow bias correction of each entropy.
+* :func:`benjamini_hochberg` -- q-values over many pairs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats as scipy_stats
+from scipy.special import gammaln
+
+from ._entropy import PairStats
+
+# A table is "sparse" (the chi2 approximation is poor) when more than this share of its
+# expected counts is below 5 (Cochran's rule).
+SPARSE_SHARE = 0.2
+# The hypergeometric sum of the expected MI is cut at this many standard deviations from
+# each cell's mean: the tail beyond holds less than 1e-30 of the probability.
+_EMI_SDS = 12.0
+# Expected-MI terms evaluated per block (memory bound).
+_EMI_BLOCK = 4_000_000
+
+
+def g_test(s: PairStats) -> tuple[float, int, float]:
+    """``(G, dof, p)`` of the G-test of independence (NaN for a pair without rows)."""
+    if s.n == 0:
+        return math.nan, 0, math.nan
+    g = 2.0 * s.n * s.mi
+    dof = (s.k_x - 1) * (s.k_y - 1)
+    p = float(scipy_stats.chi2.sf(g, dof)) if dof > 0 else 1.0
+    return g, dof, p
+
+
+def is_sparse(s: PairStats) -> bool:
+    """Whether more than ``SPARSE_SHARE`` of the expected counts are below 5."""
+    if s.n == 0 or s.k_x < 2 or s.k_y < 2:
+        return False
+    a, b = s.margins
+    expected = np.outer(a, b) / s.n
+    return bool((expected < 5).mean() > SPARSE_SHARE)
+
+
+def permutation_p(s: PairStats, permutations: int, seed: int | np.random.Generator) -> float:
+    """P-value of the observed MI among MIs of ``permutations`` random tables with its margins.
+
+    ``(1 + #{MI* >= MI}) / (1 + permutations)``, which is never 0 and is exact in the
+    sense of a permutation test conditional on both margins.
+    """
+    if s.n == 0:
+        return math.nan
+    if s.k_x < 2 or s.k_y < 2:
+        return 1.0
+    a, b = s.margins
+    tables = scipy_stats.random_table(a, b, seed=seed).rvs(permutations)
+    n = float(s.n)
+    outer = np.outer(a, b).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(tables > 0, tables * np.log(tables * n / outer), 0.0)
+    mis = terms.sum(axis=(1, 2)) / n
+    # the observed MI was summed in another order: compare with a relative tolerance
+    at_least = int(np.sum(mis >= s.mi * (1 - 1e-12) - 1e-15))
+    return (1 + at_least) / (1 + permutations)
+
+
+def expected_mi(a: np.ndarray, b: np.ndarray, n: int) -> float:
+    """Expected MI in nats of two labelings with margins ``a`` and ``b`` (hypergeometric model).
+
+    The sum over each cell's possible counts is cut at ``_EMI_SDS`` standard deviations
+    from its mean, so the cost does not grow with ``n`` (scikit-learn sums the whole
+    support, which at 10M rows is slow).
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    a, b = a[a > 0], b[b > 0]
+    if n <= 1 or a.size == 0 or b.size == 0:
+        return 0.0
+    big_a, big_b = np.meshgrid(a, b, indexing="ij")
+    big_a, big_b = big_a.ravel(), big_b.ravel()
+    mean = big_a * big_b / n
+    sd = np.sqrt(big_a * big_b * (n - big_a) * (n - big_b) / (n * n * (n - 1.0)))
+    lo = np.maximum(np.maximum(1.0, big_a + big_b - n), np.floor(mean - _EMI_SDS * sd - 2))
+    hi = np.minimum(np.minimum(big_a, big_b), np.ceil(mean + _EMI_SDS * sd + 2))
+    lengths = np.maximum(hi - lo + 1, 0).astype(np.int64)
+    log_const = gammaln(big_a + 1) + gammaln(big_b + 1) + gammaln(n - big_a + 1) + gammaln(n - big_b + 1)
+    log_const -= gammaln(n + 1)
+    total = 0.0
+    start = 0
+    ends = np.cumsum(lengths)
+    while start < big_a.size:
+        stop = int(np.searchsorted(ends, (ends[start - 1] if start else 0) + _EMI_BLOCK, side="right"))
+        stop = max(stop, start + 1)
+        cell = np.repeat(np.arange(start, stop), lengths[start:stop])
+        if cell.size:
+            first = np.cumsum(lengths[start:stop]) - lengths[start:stop]
+            k = lo[cell] + (np.arange(cell.size) - np.repeat(first, lengths[start:stop]))
+            ai, bj = big_a[cell], big_b[cell]
+            log_p = log_const[cell] - (
+                gammaln(k + 1) + gammaln(ai - k + 1) + gammaln(bj - k + 1) + gammaln(n - ai - bj + k + 1)
+            )
+            total += float(np.sum(k / n * np.log(n * k / (ai * bj)) * np.exp(log_p)))
+        start = stop
+    return total
+
+
+def _mean(h_x: float, h_y: float, average: str) -> float:
+    if average == "arithmetic":
+        return (h_x + h_y) / 2
+    if average == "geometric":
+        return math.sqrt(h_x * h_y)
+    if average == "min":
+        return min(h_x, h_y)
+    if average == "max":
+        return max(h_x, h_y)
+    raise ValueError(f"unknown average method {average!r}")  # pragma: no cover - validated earlier
+
+
+def adjusted(s: PairStats, average: str) -> float:
+    """Adjusted MI with scikit-learn's conventions (``adjusted_mutual_info_score``)."""
+    if s.n == 0:
+        return math.nan
+    if s.k_x == s.k_y == 1:
+        return 1.0
+    emi = expected_mi(s.margins[0], s.margins[1], s.n)
+    denominator = _mean(s.h_x, s.h_y, average) - emi
+    eps = float(np.finfo(np.float64).eps)
+    denominator = min(denominator, -eps) if denominator < 0 else max(denominator, eps)
+    return (s.mi - emi) / denominator
+
+
+def miller_madow(s: PairStats) -> float:
+    """MI in nats with each entropy Miller-Madow corrected: ``H + (m - 1) / 2N``.
+
+    ``I = H(X) + H(Y) - H(X, Y)``, so the correction adds ``(k_x + k_y - cells - 1) / 2N``
+    (non-empty values and cells); it can be negative, and the result is not clipped.
+    """
+    if s.n == 0:
+        return math.nan
+    return s.mi + (s.k_x + s.k_y - s.cells - 1) / (2.0 * s.n)
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg q-values of p-values (NaN stays NaN and is not counted)."""
+    p = np.asarray(p, dtype=np.float64)
+    q = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(~np.isnan(p))
+    m = ok.size
+    if m == 0:
+        return q
+    order = ok[np.argsort(p[ok], kind="stable")]
+    ranked = p[order] * m / np.arange(1, m + 1)
+    q[order] = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)
+    return q
