@@ -10,7 +10,7 @@ Every pair of columns of a table larger than memory, over all rows, in one pass:
 
 from . import plot  # matplotlib is imported only when something is drawn
 from ._engine import LooksCategoricalWarning
-from .api import mutual_info_matrix, mutual_info_table, mutual_info_with
+from .api import conditional_mutual_info, mutual_info_matrix, mutual_info_table, mutual_info_with
 from .example import make_example
 
 __version__ = "0.1.0"
@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 __all__ = [
     "LooksCategoricalWarning",
     "__version__",
+    "conditional_mutual_info",
     "make_example",
     "mutual_info_matrix",
     "mutual_info_table",
