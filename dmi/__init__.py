@@ -12,16 +12,20 @@ from . import plot  # matplotlib is imported only when something is drawn
 from ._engine import LooksCategoricalWarning
 from .api import conditional_mutual_info, mutual_info_matrix, mutual_info_table, mutual_info_with
 from .example import make_example
+from .summary import Summary, load, summarize
 
 __version__ = "0.1.0"
 
 __all__ = [
     "LooksCategoricalWarning",
+    "Summary",
     "__version__",
     "conditional_mutual_info",
+    "load",
     "make_example",
     "mutual_info_matrix",
     "mutual_info_table",
     "mutual_info_with",
     "plot",
+    "summarize",
 ]

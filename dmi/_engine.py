@@ -25,7 +25,7 @@ from ._dispatch import (
     prepare_sample,
 )
 from ._entropy import PairStats, entropy, pair_stats
-from ._onepass import PassSpec
+from ._onepass import PassSpec, Summary
 from ._plan import DISCRETE
 from ._sample import SampleSpec
 from ._summary import CountSpec
@@ -69,6 +69,62 @@ def _estimate(
     return estimate_block(prep, tasks, k, splits), column_notes(prep, tasks)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What one request reads, counts, samples and estimates (see :func:`plan`)."""
+
+    spec: PassSpec
+    est: list[str]
+    plug: list[int]
+    tasks: list[KnnTask]
+    names: list[Hashable]
+    continuous: tuple[bool, ...]
+    count_cols: list[int]
+    sample_cols: list[int]
+    cpos: dict[int, int]
+    spos: dict[int, int]
+
+
+def plan(
+    labels: Sequence[Hashable],
+    kinds: Sequence[str],
+    pairs: Sequence[tuple[int, int]],
+    *,
+    diagonal: bool,
+    sample_size: int,
+    seed: int,
+    edges: dict[int, tuple[float, ...]] | None = None,
+) -> Plan:
+    """The pass and the estimators for ``pairs`` of ``labels`` (with these ``kinds``)."""
+    p = len(labels)
+    est = [estimator(kinds, i, j) for i, j in pairs]
+    plug = [k for k, e in enumerate(est) if e == PLUG_IN]
+    knn = [k for k, e in enumerate(est) if e != PLUG_IN]
+    count_cols = sorted(
+        {c for k in plug for c in pairs[k]}
+        | ({c for c in range(p) if kinds[c] == DISCRETE} if diagonal else set())
+    )
+    sample_cols = sorted({c for k in knn for c in pairs[k]})
+    read_cols = sorted(set(count_cols) | set(sample_cols))
+    cpos = {c: i for i, c in enumerate(count_cols)}
+    spos = {c: i for i, c in enumerate(sample_cols)}
+    counts = (
+        CountSpec(
+            tuple(labels[c] for c in count_cols),
+            tuple((cpos[pairs[k][0]], cpos[pairs[k][1]]) for k in plug),
+            tuple(edges.get(c) for c in count_cols) if edges else None,
+        )
+        if count_cols
+        else None
+    )
+    continuous = tuple(kinds[c] != DISCRETE for c in sample_cols)
+    sample = SampleSpec(tuple(labels[c] for c in sample_cols), continuous, sample_size, seed) if knn else None
+    spec = PassSpec(tuple(labels[c] for c in read_cols), counts, sample)
+    tasks = [KnnTask(k, spos[pairs[k][0]], spos[pairs[k][1]], est[k]) for k in knn]
+    names = [labels[c] for c in sample_cols]
+    return Plan(spec, est, plug, tasks, names, continuous, count_cols, sample_cols, cpos, spos)
+
+
 def compute(
     ddf: Any,
     labels: Sequence[Hashable],
@@ -101,46 +157,44 @@ def compute(
                 ddf, [labels[c] for c in binned], binned, split_every, sample_size, seed, bins, progress
             )
             kinds = tuple(DISCRETE for _ in kinds)
-    est = [estimator(kinds, i, j) for i, j in pairs]
-    plug = [k for k, e in enumerate(est) if e == PLUG_IN]
-    knn = [k for k, e in enumerate(est) if e != PLUG_IN]
-
-    count_cols = sorted(
-        {c for k in plug for c in pairs[k]}
-        | ({c for c in range(p) if kinds[c] == DISCRETE} if diagonal else set())
-    )
-    sample_cols = sorted({c for k in knn for c in pairs[k]})
-    read_cols = sorted(set(count_cols) | set(sample_cols))
-    cpos = {c: i for i, c in enumerate(count_cols)}
-    spos = {c: i for i, c in enumerate(sample_cols)}
-    counts = (
-        CountSpec(
-            tuple(labels[c] for c in count_cols),
-            tuple((cpos[pairs[k][0]], cpos[pairs[k][1]]) for k in plug),
-            tuple(edges.get(c) for c in count_cols) if edges else None,
-        )
-        if count_cols
-        else None
-    )
-    continuous = tuple(kinds[c] != DISCRETE for c in sample_cols)
-    sample = SampleSpec(tuple(labels[c] for c in sample_cols), continuous, sample_size, seed) if knn else None
-    spec = PassSpec(tuple(labels[c] for c in read_cols), counts, sample)
-    tasks = [KnnTask(k, spos[pairs[k][0]], spos[pairs[k][1]], est[k]) for k in knn]
-    names = [labels[c] for c in sample_cols]
-
+    pl = plan(labels, kinds, pairs, diagonal=diagonal, sample_size=sample_size, seed=seed, edges=edges)
     summary, block_results = _graph.run(
         ddf,
-        spec,
+        pl.spec,
         split_every,
-        prepare=partial(prepare_sample, names=names, continuous=continuous, seed=seed),
+        prepare=partial(prepare_sample, names=pl.names, continuous=pl.continuous, seed=seed),
         estimate=partial(_estimate, k=n_neighbors, splits=stderr_splits),
-        blocks=blocks(tasks),
+        blocks=blocks(pl.tasks),
         progress=progress,
     )
+    return finish(pl, summary, block_results, labels, kinds, dropna=dropna)
+
+
+def estimate_locally(
+    pl: Plan, summary: Summary, *, n_neighbors: int, seed: int, stderr_splits: int = 0
+) -> list[Any]:
+    """The k-NN blocks of a plan on a summary's sample, in this process (no Dask)."""
+    if not pl.tasks or summary.sample is None:
+        return []
+    prep = prepare_sample(summary.sample, pl.names, pl.continuous, seed)
+    return [_estimate(prep, block, n_neighbors, stderr_splits) for block in blocks(pl.tasks)]
+
+
+def finish(
+    pl: Plan,
+    summary: Summary,
+    block_results: Sequence[Any],
+    labels: Sequence[Hashable],
+    kinds: Sequence[str],
+    *,
+    dropna: bool,
+) -> Results:
+    """Per-pair results from a merged summary (of ``pl.spec``) and the k-NN blocks' output."""
     if summary.n_rows == 0:
         raise ValueError("data has no rows")
-
-    results: list[PairResult | None] = [None] * len(pairs)
+    p = len(labels)
+    est, plug, names = pl.est, pl.plug, pl.names
+    results: list[PairResult | None] = [None] * len(est)
     if summary.counts is not None:
         cs = summary.counts
         orders = [value_order(d) for d in cs.domains]
@@ -159,21 +213,21 @@ def compute(
             f"column(s) {shown} are treated as continuous but have fewer than 20 distinct values in the "
             f"sample; if they are categories, pass discrete=[...] naming them (or discrete=True)",
             LooksCategoricalWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
 
     ent = [math.nan] * p
     present = [0] * p
     if summary.counts is not None:
-        for c in count_cols:
-            m = summary.counts.marginals[cpos[c]]
+        for c in pl.count_cols:
+            m = summary.counts.marginals[pl.cpos[c]]
             ent[c] = entropy(m[1:] if dropna else m)
             present[c] = int(m[1:].sum() if dropna else m.sum())
     if summary.sample is not None:
         frame = summary.sample.frame
-        for c in sample_cols:
+        for c in pl.sample_cols:
             if kinds[c] != DISCRETE:
-                present[c] = int(frame.iloc[:, spos[c]].notna().sum())
+                present[c] = int(frame.iloc[:, pl.spos[c]].notna().sum())
     sample_rows = len(summary.sample.frame) if summary.sample is not None else 0
     return Results([r for r in results if r is not None], ent, present, summary.n_rows, sample_rows)
 

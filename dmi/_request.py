@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,8 @@ from ._validate import (
     check_random_state,
     check_split_every,
 )
+from .summary import Summary as StoredSummary
+from .summary import project
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,8 @@ def prepare(args: dict[str, Any], target: Any) -> tuple[Options, Any, list[Hasha
     columns are ``[target, *others]`` for ``mutual_info_with``, else the selection.
     """
     opts = check_options(**{name: args[name] for name in _OPTION_NAMES})
+    if isinstance(args["data"], StoredSummary):
+        return _prepare_summary(args, target, opts)
     ddf = _graph.as_dask_frame(args["data"])
     frame_columns = _frame_columns(ddf)
     selected = _plan.select_columns(args["columns"], frame_columns)
@@ -130,6 +134,36 @@ def prepare(args: dict[str, Any], target: Any) -> tuple[Options, Any, list[Hasha
         labels = [target, *(c for c in selected if c != target)]
     kinds = _plan.resolve_kinds(args["discrete"], labels, ddf.dtypes, frame_columns)
     return opts, ddf, labels, kinds
+
+
+def _prepare_summary(
+    args: dict[str, Any], target: Any, opts: Options
+) -> tuple[Options, Any, list[Hashable], tuple[str, ...]]:
+    """:func:`prepare` for a :class:`dmi.summary.Summary` in place of data: its columns,
+    kinds and seed are fixed, and options that would need the data again are refused."""
+    summary: StoredSummary = args["data"]
+    if not (isinstance(args["discrete"], str) and args["discrete"] == "auto"):
+        raise ValueError(
+            "discrete= cannot be changed for a summary: its kinds were fixed by dmi.summarize(); "
+            "summarize again with the discrete= you want"
+        )
+    if opts.method != "auto" or opts.sample != "rows":
+        raise ValueError("method='binned' and sample='partitions' need the data, not a summary")
+    if args["random_state"] is not None and opts.seed != summary.seed:
+        raise ValueError(
+            f"random_state={args['random_state']!r} differs from the summary's seed {summary.seed}; "
+            "a summary's sample was drawn with its own seed (leave random_state out)"
+        )
+    frame_columns = list(summary.columns)
+    selected = _plan.select_columns(args["columns"], frame_columns)
+    if target is MATRIX:
+        labels = selected
+    else:
+        _plan.check_known("target", [target], frame_columns)
+        labels = [target, *(c for c in selected if c != target)]
+    kind_of = dict(zip(summary.columns, summary.kinds, strict=True))
+    opts = replace(opts, seed=summary.seed, sample_size=summary.sample_size)
+    return opts, summary, labels, tuple(kind_of[c] for c in labels)
 
 
 def compute(
@@ -152,6 +186,13 @@ def compute(
                 f"estimators of continuous columns do not give (e.g. pair {knn[0][0]!r}, {knn[0][1]!r}); "
                 "use method='binned', or list the columns in discrete=[...]"
             )
+    if isinstance(ddf, StoredSummary):
+        pl = _engine.plan(labels, kinds, pairs, diagonal=diagonal, sample_size=ddf.sample_size, seed=ddf.seed)
+        state = project(ddf, pl.spec)
+        blocks = _engine.estimate_locally(
+            pl, state, n_neighbors=opts.n_neighbors, seed=ddf.seed, stderr_splits=stderr_splits
+        )
+        return _engine.finish(pl, state, blocks, labels, kinds, dropna=opts.dropna)
     if isinstance(data, pd.DataFrame) and len(data) == 0:
         raise ValueError("data has no rows")
     if opts.sample == "partitions":

@@ -1,0 +1,352 @@
+"""Mergeable, persistent summaries: summarize once, merge new data in, compute any result later.
+
+    s = dmi.summarize("2026-11-25/*.parquet", random_state=7)
+    s = s.merge(dmi.summarize("2026-11-26/*.parquet", random_state=7))   # only the new files
+    s.save("table.dmi")
+    mi = dmi.mutual_info_matrix(dmi.load("table.dmi"))                     # no data read
+
+A :class:`Summary` holds what dmi's one pass gathers:
+- the exact contingency counts of every pair of discrete columns, and each column's
+  marginal counts;
+- a uniform bottom-k sample of rows for the continuous estimators;
+- the metadata: columns, kinds, dtypes, seed, sample size and rows.
+
+Merging two summaries of disjoint rows adds the counts and keeps the k rows with the
+smallest keys. That is exactly the summary of all the rows, and the sample stays a
+uniform sample. The saved format is a zip archive (not a pickle) holding:
+- ``meta.json``: format name and version;
+- ``counts.npz``: the counts;
+- one Parquet file per value domain, and ``sample.parquet``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import zipfile
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _graph, _onepass, _plan
+from ._codes import Domain, IntRange, Values
+from ._plan import DISCRETE
+from ._sample import Sample, SampleSpec
+from ._summary import CountSpec, CountSummary, SparseTable, Table
+from ._typing import DataLike, Discrete, RandomState, SplitEvery
+from ._validate import check_positive_int, check_random_state
+
+FORMAT = "dmi-summary"
+VERSION = 1
+
+
+@dataclass(frozen=True, eq=False)
+class Summary:
+    """The merged one-pass state of a table; see the module docstring.
+
+    Create one with :func:`summarize` or :func:`load`; pass it to
+    :func:`dmi.mutual_info_matrix`, :func:`dmi.mutual_info_with` or
+    :func:`dmi.mutual_info_table` in place of data.
+    """
+
+    columns: tuple[Hashable, ...]
+    kinds: tuple[str, ...]
+    dtypes: tuple[str, ...]
+    seed: int
+    sample_size: int
+    state: _onepass.Summary
+
+    @property
+    def n_rows(self) -> int:
+        """Rows summarized."""
+        return self.state.n_rows
+
+    def merge(self, other: Summary) -> Summary:
+        """The summary of the rows of both (which must be different rows of the same table).
+
+        Raises ValueError naming the first difference in columns, kinds, dtypes,
+        seed or sample size: such summaries cannot describe one table.
+        """
+        if not isinstance(other, Summary):
+            raise TypeError(f"can only merge a dmi Summary, not {type(other).__name__}")
+        for what in ("columns", "kinds", "dtypes", "seed", "sample_size"):
+            mine, theirs = getattr(self, what), getattr(other, what)
+            if mine != theirs:
+                raise ValueError(f"cannot merge summaries with different {what}: {mine!r} and {theirs!r}")
+        merged = _onepass.merge([self.state, other.state])
+        return Summary(self.columns, self.kinds, self.dtypes, self.seed, self.sample_size, merged)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the summary to ``path`` (a zip archive; see the module docstring)."""
+        _save(self, os.fspath(path))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(repr(c) for c in self.columns[:6]) + (", ..." if len(self.columns) > 6 else "")
+        return f"dmi.Summary({self.n_rows:,} rows; columns {shown}; seed {self.seed})"
+
+
+def summarize(
+    data: DataLike,
+    columns: Sequence[Hashable] | None = None,
+    *,
+    discrete: Discrete = "auto",
+    sample_size: int = 100_000,
+    random_state: RandomState = None,
+    split_every: SplitEvery = None,
+    progress: bool = False,
+) -> Summary:
+    """One pass over ``data``, kept: the counts of every discrete pair and a uniform sample.
+
+    Parameters
+    ----------
+    data, columns, discrete, sample_size, split_every, progress
+        As for :func:`dmi.mutual_info_matrix`.
+    random_state : int, numpy.random.Generator or None
+        The seed of the sample's row keys. Summaries to be merged must share it (the
+        keys of one row must be the same in both); ``None`` draws one, recorded in
+        the summary.
+
+    Returns
+    -------
+    Summary
+        Pass it to any result function in place of ``data``, merge it with the
+        summary of other rows, or save it.
+
+    Examples
+    --------
+    >>> import pandas as pd, dmi
+    >>> df = pd.DataFrame({"a": [0, 1, 1, 0] * 3, "b": list("xyyx" * 3)})
+    >>> s = dmi.summarize(df.iloc[:6], random_state=1).merge(dmi.summarize(df.iloc[6:], random_state=1))
+    >>> dmi.mutual_info_matrix(s).equals(dmi.mutual_info_matrix(df))
+    True
+    """
+    from ._request import prepare
+
+    check_positive_int("sample_size", sample_size)
+    seed = check_random_state(random_state)
+    args = {
+        "data": data,
+        "columns": columns,
+        "discrete": discrete,
+        "method": "auto",
+        "bins": 32,
+        "n_neighbors": 3,
+        "sample_size": sample_size,
+        "base": math.e,
+        "normalize": None,
+        "dropna": True,
+        "random_state": seed,
+        "split_every": split_every,
+        "sample": "rows",
+        "progress": progress,
+    }
+    opts, ddf, labels, kinds = prepare(args, _request_matrix())
+    spec = _full_spec(labels, kinds, sample_size, seed)
+    state, _ = _graph.run(ddf, spec, opts.split_every, progress=opts.progress)
+    dtypes = tuple(str(ddf.dtypes[c]) for c in labels)
+    return Summary(tuple(labels), tuple(kinds), dtypes, seed, sample_size, state)
+
+
+def _request_matrix() -> Any:
+    from ._request import MATRIX
+
+    return MATRIX
+
+
+def _full_spec(
+    labels: Sequence[Hashable], kinds: Sequence[str], sample_size: int, seed: int
+) -> _onepass.PassSpec:
+    """Counts of every pair of discrete columns; a sample of every column if any is continuous."""
+    discrete = [c for c, k in zip(labels, kinds, strict=True) if k == DISCRETE]
+    counts = CountSpec(tuple(discrete), _plan.matrix_pairs(len(discrete))) if discrete else None
+    continuous = tuple(k != DISCRETE for k in kinds)
+    sample = SampleSpec(tuple(labels), continuous, sample_size, seed) if any(continuous) else None
+    return _onepass.PassSpec(tuple(labels), counts, sample)
+
+
+# --- answering a request from a summary --------------------------------------------------
+
+
+def _transposed(table: Table) -> Table:
+    if isinstance(table, SparseTable):
+        order = np.lexsort((table.rows, table.cols))
+        return SparseTable(table.cols[order], table.rows[order], table.counts[order], table.shape[::-1])
+    return table.T
+
+
+def project(summary: Summary, spec: _onepass.PassSpec) -> _onepass.Summary:
+    """The part of a stored summary that a request's pass (``spec``) would have gathered."""
+    state = summary.state
+    counts = None
+    if spec.counts is not None:
+        stored = state.counts
+        assert stored is not None  # the request's discrete columns are the summary's
+        where = {c: i for i, c in enumerate(stored.spec.columns)}
+        index = {pair: k for k, pair in enumerate(stored.spec.pairs)}
+        cols = [where[c] for c in spec.counts.columns]
+        tables: list[Table] = []
+        for a, b in spec.counts.pairs:
+            sa, sb = cols[a], cols[b]
+            if sa < sb:
+                tables.append(stored.tables[index[(sa, sb)]])
+            else:
+                tables.append(_transposed(stored.tables[index[(sb, sa)]]))
+        counts = CountSummary(
+            spec.counts,
+            stored.n_rows,
+            tuple(stored.domains[i] for i in cols),
+            tuple(stored.marginals[i] for i in cols),
+            tuple(tables),
+        )
+    sample = None
+    if spec.sample is not None:
+        assert state.sample is not None
+        position = {c: i for i, c in enumerate(summary.columns)}
+        picked = [position[c] for c in spec.sample.columns]
+        frame = state.sample.frame.iloc[:, picked].set_axis(range(len(picked)), axis=1)
+        sample = Sample(state.sample.keys, frame, state.sample.size)
+    return _onepass.Summary(state.n_rows, counts, sample)
+
+
+# --- the file format ------------------------------------------------------------------------
+
+
+def _label(c: Hashable) -> Any:
+    if not isinstance(c, str | int) or isinstance(c, bool):
+        raise TypeError(f"cannot save column name {c!r}: only str and int column names are portable")
+    return c
+
+
+def _domain_meta(i: int, domain: Domain, archive: zipfile.ZipFile) -> dict[str, Any]:
+    if isinstance(domain, IntRange):
+        return {"kind": "range", "lo": domain.lo, "hi": domain.hi}
+    name = f"domain-{i}.parquet"
+    buffer = io.BytesIO()
+    try:
+        pd.DataFrame({"value": domain.values}).to_parquet(buffer, index=False)
+    except (TypeError, ValueError, ArithmeticError) as err:
+        raise TypeError(f"cannot save the values of column {i}: {err}") from err
+    archive.writestr(name, buffer.getvalue())
+    return {"kind": "values", "file": name}
+
+
+def _save(summary: Summary, path: str) -> None:
+    state = summary.state
+    arrays: dict[str, np.ndarray] = {}
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            meta: dict[str, Any] = {
+                "format": FORMAT,
+                "version": VERSION,
+                "columns": [_label(c) for c in summary.columns],
+                "kinds": list(summary.kinds),
+                "dtypes": list(summary.dtypes),
+                "seed": summary.seed,
+                "sample_size": summary.sample_size,
+                "n_rows": state.n_rows,
+                "counts": None,
+                "sample": None,
+            }
+            if state.counts is not None:
+                cs = state.counts
+                tables = []
+                for k, table in enumerate(cs.tables):
+                    if isinstance(table, SparseTable):
+                        arrays[f"t{k}_rows"], arrays[f"t{k}_cols"] = table.rows, table.cols
+                        arrays[f"t{k}_counts"] = table.counts
+                        tables.append({"kind": "sparse", "shape": list(table.shape)})
+                    else:
+                        arrays[f"t{k}"] = np.asarray(table, dtype=np.int64)
+                        tables.append({"kind": "dense"})
+                for c, m in enumerate(cs.marginals):
+                    arrays[f"m{c}"] = np.asarray(m, dtype=np.int64)
+                meta["counts"] = {
+                    "columns": [_label(c) for c in cs.spec.columns],
+                    "pairs": [list(p) for p in cs.spec.pairs],
+                    "domains": [_domain_meta(i, d, archive) for i, d in enumerate(cs.domains)],
+                    "tables": tables,
+                }
+                buffer = io.BytesIO()
+                np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
+                archive.writestr("counts.npz", buffer.getvalue())
+            if state.sample is not None:
+                sample = state.sample
+                frame = sample.frame.set_axis([str(i) for i in range(sample.frame.shape[1])], axis=1)
+                frame["__key"] = sample.keys
+                buffer = io.BytesIO()
+                frame.to_parquet(buffer, index=False)
+                archive.writestr("sample.parquet", buffer.getvalue())
+                meta["sample"] = {"size": sample.size}
+            archive.writestr("meta.json", json.dumps(meta, indent=1))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def load(path: str | os.PathLike[str]) -> Summary:
+    """Read a summary written by :meth:`Summary.save`.
+
+    Raises ValueError for a file that is not a dmi summary, or one written by a newer
+    dmi (a newer format version).
+    """
+    path = os.fspath(path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, IsADirectoryError) as err:
+        raise ValueError(f"{path!r} is not a dmi summary file (not a zip archive)") from err
+    with archive:
+        try:
+            meta = json.loads(archive.read("meta.json"))
+        except (KeyError, json.JSONDecodeError) as err:
+            raise ValueError(f"{path!r} is not a dmi summary file (no readable meta.json)") from err
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise ValueError(f"{path!r} is not a dmi summary file (format {meta.get('format')!r})")
+        if not isinstance(meta.get("version"), int) or meta["version"] > VERSION:
+            raise ValueError(
+                f"{path!r} is a dmi summary of format version {meta.get('version')!r}, newer than this dmi "
+                f"reads (version {VERSION}); upgrade dmi"
+            )
+        counts = None
+        if meta["counts"] is not None:
+            spec_meta = meta["counts"]
+            arrays = np.load(io.BytesIO(archive.read("counts.npz")), allow_pickle=False)
+            domains: list[Domain] = []
+            for d in spec_meta["domains"]:
+                if d["kind"] == "range":
+                    domains.append(IntRange(int(d["lo"]), int(d["hi"])))
+                else:
+                    values = pd.read_parquet(io.BytesIO(archive.read(d["file"])))["value"]
+                    domains.append(Values(pd.Index(values)))
+            tables: list[Table] = []
+            for k, t in enumerate(spec_meta["tables"]):
+                if t["kind"] == "sparse":
+                    shape = (int(t["shape"][0]), int(t["shape"][1]))
+                    tables.append(
+                        SparseTable(arrays[f"t{k}_rows"], arrays[f"t{k}_cols"], arrays[f"t{k}_counts"], shape)
+                    )
+                else:
+                    tables.append(arrays[f"t{k}"])
+            spec = CountSpec(tuple(spec_meta["columns"]), tuple(tuple(p) for p in spec_meta["pairs"]))
+            marginals = tuple(arrays[f"m{c}"] for c in range(len(spec.columns)))
+            counts = CountSummary(spec, int(meta["n_rows"]), tuple(domains), marginals, tuple(tables))
+        sample = None
+        if meta["sample"] is not None:
+            frame = pd.read_parquet(io.BytesIO(archive.read("sample.parquet")))
+            keys = frame.pop("__key").to_numpy(dtype=np.uint64)
+            sample = Sample(keys, frame.set_axis(range(frame.shape[1]), axis=1), int(meta["sample"]["size"]))
+    state = _onepass.Summary(int(meta["n_rows"]), counts, sample)
+    return Summary(
+        tuple(meta["columns"]),
+        tuple(meta["kinds"]),
+        tuple(meta["dtypes"]),
+        int(meta["seed"]),
+        int(meta["sample_size"]),
+        state,
+    )
