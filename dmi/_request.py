@@ -126,14 +126,18 @@ def prepare(args: dict[str, Any], target: Any) -> tuple[Options, Any, list[Hasha
         return _prepare_summary(args, target, opts)
     ddf = _graph.as_dask_frame(args["data"])
     frame_columns = _frame_columns(ddf)
-    selected = _plan.select_columns(args["columns"], frame_columns)
-    if target is MATRIX:
-        labels = selected
-    else:
-        _plan.check_known("target", [target], frame_columns)
-        labels = [target, *(c for c in selected if c != target)]
+    labels = _labels(args["columns"], target, frame_columns)
     kinds = _plan.resolve_kinds(args["discrete"], labels, ddf.dtypes, frame_columns)
     return opts, ddf, labels, kinds
+
+
+def _labels(columns: Any, target: Any, frame_columns: list[Hashable]) -> list[Hashable]:
+    """The columns of a request: the selection, or ``[target, *others]``."""
+    selected = _plan.select_columns(columns, frame_columns)
+    if target is MATRIX:
+        return selected
+    _plan.check_known("target", [target], frame_columns)
+    return [target, *(c for c in selected if c != target)]
 
 
 def _prepare_summary(
@@ -154,13 +158,7 @@ def _prepare_summary(
             f"random_state={args['random_state']!r} differs from the summary's seed {summary.seed}; "
             "a summary's sample was drawn with its own seed (leave random_state out)"
         )
-    frame_columns = list(summary.columns)
-    selected = _plan.select_columns(args["columns"], frame_columns)
-    if target is MATRIX:
-        labels = selected
-    else:
-        _plan.check_known("target", [target], frame_columns)
-        labels = [target, *(c for c in selected if c != target)]
+    labels = _labels(args["columns"], target, list(summary.columns))
     kind_of = dict(zip(summary.columns, summary.kinds, strict=True))
     opts = replace(opts, seed=summary.seed, sample_size=summary.sample_size)
     return opts, summary, labels, tuple(kind_of[c] for c in labels)
