@@ -95,7 +95,7 @@ def _constant(x: np.ndarray) -> bool:
     return x.size > 0 and bool(np.all(x == x[0]))
 
 
-def _estimate_pair(prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray) -> tuple[float, int]:
+def estimate_pair(prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray) -> tuple[float, int]:
     """One sample-based pair over the sample rows ``rows`` (a boolean mask): MI in nats, rows used."""
     n = int(rows.sum())
     if n == 0:
@@ -125,7 +125,7 @@ def _stderr(prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray, splits: 
         mask = np.zeros(rows.size, dtype=bool)
         mask[part] = True
         try:
-            estimates.append(_estimate_pair(prep, t, k, mask)[0])
+            estimates.append(estimate_pair(prep, t, k, mask)[0])
         except ValueError:  # n_neighbors not below a sub-sample's rows
             return math.nan
     return float(np.std(estimates, ddof=1) / math.sqrt(splits))
@@ -142,7 +142,7 @@ def estimate_block(
     out = []
     for t in tasks:
         rows = _present(prep, t.a) & _present(prep, t.b)
-        mi, used = _estimate_pair(prep, t, k, rows)
+        mi, used = estimate_pair(prep, t, k, rows)
         se = _stderr(prep, t, k, rows, splits) if splits > 1 and used > 0 else math.nan
         out.append((t.slot, mi, used, se))
     return out

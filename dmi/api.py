@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -386,39 +385,49 @@ def conditional_mutual_info(
     y: Hashable,
     given: Hashable,
     *,
+    discrete: Discrete = "auto",
+    n_neighbors: int = 3,
+    sample_size: int = 100_000,
     base: float = math.e,
     dropna: bool = True,
+    random_state: RandomState = None,
     split_every: SplitEvery = None,
     progress: bool = False,
 ) -> float:
-    """Conditional mutual information ``I(X;Y|Z)`` of three discrete columns, over all rows.
+    """Conditional mutual information ``I(X;Y|Z)``: what ``x`` tells about ``y`` once ``given`` is known.
 
-    How much ``x`` tells about ``y`` once ``given`` is known: 0 when ``x`` and ``y``
-    are independent within every value of ``given``. Exact plug-in estimate from the
-    three-way contingency counts, gathered in one pass like the matrix.
+    0 when ``x`` and ``y`` are independent within every value of ``given``.
+
+    - ``x`` and ``y`` discrete: the exact plug-in estimate from the three-way
+      contingency counts of all rows, gathered in one pass like the matrix.
+    - ``x`` or ``y`` continuous: ``sum_z p(z) I(X;Y | Z=z)`` on the uniform sample, each
+      stratum's term by KSG (both continuous) or Ross (one discrete) with
+      ``n_neighbors``, ``p(z)`` the stratum's share of the sample's complete rows. For a
+      discrete ``Z`` this is the Frenzel-Pompe conditional KSG estimator.
 
     Parameters
     ----------
     data : dask.dataframe.DataFrame, pandas.DataFrame, str, pathlib.Path or list of paths
         The table; see :func:`mutual_info_matrix`.
     x, y : column name
-        The two columns whose dependence is measured. Both are treated as discrete
-        (each value a category).
+        The two columns whose dependence is measured.
     given : column name
-        The discrete column to condition on.
+        The discrete column to condition on (always treated as discrete).
+    discrete, n_neighbors, sample_size, random_state
+        As for :func:`mutual_info_matrix`, for ``x`` and ``y``.
     base : float, default math.e
         Logarithm base: ``math.e`` gives nats, ``2`` bits.
     dropna : bool, default True
-        ``True``: only rows where all three columns have a value. ``False``: a missing
-        value is a category of its own.
+        ``True``: only rows where all three columns have a value. ``False`` (discrete
+        ``x`` and ``y`` only): a missing value is a category of its own.
     split_every, progress
         As for :func:`mutual_info_matrix`.
 
     Returns
     -------
     float
-        ``I(X;Y|Z) = H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z)`` in units of ``base`` (never
-        below 0; NaN when no row has all three values).
+        ``I(X;Y|Z)`` in units of ``base``, never below 0; NaN when no row has all three
+        values. For discrete columns, ``H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z)``.
 
     Raises
     ------
@@ -426,7 +435,9 @@ def conditional_mutual_info(
         A column that does not exist.
     ValueError
         The same column twice; ``given`` is a float column (a continuous variable has no
-        strata: bin it first, e.g. with ``pandas.cut``, or pass a discrete column).
+        strata: bin it first, e.g. with ``pandas.cut``); with continuous ``x`` or ``y``,
+        a stratum with no more sample rows than ``n_neighbors`` (fewer strata, or a
+        larger ``sample_size``, helps).
 
     Examples
     --------
@@ -438,16 +449,14 @@ def conditional_mutual_info(
     >>> round(dmi.conditional_mutual_info(df, "x", "y", given="z", base=2), 12)
     1.0
     """
-    from . import _conditional, _engine, _graph
-    from ._plan import DISCRETE, check_known
+    from . import _conditional
 
-    opts, ddf, _, _ = prepare(
-        dict(locals(), data=data, columns=None, discrete=True, method="auto", bins=32, n_neighbors=3,
-             sample_size=100_000, normalize=None, random_state=0, sample="rows"),
-        MATRIX,
-    )  # fmt: skip
+    args = dict(
+        locals(), columns=None, method="auto", bins=32, normalize=None, sample="rows"
+    )  # the keywords of a matrix call, for one validation
+    opts, ddf, _, _ = prepare(dict(args, discrete=True), MATRIX)
     names = [x, y, given]
-    check_known("x, y, given", names, list(ddf.columns))
+    _plan.check_known("x, y, given", names, list(ddf.columns))
     if len(set(names)) < 3:
         raise ValueError(f"x, y and given must be three different columns; got {x!r}, {y!r}, {given!r}")
     dtype = ddf.dtypes[given]
@@ -457,33 +466,11 @@ def conditional_mutual_info(
             f"Bin it first (e.g. pandas.cut or qcut into a few intervals), or condition on a "
             "discrete column"
         )
-    pair = _conditional.PAIR_COLUMN
-    meta = _conditional.add_pair_column(ddf._meta, x, y, given, opts.dropna)
-    parts = ddf.map_partitions(_conditional.add_pair_column, x, y, given, opts.dropna, meta=meta)
-    labels: list[Hashable] = [x, y, given, pair]
-    # (x, z), (y, z), ((x, z), y): with the marginals, every entropy of the identity
-    pairs = ((0, 2), (1, 2), (3, 1))
-    res = _engine.compute(
-        _graph.as_dask_frame(parts),
-        labels,
-        (DISCRETE,) * 4,
-        pairs,
-        dropna=opts.dropna,
-        split_every=opts.split_every,
-        n_neighbors=3,
-        sample_size=1,
-        seed=0,
-        diagonal=True,
-        progress=opts.progress,
-    )
-    xz, yz, xyz = (r.stats for r in res.pairs)
-    assert xz is not None and yz is not None and xyz is not None
-    if xyz.n == 0:
-        return math.nan
-
-    def joint(s: Any) -> float:
-        return s.h_x + s.h_y - s.mi
-
-    h_z = res.entropy[2]
-    cmi = joint(xz) + joint(yz) - joint(xyz) - h_z
-    return max(cmi, 0.0) / math.log(opts.base)
+    kinds = _plan.resolve_kinds(discrete, [x, y], ddf.dtypes, list(ddf.columns))
+    if all(k == _plan.DISCRETE for k in kinds):
+        cmi = _conditional.discrete(ddf, x, y, given, opts)
+    else:
+        if not opts.dropna:
+            raise ValueError("dropna=False needs discrete x and y (a k-NN estimate has no 'missing' value)")
+        cmi = _conditional.sampled(ddf, x, y, given, kinds, opts)
+    return cmi / math.log(opts.base)
