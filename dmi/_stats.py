@@ -48,8 +48,10 @@ def is_sparse(s: PairStats) -> bool:
     if s.n == 0 or s.k_x < 2 or s.k_y < 2:
         return False
     a, b = s.margins
-    expected = np.outer(a, b) / s.n
-    return bool((expected < 5).mean() > SPARSE_SHARE)
+    # cells with a_i * b_j / n < 5, counted per row by binary search (no R x C array)
+    b_sorted = np.sort(b.astype(np.float64))
+    small = np.searchsorted(b_sorted, 5.0 * s.n / a.astype(np.float64), side="left").sum()
+    return bool(small / (a.size * b.size) > SPARSE_SHARE)
 
 
 def permutation_p(s: PairStats, permutations: int, seed: int | np.random.Generator) -> float:
@@ -86,6 +88,13 @@ def expected_mi(a: np.ndarray, b: np.ndarray, n: int) -> float:
     a, b = a[a > 0], b[b > 0]
     if n <= 1 or a.size == 0 or b.size == 0:
         return 0.0
+    # rows of the table a block at a time, so no R x C array is ever whole
+    per_block = max(1, _EMI_BLOCK // (16 * b.size))
+    return float(sum(_expected_mi_rows(a[i : i + per_block], b, n) for i in range(0, a.size, per_block)))
+
+
+def _expected_mi_rows(a: np.ndarray, b: np.ndarray, n: int) -> float:
+    """The expected-MI terms of the cells in rows with sums ``a`` (see :func:`expected_mi`)."""
     big_a, big_b = np.meshgrid(a, b, indexing="ij")
     big_a, big_b = big_a.ravel(), big_b.ravel()
     mean = big_a * big_b / n
