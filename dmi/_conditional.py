@@ -14,6 +14,7 @@ uses the same rows; otherwise a missing value is a category of its own.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Hashable, Sequence
 from typing import Any
@@ -116,3 +117,172 @@ def sampled(ddf: Any, x: Hashable, y: Hashable, z: Hashable, kinds: Sequence[str
         mi, _ = estimate_pair(prep, task, opts.n_neighbors, complete & (strata == value))
         total += size / complete.sum() * mi
     return max(total, 0.0)
+
+
+def _composite_name(z_repr: str, value_repr: str) -> str:
+    """A composite category: JSON, so the stratum reads back exactly (:func:`_stratum`)."""
+    return json.dumps([z_repr, value_repr])
+
+
+def _stratum(name: str) -> str:
+    return str(json.loads(name)[0])
+
+
+def suffix(c: Hashable) -> str:
+    """The name of column ``c``'s composite ``(c, given)`` column."""
+    return f"__dmi_given__{c!r}"
+
+
+def add_composites(df: pd.DataFrame, columns: Sequence[Hashable], z: Hashable) -> pd.DataFrame:
+    """Rows with a value of ``z``; ``columns`` and, for each, the categorical ``(z, c)`` pair."""
+    part = df[df[z].notna()]
+    cz, uz = pd.factorize(part[z], use_na_sentinel=False)
+    zs = _plain(pd.Index(uz))
+    out = part[[*columns, z]].reset_index(drop=True)
+    for c in columns:
+        cc, uc = pd.factorize(part[c], use_na_sentinel=True)  # a missing c: a missing pair
+        cs = _plain(pd.Index(uc))
+        combo = np.where(cc >= 0, cz.astype(np.int64) * max(len(uc), 1) + cc, -1)
+        present, codes = np.unique(combo, return_inverse=True)
+        names = [
+            _composite_name(zs[k // max(len(uc), 1)], cs[k % max(len(uc), 1)]) for k in present if k >= 0
+        ]
+        codes = codes - int(present.size and present[0] < 0)  # the missing combo -1 keeps code -1
+        out[suffix(c)] = pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
+    return out
+
+
+def _by_stratum(table: Any, domain: Any, dropna: bool) -> list[np.ndarray]:
+    """A pair table whose rows are (z, x) composites, split into one dense x-by-y table per z."""
+    dense = np.asarray(table if isinstance(table, np.ndarray) else _dense(table), dtype=np.int64)
+    dense = dense[1:, 1:] if dropna else dense[1:, :]  # a missing composite never counts
+    strata = [_stratum(v) for v in domain.index()]
+    groups: dict[str, list[int]] = {}
+    for row, s in enumerate(strata):
+        groups.setdefault(s, []).append(row)
+    return [dense[np.array(groups[s])] for s in sorted(groups)]
+
+
+def _dense(table: Any) -> np.ndarray:
+    out = np.zeros(table.shape, dtype=np.int64)
+    np.add.at(out, (table.rows, table.cols), table.counts)
+    return out
+
+
+def _table_mi(t: np.ndarray) -> float:
+    from ._entropy import pair_stats
+
+    framed = np.zeros((t.shape[0] + 1, t.shape[1] + 1), dtype=np.int64)
+    framed[1:, 1:] = t
+    s = pair_stats(framed, dropna=True)
+    return 0.0 if s.n == 0 else float(s.mi)
+
+
+def stratified_mi(tables: Sequence[np.ndarray]) -> float:
+    """``sum_z p(z) I(X;Y | Z=z)`` in nats from one x-by-y table per stratum; NaN without rows."""
+    totals = np.array([t.sum() for t in tables], dtype=np.float64)
+    n = totals.sum()
+    if n == 0:
+        return math.nan
+    return max(float(sum(w / n * _table_mi(t) for w, t in zip(totals, tables, strict=True) if w)), 0.0)
+
+
+def conditional_entropy(marginal: np.ndarray, domain: Any) -> float:
+    """``H(X|Z)`` in nats from the marginal counts of the (z, x) composite column."""
+    from ._entropy import entropy
+
+    counts = np.asarray(marginal[1:], dtype=np.float64)
+    if counts.sum() == 0:
+        return math.nan
+    strata = np.array([_stratum(v) for v in domain.index()], dtype=object)
+    per_z = pd.Series(counts).groupby(strata).sum().to_numpy()
+    return max(entropy(counts) - entropy(per_z), 0.0)
+
+
+def matrix(
+    ddf: Any,
+    labels: Sequence[Hashable],
+    kinds: Sequence[str],
+    pairs: Sequence[tuple[int, int]],
+    z: Hashable,
+    opts: Any,
+    *,
+    diagonal: bool,
+) -> tuple[list[float], list[int], list[float]]:
+    """``I(a;b|z)`` in nats and rows used for each pair, and ``H(c|z)`` of each discrete column.
+
+    One pass over the rows where ``z`` has a value: the (z, a) composite of each discrete
+    column counted against the other discrete columns, and a uniform sample (with ``z``)
+    for the pairs with a continuous column, estimated stratum by stratum.
+    """
+    from ._onepass import PassSpec as Spec
+    from ._summary import CountSpec
+
+    p = len(labels)
+    dd = [k for k, (i, j) in enumerate(pairs) if kinds[i] == kinds[j] == DISCRETE]
+    knn = [k for k in range(len(pairs)) if k not in set(dd)]
+    composite_of = sorted(
+        {pairs[k][0] for k in dd} | ({c for c in range(p) if kinds[c] == DISCRETE} if diagonal else set())
+    )
+    plain = sorted({pairs[k][1] for k in dd})
+    count_names = [suffix(labels[c]) for c in composite_of] + [labels[c] for c in plain]
+    where = {name: i for i, name in enumerate(count_names)}
+    counts = (
+        CountSpec(
+            tuple(count_names),
+            tuple((where[suffix(labels[pairs[k][0]])], where[labels[pairs[k][1]]]) for k in dd),
+        )
+        if count_names
+        else None
+    )
+    sampled_cols = sorted({c for k in knn for c in pairs[k]})
+    sample_names = [labels[c] for c in sampled_cols] + [z]
+    continuous = (*(kinds[c] != DISCRETE for c in sampled_cols), False)
+    sample = SampleSpec(tuple(sample_names), continuous, opts.sample_size, opts.seed) if knn else None
+    used = [labels[c] for c in sorted(set(composite_of) | set(plain) | set(sampled_cols))]
+    meta = add_composites(ddf._meta, used, z)
+    parts = ddf.map_partitions(add_composites, used, z, meta=meta)
+    read = tuple(dict.fromkeys([*count_names, *sample_names]))
+    state, _ = _graph.run(
+        _graph.as_dask_frame(parts), Spec(read, counts, sample), opts.split_every, progress=opts.progress
+    )
+
+    mi = [math.nan] * len(pairs)
+    rows = [0] * len(pairs)
+    entropy_given = [math.nan] * p
+    if state.counts is not None:
+        cs = state.counts
+        for k, table, (a, _) in zip(dd, cs.tables, cs.spec.pairs, strict=True):
+            tables = _by_stratum(table, cs.domains[a], dropna=True)
+            mi[k] = stratified_mi(tables)
+            rows[k] = int(sum(t.sum() for t in tables))
+        for c in composite_of:
+            i = where[suffix(labels[c])]
+            entropy_given[c] = conditional_entropy(cs.marginals[i], cs.domains[i])
+    if knn:
+        assert state.sample is not None
+        prep = prepare_sample(state.sample, sample_names, continuous, opts.seed)
+        strata = prep.labels[len(sampled_cols)]
+        spos = {c: i for i, c in enumerate(sampled_cols)}
+
+        def present(i: int) -> np.ndarray:
+            return ~np.isnan(prep.continuous[i].raw) if i in prep.continuous else prep.labels[i] >= 0
+
+        for k in knn:
+            a, b = spos[pairs[k][0]], spos[pairs[k][1]]
+            task = KnnTask(k, a, b, estimator(list(kinds), pairs[k][0], pairs[k][1]))
+            complete = present(a) & present(b) & (strata >= 0)
+            values, sizes = np.unique(strata[complete], return_counts=True)
+            if (sizes <= opts.n_neighbors + 1).any():
+                raise ValueError(
+                    f"given={z!r} has strata with too few sample rows for n_neighbors={opts.n_neighbors} "
+                    f"(pair {labels[pairs[k][0]]!r}, {labels[pairs[k][1]]!r}); use a column with fewer "
+                    "values, or a larger sample_size"
+                )
+            n = int(complete.sum())
+            total = sum(
+                size / n * estimate_pair(prep, task, opts.n_neighbors, complete & (strata == v))[0]
+                for v, size in zip(values.tolist(), sizes.tolist(), strict=True)
+            )
+            mi[k], rows[k] = (max(float(total), 0.0) if n else math.nan), n
+    return mi, rows, entropy_given

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import _plan
+from . import _conditional, _plan
 from ._request import MATRIX, compute, diagonal, prepare, unit, value
 from ._typing import DataLike, Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
 
@@ -29,6 +30,7 @@ def mutual_info_matrix(
     split_every: SplitEvery = None,
     sample: SampleMode = "rows",
     progress: bool = False,
+    given: Hashable | None = None,
 ) -> pd.DataFrame:
     """Mutual information between every pair of columns, over all rows, in one pass.
 
@@ -102,6 +104,11 @@ def mutual_info_matrix(
         :class:`dask.diagnostics.ProgressBar` on stderr once the work has taken a
         second. For other displays, call without it inside your own context, e.g.
         ``with dask.diagnostics.ProgressBar(): dmi.mutual_info_matrix(...)``.
+    given : column name, optional
+        Condition every pair on this discrete column: each cell is ``I(X;Y|Z)`` (see
+        :func:`conditional_mutual_info`), the diagonal ``H(X|Z)`` of discrete columns,
+        over the rows where ``given`` has a value; ``given`` itself is left out. Needs
+        ``dropna=True``, ``method='auto'`` and ``normalize=None``.
 
     Returns
     -------
@@ -177,6 +184,10 @@ def mutual_info_matrix(
     y  0.420  0.971
     """
     opts, ddf, labels, kinds = prepare(locals(), MATRIX)
+    if given is not None:
+        labels, kinds = _without_given(given, ddf, labels, kinds, opts)
+        pairs = _plan.matrix_pairs(len(labels))
+        return _conditional_matrix(ddf, labels, kinds, pairs, given, opts)
     pairs = _plan.matrix_pairs(len(labels))
     res = compute(data, ddf, labels, kinds, pairs, opts, diagonal=True)
 
@@ -197,6 +208,45 @@ def mutual_info_matrix(
     return result
 
 
+def _without_given(
+    given: Hashable, ddf: Any, labels: list[Hashable], kinds: tuple[str, ...], opts: Any
+) -> tuple[list[Hashable], tuple[str, ...]]:
+    """Check ``given=`` and leave it out of the columns."""
+    from ._request import StoredSummary
+
+    if isinstance(ddf, StoredSummary):
+        raise ValueError("given= needs the data: a summary has no three-way counts")
+    _plan.check_known("given", [given], list(ddf.columns))
+    if pd.api.types.is_float_dtype(ddf.dtypes[given]):
+        raise ValueError(
+            f"given={given!r} is a float column ({ddf.dtypes[given]}); conditioning needs discrete strata. "
+            "Bin it first (e.g. pandas.cut or qcut into a few intervals), or condition on a discrete column"
+        )
+    if not opts.dropna or opts.normalize is not None or opts.method != "auto" or opts.sample != "rows":
+        raise ValueError("given= works with dropna=True, normalize=None, method='auto' and sample='rows'")
+    keep = [i for i, c in enumerate(labels) if c != given]
+    return [labels[i] for i in keep], tuple(kinds[i] for i in keep)
+
+
+def _conditional_matrix(
+    ddf: Any, labels: list[Hashable], kinds: tuple[str, ...], pairs: Any, given: Hashable, opts: Any
+) -> pd.DataFrame:
+    mi, rows, h_given = _conditional.matrix(ddf, labels, kinds, pairs, given, opts, diagonal=True)
+    p = len(labels)
+    out = np.full((p, p), np.nan)
+    used = np.zeros((p, p), dtype=np.int64)
+    for c in range(p):
+        out[c, c] = h_given[c] / math.log(opts.base)
+    for (i, j), cmi, n in zip(pairs, mi, rows, strict=True):
+        out[i, j] = out[j, i] = cmi / math.log(opts.base)
+        used[i, j] = used[j, i] = n
+    index = pd.Index(labels)
+    result = pd.DataFrame(out, index=index, columns=index.copy())
+    result.attrs["n_rows"] = {labels[j]: {labels[i]: int(used[i, j]) for i in range(p)} for j in range(p)}
+    result.attrs.update(unit=unit(opts), given=given)
+    return result
+
+
 def mutual_info_with(
     data: DataLike,
     target: Hashable,
@@ -214,6 +264,7 @@ def mutual_info_with(
     split_every: SplitEvery = None,
     sample: SampleMode = "rows",
     progress: bool = False,
+    given: Hashable | None = None,
 ) -> pd.Series:
     """Mutual information of one target column with every other column.
 
@@ -231,7 +282,7 @@ def mutual_info_with(
         column except ``target``, in the frame's order. ``target`` itself is skipped
         if listed.
     discrete, method, bins, n_neighbors, sample_size, base, normalize, dropna, random_state, split_every,
-    sample, progress
+    sample, progress, given
         As for :func:`mutual_info_matrix`.
 
     Returns
@@ -258,8 +309,17 @@ def mutual_info_with(
     Name: y, dtype: float64
     """
     opts, ddf, labels, kinds = prepare(locals(), target)
+    if given is not None:
+        if given == target:
+            raise ValueError(f"given={given!r} is the target; condition on another column")
+        labels, kinds = _without_given(given, ddf, labels, kinds, opts)
     others = labels[1:]
     pairs = _plan.target_pairs(len(labels))
+    if given is not None and pairs:
+        mi, rows, _ = _conditional.matrix(ddf, labels, kinds, pairs, given, opts, diagonal=False)
+        result = pd.Series(np.array(mi) / math.log(opts.base), index=pd.Index(others), name=target)
+        result.attrs.update(n_rows=dict(zip(others, rows, strict=True)), unit=unit(opts), given=given)
+        return result
     if not pairs:
         return pd.Series([], index=pd.Index([], dtype=object), dtype=np.float64, name=target)
     res = compute(data, ddf, labels, kinds, pairs, opts, diagonal=False)

@@ -129,3 +129,42 @@ def test_continuous_conditional_mi_refusals():
         dmi.conditional_mutual_info(frame, "x", "y", given="id")
     with pytest.raises(ValueError, match=r"dropna=False needs discrete x and y"):
         dmi.conditional_mutual_info(frame, "x", "y", given="z", dropna=False)
+
+
+def test_given_on_the_matrix_functions_equals_pairwise_conditional_mi():
+    frame = _mixed(6)
+    frame["f"] = frame["w"] * 1.5 + np.random.default_rng(6).standard_normal(len(frame))
+    discrete = ["x", "y", "w"]
+    got = dmi.mutual_info_matrix(frame, columns=[*discrete, "z"], given="z")
+    assert list(got.columns) == discrete and got.attrs["given"] == "z"  # given itself left out
+    for a in discrete:
+        for b in discrete:
+            if a != b:
+                assert got.loc[a, b] == pytest.approx(_reference(frame, a, b, "z"), rel=1e-9)
+        rows = frame[[a, "z"]].dropna()
+        h_given = _reference(rows.assign(copy=rows[a]), a, "copy", "z")  # I(X;X|Z) = H(X|Z)
+        assert got.loc[a, a] == pytest.approx(h_given, rel=1e-9)
+    ddf = dd.from_pandas(frame, npartitions=5, sort=False)
+    again = dmi.mutual_info_matrix(ddf, columns=discrete, given="z")
+    pd.testing.assert_frame_equal(again, got, check_exact=False, rtol=1e-12)
+    # mixed: a continuous column takes the stratified k-NN estimate, as the scalar function
+    mixed = dmi.mutual_info_matrix(frame, columns=["x", "f", "w"], given="z", random_state=2)
+    scalar = dmi.conditional_mutual_info(frame, "f", "w", given="z", random_state=2)
+    assert mixed.loc["f", "w"] > 0.1 and np.isnan(mixed.loc["f", "f"])
+    assert mixed.loc["f", "w"] == pytest.approx(scalar, abs=0.05)  # samples keyed on other columns
+    series = dmi.mutual_info_with(frame, "x", columns=discrete, given="z")
+    assert series["y"] == pytest.approx(got.loc["x", "y"], rel=1e-9)
+
+
+def test_given_refusals():
+    frame = _mixed(7).assign(f=np.linspace(0, 1, 6_000))
+    with pytest.raises(ValueError, match=r"given='f' is a float column"):
+        dmi.mutual_info_matrix(frame, given="f")
+    with pytest.raises(KeyError, match=r"given: unknown column\(s\) 'nope'"):
+        dmi.mutual_info_matrix(frame, given="nope")
+    with pytest.raises(ValueError, match=r"given= works with dropna=True"):
+        dmi.mutual_info_matrix(frame, given="z", dropna=False)
+    with pytest.raises(ValueError, match=r"given='x' is the target"):
+        dmi.mutual_info_with(frame, "x", given="x")
+    with pytest.raises(ValueError, match=r"a summary has no three-way counts"):
+        dmi.mutual_info_matrix(dmi.summarize(frame, random_state=1), given="z")
