@@ -514,6 +514,13 @@ def conditional_mutual_info(
     args = dict(
         locals(), columns=None, method="auto", bins=32, normalize=None, sample="rows"
     )  # the keywords of a matrix call, for one validation
+    from ._request import StoredSummary
+
+    if isinstance(data, StoredSummary):
+        raise ValueError(
+            "conditional_mutual_info needs the data: a summary keeps pairwise counts, not the "
+            "three-way counts of (x, y, given)"
+        )
     opts, ddf, _, _ = prepare(dict(args, discrete=True), MATRIX)
     names = [x, y, given]
     _plan.check_known("x, y, given", names, list(ddf.columns))

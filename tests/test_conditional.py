@@ -166,5 +166,8 @@ def test_given_refusals():
         dmi.mutual_info_matrix(frame, given="z", dropna=False)
     with pytest.raises(ValueError, match=r"given='x' is the target"):
         dmi.mutual_info_with(frame, "x", given="x")
+    summary = dmi.summarize(frame, random_state=1)
     with pytest.raises(ValueError, match=r"a summary has no three-way counts"):
-        dmi.mutual_info_matrix(dmi.summarize(frame, random_state=1), given="z")
+        dmi.mutual_info_matrix(summary, given="z")
+    with pytest.raises(ValueError, match=r"needs the data: a summary keeps pairwise counts"):
+        dmi.conditional_mutual_info(summary, "x", "y", "z")
