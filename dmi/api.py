@@ -108,7 +108,8 @@ def mutual_info_matrix(
         Condition every pair on this discrete column: each cell is ``I(X;Y|Z)`` (see
         :func:`conditional_mutual_info`), the diagonal ``H(X|Z)`` of discrete columns,
         over the rows where ``given`` has a value; ``given`` itself is left out. Needs
-        ``dropna=True``, ``method='auto'`` and ``normalize=None``.
+        ``method='auto'`` and ``normalize=None``; ``dropna=False`` only with discrete
+        columns.
 
     Returns
     -------
@@ -222,8 +223,8 @@ def _without_given(
             f"given={given!r} is a float column ({ddf.dtypes[given]}); conditioning needs discrete strata. "
             "Bin it first (e.g. pandas.cut or qcut into a few intervals), or condition on a discrete column"
         )
-    if not opts.dropna or opts.normalize is not None or opts.method != "auto" or opts.sample != "rows":
-        raise ValueError("given= works with dropna=True, normalize=None, method='auto' and sample='rows'")
+    if opts.normalize is not None or opts.method != "auto" or opts.sample != "rows":
+        raise ValueError("given= works with normalize=None, method='auto' and sample='rows'")
     keep = [i for i, c in enumerate(labels) if c != given]
     return [labels[i] for i in keep], tuple(kinds[i] for i in keep)
 
@@ -509,8 +510,6 @@ def conditional_mutual_info(
     >>> round(dmi.conditional_mutual_info(df, "x", "y", given="z", base=2), 12)
     1.0
     """
-    from . import _conditional
-
     args = dict(
         locals(), columns=None, method="auto", bins=32, normalize=None, sample="rows"
     )  # the keywords of a matrix call, for one validation
@@ -534,10 +533,6 @@ def conditional_mutual_info(
             "discrete column"
         )
     kinds = _plan.resolve_kinds(discrete, [x, y], ddf.dtypes, list(ddf.columns))
-    if all(k == _plan.DISCRETE for k in kinds):
-        cmi = _conditional.discrete(ddf, x, y, given, opts)
-    else:
-        if not opts.dropna:
-            raise ValueError("dropna=False needs discrete x and y (a k-NN estimate has no 'missing' value)")
-        cmi = _conditional.sampled(ddf, x, y, given, kinds, opts)
+    mi, _, _ = _conditional.matrix(ddf, [x, y], kinds, [(0, 1)], given, opts, diagonal=False)
+    cmi = mi[0]
     return cmi / math.log(opts.base)

@@ -127,7 +127,7 @@ def test_continuous_conditional_mi_refusals():
     frame["id"] = np.arange(len(frame)) // 2  # strata of two rows each
     with pytest.raises(ValueError, match=r"given='id' has strata with too few sample rows for n_neighbors=3"):
         dmi.conditional_mutual_info(frame, "x", "y", given="id")
-    with pytest.raises(ValueError, match=r"dropna=False needs discrete x and y"):
+    with pytest.raises(ValueError, match=r"dropna=False needs discrete columns"):
         dmi.conditional_mutual_info(frame, "x", "y", given="z", dropna=False)
 
 
@@ -162,8 +162,10 @@ def test_given_refusals():
         dmi.mutual_info_matrix(frame, given="f")
     with pytest.raises(KeyError, match=r"given: unknown column\(s\) 'nope'"):
         dmi.mutual_info_matrix(frame, given="nope")
-    with pytest.raises(ValueError, match=r"given= works with dropna=True"):
-        dmi.mutual_info_matrix(frame, given="z", dropna=False)
+    with pytest.raises(ValueError, match=r"given= works with normalize=None"):
+        dmi.mutual_info_matrix(frame, given="z", normalize="max")
+    with pytest.raises(ValueError, match=r"dropna=False needs discrete columns"):
+        dmi.mutual_info_matrix(frame, columns=["x", "f"], given="z", dropna=False)
     with pytest.raises(ValueError, match=r"given='x' is the target"):
         dmi.mutual_info_with(frame, "x", given="x")
     summary = dmi.summarize(frame, random_state=1)
