@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -95,8 +95,13 @@ def _constant(x: np.ndarray) -> bool:
     return x.size > 0 and bool(np.all(x == x[0]))
 
 
-def estimate_pair(prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray) -> tuple[float, int]:
-    """One sample-based pair over the sample rows ``rows`` (a boolean mask): MI in nats, rows used."""
+def estimate_pair(
+    prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray, clip: bool = True
+) -> tuple[float, int]:
+    """One sample-based pair over the sample rows ``rows`` (a boolean mask): MI in nats, rows used.
+
+    ``clip=False`` keeps negative estimates (for permutation tests).
+    """
     n = int(rows.sum())
     if n == 0:
         return math.nan, 0
@@ -104,9 +109,9 @@ def estimate_pair(prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray) ->
     if any(_constant(prep.continuous[c].raw[rows]) for c in cont):
         return 0.0, n  # a constant column carries no information
     if t.estimator == KSG:
-        return ksg(prep.continuous[t.a], prep.continuous[t.b], k, rows)
+        return ksg(prep.continuous[t.a], prep.continuous[t.b], k, rows, clip)
     c, d = (t.a, t.b) if t.a in prep.continuous else (t.b, t.a)
-    return ross(prep.continuous[c], prep.labels[d], k, rows)
+    return ross(prep.continuous[c], prep.labels[d], k, rows, clip)
 
 
 def _stderr(prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray, splits: int) -> float:
@@ -131,20 +136,71 @@ def _stderr(prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray, splits: 
     return float(np.std(estimates, ddof=1) / math.sqrt(splits))
 
 
+@dataclass(frozen=True)
+class KnnResult:
+    """One sample-based pair's estimate (nats), rows used, standard error and p-value."""
+
+    slot: int
+    mi: float
+    n: int
+    stderr: float = math.nan
+    p_value: float = math.nan
+
+
+def _permuted(prep: PreparedSample, column: int, rows: np.ndarray, perm: np.ndarray) -> PreparedSample:
+    """``prep`` with column ``column``'s values on ``rows`` (indices) permuted by ``perm``."""
+    if column in prep.continuous:
+        col = prep.continuous[column]
+        raw, noise = col.raw.copy(), col.noise.copy()
+        raw[rows], noise[rows] = col.raw[perm], col.noise[perm]
+        idx = np.flatnonzero(~np.isnan(raw))
+        order = idx[np.lexsort((noise[idx], raw[idx]))]
+        return replace(prep, continuous={**prep.continuous, column: Prepared(raw, noise, order)})
+    labels = prep.labels[column].copy()
+    labels[rows] = prep.labels[column][perm]
+    return replace(prep, labels={**prep.labels, column: labels})
+
+
+def _permutation_p(
+    prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray, permutations: int, seed: int
+) -> float:
+    """P-value of a k-NN estimate: the share of ``permutations`` shufflings of column ``b``
+    over the pair's complete rows whose estimate is at least the observed one. The
+    estimates are compared unclipped: clipped at 0, every pair near independence would
+    tie at 0 and get p = 1."""
+    rng = np.random.default_rng([seed, 3, t.slot])
+    observed = estimate_pair(prep, t, k, rows, clip=False)[0]
+    idx = np.flatnonzero(rows)
+    hits = 0
+    for _ in range(permutations):
+        shuffled = _permuted(prep, t.b, idx, idx[rng.permutation(idx.size)])
+        hits += estimate_pair(shuffled, t, k, rows, clip=False)[0] >= observed - 1e-12
+    return (1 + hits) / (1 + permutations)
+
+
 def estimate_block(
-    prep: PreparedSample, tasks: Sequence[KnnTask], k: int, splits: int = 0
-) -> list[tuple[int, float, int, float]]:
-    """Estimate a block of sample-based pairs: ``(slot, mi in nats, rows used, stderr)`` each.
+    prep: PreparedSample,
+    tasks: Sequence[KnnTask],
+    k: int,
+    splits: int = 0,
+    permutations: int = 0,
+    seed: int = 0,
+) -> list[KnnResult]:
+    """Estimate a block of sample-based pairs.
 
     ``splits`` > 1 also estimates each pair's standard error from that many disjoint
-    sub-samples (see :func:`_stderr`); otherwise the standard error is NaN.
+    sub-samples (see :func:`_stderr`); ``permutations`` > 0 a permutation p-value
+    (see :func:`_permutation_p`, seeded by ``seed``). Otherwise those are NaN.
     """
     out = []
     for t in tasks:
         rows = _present(prep, t.a) & _present(prep, t.b)
         mi, used = estimate_pair(prep, t, k, rows)
         se = _stderr(prep, t, k, rows, splits) if splits > 1 and used > 0 else math.nan
-        out.append((t.slot, mi, used, se))
+        p = math.nan
+        if permutations > 0 and used > 0 and not math.isnan(mi):
+            p = _permutation_p(prep, t, k, rows, permutations, seed)
+        out.append(KnnResult(t.slot, mi, used, se, p))
     return out
 
 

@@ -45,6 +45,8 @@ class PairResult:
     stats: PairStats | None = None
     stderr: float = math.nan
     """Standard error of a sample-based estimate (when asked for), in nats."""
+    p_value: float = math.nan
+    """Permutation p-value of a sample-based estimate (when asked for)."""
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,10 @@ class Results:
 
 
 def _estimate(
-    prep: PreparedSample, tasks: list[KnnTask], k: int, splits: int = 0
+    prep: PreparedSample, tasks: list[KnnTask], k: int, splits: int = 0, permutations: int = 0, seed: int = 0
 ) -> tuple[list[Any], dict[int, tuple[int, int]]]:
     """One Dask task: a block of k-NN pairs, and the notes for the looks-categorical check."""
-    return estimate_block(prep, tasks, k, splits), column_notes(prep, tasks)
+    return estimate_block(prep, tasks, k, splits, permutations, seed), column_notes(prep, tasks)
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,7 @@ def compute(
     bins: int = 32,
     progress: bool = False,
     stderr_splits: int = 0,
+    knn_permutations: int = 0,
 ) -> Results:
     """Gather counts and sample in one pass, run the estimators, return per-pair results.
 
@@ -163,7 +166,9 @@ def compute(
         pl.spec,
         split_every,
         prepare=partial(prepare_sample, names=pl.names, continuous=pl.continuous, seed=seed),
-        estimate=partial(_estimate, k=n_neighbors, splits=stderr_splits),
+        estimate=partial(
+            _estimate, k=n_neighbors, splits=stderr_splits, permutations=knn_permutations, seed=seed
+        ),
         blocks=blocks(pl.tasks),
         progress=progress,
     )
@@ -171,13 +176,22 @@ def compute(
 
 
 def estimate_locally(
-    pl: Plan, summary: Summary, *, n_neighbors: int, seed: int, stderr_splits: int = 0
+    pl: Plan,
+    summary: Summary,
+    *,
+    n_neighbors: int,
+    seed: int,
+    stderr_splits: int = 0,
+    knn_permutations: int = 0,
 ) -> list[Any]:
     """The k-NN blocks of a plan on a summary's sample, in this process (no Dask)."""
     if not pl.tasks or summary.sample is None:
         return []
     prep = prepare_sample(summary.sample, pl.names, pl.continuous, seed)
-    return [_estimate(prep, block, n_neighbors, stderr_splits) for block in blocks(pl.tasks)]
+    return [
+        _estimate(prep, block, n_neighbors, stderr_splits, knn_permutations, seed)
+        for block in blocks(pl.tasks)
+    ]
 
 
 def finish(
@@ -203,8 +217,8 @@ def finish(
             results[k] = PairResult(PLUG_IN, stats.mi, stats.n, stats)
     notes: dict[int, tuple[int, int]] = {}
     for block_out, block_notes in block_results:
-        for slot, mi, n, se in block_out:
-            results[slot] = PairResult(est[slot], mi, n, stderr=se)
+        for r in block_out:
+            results[r.slot] = PairResult(est[r.slot], r.mi, r.n, stderr=r.stderr, p_value=r.p_value)
         notes.update(block_notes)
     suspicious = [names[c] for c, (u, n) in sorted(notes.items()) if looks_categorical(u, n)]
     if suspicious:

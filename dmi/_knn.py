@@ -321,10 +321,12 @@ def _group_kth_gaps(
     return gaps
 
 
-def ksg(x: Prepared, y: Prepared, k: int, rows: np.ndarray) -> tuple[float, int]:
+def ksg(x: Prepared, y: Prepared, k: int, rows: np.ndarray, clip: bool = True) -> tuple[float, int]:
     """KSG estimate (algorithm 1) of I(X;Y) in nats over ``rows``, and the rows used.
 
-    Raises ValueError when ``k`` is not below the number of rows.
+    ``clip``: negative estimates become 0, as in scikit-learn (a permutation test
+    compares the unclipped ones). Raises ValueError when ``k`` is not below the number
+    of rows.
     """
     xv, xs, xr = jittered(x, rows)
     yv, ys, yr = jittered(y, rows)
@@ -337,10 +339,10 @@ def ksg(x: Prepared, y: Prepared, k: int, rows: np.ndarray) -> tuple[float, int]
     nx = _count_within(xs, radius[xr]) - 1
     ny = _count_within(ys, radius[yr]) - 1
     mi = digamma(n) + digamma(k) - np.mean(digamma(nx + 1)) - np.mean(digamma(ny + 1))
-    return max(0.0, float(mi)), n
+    return (max(0.0, float(mi)) if clip else float(mi)), n
 
 
-def ross(c: Prepared, labels: np.ndarray, k: int, rows: np.ndarray) -> tuple[float, int]:
+def ross(c: Prepared, labels: np.ndarray, k: int, rows: np.ndarray, clip: bool = True) -> tuple[float, int]:
     """Ross (2014) estimate of I(C;D) in nats for continuous C and discrete labels D.
 
     ``labels`` are integer codes of D on the sample rows; ``rows`` a boolean mask of the
@@ -376,4 +378,4 @@ def ross(c: Prepared, labels: np.ndarray, k: int, rows: np.ndarray) -> tuple[flo
     k_terms = float(np.sum(big * digamma(np.minimum(k, big - 1))))
     label_terms = float(np.sum(big * digamma(big)))
     mi = digamma(n) + (k_terms - label_terms) / n - np.mean(digamma(m_all))
-    return max(0.0, float(mi)), n
+    return (max(0.0, float(mi)) if clip else float(mi)), n

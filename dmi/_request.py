@@ -174,6 +174,7 @@ def compute(
     *,
     diagonal: bool,
     stderr_splits: int = 0,
+    knn_permutations: int = 0,
 ) -> Results:
     """Refuse impossible combinations, then run the engine for the planned pairs."""
     if opts.normalize is not None and opts.method != "binned":
@@ -188,7 +189,12 @@ def compute(
         pl = _engine.plan(labels, kinds, pairs, diagonal=diagonal, sample_size=ddf.sample_size, seed=ddf.seed)
         state = project(ddf, pl.spec)
         blocks = _engine.estimate_locally(
-            pl, state, n_neighbors=opts.n_neighbors, seed=ddf.seed, stderr_splits=stderr_splits
+            pl,
+            state,
+            n_neighbors=opts.n_neighbors,
+            seed=ddf.seed,
+            stderr_splits=stderr_splits,
+            knn_permutations=knn_permutations,
         )
         return _engine.finish(pl, state, blocks, labels, kinds, dropna=opts.dropna)
     if isinstance(data, pd.DataFrame) and len(data) == 0:
@@ -217,6 +223,7 @@ def compute(
         bins=opts.bins,
         progress=opts.progress,
         stderr_splits=stderr_splits,
+        knn_permutations=knn_permutations,
     )
 
 

@@ -40,7 +40,10 @@ def pair_row(
     if s is None:  # a sample-based estimator: no entropies, no test, a standard error
         nan = math.nan
         row.update(h_x=nan, h_y=nan, nmi=nan, ami=nan, mi_miller_madow=nan, g=nan, dof=pd.NA)
-        row.update(p_value=nan, p_method=None, mi_stderr=r.stderr / log_base)
+        tested = not math.isnan(r.p_value)
+        row.update(
+            p_value=r.p_value, p_method="permutation" if tested else None, mi_stderr=r.stderr / log_base
+        )
         return row
     g, dof, p_chi2 = _stats.g_test(s)
     use_permutation = p_value == "permutation" or (p_value == "auto" and _stats.is_sparse(s))

@@ -350,6 +350,7 @@ def mutual_info_table(
     p_value: str = "auto",
     permutations: int = 999,
     stderr_splits: int = 10,
+    knn_permutations: int = 0,
 ) -> pd.DataFrame:
     """Every pair of columns as one row, with significance, bias correction and uncertainty.
 
@@ -378,6 +379,12 @@ split_every, sample, progress
         The standard error of each k-NN estimate comes from this many disjoint
         sub-samples of the pair's sample rows: their spread divided by
         ``sqrt(stderr_splits)``. Costs about one more estimate per pair.
+    knn_permutations : int, default 0
+        When above 0, k-NN pairs also get a permutation p-value: one column of the
+        pair is shuffled over the pair's sample rows this many times and re-estimated,
+        ``p = (1 + #{MI* >= MI}) / (1 + knn_permutations)``. Costs that many estimates
+        per pair (a KSG pair at 100,000 sample rows takes about 60 ms); 0 leaves their
+        p-values NaN.
 
     Returns
     -------
@@ -398,8 +405,9 @@ split_every, sample, progress
         - ``g``, ``dof``: the G statistic ``2 N MI`` (MI in nats, whatever ``base``) and
           ``(R - 1)(C - 1)`` over non-empty rows and columns; as
           ``scipy.stats.chi2_contingency(correction=False, lambda_='log-likelihood')``.
-        - ``p_value``, ``p_method``: the test of independence (discrete pairs);
-          ``q_value``: Benjamini-Hochberg over all pairs with a p-value.
+        - ``p_value``, ``p_method``: the test of independence (discrete pairs; k-NN
+          pairs with ``knn_permutations``); ``q_value``: Benjamini-Hochberg over all
+          pairs with a p-value.
         - ``mi_stderr``: standard error of k-NN estimates, in units of ``base``.
 
         Statistics that do not apply to a pair are NaN (``dof``: ``<NA>``).
@@ -419,6 +427,7 @@ split_every, sample, progress
     check_choice("p_value", p_value, _table.P_VALUE_METHODS)
     check_positive_int("permutations", permutations)
     check_positive_int("stderr_splits", stderr_splits, minimum=2)
+    check_positive_int("knn_permutations", knn_permutations, minimum=0)
     average = normalize
     args = dict(locals(), normalize=None)  # nmi/ami take the mean; the computation does not normalize
     if average is not None:
@@ -427,7 +436,17 @@ split_every, sample, progress
         check_choice("normalize", average, NORMALIZE_METHODS)
     opts, ddf, labels, kinds = prepare(args, MATRIX)
     pairs = _plan.matrix_pairs(len(labels))
-    res = compute(data, ddf, labels, kinds, pairs, opts, diagonal=False, stderr_splits=stderr_splits)
+    res = compute(
+        data,
+        ddf,
+        labels,
+        kinds,
+        pairs,
+        opts,
+        diagonal=False,
+        stderr_splits=stderr_splits,
+        knn_permutations=knn_permutations,
+    )
     return _table.build(
         labels,
         pairs,

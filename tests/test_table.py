@@ -157,3 +157,26 @@ def test_kinds_and_what_does_not_apply():
 def test_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         dmi.mutual_info_table(pd.DataFrame({"a": [0, 1], "b": [1, 0]}), **kwargs)
+
+
+def test_knn_permutation_p_values():
+    rng = np.random.default_rng(21)
+    n = 400
+    x = rng.standard_normal(n)
+    frame = pd.DataFrame(
+        {
+            "x": x,
+            "y": x + 0.5 * rng.standard_normal(n),  # strongly dependent on x
+            "label": pd.array(np.where(x > 0, "pos", "neg"), dtype="str"),
+            **{f"n{i}": rng.standard_normal(n) for i in range(12)},  # independent noise
+        }
+    )
+    table = dmi.mutual_info_table(frame, random_state=0, knn_permutations=49).set_index(["x", "y"])
+    assert table.loc[("x", "y"), "p_value"] == pytest.approx(1 / 50)  # no shuffle reaches it
+    assert table.loc[("x", "label"), "p_value"] == pytest.approx(1 / 50)
+    assert (table["p_method"] == "permutation").all()
+    noise = table.loc[[(a, b) for a, b in table.index if a.startswith("n") and b.startswith("n")], "p_value"]
+    assert len(noise) == 66 and stats.kstest(noise, "uniform").pvalue > 0.001  # calibrated
+    plain = dmi.mutual_info_table(frame, random_state=0)
+    assert plain["p_value"].isna().all()  # off by default: k-NN p-values cost estimates
+    assert (plain["mi"].to_numpy() == table["mi"].to_numpy()).all()
