@@ -24,6 +24,7 @@ import pandas as pd
 
 from . import _graph
 from ._dispatch import KnnTask, estimate_pair, estimator, prepare_sample
+from ._onepass import PassSpec
 from ._plan import DISCRETE
 from ._sample import SampleSpec
 
@@ -117,8 +118,7 @@ def conditional_entropy(marginal: np.ndarray, domain: Any) -> float:
     return max(entropy(counts) - entropy(per_z), 0.0)
 
 
-def matrix(
-    ddf: Any,
+def spec(
     labels: Sequence[Hashable],
     kinds: Sequence[str],
     pairs: Sequence[tuple[int, int]],
@@ -126,22 +126,22 @@ def matrix(
     opts: Any,
     *,
     diagonal: bool,
-) -> tuple[list[float], list[int], list[float]]:
-    """``I(a;b|z)`` in nats and rows used for each pair, and ``H(c|z)`` of each discrete column.
+) -> tuple[PassSpec, list[Hashable]]:
+    """The pass conditioning needs, and the plain columns it reads before composites are added.
 
-    One pass over the rows where ``z`` has a value: the (z, a) composite of each discrete
-    column counted against the other discrete columns, and a uniform sample (with ``z``)
-    for the pairs with a continuous column, estimated stratum by stratum.
+    Counts: the (z, a) composite of each pair's first discrete column against its second,
+    and of every discrete column for the diagonal. Sample: the columns of the pairs with
+    a continuous column, and ``z``.
     """
-    from ._onepass import PassSpec as Spec
     from ._summary import CountSpec
 
     p = len(labels)
     dd = [k for k, (i, j) in enumerate(pairs) if kinds[i] == kinds[j] == DISCRETE]
     knn = [k for k in range(len(pairs)) if k not in set(dd)]
-    composite_of = sorted(
-        {pairs[k][0] for k in dd} | ({c for c in range(p) if kinds[c] == DISCRETE} if diagonal else set())
-    )
+    if knn and not opts.dropna:
+        raise ValueError("dropna=False needs discrete columns (a k-NN estimate has no 'missing' value)")
+    diagonal_cols = {c for c in range(p) if kinds[c] == DISCRETE} if diagonal else set()
+    composite_of = sorted({pairs[k][0] for k in dd} | diagonal_cols)
     plain = sorted({pairs[k][1] for k in dd})
     count_names = [suffix(labels[c]) for c in composite_of] + [labels[c] for c in plain]
     where = {name: i for i, name in enumerate(count_names)}
@@ -158,15 +158,31 @@ def matrix(
     continuous = (*(kinds[c] != DISCRETE for c in sampled_cols), False)
     sample = SampleSpec(tuple(sample_names), continuous, opts.sample_size, opts.seed) if knn else None
     used = [labels[c] for c in sorted(set(composite_of) | set(plain) | set(sampled_cols))]
-    if knn and not opts.dropna:
-        raise ValueError("dropna=False needs discrete columns (a k-NN estimate has no 'missing' value)")
+    read = tuple(dict.fromkeys([*count_names, *sample_names]))
+    return PassSpec(read, counts, sample), used
+
+
+def run(ddf: Any, pass_spec: PassSpec, used: list[Hashable], z: Hashable, opts: Any) -> Any:
+    """The conditioning pass over ``ddf``: composites added per partition, then counted."""
     meta = add_composites(ddf._meta, used, z, opts.dropna)
     parts = ddf.map_partitions(add_composites, used, z, opts.dropna, meta=meta)
-    read = tuple(dict.fromkeys([*count_names, *sample_names]))
-    state, _ = _graph.run(
-        _graph.as_dask_frame(parts), Spec(read, counts, sample), opts.split_every, progress=opts.progress
-    )
+    state, _ = _graph.run(_graph.as_dask_frame(parts), pass_spec, opts.split_every, progress=opts.progress)
+    return state
 
+
+def finish(
+    state: Any,
+    labels: Sequence[Hashable],
+    kinds: Sequence[str],
+    pairs: Sequence[tuple[int, int]],
+    z: Hashable,
+    opts: Any,
+) -> tuple[list[float], list[int], list[float]]:
+    """``I(a;b|z)`` in nats and rows used for each pair, and ``H(c|z)`` of each discrete
+    column whose composite was counted, from a conditioning pass's merged state."""
+    p = len(labels)
+    dd = [k for k, (i, j) in enumerate(pairs) if kinds[i] == kinds[j] == DISCRETE]
+    knn = [k for k in range(len(pairs)) if k not in set(dd)]
     mi = [math.nan] * len(pairs)
     rows = [0] * len(pairs)
     entropy_given = [math.nan] * p
@@ -176,11 +192,16 @@ def matrix(
             tables = _by_stratum(table, cs.domains[a], opts.dropna)
             mi[k] = stratified_mi(tables)
             rows[k] = int(sum(t.sum() for t in tables))
-        for c in composite_of:
-            i = where[suffix(labels[c])]
-            entropy_given[c] = conditional_entropy(cs.marginals[i], cs.domains[i])
+        position = {name: i for i, name in enumerate(cs.spec.columns)}
+        for c in range(p):
+            i = position.get(suffix(labels[c]))
+            if i is not None and kinds[c] == DISCRETE:
+                entropy_given[c] = conditional_entropy(cs.marginals[i], cs.domains[i])
     if knn:
         assert state.sample is not None
+        sampled_cols = sorted({c for k in knn for c in pairs[k]})
+        sample_names = [labels[c] for c in sampled_cols] + [z]
+        continuous = (*(kinds[c] != DISCRETE for c in sampled_cols), False)
         prep = prepare_sample(state.sample, sample_names, continuous, opts.seed)
         strata = prep.labels[len(sampled_cols)]
         spos = {c: i for i, c in enumerate(sampled_cols)}
@@ -206,3 +227,27 @@ def matrix(
             )
             mi[k], rows[k] = (max(float(total), 0.0) if n else math.nan), n
     return mi, rows, entropy_given
+
+
+def matrix(
+    ddf: Any,
+    labels: Sequence[Hashable],
+    kinds: Sequence[str],
+    pairs: Sequence[tuple[int, int]],
+    z: Hashable,
+    opts: Any,
+    *,
+    diagonal: bool,
+) -> tuple[list[float], list[int], list[float]]:
+    """``I(a;b|z)`` for each pair and ``H(c|z)`` of each discrete column, in one pass over ``ddf``.
+
+    ``ddf`` may be a :class:`dmi.summary.Summary` made with ``given=z``: then no data is read.
+    """
+    from .summary import Summary, project_given
+
+    pass_spec, used = spec(labels, kinds, pairs, z, opts, diagonal=diagonal)
+    if isinstance(ddf, Summary):
+        state = project_given(ddf, z, pass_spec)
+    else:
+        state = run(ddf, pass_spec, used, z, opts)
+    return finish(state, labels, kinds, pairs, z, opts)

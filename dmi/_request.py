@@ -146,6 +146,11 @@ def _prepare_summary(
     """:func:`prepare` for a :class:`dmi.summary.Summary` in place of data: its columns,
     kinds and seed are fixed, and options that would need the data again are refused."""
     summary: StoredSummary = args["data"]
+    if summary.given is not None and args.get("given") != summary.given:
+        raise ValueError(
+            f"this summary holds the counts for given={summary.given!r} only; pass given={summary.given!r} "
+            "(or summarize without given= for unconditional results)"
+        )
     if not (isinstance(args["discrete"], str) and args["discrete"] == "auto"):
         raise ValueError(
             "discrete= cannot be changed for a summary: its kinds were fixed by dmi.summarize(); "

@@ -216,7 +216,12 @@ def _without_given(
     from ._request import StoredSummary
 
     if isinstance(ddf, StoredSummary):
-        raise ValueError("given= needs the data: a summary has no three-way counts")
+        if ddf.given != given:
+            raise ValueError(
+                f"given={given!r} needs three-way counts: summarize the data with given={given!r} "
+                f"(this summary's given is {ddf.given!r})"
+            )
+        return labels, kinds
     _plan.check_known("given", [given], list(ddf.columns))
     if pd.api.types.is_float_dtype(ddf.dtypes[given]):
         raise ValueError(
@@ -535,10 +540,18 @@ def conditional_mutual_info(
     from ._request import StoredSummary
 
     if isinstance(data, StoredSummary):
-        raise ValueError(
-            "conditional_mutual_info needs the data: a summary keeps pairwise counts, not the "
-            "three-way counts of (x, y, given)"
+        if data.given != given:
+            raise ValueError(
+                f"conditional_mutual_info needs three-way counts: summarize the data with given={given!r} "
+                f"(this summary's given is {data.given!r})"
+            )
+        opts, summary, labels, kinds = prepare(dict(args, given=given), MATRIX)
+        _plan.check_known("x, y", [x, y], labels)
+        kind_of = dict(zip(labels, kinds, strict=True))
+        mi, _, _ = _conditional.matrix(
+            summary, [x, y], (kind_of[x], kind_of[y]), [(0, 1)], given, opts, diagonal=False
         )
+        return mi[0] / math.log(opts.base)
     opts, ddf, _, _ = prepare(dict(args, discrete=True), MATRIX)
     names = [x, y, given]
     _plan.check_known("x, y, given", names, list(ddf.columns))

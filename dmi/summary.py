@@ -60,6 +60,8 @@ class Summary:
     seed: int
     sample_size: int
     state: _onepass.Summary
+    given: Hashable | None = None
+    """The column this summary conditions on (``summarize(..., given=z)``), or None."""
 
     @property
     def n_rows(self) -> int:
@@ -74,12 +76,12 @@ class Summary:
         """
         if not isinstance(other, Summary):
             raise TypeError(f"can only merge a dmi Summary, not {type(other).__name__}")
-        for what in ("columns", "kinds", "dtypes", "seed", "sample_size"):
+        for what in ("columns", "kinds", "dtypes", "seed", "sample_size", "given"):
             mine, theirs = getattr(self, what), getattr(other, what)
             if mine != theirs:
                 raise ValueError(f"cannot merge summaries with different {what}: {mine!r} and {theirs!r}")
         merged = _onepass.merge([self.state, other.state])
-        return Summary(self.columns, self.kinds, self.dtypes, self.seed, self.sample_size, merged)
+        return Summary(self.columns, self.kinds, self.dtypes, self.seed, self.sample_size, merged, self.given)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the summary to ``path`` (a zip archive; see the module docstring)."""
@@ -87,7 +89,8 @@ class Summary:
 
     def __repr__(self) -> str:
         shown = ", ".join(repr(c) for c in self.columns[:6]) + (", ..." if len(self.columns) > 6 else "")
-        return f"dmi.Summary({self.n_rows:,} rows; columns {shown}; seed {self.seed})"
+        given = f"; given {self.given!r}" if self.given is not None else ""
+        return f"dmi.Summary({self.n_rows:,} rows; columns {shown}; seed {self.seed}{given})"
 
 
 def summarize(
@@ -99,6 +102,7 @@ def summarize(
     random_state: RandomState = None,
     split_every: SplitEvery = None,
     progress: bool = False,
+    given: Hashable | None = None,
 ) -> Summary:
     """One pass over ``data``, kept: the counts of every discrete pair and a uniform sample.
 
@@ -110,6 +114,10 @@ def summarize(
         The seed of the sample's row keys. Summaries to be merged must share it (the
         keys of one row must be the same in both); ``None`` draws one, recorded in
         the summary.
+    given : column name, optional
+        Keep the three-way counts for conditioning on this discrete column instead:
+        the summary then answers ``given=`` requests and
+        :func:`dmi.conditional_mutual_info` with that ``given``, and nothing else.
 
     Returns
     -------
@@ -146,10 +154,20 @@ def summarize(
         "progress": progress,
     }
     opts, ddf, labels, kinds = prepare(args, _request_matrix())
-    spec = _full_spec(labels, kinds, sample_size, seed)
-    state, _ = _graph.run(ddf, spec, opts.split_every, progress=opts.progress)
+    if given is not None:
+        from . import _conditional
+        from .api import _without_given
+
+        labels, kinds = _without_given(given, ddf, labels, kinds, opts)
+        pairs = _plan.matrix_pairs(len(labels))
+        pass_spec, used = _conditional.spec(labels, kinds, pairs, given, opts, diagonal=True)
+        state = _conditional.run(ddf, pass_spec, used, given, opts)
+    else:
+        state, _ = _graph.run(
+            ddf, _full_spec(labels, kinds, sample_size, seed), opts.split_every, progress=opts.progress
+        )
     dtypes = tuple(str(ddf.dtypes[c]) for c in labels)
-    return Summary(tuple(labels), tuple(kinds), dtypes, seed, sample_size, state)
+    return Summary(tuple(labels), tuple(kinds), dtypes, seed, sample_size, state, given)
 
 
 def _request_matrix() -> Any:
@@ -213,6 +231,67 @@ def project(summary: Summary, spec: _onepass.PassSpec) -> _onepass.Summary:
     return _onepass.Summary(state.n_rows, counts, sample)
 
 
+def project_given(summary: Summary, z: Hashable, spec: _onepass.PassSpec) -> _onepass.Summary:
+    """The part of a ``given=z`` summary that a conditioning request's pass would have gathered.
+
+    The summary holds the (z, a) composite of each pair's first column in its own column
+    order; a request listing the pair the other way round reads that table (the
+    conditional MI is symmetric).
+    """
+    from ._conditional import suffix
+
+    if summary.given != z:
+        raise ValueError(
+            f"this summary conditions on {summary.given!r}, not {z!r}; "
+            f"summarize with given={z!r} (or pass the data)"
+        )
+    state = summary.state
+    counts = None
+    if spec.counts is not None:
+        stored = state.counts
+        assert stored is not None
+        index = {
+            (stored.spec.columns[a], stored.spec.columns[b]): k for k, (a, b) in enumerate(stored.spec.pairs)
+        }
+        position = {c: i for i, c in enumerate(stored.spec.columns)}
+        names: list[Hashable] = []
+        pairs: list[tuple[int, int]] = []
+        tables: list[Table] = []
+
+        def slot(name: Hashable) -> int:
+            if name not in names:
+                names.append(name)
+            return names.index(name)
+
+        for a, b in spec.counts.pairs:
+            comp, other = spec.counts.columns[a], spec.counts.columns[b]
+            plain_a = next(c for c in summary.columns if suffix(c) == comp)
+            if (comp, other) in index:
+                key = (comp, other)
+            else:  # stored the other way round: (z, other) against plain a
+                key = (suffix(other), plain_a)
+            tables.append(stored.tables[index[key]])
+            pairs.append((slot(key[0]), slot(key[1])))
+        for c in spec.counts.columns:  # composites for the diagonal
+            slot(c)
+        picked = [position[c] for c in names]
+        counts = CountSummary(
+            CountSpec(tuple(names), tuple(pairs)),
+            stored.n_rows,
+            tuple(stored.domains[i] for i in picked),
+            tuple(stored.marginals[i] for i in picked),
+            tuple(tables),
+        )
+    sample = None
+    if spec.sample is not None:
+        assert state.sample is not None
+        stored_names = [*summary.columns, z]  # the sample of a given= summary: every column, then z
+        picked = [stored_names.index(c) for c in spec.sample.columns]
+        frame = state.sample.frame.iloc[:, picked].set_axis(range(len(picked)), axis=1)
+        sample = Sample(state.sample.keys, frame, state.sample.size)
+    return _onepass.Summary(state.n_rows, counts, sample)
+
+
 # --- the file format ------------------------------------------------------------------------
 
 
@@ -250,6 +329,7 @@ def _save(summary: Summary, path: str) -> None:
                 "seed": summary.seed,
                 "sample_size": summary.sample_size,
                 "n_rows": state.n_rows,
+                "given": None if summary.given is None else _label(summary.given),
                 "counts": None,
                 "sample": None,
             }
@@ -349,4 +429,5 @@ def load(path: str | os.PathLike[str]) -> Summary:
         int(meta["seed"]),
         int(meta["sample_size"]),
         state,
+        meta.get("given"),
     )

@@ -167,3 +167,30 @@ def test_loading_other_files_is_a_clear_error(tmp_path):
                 z.writestr(name, data)
         with pytest.raises(ValueError, match=match):
             dmi.load(tmp_path / "changed.dmi")
+
+
+def test_a_given_summary_answers_conditional_requests(tmp_path):
+    frame = _frame(6).assign(z=lambda d: d.c00 * 2 + (d.c01 % 2))
+    kw = {"random_state": 2, "sample_size": 3_000}
+    direct = dmi.mutual_info_matrix(frame, given="z", **kw)
+    a = dmi.summarize(frame.iloc[:5_000], given="z", **kw)
+    b = dmi.summarize(frame.iloc[5_000:], given="z", **kw)
+    merged = a.merge(b)
+    merged.save(tmp_path / "given.dmi")
+    loaded = dmi.load(tmp_path / "given.dmi")
+    assert loaded.given == "z" and "given 'z'" in repr(loaded)
+    for s in (merged, loaded):
+        got = dmi.mutual_info_matrix(s, given="z")
+        pd.testing.assert_frame_equal(got, direct, check_exact=False, rtol=1e-12)
+        subset = dmi.mutual_info_matrix(s, ["city", "c02", "c03"], given="z")  # pairs read either way round
+        pd.testing.assert_frame_equal(
+            subset, direct.loc[["city", "c02", "c03"], ["city", "c02", "c03"]], check_exact=False, rtol=1e-12
+        )
+        scalar = dmi.conditional_mutual_info(s, "c03", "c02", given="z")
+        assert scalar == pytest.approx(dmi.conditional_mutual_info(frame, "c02", "c03", given="z"), rel=1e-9)
+    with pytest.raises(ValueError, match=r"holds the counts for given='z' only"):
+        dmi.mutual_info_matrix(loaded)
+    with pytest.raises(ValueError, match=r"holds the counts for given='z' only; pass given='z'"):
+        dmi.mutual_info_matrix(loaded, given="c00")
+    with pytest.raises(ValueError, match=r"different given: 'z' and None"):
+        merged.merge(dmi.summarize(frame.drop(columns="z"), **kw))
