@@ -116,6 +116,13 @@ class Encoded:
         write_codes(source, self.offset, _NO_MASK if self.mask is None else self.mask, out)
 
 
+def _nested(name: Any, detail: str) -> TypeError:
+    return TypeError(
+        f"column {name!r} holds nested values ({detail}); dmi analyses scalar values: "
+        "explode, flatten or stringify the column first"
+    )
+
+
 def encode(s: pd.Series) -> Encoded:
     """Encode one column of a partition: its domain, and how to write its codes.
 
@@ -154,7 +161,14 @@ def encode(s: pd.Series) -> Encoded:
                 return Encoded(IntRange(lo, hi), values, 1 - lo, mask)
         elif n == 0 or mask is not None:
             return Encoded(Values(pd.Index([], dtype=np.int64)), np.zeros(n, dtype=np.int8), 0)
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    try:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    except TypeError as err:  # unhashable values: lists, dicts, arrays
+        raise _nested(s.name, str(err)) from None
+    if isinstance(dtype, np.dtype) and dtype.kind == "O":
+        nested = next((v for v in uniques if isinstance(v, list | tuple | dict | set | np.ndarray)), None)
+        if nested is not None:
+            raise _nested(s.name, f"e.g. a {type(nested).__name__}")
     if isinstance(dtype, pd.ArrowDtype) and pa.types.is_dictionary(dtype.pyarrow_dtype):
         # plain values, so partitions whose dictionaries differ unite by value
         uniques = uniques.astype(pd.ArrowDtype(dtype.pyarrow_dtype.value_type))
@@ -167,7 +181,9 @@ def encode_binned(s: pd.Series, edges: tuple[float, ...]) -> Encoded:
     ``len(edges) + 1`` bins, codes ``1..len(edges) + 1``; NaN is missing. The domain is
     the bin numbers ``0..len(edges)``, the same in every partition (no remap).
     """
-    x = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    from ._plan import as_float
+
+    x = as_float(s)
     bins = np.searchsorted(np.asarray(edges, dtype=np.float64), x, side="right")
     missing = np.isnan(x)
     return Encoded(IntRange(0, len(edges)), bins, 1, missing if missing.any() else None)

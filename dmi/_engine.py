@@ -87,6 +87,19 @@ class Plan:
     spos: dict[int, int]
 
 
+# A discrete column with a distinct value in every one of at least this many rows warns.
+_IDENTIFIER_ROWS = 1_000
+
+
+class IdentifierWarning(UserWarning):
+    """A discrete column takes a different value in every row (an identifier)."""
+
+
+def _looks_like_identifier(counts: np.ndarray) -> bool:
+    nonzero = counts[counts > 0]
+    return bool(nonzero.size >= _IDENTIFIER_ROWS and (nonzero == 1).all())
+
+
 def plan(
     labels: Sequence[Hashable],
     kinds: Sequence[str],
@@ -233,6 +246,20 @@ def finish(
     ent = [math.nan] * p
     present = [0] * p
     if summary.counts is not None:
+        identifiers = [
+            labels[c]
+            for c in pl.count_cols
+            if _looks_like_identifier(summary.counts.marginals[pl.cpos[c]][1:])
+        ]
+        if identifiers:
+            shown = ", ".join(repr(c) for c in identifiers)
+            warnings.warn(
+                f"column(s) {shown} take a different value in every row, like an identifier: MI with "
+                "such a column is the entropy of the other column and says nothing about dependence; "
+                "leave it out, or read AMI (mutual_info_table), which is about 0 for it",
+                IdentifierWarning,
+                stacklevel=4,
+            )
         for c in pl.count_cols:
             m = summary.counts.marginals[pl.cpos[c]]
             ent[c] = entropy(m[1:] if dropna else m)

@@ -60,7 +60,10 @@ def as_dask_frame(data: Any) -> dd.DataFrame:
         return data
     if isinstance(data, pd.DataFrame):
         check_unique(list(data.columns))
-        return dd.from_pandas(data, npartitions=_pandas_blocks(len(data)), sort=False)
+        # No string conversion: it would turn an object column's 1 and "1" into one
+        # category, and lists or bytes into their text.
+        with dask.config.set({"dataframe.convert-string": False}):
+            return dd.from_pandas(data, npartitions=_pandas_blocks(len(data)), sort=False)
     if _is_path(data) or (
         isinstance(data, Sequence) and not isinstance(data, str) and data and all(_is_path(p) for p in data)
     ):
@@ -202,7 +205,8 @@ def sampled_partitions(data: Any, rows_wanted: int, seed: int) -> dd.DataFrame:
         lengths = np.diff(bounds)
         chosen = _choose(rng, lengths, rows_wanted)
         parts = [data.iloc[bounds[i] : bounds[i + 1]] for i in sorted(chosen)]
-        return dd.from_pandas(pd.concat(parts), npartitions=len(parts), sort=False)
+        with dask.config.set({"dataframe.convert-string": False}):
+            return dd.from_pandas(pd.concat(parts), npartitions=len(parts), sort=False)
     if isinstance(data, dd.DataFrame):
         raise ValueError(
             "sample='partitions' needs the rows of each partition before reading it, which a Dask "

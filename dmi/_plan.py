@@ -70,7 +70,8 @@ def select_columns(columns: Any, frame_columns: Sequence[Hashable]) -> list[Hash
 
 
 def auto_kind(dtype: Any) -> str:
-    """``"d"`` for bool, integer, string/object and categorical dtypes; ``"c"`` for floats.
+    """``"d"`` for bool, integer, string/object and categorical dtypes; ``"c"`` for floats,
+    datetimes, durations and Arrow decimals.
 
     Raises TypeError for dtypes dmi does not handle yet.
     """
@@ -82,9 +83,40 @@ def auto_kind(dtype: Any) -> str:
         return DISCRETE
     if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
         return DISCRETE
-    if pd.api.types.is_float_dtype(dtype):
+    if pd.api.types.is_float_dtype(dtype) or is_time(dtype) or _is_decimal(dtype):
         return CONTINUOUS
     raise TypeError(f"unsupported dtype {dtype}")
+
+
+def is_time(dtype: Any) -> bool:
+    """Datetimes (with or without time zone) and durations, numpy- or Arrow-backed."""
+    if isinstance(dtype, pd.ArrowDtype):
+        return bool(pa.types.is_timestamp(dtype.pyarrow_dtype) or pa.types.is_duration(dtype.pyarrow_dtype))
+    return bool(pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype))
+
+
+def _is_decimal(dtype: Any) -> bool:
+    return isinstance(dtype, pd.ArrowDtype) and pa.types.is_decimal(dtype.pyarrow_dtype)
+
+
+def as_float(s: pd.Series) -> np.ndarray:
+    """A continuous column as float64, NaN where missing.
+
+    Datetimes become seconds since the epoch (UTC for zone-aware ones) and durations
+    seconds: MI does not depend on the unit or the origin.
+    """
+    dtype = s.dtype
+    if is_time(dtype):
+        if isinstance(dtype, pd.ArrowDtype):
+            kind = "timedelta64[ns]" if pa.types.is_duration(dtype.pyarrow_dtype) else "datetime64[ns]"
+            if pa.types.is_timestamp(dtype.pyarrow_dtype) and dtype.pyarrow_dtype.tz is not None:
+                kind = f"datetime64[ns, {dtype.pyarrow_dtype.tz}]"
+            s = s.astype(kind)  # type: ignore[call-overload]
+        array: Any = s.array
+        values = np.asarray(array.asi8, dtype=np.float64) * pd.Timedelta(1, unit=array.unit).total_seconds()
+        values[s.isna().to_numpy()] = np.nan
+        return values
+    return s.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def resolve_kinds(

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ._codes import Encoded, IntRange, encode
+from ._plan import as_float
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def sample_chunk(
     for i, (name, continuous) in enumerate(zip(spec.columns, spec.continuous, strict=True)):
         s = df.iloc[:, i]
         if continuous:
-            values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            values = as_float(s)
             if _fold_floats(keys, values.view(np.uint64)):
                 raise _infinite(name)
             data[i] = values

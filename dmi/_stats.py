@@ -88,14 +88,27 @@ def expected_mi(a: np.ndarray, b: np.ndarray, n: int) -> float:
     a, b = a[a > 0], b[b > 0]
     if n <= 1 or a.size == 0 or b.size == 0:
         return 0.0
-    # rows of the table a block at a time, so no R x C array is ever whole
+    # The sum depends on the margins' values only: equal row (column) sums give equal
+    # terms, so each distinct value is summed once and weighted by how often it occurs
+    # (an identifier column, all ones, is one row of terms).
+    a, a_times = np.unique(a, return_counts=True)
+    b, b_times = np.unique(b, return_counts=True)
     per_block = max(1, _EMI_BLOCK // (16 * b.size))
-    return float(sum(_expected_mi_rows(a[i : i + per_block], b, n) for i in range(0, a.size, per_block)))
+    return float(
+        sum(
+            _expected_mi_rows(a[i : i + per_block], a_times[i : i + per_block], b, b_times, n)
+            for i in range(0, a.size, per_block)
+        )
+    )
 
 
-def _expected_mi_rows(a: np.ndarray, b: np.ndarray, n: int) -> float:
-    """The expected-MI terms of the cells in rows with sums ``a`` (see :func:`expected_mi`)."""
+def _expected_mi_rows(
+    a: np.ndarray, a_times: np.ndarray, b: np.ndarray, b_times: np.ndarray, n: int
+) -> float:
+    """The expected-MI terms of the cells in rows with sums ``a`` (each sum ``a_times``
+    rows) and columns with sums ``b`` (``b_times`` columns); see :func:`expected_mi`."""
     big_a, big_b = np.meshgrid(a, b, indexing="ij")
+    weight = np.outer(a_times, b_times).ravel().astype(np.float64)
     big_a, big_b = big_a.ravel(), big_b.ravel()
     mean = big_a * big_b / n
     sd = np.sqrt(big_a * big_b * (n - big_a) * (n - big_b) / (n * n * (n - 1.0)))
@@ -118,7 +131,8 @@ def _expected_mi_rows(a: np.ndarray, b: np.ndarray, n: int) -> float:
             log_p = log_const[cell] - (
                 gammaln(k + 1) + gammaln(ai - k + 1) + gammaln(bj - k + 1) + gammaln(n - ai - bj + k + 1)
             )
-            total += float(np.sum(k / n * np.log(n * k / (ai * bj)) * np.exp(log_p)))
+            terms = k / n * np.log(n * k / (ai * bj)) * np.exp(log_p)
+            total += float(np.sum(terms * weight[cell]))
         start = stop
     return total
 

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import _graph, _onepass, _plan
 from ._codes import Domain, IntRange, Values
@@ -166,8 +167,18 @@ def summarize(
         state, _ = _graph.run(
             ddf, _full_spec(labels, kinds, sample_size, seed), opts.split_every, progress=opts.progress
         )
-    dtypes = tuple(str(ddf.dtypes[c]) for c in labels)
+    dtypes = tuple(_dtype_name(ddf.dtypes[c]) for c in labels)
     return Summary(tuple(labels), tuple(kinds), dtypes, seed, sample_size, state, given)
+
+
+def _dtype_name(dtype: Any) -> str:
+    """A column's dtype as a summary records it: every string storage is "string" (pandas'
+    str, string[pyarrow], Arrow string and large_string hold the same values)."""
+    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_dictionary(dtype.pyarrow_dtype):
+        dtype = pd.ArrowDtype(dtype.pyarrow_dtype.value_type)
+    if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
+        return "string"
+    return str(dtype)
 
 
 def _request_matrix() -> Any:

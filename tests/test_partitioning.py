@@ -159,6 +159,7 @@ def test_random_cuts_equal_one_partition(frame_cuts, split_every, dropna):
                     assert values[i, j] <= min(diag[i], diag[j]) + 1e-12
 
 
+@pytest.mark.filterwarnings("ignore::dmi.IdentifierWarning")  # the id column is one on purpose
 @pytest.mark.parametrize("dropna", [True, False])
 def test_sparse_high_cardinality_pairs_identical_across_partitionings(dropna):
     rng = np.random.default_rng(17)

@@ -1,0 +1,192 @@
+"""Hostile inputs: each gets the right value or a clear error naming the column (issue 7).
+
+docs/robustness.md lists every case with the test that shows it.
+"""
+
+from __future__ import annotations
+
+import decimal
+import warnings
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from sklearn.metrics import adjusted_mutual_info_score, mutual_info_score
+
+import dmi
+
+N = 600
+RNG = np.random.default_rng(7)
+K = RNG.integers(0, 4, N)
+NOISE = RNG.random(N) < 0.3
+DEPENDENT = np.where(NOISE, RNG.integers(0, 4, N), K)  # depends on K
+
+
+def _mi(col) -> float:
+    return float(dmi.mutual_info_matrix(pd.DataFrame({"k": K, "c": col}), random_state=0).loc["k", "c"])
+
+
+def _reference(values) -> float:
+    return mutual_info_score(K, [repr(v) for v in values])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(
+            lambda d: pd.Series([decimal.Decimal(int(v)) / 4 for v in d], dtype=object), id="Decimal"
+        ),
+        pytest.param(
+            lambda d: pd.array(
+                pa.array(np.array(list("abcd"))[d]).dictionary_encode(),
+                dtype=pd.ArrowDtype(pa.dictionary(pa.int32(), pa.string())),
+            ),
+            id="arrow-dictionary",
+        ),
+        pytest.param(
+            lambda d: pd.Series([v if v % 2 else str(v) for v in d.tolist()], dtype=object), id="1-and-'1'"
+        ),
+        pytest.param(lambda d: pd.Series([bytes([v]) for v in d.tolist()], dtype=object), id="bytes"),
+        pytest.param(
+            lambda d: pd.Series(["x" * 100_000 + str(v) for v in d.tolist()]), id="100k-char-strings"
+        ),
+        pytest.param(lambda d: pd.Series(pd.to_datetime(d, unit="D")), id="datetime-as-categories"),
+    ],
+)
+def test_discrete_odd_dtypes_equal_sklearn(make):
+    col = make(DEPENDENT)
+    frame = pd.DataFrame({"k": K, "c": col})
+    got = dmi.mutual_info_matrix(frame, discrete=True).loc["k", "c"]
+    values = pd.Series(col).astype(object).tolist()
+    assert got == pytest.approx(_reference(values), rel=1e-9)
+    assert got > 0.3  # the dependence is seen
+
+
+def test_one_and_the_string_one_are_different_values():
+    col = pd.Series([1 if v else "1" for v in (K % 2).tolist()], dtype=object)
+    # k determines the parity, so the column is a function of k: MI = H(parity), not 0
+    from scipy.stats import entropy
+
+    assert _mi(col) == pytest.approx(entropy(np.bincount(K % 2)), rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("make", "as_seconds"),
+    [
+        (lambda x: pd.Series(pd.Timestamp("2026-01-01") + pd.to_timedelta(x, unit="s")), lambda x: x),
+        (
+            lambda x: pd.Series(pd.Timestamp("2026-01-01", tz="Europe/Paris") + pd.to_timedelta(x, unit="s")),
+            lambda x: x,
+        ),
+        (lambda x: pd.Series(pd.to_timedelta(x, unit="s")), lambda x: x),
+        (
+            lambda x: pd.array(
+                [decimal.Decimal(f"{v:.2f}") for v in x], dtype=pd.ArrowDtype(pa.decimal128(18, 2))
+            ),
+            lambda x: np.round(x, 2),
+        ),
+    ],
+    ids=["datetime", "datetime-tz", "timedelta", "arrow-decimal"],
+)
+def test_time_and_decimal_columns_are_continuous(make, as_seconds):
+    x = np.round(RNG.uniform(0, 1e6, N), 2)
+    y = x + RNG.normal(0, 1e5, N)
+    frame = pd.DataFrame({"t": make(x), "y": y})
+    floats = pd.DataFrame({"t": as_seconds(x).astype(float), "y": y})
+    got = dmi.mutual_info_matrix(frame, random_state=3)
+    same = dmi.mutual_info_matrix(floats, random_state=3)
+    # seconds since the epoch differ from x by a constant: KSG ignores shifts and scales
+    assert got.loc["t", "y"] == pytest.approx(same.loc["t", "y"], rel=1e-6)
+    assert got.loc["t", "y"] > 0.5
+
+
+@pytest.mark.parametrize(
+    "col",
+    [
+        pd.Series([[1, 2]] * N, dtype=object),
+        pd.Series([(1, 2)] * N, dtype=object),
+        pd.Series([{"a": 1}] * N, dtype=object),
+        pd.array([[1, 2]] * N, dtype=pd.ArrowDtype(pa.list_(pa.int64()))),
+        pd.array([{"a": 1}] * N, dtype=pd.ArrowDtype(pa.struct([("a", pa.int64())]))),
+    ],
+    ids=["list", "tuple", "dict", "arrow-list", "arrow-struct"],
+)
+def test_nested_columns_are_a_type_error_naming_the_column(col):
+    with pytest.raises(TypeError, match=r"column 'nest' "):
+        dmi.mutual_info_matrix(pd.DataFrame({"k": K, "nest": col}))
+
+
+def test_floats_holding_integers_and_infinities():
+    with pytest.warns(dmi.LooksCategoricalWarning, match=r"'c'"):
+        dmi.mutual_info_matrix(pd.DataFrame({"k": K, "c": DEPENDENT.astype(float)}), random_state=0)
+    exact = dmi.mutual_info_matrix(pd.DataFrame({"k": K, "c": DEPENDENT.astype(float)}), discrete=True)
+    assert exact.loc["k", "c"] == pytest.approx(mutual_info_score(K, DEPENDENT), rel=1e-9)
+    for bad in (np.inf, -np.inf):
+        col = RNG.standard_normal(N)
+        col[5] = bad
+        with pytest.raises(ValueError, match=r"column 'c' contains infinite values"):
+            dmi.mutual_info_matrix(pd.DataFrame({"k": K, "c": col}))
+
+
+def _frame():
+    return pd.DataFrame(
+        {
+            "a": K,
+            "b": pd.array(np.array(list("wxyz"))[DEPENDENT], dtype="str"),
+            "f": K + RNG.standard_normal(N),
+        }
+    )
+
+
+def test_odd_partitions_give_the_one_partition_result():
+    frame = _frame()
+    expected = dmi.mutual_info_matrix(frame, random_state=1)
+    pieces = [
+        frame.iloc[:0],
+        frame.iloc[:1],
+        frame.iloc[1:1],
+        frame.iloc[1:300],
+        frame.iloc[300:301],
+        frame.iloc[301:],
+    ]
+    delayed = dd.from_delayed([dask.delayed(lambda p=p: p)() for p in pieces], meta=frame.iloc[:0])
+    pd.testing.assert_frame_equal(dmi.mutual_info_matrix(delayed, random_state=1), expected, check_exact=True)
+    unknown = dd.from_pandas(frame, npartitions=7, sort=False).clear_divisions()
+    pd.testing.assert_frame_equal(dmi.mutual_info_matrix(unknown, random_state=1), expected, check_exact=True)
+
+
+def test_a_partition_whose_rows_are_all_missing():
+    frame = _frame().astype({"a": "Int64"})
+    frame.loc[:99, ["a", "b"]] = None
+    ddf = dd.from_pandas(frame, npartitions=6, sort=False)  # the first partition: a and b all missing
+    got = dmi.mutual_info_matrix(ddf, random_state=1)
+    rest = frame.iloc[100:]
+    assert got.loc["a", "b"] == pytest.approx(mutual_info_score(rest.a, rest.b), rel=1e-9)
+    assert got.attrs["n_rows"]["a"]["b"] == N - 100
+
+
+def test_one_row_and_no_rows():
+    one = _frame().iloc[:1]
+    got = dmi.mutual_info_matrix(one, random_state=0)
+    assert got.loc["a", "b"] == 0.0 and got.loc["a", "a"] == 0.0  # one row: no information
+    for empty in (_frame().iloc[:0], dd.from_pandas(_frame().iloc[:0], npartitions=1)):
+        with pytest.raises(ValueError, match="data has no rows"):
+            dmi.mutual_info_matrix(empty)
+
+
+def test_identifier_columns():
+    n = 5_000
+    other = RNG.integers(0, 7, n)
+    frame = pd.DataFrame({"id": np.arange(n) * 13 + 5, "other": other})
+    with pytest.warns(dmi.IdentifierWarning, match=r"'id' take a different value in every row"):
+        got = dmi.mutual_info_matrix(frame)
+    h_other = got.loc["other", "other"]
+    assert got.loc["id", "other"] == pytest.approx(h_other, rel=1e-12)  # MI = H(other), honestly
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dmi.IdentifierWarning)
+        table = dmi.mutual_info_table(frame)
+    assert abs(table.loc[0, "ami"]) < 0.01
+    assert table.loc[0, "ami"] == pytest.approx(adjusted_mutual_info_score(frame.id, frame.other), abs=1e-9)
