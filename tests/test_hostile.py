@@ -6,6 +6,7 @@ docs/robustness.md lists every case with the test that shows it.
 from __future__ import annotations
 
 import decimal
+import itertools
 import warnings
 
 import dask
@@ -14,6 +15,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import adjusted_mutual_info_score, mutual_info_score
 
 import dmi
@@ -190,3 +193,94 @@ def test_identifier_columns():
         table = dmi.mutual_info_table(frame)
     assert abs(table.loc[0, "ami"]) < 0.01
     assert table.loc[0, "ami"] == pytest.approx(adjusted_mutual_info_score(frame.id, frame.other), abs=1e-9)
+
+
+def test_a_500_column_table(count_computes):
+    rng = np.random.default_rng(3)
+    n = 5_000
+    frame = pd.DataFrame({f"c{i:03d}": rng.integers(0, 4, n).astype(np.int8) for i in range(500)})
+    frame["c499"] = (frame["c000"] + rng.integers(0, 2, n)) % 4  # one planted dependence
+    ddf = dd.from_pandas(frame, npartitions=4, sort=False)
+    got = dmi.mutual_info_matrix(ddf)  # 124,750 pairs
+    assert count_computes.calls == 1  # one graph of partition tasks, not one per pair
+    assert got.shape == (500, 500) and (got.to_numpy() == got.to_numpy().T).all()
+    for a, b in [("c000", "c499"), ("c123", "c321"), ("c010", "c011")]:
+        assert got.loc[a, b] == pytest.approx(mutual_info_score(frame[a], frame[b]), rel=1e-9)
+    with_c000 = dmi.mutual_info_with(ddf, "c000")  # 499 pairs only
+    assert with_c000.idxmax() == "c499" and len(with_c000) == 499
+
+
+def test_the_task_graph_does_not_grow_with_the_pairs():
+    from dask.diagnostics import Profiler
+
+    rng = np.random.default_rng(4)
+    tasks = []
+    for n_cols in (10, 200):
+        frame = pd.DataFrame({f"c{i}": rng.integers(0, 3, 2_000) for i in range(n_cols)})
+        with Profiler() as prof, dask.config.set(scheduler="threads"):
+            dmi.mutual_info_matrix(dd.from_pandas(frame, npartitions=4, sort=False))
+        tasks.append(len(prof.results))
+    assert tasks[0] == tasks[1]  # 45 pairs or 19,900: the same partition and merge tasks
+
+
+_KINDS = ("int", "Int64", "str", "bool", "category", "float")
+
+
+@st.composite
+def _hostile_frames(draw):
+    n_unique = draw(st.integers(1, 25))
+    repeats = draw(st.integers(1, 3))  # duplicate rows
+    names = draw(st.lists(st.sampled_from(_KINDS), min_size=2, max_size=5))
+    cols = {}
+    for i, kind in enumerate(names):
+        raw = draw(st.lists(st.integers(0, 3), min_size=n_unique, max_size=n_unique))
+        missing = draw(st.lists(st.booleans(), min_size=n_unique, max_size=n_unique))
+        values = np.array(raw * repeats)
+        holes = np.array(missing * repeats) & (kind not in ("int", "bool"))
+        if kind in ("int", "bool"):
+            col = values if kind == "int" else values % 2 == 0
+        elif kind == "Int64":
+            col = pd.array(np.where(holes, None, values), dtype="Int64")
+        elif kind == "str":
+            col = pd.array(np.where(holes, None, np.array(list("pqrs"))[values]), dtype="str")
+        elif kind == "category":
+            col = pd.Categorical(np.where(holes, None, np.array(list("pqrs"))[values]))
+        else:
+            col = np.where(holes, np.nan, values + 0.5 * np.arange(values.size) / values.size)
+        cols[f"{kind}_{i}"] = col
+    frame = pd.DataFrame(cols)
+    cuts = sorted(draw(st.lists(st.integers(0, len(frame)), max_size=4)))
+    return frame, cuts
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_hostile_frames())
+def test_fuzz_mixed_frames(drawn):
+    frame, cuts = drawn
+    bounds = [0, *cuts, len(frame)]
+    pieces = [frame.iloc[a:b] for a, b in itertools.pairwise(bounds)]
+    ddf = dd.from_delayed([dask.delayed(lambda p=p: p)() for p in pieces], meta=frame.iloc[:0])
+    kw = {"random_state": 0, "n_neighbors": 1}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", dmi.LooksCategoricalWarning)
+            one = dmi.mutual_info_matrix(frame, **kw)
+            cut = dmi.mutual_info_matrix(ddf, **kw)
+    except ValueError as err:  # the only refusals: too few rows for a k-NN pair
+        assert "n_neighbors=1 must be less than" in str(err)
+        return
+    m = one.to_numpy()
+    assert np.array_equal(m, m.T, equal_nan=True)  # symmetric
+    assert np.array_equal(cut.to_numpy(), m, equal_nan=True)  # independent of the partitioning
+    discrete = [c for c in frame.columns if not c.startswith("float")]
+    for a in discrete:
+        for b in discrete:
+            if a >= b:
+                continue
+            both = frame[[a, b]].dropna()
+            mi = one.loc[a, b]
+            if len(both) == 0:
+                assert np.isnan(mi)
+                continue
+            assert mi == pytest.approx(mutual_info_score(both[a].astype(str), both[b].astype(str)), abs=1e-12)
+            assert -1e-15 <= mi <= min(one.loc[a, a], one.loc[b, b]) + 1e-12 or len(both) < len(frame)
