@@ -171,7 +171,12 @@ def sample_chunk(
     """
     keys = np.full(len(df), _salt(spec.seed), dtype=np.uint64)
     data: dict[int, Any] = {}
-    for i, (name, continuous) in enumerate(zip(spec.columns, spec.continuous, strict=True)):
+    # Columns are folded in a canonical order (by name), so the same set of columns
+    # gives the same keys however a request lists them (the matrix, or a target first).
+    for i in sorted(
+        range(len(spec.columns)), key=lambda i: (type(spec.columns[i]).__name__, repr(spec.columns[i]))
+    ):
+        name, continuous = spec.columns[i], spec.continuous[i]
         s = df.iloc[:, i]
         if continuous:
             values = as_float(s)
@@ -186,7 +191,7 @@ def sample_chunk(
     take = _smallest(keys, spec.size)
     # Columns by position: labels may be any hashable, or repeat across sample and counts.
     frame = pd.DataFrame(
-        {i: (v[take] if isinstance(v, np.ndarray) else v.take(take)) for i, v in data.items()}
+        {i: (v[take] if isinstance(v, np.ndarray) else v.take(take)) for i, v in sorted(data.items())}
     )
     return Sample(keys[take], frame, spec.size)
 
