@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -118,6 +119,29 @@ def conditional_entropy(marginal: np.ndarray, domain: Any) -> float:
     return max(entropy(counts) - entropy(per_z), 0.0)
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Which pairs are counted and which sampled, and the sample's columns (``z`` last)."""
+
+    dd: list[int]
+    knn: list[int]
+    sampled_cols: list[int]
+    sample_names: list[Hashable]
+    continuous: tuple[bool, ...]
+
+
+def _layout(
+    labels: Sequence[Hashable], kinds: Sequence[str], pairs: Sequence[tuple[int, int]], z: Hashable
+) -> _Layout:
+    dd = [k for k, (i, j) in enumerate(pairs) if kinds[i] == kinds[j] == DISCRETE]
+    counted = set(dd)
+    knn = [k for k in range(len(pairs)) if k not in counted]
+    sampled_cols = sorted({c for k in knn for c in pairs[k]})
+    sample_names = [labels[c] for c in sampled_cols] + [z]
+    continuous = (*(kinds[c] != DISCRETE for c in sampled_cols), False)
+    return _Layout(dd, knn, sampled_cols, sample_names, continuous)
+
+
 def spec(
     labels: Sequence[Hashable],
     kinds: Sequence[str],
@@ -136,8 +160,8 @@ def spec(
     from ._summary import CountSpec
 
     p = len(labels)
-    dd = [k for k, (i, j) in enumerate(pairs) if kinds[i] == kinds[j] == DISCRETE]
-    knn = [k for k in range(len(pairs)) if k not in set(dd)]
+    lay = _layout(labels, kinds, pairs, z)
+    dd, knn = lay.dd, lay.knn
     if knn and not opts.dropna:
         raise ValueError("dropna=False needs discrete columns (a k-NN estimate has no 'missing' value)")
     diagonal_cols = {c for c in range(p) if kinds[c] == DISCRETE} if diagonal else set()
@@ -153,12 +177,9 @@ def spec(
         if count_names
         else None
     )
-    sampled_cols = sorted({c for k in knn for c in pairs[k]})
-    sample_names = [labels[c] for c in sampled_cols] + [z]
-    continuous = (*(kinds[c] != DISCRETE for c in sampled_cols), False)
-    sample = SampleSpec(tuple(sample_names), continuous, opts.sample_size, opts.seed) if knn else None
-    used = [labels[c] for c in sorted(set(composite_of) | set(plain) | set(sampled_cols))]
-    read = tuple(dict.fromkeys([*count_names, *sample_names]))
+    sample = SampleSpec(tuple(lay.sample_names), lay.continuous, opts.sample_size, opts.seed) if knn else None
+    used = [labels[c] for c in sorted(set(composite_of) | set(plain) | set(lay.sampled_cols))]
+    read = tuple(dict.fromkeys([*count_names, *lay.sample_names]))
     return PassSpec(read, counts, sample), used
 
 
@@ -181,8 +202,8 @@ def finish(
     """``I(a;b|z)`` in nats and rows used for each pair, and ``H(c|z)`` of each discrete
     column whose composite was counted, from a conditioning pass's merged state."""
     p = len(labels)
-    dd = [k for k, (i, j) in enumerate(pairs) if kinds[i] == kinds[j] == DISCRETE]
-    knn = [k for k in range(len(pairs)) if k not in set(dd)]
+    lay = _layout(labels, kinds, pairs, z)
+    dd, knn = lay.dd, lay.knn
     mi = [math.nan] * len(pairs)
     rows = [0] * len(pairs)
     entropy_given = [math.nan] * p
@@ -199,12 +220,9 @@ def finish(
                 entropy_given[c] = conditional_entropy(cs.marginals[i], cs.domains[i])
     if knn:
         assert state.sample is not None
-        sampled_cols = sorted({c for k in knn for c in pairs[k]})
-        sample_names = [labels[c] for c in sampled_cols] + [z]
-        continuous = (*(kinds[c] != DISCRETE for c in sampled_cols), False)
-        prep = prepare_sample(state.sample, sample_names, continuous, opts.seed)
-        strata = prep.labels[len(sampled_cols)]
-        spos = {c: i for i, c in enumerate(sampled_cols)}
+        prep = prepare_sample(state.sample, lay.sample_names, lay.continuous, opts.seed)
+        strata = prep.labels[len(lay.sampled_cols)]
+        spos = {c: i for i, c in enumerate(lay.sampled_cols)}
 
         def present(i: int) -> np.ndarray:
             return ~np.isnan(prep.continuous[i].raw) if i in prep.continuous else prep.labels[i] >= 0

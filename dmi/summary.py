@@ -208,6 +208,18 @@ def _transposed(table: Table) -> Table:
     return table.T
 
 
+def _sample_columns(
+    stored: Sample | None, stored_names: list[Hashable], wanted: SampleSpec | None
+) -> Sample | None:
+    """The stored sample's columns that a request's sample spec names, in its order."""
+    if wanted is None:
+        return None
+    assert stored is not None
+    picked = [stored_names.index(c) for c in wanted.columns]
+    frame = stored.frame.iloc[:, picked].set_axis(range(len(picked)), axis=1)
+    return Sample(stored.keys, frame, stored.size)
+
+
 def project(summary: Summary, spec: _onepass.PassSpec) -> _onepass.Summary:
     """The part of a stored summary that a request's pass (``spec``) would have gathered."""
     state = summary.state
@@ -232,13 +244,7 @@ def project(summary: Summary, spec: _onepass.PassSpec) -> _onepass.Summary:
             tuple(stored.marginals[i] for i in cols),
             tuple(tables),
         )
-    sample = None
-    if spec.sample is not None:
-        assert state.sample is not None
-        position = {c: i for i, c in enumerate(summary.columns)}
-        picked = [position[c] for c in spec.sample.columns]
-        frame = state.sample.frame.iloc[:, picked].set_axis(range(len(picked)), axis=1)
-        sample = Sample(state.sample.keys, frame, state.sample.size)
+    sample = _sample_columns(state.sample, list(summary.columns), spec.sample)
     return _onepass.Summary(state.n_rows, counts, sample)
 
 
@@ -293,13 +299,8 @@ def project_given(summary: Summary, z: Hashable, spec: _onepass.PassSpec) -> _on
             tuple(stored.marginals[i] for i in picked),
             tuple(tables),
         )
-    sample = None
-    if spec.sample is not None:
-        assert state.sample is not None
-        stored_names = [*summary.columns, z]  # the sample of a given= summary: every column, then z
-        picked = [stored_names.index(c) for c in spec.sample.columns]
-        frame = state.sample.frame.iloc[:, picked].set_axis(range(len(picked)), axis=1)
-        sample = Sample(state.sample.keys, frame, state.sample.size)
+    # the sample of a given= summary holds every column, then z
+    sample = _sample_columns(state.sample, [*summary.columns, z], spec.sample)
     return _onepass.Summary(state.n_rows, counts, sample)
 
 
