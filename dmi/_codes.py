@@ -110,10 +110,16 @@ class Encoded:
     offset: int
     mask: np.ndarray | None = None
 
+    def kernel_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(source, mask)`` as compiled loops take them: booleans as uint8, and an
+        empty mask for "nothing missing"."""
+        source = self.source.view(np.uint8) if self.source.dtype == bool else self.source
+        return source, _NO_MASK if self.mask is None else self.mask
+
     def write(self, out: np.ndarray) -> None:
         """Write the codes into ``out`` (any integer dtype wide enough for ``domain.size``)."""
-        source = self.source.view(np.uint8) if self.source.dtype == bool else self.source
-        write_codes(source, self.offset, _NO_MASK if self.mask is None else self.mask, out)
+        source, mask = self.kernel_arrays()
+        write_codes(source, self.offset, mask, out)
 
 
 def _nested(name: Any, detail: str) -> TypeError:

@@ -113,7 +113,8 @@ def _check_same_schema(first_path: str, first: pa.Schema, path: str, schema: pa.
                 f"column {name!r} is {a} in {first_path!r} but {b} in {path!r}; "
                 "every file of a data set must give a column the same type"
             )
-    extra = [n for n in schema.names if n not in set(names)]
+    known = set(names)
+    extra = [n for n in schema.names if n not in known]
     if extra:
         raise ParquetError(
             f"column {extra[0]!r} is in {path!r} but missing from {first_path!r}; "

@@ -114,13 +114,9 @@ def _value_words(values: pd.Index) -> np.ndarray:
     return lut
 
 
-_NO_MASK = np.zeros(0, dtype=bool)
-
-
 def _fold_encoded(keys: np.ndarray, e: Encoded) -> None:
     """Fold one discrete column, from its codes, into the row keys."""
-    mask = _NO_MASK if e.mask is None else e.mask
-    source = e.source.view(np.uint8) if e.source.dtype == bool else e.source
+    source, mask = e.kernel_arrays()
     if isinstance(e.domain, IntRange):  # the source holds the int64 values themselves
         _fold_values(keys, source.view(np.uint64), mask)
     else:
