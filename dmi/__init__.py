@@ -9,7 +9,7 @@ Every pair of columns of a table larger than memory, over all rows, in one pass:
 """
 
 from . import plot  # matplotlib is imported only when something is drawn
-from ._engine import IdentifierWarning, LooksCategoricalWarning
+from ._engine import IdentifierWarning, LooksCategoricalWarning, MaxCategoriesWarning
 from .api import conditional_mutual_info, mutual_info_matrix, mutual_info_table, mutual_info_with
 from .example import make_example
 from .summary import Summary, load, summarize
@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 __all__ = [
     "IdentifierWarning",
     "LooksCategoricalWarning",
+    "MaxCategoriesWarning",
     "Summary",
     "__version__",
     "conditional_mutual_info",

@@ -72,7 +72,73 @@ class Values:
         return self.values
 
 
-Domain = IntRange | Values
+@dataclass(frozen=True, eq=False)
+class Folded:
+    """A column with more distinct values than the count cap (``max_categories``).
+
+    Its values are not kept: code 1 stands for *present* and code 0 for missing, so its
+    marginal and its pair tables have two rows whatever its cardinality, and memory
+    stays bounded. What is kept says whether it is an identifier, exactly:
+
+    ``unique``
+        no value occurred twice within any of the row slices folded so far;
+    ``ranges``
+        each slice's ``(min, max)`` value, pairwise disjoint, or ``None`` when two
+        slices' ranges overlapped or the values do not compare.
+
+    Unique slices with disjoint ranges cannot share a value, so the column takes a
+    different value in every present row (:attr:`identifier`): MI with it is then exact
+    (the entropy of the other column) although its values were dropped.
+    """
+
+    at_least: int
+    """Distinct values known to exist (a lower bound; exact for an identifier)."""
+    unique: bool
+    ranges: tuple[tuple[Any, Any], ...] | None
+
+    size = 1
+
+    @property
+    def identifier(self) -> bool:
+        """Whether every present row is proven to hold a value of its own."""
+        return self.unique and self.ranges is not None
+
+    def index(self) -> pd.Index:
+        """The one code's label: the values themselves were dropped."""
+        return pd.Index(["(present)"], dtype=object)
+
+
+Domain = IntRange | Values | Folded
+
+
+def fold(domain: Domain, counts: np.ndarray) -> Folded:
+    """Fold a column of one slice of rows, given its marginal ``counts`` (code 0 missing)."""
+    if isinstance(domain, Folded):
+        return domain
+    present = np.flatnonzero(counts[1:])
+    values = domain.index()[present]
+    ranges: tuple[tuple[Any, Any], ...] | None = ()
+    if len(values):
+        try:
+            ranges = ((values.min(), values.max()),)
+        except (TypeError, ValueError, NotImplementedError):  # values that do not compare
+            ranges = None
+    unique = bool(present.size == 0 or counts[1:][present].max() <= 1)
+    return Folded(int(present.size), unique, ranges)
+
+
+def _combine(folded: list[Folded]) -> Folded:
+    """The fold of the union of disjoint row slices, each folded."""
+    ranges: tuple[tuple[Any, Any], ...] | None = None
+    if all(f.ranges is not None for f in folded):
+        merged = [r for f in folded for r in f.ranges]  # type: ignore[union-attr]
+        try:
+            merged.sort(key=lambda r: r[0])
+            disjoint = all(merged[i][1] < merged[i + 1][0] for i in range(len(merged) - 1))
+        except (TypeError, ValueError, NotImplementedError):
+            disjoint = False
+        ranges = tuple(merged) if disjoint else None
+    return Folded(max(f.at_least for f in folded), all(f.unique for f in folded), ranges)
 
 
 def _span_limit(n_rows: int) -> int:
@@ -221,6 +287,10 @@ def unite(domains: list[Domain], n_rows: int) -> tuple[Domain, list[IntArray | N
     first = domains[0]
     if all(d is first for d in domains):
         return first, [None] * len(domains)
+    if any(isinstance(d, Folded) for d in domains):
+        if not all(isinstance(d, Folded) for d in domains):
+            raise ValueError("fold every slice of a column before uniting its domains")
+        return _combine(domains), [None] * len(domains)  # type: ignore[arg-type]
     nonempty = [d for d in domains if d.size]
     if not nonempty:
         return first, [None] * len(domains)
@@ -269,7 +339,7 @@ def value_order(domain: Domain) -> IntArray | None:
     for every partitioning (codes are numbered in order of appearance otherwise).
     Values of mixed types that do not compare are ordered by type name, then repr.
     """
-    if isinstance(domain, IntRange):
+    if isinstance(domain, IntRange | Folded):
         return None
     values = domain.values
     if values.is_monotonic_increasing and values.is_unique:

@@ -24,7 +24,10 @@ import numpy as np
 import pandas as pd
 
 from . import _graph
+from ._codes import Folded
 from ._dispatch import KnnTask, estimate_pair, estimator, prepare_sample
+from ._engine import warn_about_columns
+from ._entropy import folded_pair_stats
 from ._onepass import PassSpec
 from ._plan import DISCRETE
 from ._sample import SampleSpec
@@ -173,6 +176,7 @@ def spec(
         CountSpec(
             tuple(count_names),
             tuple((where[suffix(labels[pairs[k][0]])], where[labels[pairs[k][1]]]) for k in dd),
+            max_categories=opts.max_categories,
         )
         if count_names
         else None
@@ -209,15 +213,23 @@ def finish(
     entropy_given = [math.nan] * p
     if state.counts is not None:
         cs = state.counts
-        for k, table, (a, _) in zip(dd, cs.tables, cs.spec.pairs, strict=True):
+        for k, table, (a, b) in zip(dd, cs.tables, cs.spec.pairs, strict=True):
+            if isinstance(cs.domains[a], Folded) or isinstance(cs.domains[b], Folded):
+                # too many (z, x) or y values were counted to keep: unknown, not guessed
+                rows[k] = folded_pair_stats(table, opts.dropna, cs.domains[a], cs.domains[b]).n
+                continue
             tables = _by_stratum(table, cs.domains[a], opts.dropna)
             mi[k] = stratified_mi(tables)
             rows[k] = int(sum(t.sum() for t in tables))
         position = {name: i for i, name in enumerate(cs.spec.columns)}
         for c in range(p):
             i = position.get(suffix(labels[c]))
-            if i is not None and kinds[c] == DISCRETE:
+            if i is not None and kinds[c] == DISCRETE and not isinstance(cs.domains[i], Folded):
                 entropy_given[c] = conditional_entropy(cs.marginals[i], cs.domains[i])
+        plain = {suffix(c): c for c in labels} | {c: c for c in labels}
+        named = zip(cs.spec.columns, cs.domains, strict=True)
+        folded = {plain[name]: d for name, d in named if isinstance(d, Folded)}
+        warn_about_columns((), list(folded.items()), cs.spec.max_categories)
     if knn:
         assert state.sample is not None
         prep = prepare_sample(state.sample, lay.sample_names, lay.continuous, opts.seed)

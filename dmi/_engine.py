@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import _graph
-from ._codes import quantile_edges, value_order
+from ._codes import Domain, Folded, quantile_edges, value_order
 from ._dispatch import (
     PLUG_IN,
     KnnTask,
@@ -24,7 +24,7 @@ from ._dispatch import (
     looks_categorical,
     prepare_sample,
 )
-from ._entropy import PairStats, entropy, pair_stats
+from ._entropy import PairStats, entropy, folded_entropy, folded_pair_stats, pair_stats
 from ._onepass import PassSpec, Summary
 from ._plan import DISCRETE
 from ._sample import SampleSpec
@@ -95,9 +95,48 @@ class IdentifierWarning(UserWarning):
     """A discrete column takes a different value in every row (an identifier)."""
 
 
-def _looks_like_identifier(counts: np.ndarray) -> bool:
-    nonzero = counts[counts > 0]
+class MaxCategoriesWarning(UserWarning):
+    """A discrete column has more distinct values than ``max_categories``: its MI is NaN."""
+
+
+def _is_identifier(domain: Domain, marginal: np.ndarray) -> bool:
+    if isinstance(domain, Folded):
+        return domain.identifier
+    nonzero = marginal[1:][marginal[1:] > 0]
     return bool(nonzero.size >= _IDENTIFIER_ROWS and (nonzero == 1).all())
+
+
+def warn_about_columns(
+    identifiers: Sequence[Hashable], folded: Sequence[tuple[Hashable, Folded]], cap: int | None
+) -> None:
+    """Warn about identifier columns, and about columns over ``max_categories`` (NaN)."""
+    if identifiers:
+        shown = ", ".join(repr(c) for c in identifiers)
+        warnings.warn(
+            f"column(s) {shown} take a different value in every row, like an identifier: MI with "
+            "such a column is the entropy of the other column and says nothing about dependence; "
+            "leave it out, or read AMI (mutual_info_table), which is about 0 for it",
+            IdentifierWarning,
+            stacklevel=5,
+        )
+    if folded:
+        shown = ", ".join(f"{c!r} (at least {d.at_least:,})" for c, d in folded)
+        unique = [c for c, d in folded if d.unique]
+        hint = (
+            f" Column(s) {', '.join(repr(c) for c in unique)} never repeated a value within a partition: "
+            "probably identifiers, whose MI with any column is that column's entropy."
+            if unique
+            else ""
+        )
+        limit = "the cap" if cap is None else f"max_categories={cap:,}"
+        warnings.warn(
+            f"column(s) {shown} have more distinct values than {limit}: their values "
+            f"were not kept (so memory stays bounded) and their MI and entropy are NaN.{hint} Leave them "
+            "out, or pass a larger max_categories (or None) to count them exactly, with memory growing "
+            "with their distinct values",
+            MaxCategoriesWarning,
+            stacklevel=5,
+        )
 
 
 def plan(
@@ -109,6 +148,7 @@ def plan(
     sample_size: int,
     seed: int,
     edges: dict[int, tuple[float, ...]] | None = None,
+    max_categories: int | None = None,
 ) -> Plan:
     """The pass and the estimators for ``pairs`` of ``labels`` (with these ``kinds``)."""
     p = len(labels)
@@ -128,6 +168,7 @@ def plan(
             tuple(labels[c] for c in count_cols),
             tuple((cpos[pairs[k][0]], cpos[pairs[k][1]]) for k in plug),
             tuple(edges.get(c) for c in count_cols) if edges else None,
+            max_categories,
         )
         if count_cols
         else None
@@ -155,6 +196,7 @@ def compute(
     method: str = "auto",
     bins: int = 32,
     progress: bool = False,
+    max_categories: int | None = None,
     stderr_splits: int = 0,
     knn_permutations: int = 0,
 ) -> Results:
@@ -173,7 +215,16 @@ def compute(
                 ddf, [labels[c] for c in binned], binned, split_every, sample_size, seed, bins, progress
             )
             kinds = tuple(DISCRETE for _ in kinds)
-    pl = plan(labels, kinds, pairs, diagonal=diagonal, sample_size=sample_size, seed=seed, edges=edges)
+    pl = plan(
+        labels,
+        kinds,
+        pairs,
+        diagonal=diagonal,
+        sample_size=sample_size,
+        seed=seed,
+        edges=edges,
+        max_categories=max_categories,
+    )
     summary, block_results = _graph.run(
         ddf,
         pl.spec,
@@ -226,7 +277,11 @@ def finish(
         cs = summary.counts
         orders = [value_order(d) for d in cs.domains]
         for k, table, (a, b) in zip(plug, cs.tables, cs.spec.pairs, strict=True):
-            stats = pair_stats(table, dropna, orders[a], orders[b])
+            da, db = cs.domains[a], cs.domains[b]
+            if isinstance(da, Folded) or isinstance(db, Folded):
+                stats = folded_pair_stats(table, dropna, da, db)
+            else:
+                stats = pair_stats(table, dropna, orders[a], orders[b])
             results[k] = PairResult(PLUG_IN, stats.mi, stats.n, stats)
     notes: dict[int, tuple[int, int]] = {}
     for block_out, block_notes in block_results:
@@ -246,23 +301,18 @@ def finish(
     ent = [math.nan] * p
     present = [0] * p
     if summary.counts is not None:
-        identifiers = [
-            labels[c]
-            for c in pl.count_cols
-            if _looks_like_identifier(summary.counts.marginals[pl.cpos[c]][1:])
-        ]
-        if identifiers:
-            shown = ", ".join(repr(c) for c in identifiers)
-            warnings.warn(
-                f"column(s) {shown} take a different value in every row, like an identifier: MI with "
-                "such a column is the entropy of the other column and says nothing about dependence; "
-                "leave it out, or read AMI (mutual_info_table), which is about 0 for it",
-                IdentifierWarning,
-                stacklevel=4,
-            )
-        for c in pl.count_cols:
-            m = summary.counts.marginals[pl.cpos[c]]
-            ent[c] = entropy(m[1:] if dropna else m)
+        cs = summary.counts
+        column = {c: (cs.domains[pl.cpos[c]], cs.marginals[pl.cpos[c]]) for c in pl.count_cols}
+        warn_about_columns(
+            [labels[c] for c, (d, m) in column.items() if _is_identifier(d, m)],
+            [(labels[c], d) for c, (d, _) in column.items() if isinstance(d, Folded) and not d.identifier],
+            cs.spec.max_categories,
+        )
+        for c, (d, m) in column.items():
+            if isinstance(d, Folded):
+                ent[c] = folded_entropy(d, m, dropna)
+            else:
+                ent[c] = entropy(m[1:] if dropna else m)
             present[c] = int(m[1:].sum() if dropna else m.sum())
     if summary.sample is not None:
         frame = summary.sample.frame

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import entr
 
+from ._codes import Domain, Folded
 from ._kernels import dense_mi_sum
-from ._summary import SparseTable, Table
+from ._summary import SparseTable, Table, _nonzero
 from ._typing import IntArray
 
 
@@ -34,6 +35,9 @@ class PairStats:
     """Non-zero cells of the joint table."""
     margins: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))
     """The non-zero row and column sums (value order), for tests that need the margins."""
+    singletons: tuple[int, int] = (0, 0)
+    """Values of x (of y) known only as singletons: a folded identifier's present rows,
+    each a value of its own, and not listed in ``margins`` (so they take no memory)."""
 
 
 def entropy(counts: np.ndarray) -> float:
@@ -152,3 +156,66 @@ def normalized(stats: PairStats, average: str) -> float:
     else:  # pragma: no cover - validated at the boundary
         raise ValueError(f"unknown average method {average!r}")
     return stats.mi / denom
+
+
+def _plogp(counts: np.ndarray, n: int) -> float:
+    """``-sum c/n log(c/n)`` over the non-zero ``counts``, summed in sorted order."""
+    c = np.sort(counts[counts > 0])
+    return float(entr(c / n).sum())
+
+
+def folded_entropy(domain: Folded, marginal: np.ndarray, dropna: bool) -> float:
+    """Entropy in nats of a folded column: exact for an identifier, else NaN (unknown)."""
+    missing, present = int(marginal[0]), int(marginal[1])
+    n = present if dropna else present + missing
+    if not domain.identifier or n == 0:
+        return math.nan
+    # each present row is a value of its own: n_present terms of 1/n log n
+    return present / n * math.log(n) + (0.0 if dropna else _plogp(np.array([missing]), n))
+
+
+def folded_pair_stats(table: Table, dropna: bool, x: Domain, y: Domain) -> PairStats:
+    """Plug-in statistics of a pair with a folded side (:class:`dmi._codes.Folded`).
+
+    A folded identifier's present code stands for rows that each hold a value of their
+    own, so every quantity is exact from the two-row table: cells on that code are
+    singletons (``1/n log n`` each). A folded column that is not proven an identifier
+    has unknown entropies and MI: NaN, with the rows the pair uses.
+    """
+    rows, cols, counts = _nonzero(table)
+    if dropna:
+        keep = (rows > 0) & (cols > 0)
+        rows, cols, counts = rows[keep], cols[keep], counts[keep]
+    n = int(counts.sum())
+    if not all(d.identifier for d in (x, y) if isinstance(d, Folded)):
+        return PairStats(n, math.nan, math.nan, math.nan, 0, 0)
+    if n == 0:
+        return _EMPTY
+    ones_x, ones_y = isinstance(x, Folded), isinstance(y, Folded)
+    single = ((rows == 1) & ones_x) | ((cols == 1) & ones_y)
+    c = counts.astype(np.int64)
+    row_sums = np.bincount(rows, weights=c).astype(np.int64)
+    col_sums = np.bincount(cols, weights=c).astype(np.int64)
+    # rows in singleton cells (or margins): each contributes 1/n log n
+    s_x = int(row_sums[1]) if ones_x and row_sums.size > 1 else 0
+    s_y = int(col_sums[1]) if ones_y and col_sums.size > 1 else 0
+    s_xy = int(c[single].sum())
+    rest_x = np.delete(row_sums, 1) if s_x else row_sums
+    rest_y = np.delete(col_sums, 1) if s_y else col_sums
+    log_n_over_n = math.log(n) / n
+    h_x = s_x * log_n_over_n + _plogp(rest_x, n)
+    h_y = s_y * log_n_over_n + _plogp(rest_y, n)
+    # the singleton parts cancel in integers first: an identifier's MI is exactly H(other)
+    mi = (s_x + s_y - s_xy) * log_n_over_n + (_plogp(rest_x, n) + _plogp(rest_y, n) - _plogp(c[~single], n))
+    rx, ry = rest_x[rest_x > 0], rest_y[rest_y > 0]
+    return PairStats(
+        n=n,
+        mi=max(mi, 0.0),
+        h_x=h_x,
+        h_y=h_y,
+        k_x=s_x + rx.size,
+        k_y=s_y + ry.size,
+        cells=s_xy + int(np.count_nonzero(c[~single])),
+        margins=(np.sort(rx), np.sort(ry)),
+        singletons=(s_x, s_y),
+    )

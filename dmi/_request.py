@@ -18,11 +18,13 @@ from ._dispatch import PLUG_IN, estimator
 from ._engine import PairResult, Results
 from ._entropy import normalized
 from ._validate import (
+    DEFAULT_MAX_CATEGORIES,
     METHODS,
     NORMALIZE_METHODS,
     SAMPLE_MODES,
     check_base,
     check_choice,
+    check_max_categories,
     check_positive_int,
     check_random_state,
     check_split_every,
@@ -44,6 +46,7 @@ class Options:
     bins: int
     sample: str
     progress: bool
+    max_categories: int | None = DEFAULT_MAX_CATEGORIES
 
 
 def check_options(
@@ -60,6 +63,7 @@ def check_options(
     split_every: Any,
     sample: Any,
     progress: Any,
+    max_categories: Any,
 ) -> Options:
     """Validate every keyword of a public call and resolve its seed; reads no data."""
     check_choice("method", method, METHODS)
@@ -86,6 +90,7 @@ def check_options(
         bins=int(bins),
         sample=sample,
         progress=bool(progress),
+        max_categories=check_max_categories(max_categories),
     )
 
 
@@ -112,6 +117,7 @@ _OPTION_NAMES = (
     "split_every",
     "sample",
     "progress",
+    "max_categories",
 )
 
 
@@ -158,6 +164,13 @@ def _prepare_summary(
         )
     if opts.method != "auto" or opts.sample != "rows":
         raise ValueError("method='binned' and sample='partitions' need the data, not a summary")
+    stored = summary.max_categories
+    capped = summary.state.counts is not None
+    if capped and opts.max_categories not in (DEFAULT_MAX_CATEGORIES, stored):
+        raise ValueError(
+            f"max_categories={opts.max_categories!r} differs from the summary's {stored!r}: a summary's "
+            "counts were capped when it was made; summarize again with the max_categories you want"
+        )
     if args["random_state"] is not None and opts.seed != summary.seed:
         raise ValueError(
             f"random_state={args['random_state']!r} differs from the summary's seed {summary.seed}; "
@@ -165,7 +178,7 @@ def _prepare_summary(
         )
     labels = _labels(args["columns"], target, list(summary.columns))
     kind_of = dict(zip(summary.columns, summary.kinds, strict=True))
-    opts = replace(opts, seed=summary.seed, sample_size=summary.sample_size)
+    opts = replace(opts, seed=summary.seed, sample_size=summary.sample_size, max_categories=stored)
     return opts, summary, labels, tuple(kind_of[c] for c in labels)
 
 
@@ -227,6 +240,7 @@ def compute(
         method=opts.method,
         bins=opts.bins,
         progress=opts.progress,
+        max_categories=opts.max_categories,
         stderr_splits=stderr_splits,
         knn_permutations=knn_permutations,
     )

@@ -120,7 +120,7 @@ def _fold_encoded(keys: np.ndarray, e: Encoded) -> None:
     if isinstance(e.domain, IntRange):  # the source holds the int64 values themselves
         _fold_values(keys, source.view(np.uint64), mask)
     else:
-        _fold_codes(keys, source, e.offset, mask, _value_words(e.domain.values))
+        _fold_codes(keys, source, e.offset, mask, _value_words(e.domain.index()))
 
 
 @numba.njit(nogil=True, cache=True)

@@ -47,11 +47,25 @@ def is_sparse(s: PairStats) -> bool:
     """Whether more than ``SPARSE_SHARE`` of the expected counts are below 5."""
     if s.n == 0 or s.k_x < 2 or s.k_y < 2:
         return False
-    a, b = s.margins
-    # cells with a_i * b_j / n < 5, counted per row by binary search (no R x C array)
-    b_sorted = np.sort(b.astype(np.float64))
-    small = np.searchsorted(b_sorted, 5.0 * s.n / a.astype(np.float64), side="left").sum()
-    return bool(small / (a.size * b.size) > SPARSE_SHARE)
+    (a, a_times), (b, b_times) = _groups(s, 0), _groups(s, 1)
+    # cells with a_i * b_j / n < 5, counted per distinct row sum by binary search (no R x C array)
+    below = np.r_[0, np.cumsum(b_times)][np.searchsorted(b, 5.0 * s.n / a, side="left")]
+    small = float(np.sum(below * a_times.astype(np.float64)))
+    return bool(small / (float(s.k_x) * float(s.k_y)) > SPARSE_SHARE)
+
+
+def _groups(s: PairStats, side: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct non-zero sums of one margin (float64, sorted) and how often each occurs,
+    the margin's singletons (a folded identifier's rows) included."""
+    margin = np.asarray(s.margins[side], dtype=np.float64)
+    values, times = np.unique(margin[margin > 0], return_counts=True)
+    singles = s.singletons[side]
+    if singles:
+        if values.size and values[0] == 1.0:
+            times[0] += singles
+        else:
+            values, times = np.r_[1.0, values], np.r_[singles, times]
+    return values, times
 
 
 def permutation_p(s: PairStats, permutations: int, seed: int | np.random.Generator) -> float:
@@ -64,6 +78,8 @@ def permutation_p(s: PairStats, permutations: int, seed: int | np.random.Generat
         return math.nan
     if s.k_x < 2 or s.k_y < 2:
         return 1.0
+    if any(s.singletons):
+        raise ValueError("a permutation test needs both margins in full; this pair has a folded identifier")
     a, b = s.margins
     tables = scipy_stats.random_table(a, b, seed=seed).rvs(permutations)
     n = float(s.n)
@@ -86,13 +102,21 @@ def expected_mi(a: np.ndarray, b: np.ndarray, n: int) -> float:
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     a, b = a[a > 0], b[b > 0]
-    if n <= 1 or a.size == 0 or b.size == 0:
-        return 0.0
     # The sum depends on the margins' values only: equal row (column) sums give equal
     # terms, so each distinct value is summed once and weighted by how often it occurs
     # (an identifier column, all ones, is one row of terms).
     a, a_times = np.unique(a, return_counts=True)
     b, b_times = np.unique(b, return_counts=True)
+    return expected_mi_grouped(a, a_times, b, b_times, n)
+
+
+def expected_mi_grouped(
+    a: np.ndarray, a_times: np.ndarray, b: np.ndarray, b_times: np.ndarray, n: int
+) -> float:
+    """:func:`expected_mi` of margins given as distinct sums ``a`` (``b``), each occurring
+    ``a_times`` (``b_times``) times."""
+    if n <= 1 or a.size == 0 or b.size == 0:
+        return 0.0
     per_block = max(1, _EMI_BLOCK // (16 * b.size))
     return float(
         sum(
@@ -155,7 +179,7 @@ def adjusted(s: PairStats, average: str) -> float:
         return math.nan
     if s.k_x == s.k_y == 1:
         return 1.0
-    emi = expected_mi(s.margins[0], s.margins[1], s.n)
+    emi = expected_mi_grouped(*_groups(s, 0), *_groups(s, 1), s.n)
     denominator = _mean(s.h_x, s.h_y, average) - emi
     eps = float(np.finfo(np.float64).eps)
     denominator = min(denominator, -eps) if denominator < 0 else max(denominator, eps)

@@ -10,6 +10,11 @@ counts, so memory is bounded by the distinct ``(x, y)`` pairs present.
 ``merge`` unites the domains, remaps codes and adds counts; it is associative and
 commutative up to the order of codes, i.e. the counts *per value* do not depend on how
 the rows were partitioned or in which order summaries were merged.
+
+With ``CountSpec.max_categories`` set, a column with more distinct values than that
+(in one partition, or once merged) is *folded*: its values are dropped and its codes
+become present/missing (:class:`dmi._codes.Folded`), so its memory stops growing with
+its values. Whether it is an identifier remains exactly known.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._codes import Domain, Encoded, encode, encode_binned, unite
+from ._codes import Domain, Encoded, Folded, encode, encode_binned, fold, unite
 from ._kernels import code_dtype, count_dense
 from ._typing import IntArray
 
@@ -53,6 +58,8 @@ class CountSpec:
     pairs: tuple[tuple[int, int], ...]
     edges: tuple[tuple[float, ...] | None, ...] | None = None
     """Per column, bin edges for a binned continuous column (``method="binned"``)."""
+    max_categories: int | None = None
+    """A column with more distinct values than this is folded (see :class:`Folded`)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,11 +153,22 @@ def chunk(df: pd.DataFrame, spec: CountSpec) -> CountSummary:
 
 def count(encoded: list[Encoded], n: int, spec: CountSpec) -> CountSummary:
     """Count marginals and pairs of ``n`` rows whose columns are already encoded."""
-    domains = [e.domain for e in encoded]
+    domains: list[Domain] = [e.domain for e in encoded]
     sizes = np.array([d.size for d in domains], dtype=np.int64)
+    cap = spec.max_categories
+    over = {i: _raw_codes(encoded[i], n) for i in range(len(encoded)) if cap is not None and sizes[i] > cap}
+    for i, raw in list(over.items()):
+        counts = np.bincount(raw, minlength=int(sizes[i]) + 1)
+        if np.count_nonzero(counts[1:]) > cap:  # type: ignore[operator]
+            domains[i], sizes[i] = fold(domains[i], counts), 1
+        else:  # a wide domain (e.g. a range of integers) with few values present
+            del over[i]
     codes = np.empty((len(encoded), n), dtype=code_dtype(sizes))
     for i, e in enumerate(encoded):
-        e.write(codes[i])
+        if i in over:
+            np.greater(over[i], 0, out=codes[i], casting="unsafe")
+        else:
+            e.write(codes[i])
 
     dense_ids = [
         k for k, (a, b) in enumerate(spec.pairs) if use_dense(int((sizes[a] + 1) * (sizes[b] + 1)), n)
@@ -166,6 +184,70 @@ def count(encoded: list[Encoded], n: int, spec: CountSpec) -> CountSummary:
         if tables[k] is None:
             tables[k] = _count_sparse(codes[a], codes[b], (int(sizes[a]) + 1, int(sizes[b]) + 1))
     return CountSummary(spec, n, tuple(domains), tuple(marginals), tuple(tables))  # type: ignore[arg-type]
+
+
+def _raw_codes(e: Encoded, n: int) -> IntArray:
+    out = np.empty(n, dtype=np.int64)
+    e.write(out)
+    return out
+
+
+def _collapse(table: Table, fold_a: bool, fold_b: bool, n_rows: int) -> Table:
+    """A pair table with the folded side(s) reduced to two codes: missing and present."""
+    rows, cols, counts = _nonzero(table)
+    shape = table.shape
+    if fold_a:
+        rows, shape = np.minimum(rows, 1), (2, shape[1])
+    if fold_b:
+        cols, shape = np.minimum(cols, 1), (shape[0], 2)
+    if use_dense(shape[0] * shape[1], n_rows):
+        out = np.zeros(shape, dtype=np.int64)
+        np.add.at(out, (rows, cols), counts)
+        return out
+    return _reduce_coo(rows, cols, counts.astype(np.int64), shape)
+
+
+def _fold_columns(s: CountSummary, columns: set[int]) -> CountSummary:
+    """``s`` with ``columns`` folded: values dropped, present/missing counts kept."""
+    todo = {c for c in columns if not isinstance(s.domains[c], Folded)}
+    if not todo:
+        return s
+    domains = list(s.domains)
+    marginals = list(s.marginals)
+    for c in todo:
+        domains[c] = fold(s.domains[c], s.marginals[c])
+        m = s.marginals[c]
+        marginals[c] = np.array([m[0], m[1:].sum()], dtype=np.int64)
+    tables = [
+        _collapse(t, a in todo, b in todo, s.n_rows) if (a in todo or b in todo) else t
+        for t, (a, b) in zip(s.tables, s.spec.pairs, strict=True)
+    ]
+    return CountSummary(s.spec, s.n_rows, tuple(domains), tuple(marginals), tuple(tables))
+
+
+def _to_fold(
+    summaries: Sequence[CountSummary], n_rows: int
+) -> tuple[set[int], dict[int, tuple[Domain, list[IntArray | None]]]]:
+    """Columns whose values over all ``summaries`` exceed the spec's ``max_categories``,
+    and the united domains computed on the way for columns that stay (for reuse)."""
+    cap = summaries[0].spec.max_categories
+    out = set()
+    united: dict[int, tuple[Domain, list[IntArray | None]]] = {}
+    for c in range(len(summaries[0].spec.columns)):
+        domains = [s.domains[c] for s in summaries]
+        if any(isinstance(d, Folded) for d in domains):
+            out.add(c)
+        elif cap is not None and sum(int(np.count_nonzero(s.marginals[c][1:])) for s in summaries) > cap:
+            domain, maps = unite(domains, n_rows)
+            present = np.zeros(domain.size + 1, dtype=bool)
+            for s, m in zip(summaries, maps, strict=True):
+                codes = np.flatnonzero(s.marginals[c])
+                present[codes if m is None else m[codes]] = True
+            if np.count_nonzero(present[1:]) > cap:
+                out.add(c)
+            else:
+                united[c] = (domain, maps)
+    return out, united
 
 
 def _remap_into_dense(out: np.ndarray, table: Table, ma: IntArray | None, mb: IntArray | None) -> None:
@@ -189,14 +271,17 @@ def merge(summaries: Sequence[CountSummary]) -> CountSummary:
     spec = summaries[0].spec
     for s in summaries[1:]:
         if s.spec != spec:
-            raise ValueError("cannot merge count summaries of different columns or pairs")
+            raise ValueError("cannot merge count summaries of different columns, pairs or max_categories")
     n_rows = sum(s.n_rows for s in summaries)
+    folding, united = _to_fold(summaries, n_rows)
+    if folding:
+        summaries = [_fold_columns(s, folding) for s in summaries]
 
     domains: list[Domain] = []
     maps: list[list[IntArray | None]] = []
     marginals: list[IntArray] = []
     for c in range(len(spec.columns)):
-        domain, column_maps = unite([s.domains[c] for s in summaries], n_rows)
+        domain, column_maps = united.get(c) or unite([s.domains[c] for s in summaries], n_rows)
         domains.append(domain)
         maps.append(column_maps)
         total = np.zeros(domain.size + 1, dtype=np.int64)

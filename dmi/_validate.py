@@ -49,6 +49,16 @@ def check_positive_int(name: str, value: Any, minimum: int = 1) -> int:
     return int(value)
 
 
+DEFAULT_MAX_CATEGORIES = 1_000_000
+
+
+def check_max_categories(value: Any) -> int | None:
+    """Validate ``max_categories``: an integer >= 1, or ``None`` for no cap."""
+    if value is None:
+        return None
+    return check_positive_int("max_categories", value)
+
+
 def check_split_every(split_every: SplitEvery) -> int | None:
     """Resolve ``split_every``: an int >= 2, ``None`` for the config default, ``False`` for flat.
 

@@ -12,6 +12,7 @@ import pandas as pd
 from . import _conditional, _plan
 from ._request import MATRIX, compute, diagonal, prepare, unit, value
 from ._typing import DataLike, Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
+from ._validate import DEFAULT_MAX_CATEGORIES
 
 
 def mutual_info_matrix(
@@ -30,6 +31,7 @@ def mutual_info_matrix(
     split_every: SplitEvery = None,
     sample: SampleMode = "rows",
     progress: bool = False,
+    max_categories: int | None = DEFAULT_MAX_CATEGORIES,
     given: Hashable | None = None,
 ) -> pd.DataFrame:
     """Mutual information between every pair of columns, over all rows, in one pass.
@@ -104,6 +106,15 @@ def mutual_info_matrix(
         :class:`dask.diagnostics.ProgressBar` on stderr once the work has taken a
         second. For other displays, call without it inside your own context, e.g.
         ``with dask.diagnostics.ProgressBar(): dmi.mutual_info_matrix(...)``.
+    max_categories : int or None, default 1_000_000
+        The most distinct values a discrete column's counts keep. A column with more
+        (an identifier, free text) is *folded*: its values are dropped, so memory stays
+        bounded. When every row provably holds a value of its own (no value repeats
+        within a partition, and the partitions' value ranges do not overlap, as for a
+        row number), its MI is still exact: the other column's entropy, with an
+        :class:`~dmi.IdentifierWarning`. Otherwise its cells and entropy are NaN, with a
+        :class:`~dmi.MaxCategoriesWarning` naming it. ``None``: no cap, every column
+        exact, memory growing with the distinct values (and value pairs) counted.
     given : column name, optional
         Condition every pair on this discrete column: each cell is ``I(X;Y|Z)`` (see
         :func:`conditional_mutual_info`), the diagonal ``H(X|Z)`` of discrete columns,
@@ -270,6 +281,7 @@ def mutual_info_with(
     split_every: SplitEvery = None,
     sample: SampleMode = "rows",
     progress: bool = False,
+    max_categories: int | None = DEFAULT_MAX_CATEGORIES,
     given: Hashable | None = None,
 ) -> pd.Series:
     """Mutual information of one target column with every other column.
@@ -288,7 +300,7 @@ def mutual_info_with(
         column except ``target``, in the frame's order. ``target`` itself is skipped
         if listed.
     discrete, method, bins, n_neighbors, sample_size, base, normalize, dropna, random_state, split_every,
-    sample, progress, given
+    sample, progress, max_categories, given
         As for :func:`mutual_info_matrix`.
 
     Returns
@@ -352,6 +364,7 @@ def mutual_info_table(
     split_every: SplitEvery = None,
     sample: SampleMode = "rows",
     progress: bool = False,
+    max_categories: int | None = DEFAULT_MAX_CATEGORIES,
     p_value: str = "auto",
     permutations: int = 999,
     stderr_splits: int = 10,
@@ -364,7 +377,7 @@ def mutual_info_table(
     Parameters
     ----------
     data, columns, discrete, method, bins, n_neighbors, sample_size, base, dropna, random_state, \
-split_every, sample, progress
+split_every, sample, progress, max_categories
         As for :func:`mutual_info_matrix`.
     normalize : {None, 'arithmetic', 'geometric', 'min', 'max'}, default None
         The mean of the two entropies used by ``nmi`` and ``ami`` (``None``:
@@ -376,7 +389,8 @@ split_every, sample, progress
         data) whose MI is at least the observed one. ``'auto'``: the permutation test
         where the chi-square approximation is poor, i.e. where more than 20% of the
         expected counts are below 5 (Cochran's rule), chi-square elsewhere. Column
-        ``p_method`` says which one each pair got.
+        ``p_method`` says which one each pair got. A pair with a column folded by
+        ``max_categories`` (an identifier, whose margin is not kept) takes the G-test.
     permutations : int, default 999
         Random tables per permutation p-value (the smallest possible p is
         ``1 / (permutations + 1)``).
@@ -478,6 +492,7 @@ def conditional_mutual_info(
     random_state: RandomState = None,
     split_every: SplitEvery = None,
     progress: bool = False,
+    max_categories: int | None = DEFAULT_MAX_CATEGORIES,
 ) -> float:
     """Conditional mutual information ``I(X;Y|Z)``: what ``x`` tells about ``y`` once ``given`` is known.
 
@@ -505,7 +520,7 @@ def conditional_mutual_info(
     dropna : bool, default True
         ``True``: only rows where all three columns have a value. ``False`` (discrete
         ``x`` and ``y`` only): a missing value is a category of its own.
-    split_every, progress
+    split_every, progress, max_categories
         As for :func:`mutual_info_matrix`.
 
     Returns

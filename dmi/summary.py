@@ -27,7 +27,7 @@ import math
 import os
 import zipfile
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -35,15 +35,16 @@ import pandas as pd
 import pyarrow as pa
 
 from . import _graph, _onepass, _plan
-from ._codes import Domain, IntRange, Values
+from ._codes import Domain, Folded, IntRange, Values
 from ._plan import DISCRETE
 from ._sample import Sample, SampleSpec
 from ._summary import CountSpec, CountSummary, SparseTable, Table
 from ._typing import DataLike, Discrete, RandomState, SplitEvery
-from ._validate import check_positive_int, check_random_state
+from ._validate import DEFAULT_MAX_CATEGORIES, check_positive_int, check_random_state
 
 FORMAT = "dmi-summary"
-VERSION = 1
+VERSION = 2
+"""Version 2 added ``max_categories`` and folded columns; version 1 files read as uncapped."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,6 +70,12 @@ class Summary:
         """Rows summarized."""
         return self.state.n_rows
 
+    @property
+    def max_categories(self) -> int | None:
+        """The cap on distinct values its counts were made with (None: uncapped)."""
+        counts = self.state.counts
+        return None if counts is None else counts.spec.max_categories
+
     def merge(self, other: Summary) -> Summary:
         """The summary of the rows of both (which must be different rows of the same table).
 
@@ -77,7 +84,7 @@ class Summary:
         """
         if not isinstance(other, Summary):
             raise TypeError(f"can only merge a dmi Summary, not {type(other).__name__}")
-        for what in ("columns", "kinds", "dtypes", "seed", "sample_size", "given"):
+        for what in ("columns", "kinds", "dtypes", "seed", "sample_size", "max_categories", "given"):
             mine, theirs = getattr(self, what), getattr(other, what)
             if mine != theirs:
                 raise ValueError(f"cannot merge summaries with different {what}: {mine!r} and {theirs!r}")
@@ -103,14 +110,16 @@ def summarize(
     random_state: RandomState = None,
     split_every: SplitEvery = None,
     progress: bool = False,
+    max_categories: int | None = DEFAULT_MAX_CATEGORIES,
     given: Hashable | None = None,
 ) -> Summary:
     """One pass over ``data``, kept: the counts of every discrete pair and a uniform sample.
 
     Parameters
     ----------
-    data, columns, discrete, sample_size, split_every, progress
-        As for :func:`dmi.mutual_info_matrix`.
+    data, columns, discrete, sample_size, split_every, progress, max_categories
+        As for :func:`dmi.mutual_info_matrix`. Results computed from the summary use
+        its ``max_categories``.
     random_state : int, numpy.random.Generator or None
         The seed of the sample's row keys. Summaries to be merged must share it (the
         keys of one row must be the same in both); ``None`` draws one, recorded in
@@ -153,6 +162,7 @@ def summarize(
         "split_every": split_every,
         "sample": "rows",
         "progress": progress,
+        "max_categories": max_categories,
     }
     opts, ddf, labels, kinds = prepare(args, _request_matrix())
     if given is not None:
@@ -165,7 +175,10 @@ def summarize(
         state = _conditional.run(ddf, pass_spec, used, given, opts)
     else:
         state, _ = _graph.run(
-            ddf, _full_spec(labels, kinds, sample_size, seed), opts.split_every, progress=opts.progress
+            ddf,
+            _full_spec(labels, kinds, sample_size, seed, opts.max_categories),
+            opts.split_every,
+            progress=opts.progress,
         )
     dtypes = tuple(_dtype_name(ddf.dtypes[c]) for c in labels)
     return Summary(tuple(labels), tuple(kinds), dtypes, seed, sample_size, state, given)
@@ -188,11 +201,12 @@ def _request_matrix() -> Any:
 
 
 def _full_spec(
-    labels: Sequence[Hashable], kinds: Sequence[str], sample_size: int, seed: int
+    labels: Sequence[Hashable], kinds: Sequence[str], sample_size: int, seed: int, max_categories: int | None
 ) -> _onepass.PassSpec:
     """Counts of every pair of discrete columns; a sample of every column if any is continuous."""
     discrete = [c for c, k in zip(labels, kinds, strict=True) if k == DISCRETE]
-    counts = CountSpec(tuple(discrete), _plan.matrix_pairs(len(discrete))) if discrete else None
+    pairs = _plan.matrix_pairs(len(discrete))
+    counts = CountSpec(tuple(discrete), pairs, max_categories=max_categories) if discrete else None
     continuous = tuple(k != DISCRETE for k in kinds)
     sample = SampleSpec(tuple(labels), continuous, sample_size, seed) if any(continuous) else None
     return _onepass.PassSpec(tuple(labels), counts, sample)
@@ -238,7 +252,7 @@ def project(summary: Summary, spec: _onepass.PassSpec) -> _onepass.Summary:
             else:
                 tables.append(_transposed(stored.tables[index[(sb, sa)]]))
         counts = CountSummary(
-            spec.counts,
+            replace(spec.counts, max_categories=stored.spec.max_categories),
             stored.n_rows,
             tuple(stored.domains[i] for i in cols),
             tuple(stored.marginals[i] for i in cols),
@@ -293,7 +307,7 @@ def project_given(summary: Summary, z: Hashable, spec: _onepass.PassSpec) -> _on
             slot(c)
         picked = [position[c] for c in names]
         counts = CountSummary(
-            CountSpec(tuple(names), tuple(pairs)),
+            CountSpec(tuple(names), tuple(pairs), max_categories=stored.spec.max_categories),
             stored.n_rows,
             tuple(stored.domains[i] for i in picked),
             tuple(stored.marginals[i] for i in picked),
@@ -318,12 +332,34 @@ def _domain_meta(i: int, domain: Domain, archive: zipfile.ZipFile) -> dict[str, 
         return {"kind": "range", "lo": domain.lo, "hi": domain.hi}
     name = f"domain-{i}.parquet"
     buffer = io.BytesIO()
+    if isinstance(domain, Folded):
+        meta: dict[str, Any] = {"kind": "folded", "at_least": domain.at_least, "unique": domain.unique}
+        if domain.ranges is None:
+            return meta | {"ranges": None}
+        frame = pd.DataFrame({"lo": [r[0] for r in domain.ranges], "hi": [r[1] for r in domain.ranges]})
+    else:
+        frame = pd.DataFrame({"value": domain.values})
     try:
-        pd.DataFrame({"value": domain.values}).to_parquet(buffer, index=False)
+        frame.to_parquet(buffer, index=False)
     except (TypeError, ValueError, ArithmeticError) as err:
         raise TypeError(f"cannot save the values of column {i}: {err}") from err
     archive.writestr(name, buffer.getvalue())
+    if isinstance(domain, Folded):
+        return meta | {"ranges": name}
     return {"kind": "values", "file": name}
+
+
+def _read_domain(d: dict[str, Any], archive: zipfile.ZipFile) -> Domain:
+    if d["kind"] == "range":
+        return IntRange(int(d["lo"]), int(d["hi"]))
+    if d["kind"] == "folded":
+        ranges = None
+        if d["ranges"] is not None:
+            frame = pd.read_parquet(io.BytesIO(archive.read(d["ranges"])))
+            ranges = tuple(zip(frame["lo"].tolist(), frame["hi"].tolist(), strict=True))
+        return Folded(int(d["at_least"]), bool(d["unique"]), ranges)
+    values = pd.read_parquet(io.BytesIO(archive.read(d["file"])))["value"]
+    return Values(pd.Index(values))
 
 
 def _save(summary: Summary, path: str) -> None:
@@ -361,6 +397,7 @@ def _save(summary: Summary, path: str) -> None:
                 meta["counts"] = {
                     "columns": [_label(c) for c in cs.spec.columns],
                     "pairs": [list(p) for p in cs.spec.pairs],
+                    "max_categories": cs.spec.max_categories,
                     "domains": [_domain_meta(i, d, archive) for i, d in enumerate(cs.domains)],
                     "tables": tables,
                 }
@@ -409,13 +446,7 @@ def load(path: str | os.PathLike[str]) -> Summary:
         if meta["counts"] is not None:
             spec_meta = meta["counts"]
             arrays = np.load(io.BytesIO(archive.read("counts.npz")), allow_pickle=False)
-            domains: list[Domain] = []
-            for d in spec_meta["domains"]:
-                if d["kind"] == "range":
-                    domains.append(IntRange(int(d["lo"]), int(d["hi"])))
-                else:
-                    values = pd.read_parquet(io.BytesIO(archive.read(d["file"])))["value"]
-                    domains.append(Values(pd.Index(values)))
+            domains = [_read_domain(d, archive) for d in spec_meta["domains"]]
             tables: list[Table] = []
             for k, t in enumerate(spec_meta["tables"]):
                 if t["kind"] == "sparse":
@@ -425,7 +456,11 @@ def load(path: str | os.PathLike[str]) -> Summary:
                     )
                 else:
                     tables.append(arrays[f"t{k}"])
-            spec = CountSpec(tuple(spec_meta["columns"]), tuple(tuple(p) for p in spec_meta["pairs"]))
+            spec = CountSpec(
+                tuple(spec_meta["columns"]),
+                tuple(tuple(p) for p in spec_meta["pairs"]),
+                max_categories=spec_meta.get("max_categories"),
+            )
             marginals = tuple(arrays[f"m{c}"] for c in range(len(spec.columns)))
             counts = CountSummary(spec, int(meta["n_rows"]), tuple(domains), marginals, tuple(tables))
         sample = None
