@@ -1,9 +1,11 @@
-"""Scale edges: a 500-column table, and an identifier column with millions of values.
+"""Scale edges: a 500-column table, and an identifier column with millions of values,
+with and without the ``max_categories`` cap.
 
     python benchmarks/bench_hostile.py [--repeat 3]
 
 Each configuration runs in a fresh child process; time from the call to the result,
-peak RSS of the process tree (threaded scheduler, 2 threads).
+peak RSS of the process tree (threaded scheduler, 2 threads). The identifier data sets
+are Parquet files of 1M rows, written once to a temporary directory.
 """
 
 from __future__ import annotations
@@ -12,9 +14,42 @@ import argparse
 import json
 import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from _harness import machine, run_child, write_results
+
+_DATA = Path(tempfile.gettempdir()) / "dmi-bench-hostile"
+
+
+def identifier_parquet(name: str) -> Path:
+    """``id`` (a shuffled or a sequential identifier), ``city`` (40 values) and ``flag``,
+    as Parquet files of 1M rows in a temporary directory (written once, never committed)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    order, rows = name.split("-")
+    root = _DATA / name
+    if (root / "_done").exists():
+        return root
+    root.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    n = int(rows)
+    ident = rng.permutation(n) if order == "perm" else np.arange(n)
+    for i, start in enumerate(range(0, n, 1_000_000)):
+        stop = min(start + 1_000_000, n)
+        table = pa.table(
+            {
+                "id": ident[start:stop],
+                "city": rng.integers(0, 40, stop - start),
+                "flag": rng.integers(0, 2, stop - start),
+            }
+        )
+        pq.write_table(table, root / f"part-{i:04d}.parquet")
+    (root / "_done").touch()
+    return root
 
 
 def child(which: str) -> dict:
@@ -32,17 +67,19 @@ def child(which: str) -> dict:
             dmi.mutual_info_with(frame, "c000")
         else:
             dmi.mutual_info_matrix(frame)
-    else:
-        n = int(which.split("-")[1])
-        frame = pd.DataFrame(
-            {"id": rng.permutation(n), "city": rng.integers(0, 40, n), "flag": rng.integers(0, 2, n)}
-        )
+    else:  # id-{perm,seq}-{rows}[-uncapped]: Parquet files written by the parent
+        _, order, rows, *uncapped = which.split("-")
+        frame = identifier_parquet(f"{order}-{rows}")
+        cap = None if uncapped else 1_000_000
         start = time.perf_counter()
         import warnings
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", dmi.IdentifierWarning)
-            dmi.mutual_info_matrix(frame)
+            warnings.simplefilter("ignore", dmi.MaxCategoriesWarning)
+            mi = dmi.mutual_info_matrix(frame, max_categories=cap)
+        seconds = time.perf_counter() - start
+        return {"seconds": seconds, "id_city": float(mi.loc["id", "city"])}
     return {"seconds": time.perf_counter() - start}
 
 
@@ -60,21 +97,31 @@ def main() -> None:
         f"`python benchmarks/bench_hostile.py` on {time.strftime('%Y-%m-%d')}; {machine()}. "
         f"Medians of {args.repeat} runs, each in a fresh process; peak RSS of the process (data included).",
         "",
-        "| case | median time (s) | runs (s) | peak RSS (MiB) |",
-        "| --- | ---: | --- | ---: |",
+        "| case | median time (s) | runs (s) | peak RSS (MiB) | MI(id; city) (nats) |",
+        "| --- | ---: | --- | ---: | ---: |",
     ]
     cases = [
         ("wide", "500 int8 columns x 100,000 rows, all 124,750 pairs"),
         ("wide-with", "the same table, mutual_info_with one target (499 pairs)"),
-        ("id-1000000", "identifier x 40 cities x flag, 1,000,000 rows"),
-        ("id-4000000", "identifier x 40 cities x flag, 4,000,000 rows"),
+        ("id-perm-1000000-uncapped", "shuffled identifier x city x flag, 1M rows, max_categories=None"),
+        ("id-perm-4000000-uncapped", "the same, 4M rows, max_categories=None"),
+        ("id-perm-16000000-uncapped", "the same, 16M rows, max_categories=None"),
+        ("id-perm-4000000", "shuffled identifier, 4M rows, default cap (1M): NaN + warning"),
+        ("id-perm-16000000", "shuffled identifier, 16M rows, default cap: NaN + warning"),
+        ("id-seq-4000000", "row-number identifier, 4M rows, default cap: exact"),
+        ("id-seq-16000000", "row-number identifier, 16M rows, default cap: exact"),
+        ("id-perm-32000000", "shuffled identifier, 32M rows, default cap: NaN + warning"),
     ]
     for which, label in cases:
+        if which.startswith("id-"):
+            identifier_parquet("-".join(which.split("-")[1:3]))  # not timed
         runs = [run_child([sys.executable, __file__, "--child", which]) for _ in range(args.repeat)]
         seconds = [r["seconds"] for r, _ in runs]
         peak = max(p for _, p in runs) / 2**20
         each = ", ".join(f"{s:.2f}" for s in seconds)
-        lines.append(f"| {label} | {statistics.median(seconds):.2f} | {each} | {peak:.0f} |")
+        mi = runs[0][0].get("id_city")
+        shown = "" if mi is None else f"{mi:.6f}"
+        lines.append(f"| {label} | {statistics.median(seconds):.2f} | {each} | {peak:.0f} | {shown} |")
         print(lines[-1], flush=True)
     write_results("bench_hostile", "\n".join(lines))
     print("\n".join(lines))

@@ -238,16 +238,26 @@ def _to_fold(
         if any(isinstance(d, Folded) for d in domains):
             out.add(c)
         elif cap is not None and sum(int(np.count_nonzero(s.marginals[c][1:])) for s in summaries) > cap:
-            domain, maps = unite(domains, n_rows)
-            present = np.zeros(domain.size + 1, dtype=bool)
-            for s, m in zip(summaries, maps, strict=True):
-                codes = np.flatnonzero(s.marginals[c])
-                present[codes if m is None else m[codes]] = True
-            if np.count_nonzero(present[1:]) > cap:
+            if _more_values_than(cap, [(s.domains[c], s.marginals[c]) for s in summaries]):
                 out.add(c)
             else:
-                united[c] = (domain, maps)
+                united[c] = unite(domains, n_rows)
     return out, united
+
+
+def _more_values_than(cap: int, columns: list[tuple[Domain, IntArray]]) -> bool:
+    """Whether slices of one column (domain, marginal) hold more than ``cap`` distinct values.
+
+    The values present are united one slice at a time, stopping as soon as they exceed
+    ``cap``: memory stays about ``cap`` values, not the sum over all the slices.
+    """
+    seen: pd.Index | None = None
+    for domain, marginal in columns:
+        values = domain.index()[np.flatnonzero(marginal[1:])]
+        seen = values if seen is None else seen.append(values).unique()
+        if len(seen) > cap:
+            return True
+    return False
 
 
 def _remap_into_dense(out: np.ndarray, table: Table, ma: IntArray | None, mb: IntArray | None) -> None:
