@@ -20,6 +20,8 @@ from typing import Any
 
 import pandas as pd
 
+from ._validate import DEFAULT_MAX_CATEGORIES
+
 OUTPUT_FORMATS = (".csv", ".parquet", ".json")
 NORMALIZE_CHOICES = ("arithmetic", "geometric", "min", "max")
 # Seconds to wait for a scheduler before giving up.
@@ -53,6 +55,12 @@ def _positive(text: str) -> int:
     return int(_positive_number(text, int, "a positive integer"))
 
 
+def _cap(text: str) -> int | None:
+    if text.lower() == "none":
+        return None
+    return int(_positive_number(text, int, "a positive integer or 'none'"))
+
+
 def _seconds(text: str) -> float:
     return float(_positive_number(text, float, "a positive number of seconds"))
 
@@ -77,6 +85,14 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         "--sample-size", type=_positive, default=100_000, help="rows sampled for continuous pairs"
     )
     what.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0: repeatable runs)")
+    what.add_argument(
+        "--max-categories",
+        type=_cap,
+        default=DEFAULT_MAX_CATEGORIES,
+        metavar="N",
+        help=f"most distinct values a discrete column's counts keep (default {DEFAULT_MAX_CATEGORIES:,}; "
+        "'none': no cap); columns with more are NaN, or exact if provably identifiers",
+    )
     where = parser.add_argument_group("where to compute (default: threads in this process)")
     place = where.add_mutually_exclusive_group()
     place.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="address of a running Dask scheduler")
@@ -201,6 +217,7 @@ def _keywords(args: argparse.Namespace) -> dict[str, Any]:
         "normalize": args.normalize,
         "random_state": args.seed,
         "progress": not args.quiet,
+        "max_categories": args.max_categories,
     }
 
 

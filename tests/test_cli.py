@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -164,6 +165,23 @@ def test_usage_errors_exit_2(table, tmp_path):
     assert proc.returncode == 2 and "not allowed with argument" in proc.stderr
     proc, _ = _run("matrix", str(root), "--sample-size", "0")
     assert proc.returncode == 2 and "expected a positive integer" in proc.stderr
+
+
+def test_max_categories(table, tmp_path):
+    root = table
+    cols = ["c00", "c01", "city"]
+    for cap, text in [(3, "3"), (None, "none")]:
+        out = tmp_path / f"mi-{text}.parquet"
+        argv = ["matrix", str(root), "--all-discrete", "--columns", ",".join(cols), "--out", str(out)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", dmi.MaxCategoriesWarning)
+            assert main([*argv, "--quiet", "--max-categories", text]) == 0
+            expected = dmi.mutual_info_matrix(str(root), columns=cols, discrete=True, max_categories=cap)
+        got = pd.read_parquet(out)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True, check_names=False)
+        assert got.isna().any().any() == (cap is not None)  # a column over 3 values is NaN
+    proc, _ = _run("matrix", str(root), "--max-categories", "0")
+    assert proc.returncode == 2 and "expected a positive integer or 'none'" in proc.stderr
 
 
 def test_nothing_half_written_when_the_computation_fails(table, tmp_path):
