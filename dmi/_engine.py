@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import warnings
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 import numpy as np
 
-from . import _graph
+from . import _blocks, _graph
 from ._codes import Domain, Folded, quantile_edges, value_order
 from ._dispatch import (
     PLUG_IN,
@@ -28,7 +29,9 @@ from ._entropy import PairStats, entropy, folded_entropy, folded_pair_stats, pai
 from ._onepass import PassSpec, Summary
 from ._plan import DISCRETE
 from ._sample import SampleSpec
-from ._summary import CountSpec
+from ._summary import CountSpec, TablesTooLarge
+
+_log = logging.getLogger("dmi")
 
 
 class LooksCategoricalWarning(UserWarning):
@@ -106,8 +109,38 @@ def _is_identifier(domain: Domain, marginal: np.ndarray) -> bool:
     return bool(nonzero.size >= _IDENTIFIER_ROWS and (nonzero == 1).all())
 
 
+@dataclass
+class Notes:
+    """What one request should warn about, gathered over its passes and emitted once."""
+
+    identifiers: list[Hashable] = field(default_factory=list)
+    folded: list[tuple[Hashable, Folded]] = field(default_factory=list)
+    """Columns over ``max_categories`` that are not proven identifiers (their MI is NaN)."""
+    suspicious: list[Hashable] = field(default_factory=list)
+    """Continuous columns with few distinct values in the sample."""
+    cap: int | None = None
+
+    def emit(self) -> None:
+        """Warn, once per column, about everything noted."""
+        warn_about_columns(
+            list(dict.fromkeys(self.identifiers)), list(dict(self.folded).items()), self.cap, stacklevel=6
+        )
+        suspicious = list(dict.fromkeys(self.suspicious))
+        if suspicious:
+            shown = ", ".join(repr(c) for c in suspicious)
+            warnings.warn(
+                f"column(s) {shown} are treated as continuous but have fewer than 20 distinct values in "
+                f"the sample; if they are categories, pass discrete=[...] naming them (or discrete=True)",
+                LooksCategoricalWarning,
+                stacklevel=5,
+            )
+
+
 def warn_about_columns(
-    identifiers: Sequence[Hashable], folded: Sequence[tuple[Hashable, Folded]], cap: int | None
+    identifiers: Sequence[Hashable],
+    folded: Sequence[tuple[Hashable, Folded]],
+    cap: int | None,
+    stacklevel: int = 5,
 ) -> None:
     """Warn about identifier columns, and about columns over ``max_categories`` (NaN)."""
     if identifiers:
@@ -117,7 +150,7 @@ def warn_about_columns(
             "such a column is the entropy of the other column and says nothing about dependence; "
             "leave it out, or read AMI (mutual_info_table), which is about 0 for it",
             IdentifierWarning,
-            stacklevel=5,
+            stacklevel=stacklevel,
         )
     if folded:
         shown = ", ".join(f"{c!r} (at least {d.at_least:,})" for c, d in folded)
@@ -135,7 +168,7 @@ def warn_about_columns(
             "out, or pass a larger max_categories (or None) to count them exactly, with memory growing "
             "with their distinct values",
             MaxCategoriesWarning,
-            stacklevel=5,
+            stacklevel=stacklevel,
         )
 
 
@@ -149,6 +182,7 @@ def plan(
     seed: int,
     edges: dict[int, tuple[float, ...]] | None = None,
     max_categories: int | None = None,
+    table_bytes: int | None = None,
 ) -> Plan:
     """The pass and the estimators for ``pairs`` of ``labels`` (with these ``kinds``)."""
     p = len(labels)
@@ -169,6 +203,7 @@ def plan(
             tuple((cpos[pairs[k][0]], cpos[pairs[k][1]]) for k in plug),
             tuple(edges.get(c) for c in count_cols) if edges else None,
             max_categories,
+            table_bytes,
         )
         if count_cols
         else None
@@ -215,28 +250,64 @@ def compute(
                 ddf, [labels[c] for c in binned], binned, split_every, sample_size, seed, bins, progress
             )
             kinds = tuple(DISCRETE for _ in kinds)
-    pl = plan(
-        labels,
-        kinds,
-        pairs,
-        diagonal=diagonal,
-        sample_size=sample_size,
-        seed=seed,
-        edges=edges,
-        max_categories=max_categories,
+    limit = _blocks.table_bytes(split_every)
+    notes = Notes()
+    todo = [_blocks.Block(tuple(range(len(pairs))), diagonal)]
+    done: list[tuple[_blocks.Block, Results]] = []
+    while todo:
+        block = todo.pop(0)
+        pl = plan(
+            labels,
+            kinds,
+            [pairs[k] for k in block.pairs],
+            diagonal=block.diagonal,
+            sample_size=sample_size,
+            seed=seed,
+            edges=edges,
+            max_categories=max_categories,
+            table_bytes=limit,
+        )
+        try:
+            summary, block_results = _graph.run(
+                ddf,
+                pl.spec,
+                split_every,
+                prepare=partial(prepare_sample, names=pl.names, continuous=pl.continuous, seed=seed),
+                estimate=partial(
+                    _estimate, k=n_neighbors, splits=stderr_splits, permutations=knn_permutations, seed=seed
+                ),
+                blocks=blocks(pl.tasks),
+                progress=progress,
+            )
+        except TablesTooLarge as err:  # plan smaller blocks of pairs, each its own pass
+            smaller = _blocks.split(block, pl.plug, err.pair_bytes, pairs, limit)
+            _log.info(
+                "pair tables of about %s bytes: %d passes instead of one", sum(err.pair_bytes), len(smaller)
+            )
+            todo[:0] = smaller
+            continue
+        done.append((block, finish(pl, summary, block_results, labels, kinds, dropna=dropna, notes=notes)))
+    notes.emit()
+    return _combine(done, len(pairs), p)
+
+
+def _combine(done: Sequence[tuple[_blocks.Block, Results]], n_pairs: int, p: int) -> Results:
+    """One request's results from the results of its blocks (each a subset of its pairs)."""
+    if len(done) == 1:
+        return done[0][1]
+    pairs: list[PairResult | None] = [None] * n_pairs
+    ent = [math.nan] * p
+    present = [0] * p
+    for block, res in done:
+        for k, r in zip(block.pairs, res.pairs, strict=True):
+            pairs[k] = r
+        for c in range(p):  # a column counted in several passes has the same counts in each
+            ent[c] = res.entropy[c] if math.isnan(ent[c]) else ent[c]
+            present[c] = max(present[c], res.n_present[c])
+    first = done[0][1]
+    return Results(
+        [r for r in pairs if r is not None], ent, present, first.n_rows, max(r.sample_rows for _, r in done)
     )
-    summary, block_results = _graph.run(
-        ddf,
-        pl.spec,
-        split_every,
-        prepare=partial(prepare_sample, names=pl.names, continuous=pl.continuous, seed=seed),
-        estimate=partial(
-            _estimate, k=n_neighbors, splits=stderr_splits, permutations=knn_permutations, seed=seed
-        ),
-        blocks=blocks(pl.tasks),
-        progress=progress,
-    )
-    return finish(pl, summary, block_results, labels, kinds, dropna=dropna)
 
 
 def estimate_locally(
@@ -266,8 +337,12 @@ def finish(
     kinds: Sequence[str],
     *,
     dropna: bool,
+    notes: Notes | None = None,
 ) -> Results:
-    """Per-pair results from a merged summary (of ``pl.spec``) and the k-NN blocks' output."""
+    """Per-pair results from a merged summary (of ``pl.spec``) and the k-NN blocks' output.
+
+    What should be warned about is added to ``notes``; without it, warned about here.
+    """
     if summary.n_rows == 0:
         raise ValueError("data has no rows")
     p = len(labels)
@@ -283,31 +358,24 @@ def finish(
             else:
                 stats = pair_stats(table, dropna, orders[a], orders[b])
             results[k] = PairResult(PLUG_IN, stats.mi, stats.n, stats)
-    notes: dict[int, tuple[int, int]] = {}
+    knn_notes: dict[int, tuple[int, int]] = {}
     for block_out, block_notes in block_results:
         for r in block_out:
             results[r.slot] = PairResult(est[r.slot], r.mi, r.n, stderr=r.stderr, p_value=r.p_value)
-        notes.update(block_notes)
-    suspicious = [names[c] for c, (u, n) in sorted(notes.items()) if looks_categorical(u, n)]
-    if suspicious:
-        shown = ", ".join(repr(c) for c in suspicious)
-        warnings.warn(
-            f"column(s) {shown} are treated as continuous but have fewer than 20 distinct values in the "
-            f"sample; if they are categories, pass discrete=[...] naming them (or discrete=True)",
-            LooksCategoricalWarning,
-            stacklevel=4,
-        )
+        knn_notes.update(block_notes)
+    todo = Notes() if notes is None else notes
+    todo.suspicious += [names[c] for c, (u, n) in sorted(knn_notes.items()) if looks_categorical(u, n)]
 
     ent = [math.nan] * p
     present = [0] * p
     if summary.counts is not None:
         cs = summary.counts
         column = {c: (cs.domains[pl.cpos[c]], cs.marginals[pl.cpos[c]]) for c in pl.count_cols}
-        warn_about_columns(
-            [labels[c] for c, (d, m) in column.items() if _is_identifier(d, m)],
-            [(labels[c], d) for c, (d, _) in column.items() if isinstance(d, Folded) and not d.identifier],
-            cs.spec.max_categories,
-        )
+        todo.identifiers += [labels[c] for c, (d, m) in column.items() if _is_identifier(d, m)]
+        todo.folded += [
+            (labels[c], d) for c, (d, _) in column.items() if isinstance(d, Folded) and not d.identifier
+        ]
+        todo.cap = cs.spec.max_categories
         for c, (d, m) in column.items():
             if isinstance(d, Folded):
                 ent[c] = folded_entropy(d, m, dropna)
@@ -320,6 +388,8 @@ def finish(
             if kinds[c] != DISCRETE:
                 present[c] = int(frame.iloc[:, pl.spos[c]].notna().sum())
     sample_rows = len(summary.sample.frame) if summary.sample is not None else 0
+    if notes is None:
+        todo.emit()
     return Results([r for r in results if r is not None], ent, present, summary.n_rows, sample_rows)
 
 

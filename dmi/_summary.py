@@ -60,6 +60,30 @@ class CountSpec:
     """Per column, bin edges for a binned continuous column (``method="binned"``)."""
     max_categories: int | None = None
     """A column with more distinct values than this is folded (see :class:`Folded`)."""
+    table_bytes: int | None = None
+    """The most bytes one summary's pair tables may take; :class:`TablesTooLarge` is
+    raised, before they are built, when more than one pair would need more."""
+
+
+class TablesTooLarge(Exception):
+    """A summary's pair tables would exceed ``CountSpec.table_bytes``.
+
+    Carries an estimate of each pair's table bytes (aligned with ``CountSpec.pairs``),
+    from which the caller plans smaller blocks of pairs.
+    """
+
+    def __init__(self, pair_bytes: tuple[int, ...], limit: int) -> None:
+        super().__init__(pair_bytes, limit)
+        self.pair_bytes = pair_bytes
+        self.limit = limit
+
+    def __str__(self) -> str:
+        return f"pair tables of about {sum(self.pair_bytes):,} bytes exceed the limit of {self.limit:,}"
+
+
+def _check_size(spec: CountSpec, pair_bytes: list[int]) -> None:
+    if spec.table_bytes is not None and len(pair_bytes) > 1 and sum(pair_bytes) > spec.table_bytes:
+        raise TablesTooLarge(tuple(pair_bytes), spec.table_bytes)
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,6 +123,11 @@ def _labels(domain: Domain, codes: np.ndarray) -> list[Any]:
 def use_dense(cells: int, n_rows: int) -> bool:
     """Whether a table of ``cells`` cells counting ``n_rows`` rows should be dense."""
     return cells <= _DENSE_MIN_CELLS or (cells <= _DENSE_CELLS_PER_ROW * n_rows and cells <= _DENSE_MAX_CELLS)
+
+
+def _cells(table: Table) -> int:
+    """Non-zero cells of a sparse table; all cells of a dense one (an upper bound, no scan)."""
+    return table.counts.size if isinstance(table, SparseTable) else table.size
 
 
 def _nonzero(table: Table) -> tuple[IntArray, IntArray, IntArray]:
@@ -170,9 +199,11 @@ def count(encoded: list[Encoded], n: int, spec: CountSpec) -> CountSummary:
         else:
             e.write(codes[i])
 
-    dense_ids = [
-        k for k, (a, b) in enumerate(spec.pairs) if use_dense(int((sizes[a] + 1) * (sizes[b] + 1)), n)
-    ]
+    cells = [int((sizes[a] + 1) * (sizes[b] + 1)) for a, b in spec.pairs]
+    dense_ids = [k for k, c in enumerate(cells) if use_dense(c, n)]
+    # int32 counters when dense; a sparse table has at most one (row, col, count) per row
+    counter = 4 if n < np.iinfo(np.int32).max else 8
+    _check_size(spec, [c * counter if use_dense(c, n) else 24 * min(c, n) for c in cells])
     pair_a = np.array([spec.pairs[k][0] for k in dense_ids], dtype=np.int64)
     pair_b = np.array([spec.pairs[k][1] for k in dense_ids], dtype=np.int64)
     marginals, dense_tables = count_dense(codes, sizes, pair_a, pair_b)
@@ -302,9 +333,19 @@ def merge(summaries: Sequence[CountSummary]) -> CountSummary:
                 total[m] += s.marginals[c]
         marginals.append(total)
 
+    shapes = [(domains[a].size + 1, domains[b].size + 1) for a, b in spec.pairs]
+    _check_size(
+        spec,
+        [
+            8 * r * c
+            if use_dense(r * c, n_rows)
+            else 24 * min(r * c, sum(_cells(s.tables[k]) for s in summaries))
+            for k, (r, c) in enumerate(shapes)
+        ],
+    )
     tables: list[Table] = []
     for k, (a, b) in enumerate(spec.pairs):
-        shape = (domains[a].size + 1, domains[b].size + 1)
+        shape = shapes[k]
         if use_dense(shape[0] * shape[1], n_rows):
             out = np.zeros(shape, dtype=np.int64)
             for i, s in enumerate(summaries):

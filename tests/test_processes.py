@@ -7,6 +7,7 @@ the workers' memory limits.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import signal
@@ -68,6 +69,21 @@ def test_results_through_the_scheduler_equal_local(client, mixed_parquet):
     )
     prefixes = client.run_on_scheduler(lambda dask_scheduler=None: list(dask_scheduler.task_prefixes))
     assert {"dmi-chunk", "dmi-knn"} <= set(prefixes)  # it ran on the cluster
+
+
+def test_pairs_in_blocks_on_the_cluster_equal_one_local_pass(client, tmp_path, caplog):
+    rng = np.random.default_rng(5)
+    n = 40_000
+    frame = pd.DataFrame({f"z{i}": rng.integers(0, 500, n) for i in range(7)})
+    frame["z6"] = (frame["z0"] * 3 + rng.integers(0, 2, n)) % 500
+    for i in range(4):
+        frame.iloc[i * 10_000 : (i + 1) * 10_000].to_parquet(tmp_path / f"part-{i}.parquet", index=False)
+    with dask.config.set(scheduler="threads", **{"dmi.table-memory": 2**40}):
+        local = dmi.mutual_info_matrix(tmp_path)
+    with dask.config.set({"dmi.table-memory": "4 MiB"}), caplog.at_level(logging.INFO, logger="dmi"):
+        remote = dmi.mutual_info_matrix(tmp_path)  # the limit travels in the spec to the workers
+    assert "passes instead of one" in caplog.text  # TablesTooLarge came back from a worker
+    pd.testing.assert_frame_equal(remote, local, check_exact=True)
 
 
 def test_cli_with_scheduler_prints_the_same_table(dask_processes, mixed_parquet):

@@ -1,0 +1,127 @@
+"""Pairs in blocks: when pair tables would exceed ``dmi.table-memory``, passes of smaller
+blocks give the identical result, and a summary never allocates past its limit."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import mutual_info_score
+
+import dmi
+from dmi._blocks import Block, split, table_bytes
+from dmi._summary import CountSpec, TablesTooLarge, chunk, merge
+from dmi._validate import DEFAULT_MAX_CATEGORIES
+
+
+def _wide(n: int = 20_000, p: int = 8, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({f"z{i}": rng.integers(0, 400, n) for i in range(p)})
+    frame["z1"] = (frame["z0"] + rng.integers(0, 3, n)) % 400  # one strong dependence
+    frame["s"] = pd.array(np.array(list("abcdefgh"))[rng.integers(0, 8, n)], dtype="str")
+    frame["x"] = rng.normal(size=n) + frame["z0"] / 100  # continuous: k-NN pairs too
+    return frame
+
+
+@pytest.mark.parametrize("dropna", [True, False])
+def test_blocked_passes_give_the_one_pass_result(count_computes, caplog, dropna):
+    frame = _wide()
+    frame.loc[::7, "z3"] = None
+    ddf = dd.from_pandas(frame, npartitions=4, sort=False)
+    kw = {"random_state": 1, "sample_size": 5_000, "dropna": dropna}
+    with dask.config.set({"dmi.table-memory": 2**40}):
+        one = (
+            dmi.mutual_info_matrix(ddf, **kw)
+            if dropna
+            else dmi.mutual_info_matrix(ddf.drop(columns="x"), **kw)
+        )
+    assert count_computes.calls == 1
+    with dask.config.set({"dmi.table-memory": "8 MiB"}), caplog.at_level(logging.INFO, logger="dmi"):
+        blocked = (
+            dmi.mutual_info_matrix(ddf, **kw)
+            if dropna
+            else dmi.mutual_info_matrix(ddf.drop(columns="x"), **kw)
+        )
+    assert count_computes.calls > 3  # a failed first attempt, then one pass per block
+    assert "passes instead of one" in caplog.text
+    pd.testing.assert_frame_equal(blocked, one, check_exact=True)
+    assert blocked.attrs == one.attrs
+    assert blocked.loc["z0", "z1"] == pytest.approx(mutual_info_score(frame.z0, frame.z1), rel=1e-12)
+
+
+def test_blocked_table_and_with_equal_the_one_pass_ones():
+    frame = _wide(p=6)
+    kw = {"random_state": 2, "sample_size": 5_000}
+    table_kw = {**kw, "p_value": "chi2"}  # permutations of 400 x 400 tables are slow
+    with dask.config.set({"dmi.table-memory": 2**40}):
+        table, with_z0 = dmi.mutual_info_table(frame, **table_kw), dmi.mutual_info_with(frame, "z0", **kw)
+    with dask.config.set({"dmi.table-memory": "4 MiB"}):
+        pd.testing.assert_frame_equal(dmi.mutual_info_table(frame, **table_kw), table, check_exact=True)
+        pd.testing.assert_series_equal(dmi.mutual_info_with(frame, "z0", **kw), with_z0, check_exact=True)
+
+
+def test_a_summary_refuses_to_allocate_past_its_limit():
+    frame = _wide(p=4).drop(columns="x")
+    pairs = ((0, 1), (0, 2), (1, 3))
+    spec = CountSpec(tuple(frame.columns[:4]), pairs, table_bytes=100_000)
+    with pytest.raises(TablesTooLarge) as info:
+        chunk(frame.iloc[:, :4], spec)
+    estimate = info.value.pair_bytes
+    assert len(estimate) == 3 and sum(estimate) > 100_000 and "exceed the limit of 100,000" in str(info.value)
+    # the estimate is an upper bound of what the tables take
+    unlimited = chunk(frame.iloc[:, :4], CountSpec(spec.columns, pairs))
+    actual = [t.nbytes if isinstance(t, np.ndarray) else 3 * t.counts.nbytes for t in unlimited.tables]
+    assert all(a <= e for a, e in zip(actual, estimate, strict=True))
+    # one pair alone is never refused (it cannot be split), and merging checks too
+    single = CountSpec(spec.columns, ((0, 1),), table_bytes=1)
+    chunk(frame.iloc[:, :4], single)
+    halves = [
+        chunk(part, CountSpec(spec.columns, pairs))
+        for part in (frame.iloc[:9_000, :4], frame.iloc[9_000:, :4])
+    ]
+    tight = CountSpec(spec.columns, pairs, table_bytes=50_000)
+    with pytest.raises(TablesTooLarge):
+        merge([type(h)(tight, h.n_rows, h.domains, h.marginals, h.tables) for h in halves])
+
+
+def test_split_covers_every_pair_once_within_the_target():
+    p = 30
+    pairs = [(i, j) for i in range(p) for j in range(i + 1, p)]
+    rng = np.random.default_rng(3)
+    sizes = rng.integers(1, 100, len(pairs)).tolist()
+    sizes[5] = 10_000  # bigger than the target: a block of its own
+    knn = [len(pairs)]  # a k-NN pair (not counted) stays with the diagonal in the first block
+    block = Block(tuple(range(len(pairs))) + tuple(knn), True)
+    out = split(block, list(range(len(pairs))), sizes, [*pairs, (0, 1)], limit=1_000)
+    flat = [k for b in out for k in b.pairs]
+    assert sorted(flat) == sorted(block.pairs)  # every pair exactly once
+    assert out[0].diagonal and not any(b.diagonal for b in out[1:]) and knn[0] in out[0].pairs
+    for b in out:
+        counted = [k for k in b.pairs if k < len(pairs)]
+        assert sum(sizes[k] for k in counted) <= 500 or len(counted) == 1
+    columns_read = [len({c for k in b.pairs if k < len(pairs) for c in pairs[k]}) for b in out]
+    assert np.mean(columns_read) < p / 2  # tiles of columns: each pass reads a part of them
+
+
+def test_bad_table_memory_config():
+    for value in ("lots", -1, 0):
+        with (
+            dask.config.set({"dmi.table-memory": value}),
+            pytest.raises(ValueError, match=r"dmi\.table-memory"),
+        ):
+            table_bytes(8)
+    with dask.config.set({"dmi.table-memory": "1 GiB"}):
+        assert table_bytes(8) == 2**30 // 8
+
+
+def test_summarize_keeps_every_table():
+    frame = _wide(p=4).drop(columns="x")
+    with dask.config.set({"dmi.table-memory": 1_000}), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = dmi.summarize(frame, random_state=0, max_categories=DEFAULT_MAX_CATEGORIES)
+    assert len(s.state.counts.tables) == 10  # a summary is all the tables, by request
