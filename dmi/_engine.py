@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any
 
 import numpy as np
+from dask.utils import format_bytes
 
 from . import _blocks, _graph
 from ._codes import Domain, Folded, quantile_edges, value_order
@@ -282,7 +283,9 @@ def compute(
         except TablesTooLarge as err:  # plan smaller blocks of pairs, each its own pass
             smaller = _blocks.split(block, pl.plug, err.pair_bytes, pairs, limit)
             _log.info(
-                "pair tables of about %s bytes: %d passes instead of one", sum(err.pair_bytes), len(smaller)
+                "pair tables of about %s exceed dmi.table-memory: %d passes instead of one",
+                format_bytes(sum(err.pair_bytes)),
+                len(smaller),
             )
             todo[:0] = smaller
             continue
