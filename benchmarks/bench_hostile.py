@@ -155,6 +155,20 @@ def main() -> None:
         shown = "" if mi is None else f"{mi:.6f}"
         lines.append(f"| {label} | {statistics.median(seconds):.2f} | {each} | {peak:.0f} | {shown} |")
         print(lines[-1], flush=True)
+    lines += [
+        "",
+        "Reading the table:",
+        "- With the default `max_categories`, an identifier column is folded once a merge sees more",
+        "  values than the cap, and memory levels off as the rows grow; a row-number identifier keeps",
+        "  its exact MI (= H(city)). Without the cap, memory and time grow with the rows.",
+        "- Pair blocks: the one-pass run holds all 435 pair tables at once; with the default",
+        "  `dmi.table-memory` the summaries refuse to, and the pairs are counted in blocks (a pass per",
+        "  block, reading only its columns). Same MI, to the bit.",
+        "- The uncapped identifier at 16M rows pays for that guard: its two big pair tables exceed a",
+        "  summary's share of `dmi.table-memory` in the last merge, so a first attempt is abandoned",
+        "  and each pair gets its own pass; the peak stays about the same, because the column's 16M",
+        "  values, not its tables, dominate. The cap is the remedy (or a larger `dmi.table-memory`).",
+    ]
     write_results("bench_hostile", "\n".join(lines))
     print("\n".join(lines))
 

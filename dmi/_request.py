@@ -182,6 +182,29 @@ def _prepare_summary(
     return opts, summary, labels, tuple(kind_of[c] for c in labels)
 
 
+def without_given(
+    given: Hashable, ddf: Any, labels: list[Hashable], kinds: tuple[str, ...], opts: Any
+) -> tuple[list[Hashable], tuple[str, ...]]:
+    """Check ``given=`` and leave it out of the columns."""
+    if isinstance(ddf, StoredSummary):
+        if ddf.given != given:
+            raise ValueError(
+                f"given={given!r} needs three-way counts: summarize the data with given={given!r} "
+                f"(this summary's given is {ddf.given!r})"
+            )
+        return labels, kinds
+    _plan.check_known("given", [given], list(ddf.columns))
+    if pd.api.types.is_float_dtype(ddf.dtypes[given]):
+        raise ValueError(
+            f"given={given!r} is a float column ({ddf.dtypes[given]}); conditioning needs discrete strata. "
+            "Bin it first (e.g. pandas.cut or qcut into a few intervals), or condition on a discrete column"
+        )
+    if opts.normalize is not None or opts.method != "auto" or opts.sample != "rows":
+        raise ValueError("given= works with normalize=None, method='auto' and sample='rows'")
+    keep = [i for i, c in enumerate(labels) if c != given]
+    return [labels[i] for i in keep], tuple(kinds[i] for i in keep)
+
+
 def compute(
     data: Any,
     ddf: Any,

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import _conditional, _plan
-from ._request import MATRIX, compute, diagonal, prepare, unit, value
+from ._request import MATRIX, compute, diagonal, prepare, unit, value, without_given
 from ._typing import DataLike, Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
 from ._validate import DEFAULT_MAX_CATEGORIES
 
@@ -152,6 +152,12 @@ def mutual_info_matrix(
     LooksCategoricalWarning
         A column treated as continuous has fewer than 20 distinct values in the
         sample: it is probably a category (pass it in ``discrete=``).
+    IdentifierWarning
+        A discrete column takes a different value in every row (of at least 1,000):
+        its MI with any column is that column's entropy.
+    MaxCategoriesWarning
+        A discrete column has more than ``max_categories`` values and is not a
+        provable identifier: its cells are NaN.
 
     Notes
     -----
@@ -172,6 +178,13 @@ def mutual_info_matrix(
     partitioning. Exactly one Dask compute runs (two with ``method='binned'``), on the
     active scheduler (a ``distributed.Client`` if one is active); dmi never starts a
     cluster itself.
+
+    Memory: pair tables take about 8 bytes per cell (dense) or 24 bytes per distinct
+    value pair present (sparse). When the tables of one summary would exceed
+    ``dmi.table-memory`` (a Dask config key, default ``"2 GiB"``, shared by the
+    ``split_every`` summaries a merge holds), dmi does not build them: it counts the
+    pairs in blocks instead, one compute and one read of the block's columns per
+    block, with identical results. A single pair is never split.
 
     References
     ----------
@@ -197,7 +210,7 @@ def mutual_info_matrix(
     """
     opts, ddf, labels, kinds = prepare(locals(), MATRIX)
     if given is not None:
-        labels, kinds = _without_given(given, ddf, labels, kinds, opts)
+        labels, kinds = without_given(given, ddf, labels, kinds, opts)
         pairs = _plan.matrix_pairs(len(labels))
         return _conditional_matrix(ddf, labels, kinds, pairs, given, opts)
     pairs = _plan.matrix_pairs(len(labels))
@@ -218,31 +231,6 @@ def mutual_info_matrix(
     result.attrs["n_rows"] = {labels[j]: {labels[i]: int(used[i, j]) for i in range(p)} for j in range(p)}
     result.attrs["unit"] = unit(opts)
     return result
-
-
-def _without_given(
-    given: Hashable, ddf: Any, labels: list[Hashable], kinds: tuple[str, ...], opts: Any
-) -> tuple[list[Hashable], tuple[str, ...]]:
-    """Check ``given=`` and leave it out of the columns."""
-    from ._request import StoredSummary
-
-    if isinstance(ddf, StoredSummary):
-        if ddf.given != given:
-            raise ValueError(
-                f"given={given!r} needs three-way counts: summarize the data with given={given!r} "
-                f"(this summary's given is {ddf.given!r})"
-            )
-        return labels, kinds
-    _plan.check_known("given", [given], list(ddf.columns))
-    if pd.api.types.is_float_dtype(ddf.dtypes[given]):
-        raise ValueError(
-            f"given={given!r} is a float column ({ddf.dtypes[given]}); conditioning needs discrete strata. "
-            "Bin it first (e.g. pandas.cut or qcut into a few intervals), or condition on a discrete column"
-        )
-    if opts.normalize is not None or opts.method != "auto" or opts.sample != "rows":
-        raise ValueError("given= works with normalize=None, method='auto' and sample='rows'")
-    keep = [i for i, c in enumerate(labels) if c != given]
-    return [labels[i] for i in keep], tuple(kinds[i] for i in keep)
 
 
 def _conditional_matrix(
@@ -330,7 +318,7 @@ def mutual_info_with(
     if given is not None:
         if given == target:
             raise ValueError(f"given={given!r} is the target; condition on another column")
-        labels, kinds = _without_given(given, ddf, labels, kinds, opts)
+        labels, kinds = without_given(given, ddf, labels, kinds, opts)
     others = labels[1:]
     pairs = _plan.target_pairs(len(labels))
     if given is not None and pairs:

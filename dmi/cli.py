@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.add_argument("--debug", action="store_true", help="show tracebacks")
-    demo.set_defaults(func=_demo)
+    demo.set_defaults(func=_demo, scheduler=None)  # the demo starts its own local cluster
     return parser
 
 
@@ -334,7 +334,6 @@ def _demo(args: argparse.Namespace) -> int:
         for i in range(n_files):
             frame.iloc[i * step : (i + 1) * step].to_parquet(path / f"part-{i}.parquet", index=False)
         print(f"Example data: {len(frame):,} rows x {frame.shape[1]} columns in {n_files} Parquet files\n")
-        args.scheduler = None
         with _scheduler(args):
             start = time.perf_counter()
             mi = mutual_info_matrix(str(path / "*.parquet"), base=2, progress=not args.quiet)

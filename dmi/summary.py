@@ -143,7 +143,7 @@ def summarize(
     >>> dmi.mutual_info_matrix(s).equals(dmi.mutual_info_matrix(df))
     True
     """
-    from ._request import prepare
+    from ._request import MATRIX, prepare, without_given  # _request imports this module
 
     check_positive_int("sample_size", sample_size)
     seed = check_random_state(random_state)
@@ -164,12 +164,11 @@ def summarize(
         "progress": progress,
         "max_categories": max_categories,
     }
-    opts, ddf, labels, kinds = prepare(args, _request_matrix())
+    opts, ddf, labels, kinds = prepare(args, MATRIX)
     if given is not None:
         from . import _conditional
-        from .api import _without_given
 
-        labels, kinds = _without_given(given, ddf, labels, kinds, opts)
+        labels, kinds = without_given(given, ddf, labels, kinds, opts)
         pairs = _plan.matrix_pairs(len(labels))
         pass_spec, used = _conditional.spec(labels, kinds, pairs, given, opts, diagonal=True)
         state = _conditional.run(ddf, pass_spec, used, given, opts)
@@ -192,12 +191,6 @@ def _dtype_name(dtype: Any) -> str:
     if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
         return "string"
     return str(dtype)
-
-
-def _request_matrix() -> Any:
-    from ._request import MATRIX
-
-    return MATRIX
 
 
 def _full_spec(
