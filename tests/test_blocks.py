@@ -11,6 +11,8 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import mutual_info_score
 
 import dmi
@@ -125,3 +127,41 @@ def test_summarize_keeps_every_table():
         warnings.simplefilter("error")
         s = dmi.summarize(frame, random_state=0, max_categories=DEFAULT_MAX_CATEGORIES)
     assert len(s.state.counts.tables) == 10  # a summary is all the tables, by request
+
+
+def test_warnings_are_given_once_over_all_blocks():
+    frame = _wide(p=5).drop(columns="x")
+    frame["id"] = np.arange(len(frame))
+    with dask.config.set({"dmi.table-memory": "2 MiB"}), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dmi.mutual_info_matrix(frame)
+    identifier = [w for w in caught if issubclass(w.category, dmi.IdentifierWarning)]
+    assert len(identifier) == 1 and "'id'" in str(identifier[0].message)
+
+
+@st.composite
+def _frames(draw):
+    n = draw(st.integers(1, 40))
+    p = draw(st.integers(2, 6))
+    cols = {}
+    for i in range(p):
+        k = draw(st.integers(1, 30))
+        values = draw(st.lists(st.integers(0, k), min_size=n, max_size=n))
+        cols[f"c{i}"] = pd.array(values, dtype="Int64") if draw(st.booleans()) else values
+        if draw(st.booleans()):
+            cols[f"c{i}"] = pd.array([None if v == 0 else str(v) for v in values], dtype="str")
+    return pd.DataFrame(cols), draw(st.integers(1, 3)), draw(st.booleans())
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_frames())
+def test_any_blocking_gives_the_one_pass_result(drawn):
+    frame, npartitions, dropna = drawn
+    ddf = dd.from_pandas(frame, npartitions=npartitions, sort=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = dmi.mutual_info_matrix(ddf, dropna=dropna)
+        with dask.config.set({"dmi.table-memory": 8}):  # 1 byte per summary: every pair alone
+            blocked = dmi.mutual_info_matrix(ddf, dropna=dropna)
+    pd.testing.assert_frame_equal(blocked, one, check_exact=True)
+    assert blocked.attrs == one.attrs
