@@ -89,6 +89,11 @@ def test_counts_beyond_int32_survive_merging():
     stats = pair_stats(s.tables[0])
     assert stats.n == 3 * 2**32
     assert stats.mi == pytest.approx(mutual_info_score(df.x, df.y), rel=1e-12)
+    # probabilities from counts of 2**32 and 2**33 still sum to 1: the entropies are the
+    # small table's, and MI stays within 0 <= MI <= min(H) up to rounding
+    h = -(1 / 3 * np.log(1 / 3) + 2 / 3 * np.log(2 / 3))
+    assert stats.h_x == pytest.approx(h, rel=1e-14) and stats.h_y == pytest.approx(h, rel=1e-14)
+    assert 0 <= stats.mi <= min(stats.h_x, stats.h_y) + 1e-15
 
 
 def test_high_cardinality_pairs_are_sparse():
