@@ -11,6 +11,8 @@ block's columns. Results are identical: every pair is still counted over all row
 
 The budget is the Dask config value ``dmi.table-memory`` (bytes, or a string such as
 ``"2 GiB"``; default 2 GiB), shared by the ``split_every`` summaries a merge holds at once.
+:func:`dmi.summarize` keeps every table by request, and conditioning (``given=``) counts
+its three-way tables in one pass: neither is split.
 """
 
 from __future__ import annotations

@@ -165,3 +165,12 @@ def test_any_blocking_gives_the_one_pass_result(drawn):
             blocked = dmi.mutual_info_matrix(ddf, dropna=dropna)
     pd.testing.assert_frame_equal(blocked, one, check_exact=True)
     assert blocked.attrs == one.attrs
+
+
+def test_binned_columns_are_blocked_with_the_same_edges():
+    frame = _wide(p=4)
+    frame["y"] = frame["x"] + np.random.default_rng(1).normal(size=len(frame))
+    kw = {"method": "binned", "bins": 64, "random_state": 1}
+    one = dmi.mutual_info_matrix(frame, **kw)
+    with dask.config.set({"dmi.table-memory": 1_000}):
+        pd.testing.assert_frame_equal(dmi.mutual_info_matrix(frame, **kw), one, check_exact=True)
