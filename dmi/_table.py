@@ -45,6 +45,7 @@ def pair_row(
             p_value=r.p_value, p_method="permutation" if tested else None, mi_stderr=r.stderr / log_base
         )
         return row
+    known = s.n > 0 and not math.isnan(s.mi)  # NaN: a column over max_categories
     g, dof, p_chi2 = _stats.g_test(s)
     # a folded identifier's margin is not kept in full, so its pairs take the G-test
     use_permutation = not any(s.singletons) and (
@@ -57,9 +58,9 @@ def pair_row(
         ami=_stats.adjusted(s, average),
         mi_miller_madow=_stats.miller_madow(s) / log_base,
         g=g,
-        dof=dof if s.n else pd.NA,
+        dof=dof if known else pd.NA,
         p_value=_stats.permutation_p(s, permutations, seed) if use_permutation else p_chi2,
-        p_method=("permutation" if use_permutation else "chi2") if s.n else None,
+        p_method=("permutation" if use_permutation else "chi2") if known else None,
         mi_stderr=math.nan,
     )
     return row

@@ -107,6 +107,10 @@ def test_a_repeating_column_over_the_cap_is_nan_never_another_number():
     assert "never repeated" not in str(record[0].message)
     assert math.isnan(got.loc["many", "k"]) and math.isnan(got.loc["many", "many"])
     assert got.loc["k", "k"] == pytest.approx(mutual_info_score(frame.k, frame.k), rel=1e-12)
+    table = _quiet(dmi.mutual_info_table, frame, max_categories=100).iloc[0]
+    assert table.n == n and table.n_missing == 0  # the rows are known, nothing else
+    numbers = ["mi", "h_x", "h_y", "nmi", "ami", "mi_miller_madow", "g", "p_value", "q_value"]
+    assert table[numbers].isna().all() and pd.isna(table.dof) and table.p_method is None
 
 
 def test_the_cap_counts_the_values_present_not_a_range():
