@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
@@ -282,11 +283,13 @@ def compute(
             )
         except TablesTooLarge as err:  # plan smaller blocks of pairs, each its own pass
             smaller = _blocks.split(block, pl.plug, err.pair_bytes, pairs, limit)
-            _log.info(
-                "pair tables of about %s exceed dmi.table-memory: %d passes instead of one",
-                format_bytes(sum(err.pair_bytes)),
-                len(smaller),
+            message = (
+                f"dmi: pair tables of about {format_bytes(sum(err.pair_bytes))} exceed dmi.table-memory; "
+                f"counting them in {len(smaller)} passes instead of one"
             )
+            _log.info(message)
+            if progress:  # the user watches a bar: say why more bars follow
+                print(message, file=sys.stderr, flush=True)
             todo[:0] = smaller
             continue
         done.append((block, finish(pl, summary, block_results, labels, kinds, dropna=dropna, notes=notes)))

@@ -129,6 +129,14 @@ def test_summarize_keeps_every_table():
     assert len(s.state.counts.tables) == 10  # a summary is all the tables, by request
 
 
+def test_progress_says_why_more_passes_follow(capsys):
+    frame = _wide(p=4).drop(columns="x")
+    with dask.config.set({"dmi.table-memory": "1 MiB"}):
+        dmi.mutual_info_matrix(frame, progress=True)
+    stdout, stderr = capsys.readouterr()
+    assert stdout == "" and "exceed dmi.table-memory; counting them in" in stderr
+
+
 def test_warnings_are_given_once_over_all_blocks():
     frame = _wide(p=5).drop(columns="x")
     frame["id"] = np.arange(len(frame))
