@@ -42,13 +42,18 @@ class PairStats:
 
 def entropy(counts: np.ndarray) -> float:
     """Plug-in Shannon entropy in nats of a vector of counts; NaN when the counts sum to 0."""
-    # Sorted, so the floating-point sum does not depend on the order of the codes,
-    # which differs between partitionings: results are bit-identical across them.
-    counts = np.sort(counts[counts > 0])
     n = counts.sum()
-    if n == 0:
-        return math.nan
-    return float(entr(counts / n).sum())
+    return math.nan if n == 0 else _plogp(counts, n)
+
+
+def _plogp(counts: np.ndarray, n: int) -> float:
+    """``-sum c/n log(c/n)`` over the non-zero ``counts``.
+
+    Summed in sorted order, so the floating-point sum does not depend on the order of
+    the codes, which differs between partitionings: results are bit-identical across them.
+    """
+    c = np.sort(counts[counts > 0])
+    return float(entr(c / n).sum())
 
 
 def _full_index(order: IntArray | None, dropna: bool) -> IntArray | None:
@@ -158,12 +163,6 @@ def normalized(stats: PairStats, average: str) -> float:
     return stats.mi / denom
 
 
-def _plogp(counts: np.ndarray, n: int) -> float:
-    """``-sum c/n log(c/n)`` over the non-zero ``counts``, summed in sorted order."""
-    c = np.sort(counts[counts > 0])
-    return float(entr(c / n).sum())
-
-
 def folded_entropy(domain: Folded, marginal: np.ndarray, dropna: bool) -> float:
     """Entropy in nats of a folded column: exact for an identifier, else NaN (unknown)."""
     missing, present = int(marginal[0]), int(marginal[1])
@@ -203,10 +202,11 @@ def folded_pair_stats(table: Table, dropna: bool, x: Domain, y: Domain) -> PairS
     rest_x = np.delete(row_sums, 1) if s_x else row_sums
     rest_y = np.delete(col_sums, 1) if s_y else col_sums
     log_n_over_n = math.log(n) / n
-    h_x = s_x * log_n_over_n + _plogp(rest_x, n)
-    h_y = s_y * log_n_over_n + _plogp(rest_y, n)
+    r_x, r_y = _plogp(rest_x, n), _plogp(rest_y, n)
+    h_x = s_x * log_n_over_n + r_x
+    h_y = s_y * log_n_over_n + r_y
     # the singleton parts cancel in integers first: an identifier's MI is exactly H(other)
-    mi = (s_x + s_y - s_xy) * log_n_over_n + (_plogp(rest_x, n) + _plogp(rest_y, n) - _plogp(c[~single], n))
+    mi = (s_x + s_y - s_xy) * log_n_over_n + (r_x + r_y - _plogp(c[~single], n))
     rx, ry = rest_x[rest_x > 0], rest_y[rest_y > 0]
     return PairStats(
         n=n,
