@@ -27,10 +27,10 @@ from . import _graph
 from ._codes import Folded
 from ._dispatch import KnnTask, estimate_pair, estimator, prepare_sample
 from ._engine import warn_about_columns
-from ._entropy import folded_pair_stats
 from ._onepass import PassSpec
 from ._plan import DISCRETE
 from ._sample import SampleSpec
+from ._summary import _nonzero
 
 
 def _plain(values: pd.Index) -> list[str]:
@@ -215,8 +215,11 @@ def finish(
         cs = state.counts
         for k, table, (a, b) in zip(dd, cs.tables, cs.spec.pairs, strict=True):
             if isinstance(cs.domains[a], Folded) or isinstance(cs.domains[b], Folded):
-                # too many (z, x) or y values were counted to keep: unknown, not guessed
-                rows[k] = folded_pair_stats(table, opts.dropna, cs.domains[a], cs.domains[b]).n
+                # too many (z, x) or y values were counted to keep: unknown, not guessed.
+                # Its rows are those _by_stratum would use (never a missing pair's row 0).
+                in_row, in_col, counts = _nonzero(table)
+                used = (in_row > 0) & (in_col > 0) if opts.dropna else in_row > 0
+                rows[k] = int(counts[used].sum())
                 continue
             tables = _by_stratum(table, cs.domains[a], opts.dropna)
             mi[k] = stratified_mi(tables)
