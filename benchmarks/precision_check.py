@@ -25,7 +25,8 @@ from sklearn.metrics import mutual_info_score
 import dmi
 from dmi._codes import value_order
 from dmi._entropy import pair_stats
-from dmi._graph import as_dask_frame, run
+from dmi._graph import run
+from dmi._inputs import open_data
 from dmi._onepass import PassSpec
 from dmi._plan import matrix_pairs
 from dmi._summary import CountSpec, SparseTable
@@ -51,10 +52,10 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("/tmp/dmi-bench"))
     args = parser.parse_args()
     path = ensure_data(args.rows, args.data)
-    ddf = as_dask_frame(str(path / "*.parquet"))
-    columns = tuple(ddf.columns)
+    source = open_data(str(path / "*.parquet"))
+    columns = tuple(source.frame.columns)
     counts = CountSpec(columns, matrix_pairs(len(columns)))
-    summary = run(ddf, PassSpec(columns, counts, None), 8)[0].counts
+    summary = run(source, PassSpec(columns, counts, None), 8)[0].counts
     orders = [value_order(d) for d in summary.domains]
     start = time.perf_counter()
     worst = {"dmi": (0.0, None), "sklearn": (0.0, None)}

@@ -18,6 +18,7 @@ import json
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -61,7 +62,7 @@ def add_composites(df: pd.DataFrame, columns: Sequence[Hashable], z: Hashable, d
     part = df[df[z].notna()] if dropna else df
     cz, uz = pd.factorize(part[z], use_na_sentinel=False)
     zs = _plain(pd.Index(uz))
-    out = part[[*columns, z]].reset_index(drop=True)
+    out = part[[*columns, z]]  # the index (the rows' positions, for the sample keys) is kept
     for c in columns:
         cc, uc = pd.factorize(part[c], use_na_sentinel=dropna)  # -1: a missing pair
         cs = _plain(pd.Index(uc))
@@ -187,11 +188,16 @@ def spec(
     return PassSpec(read, counts, sample), used
 
 
-def run(ddf: Any, pass_spec: PassSpec, used: list[Hashable], z: Hashable, opts: Any) -> Any:
-    """The conditioning pass over ``ddf``: composites added per partition, then counted."""
-    meta = add_composites(ddf._meta, used, z, opts.dropna)
-    parts = ddf.map_partitions(add_composites, used, z, opts.dropna, meta=meta)
-    state, _ = _graph.run(_graph.as_dask_frame(parts), pass_spec, opts.split_every, progress=opts.progress)
+def run(source: Any, pass_spec: PassSpec, used: list[Hashable], z: Hashable, opts: Any) -> Any:
+    """The conditioning pass: the one pass, with composites added to each partition."""
+    state, _ = _graph.run(
+        source,
+        pass_spec,
+        opts.split_every,
+        read=list(dict.fromkeys([*used, z])),
+        transform=partial(add_composites, columns=used, z=z, dropna=opts.dropna),
+        progress=opts.progress,
+    )
     return state
 
 

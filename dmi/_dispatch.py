@@ -8,7 +8,6 @@ takes Ross (2014), both on the uniform sample gathered in the same pass.
 from __future__ import annotations
 
 import math
-import zlib
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 
@@ -17,6 +16,7 @@ import pandas as pd
 
 from ._knn import Prepared, ksg, prepare, ross
 from ._plan import CONTINUOUS, DISCRETE
+from ._random import Purpose, name_id, stream
 from ._sample import Sample
 
 PLUG_IN, KSG, ROSS = "plug-in", "ksg", "ross"
@@ -61,7 +61,7 @@ class KnnTask:
 
 def column_seed(seed: int, name: Hashable) -> np.random.Generator:
     """The noise generator of one column: depends on the seed and the column's name only."""
-    return np.random.default_rng([seed, zlib.crc32(repr(name).encode())])
+    return stream(seed, Purpose.NOISE, name_id(name))
 
 
 def prepare_sample(
@@ -168,7 +168,7 @@ def _permutation_p(
     over the pair's complete rows whose estimate is at least the observed one. The
     estimates are compared unclipped: clipped at 0, every pair near independence would
     tie at 0 and get p = 1."""
-    rng = np.random.default_rng([seed, 3, t.slot])
+    rng = stream(seed, Purpose.KNN_PERMUTATIONS, t.slot)
     observed = estimate_pair(prep, t, k, rows, clip=False)[0]
     idx = np.flatnonzero(rows)
     hits = 0

@@ -28,6 +28,7 @@ from ._dispatch import (
     prepare_sample,
 )
 from ._entropy import PairStats, entropy, folded_entropy, folded_pair_stats, pair_stats
+from ._inputs import Source
 from ._onepass import PassSpec, Summary
 from ._plan import DISCRETE
 from ._sample import SampleSpec
@@ -219,7 +220,7 @@ def plan(
 
 
 def compute(
-    ddf: Any,
+    source: Source,
     labels: Sequence[Hashable],
     kinds: Sequence[str],
     pairs: Sequence[tuple[int, int]],
@@ -249,7 +250,7 @@ def compute(
         binned = sorted(c for c in used if kinds[c] != DISCRETE)
         if binned:
             edges = _quantile_edges(
-                ddf, [labels[c] for c in binned], binned, split_every, sample_size, seed, bins, progress
+                source, [labels[c] for c in binned], binned, split_every, sample_size, seed, bins, progress
             )
             kinds = tuple(DISCRETE for _ in kinds)
     limit = _blocks.table_bytes(split_every)
@@ -271,7 +272,7 @@ def compute(
         )
         try:
             summary, block_results = _graph.run(
-                ddf,
+                source,
                 pl.spec,
                 split_every,
                 prepare=partial(prepare_sample, names=pl.names, continuous=pl.continuous, seed=seed),
@@ -400,7 +401,7 @@ def finish(
 
 
 def _quantile_edges(
-    ddf: Any,
+    source: Source,
     names: list[Hashable],
     cols: list[int],
     split_every: int | None,
@@ -411,7 +412,7 @@ def _quantile_edges(
 ) -> dict[int, tuple[float, ...]]:
     """The first pass of ``method="binned"``: a uniform sample of the continuous columns."""
     spec = PassSpec(tuple(names), None, SampleSpec(tuple(names), (True,) * len(names), sample_size, seed))
-    summary, _ = _graph.run(ddf, spec, split_every, progress=progress)
+    summary, _ = _graph.run(source, spec, split_every, progress=progress)
     if summary.n_rows == 0 or summary.sample is None:
         raise ValueError("data has no rows")
     frame = summary.sample.frame

@@ -1,4 +1,4 @@
-"""The only module that builds Dask graphs: input loading, one pass, tree merge, one compute.
+"""The one pass as a Dask graph: partitions summarized, a tree merge, the k-NN tasks, one compute.
 
 The graph uses public Dask APIs only: ``DataFrame.to_delayed`` for the partitions,
 ``dask.delayed`` for the per-partition summaries and the merges (grouped with
@@ -9,84 +9,39 @@ scheduler is active (a ``distributed.Client`` if one is, Dask's default otherwis
 from __future__ import annotations
 
 import contextlib
-import math
-import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import dask
-import dask.dataframe as dd
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 from dask.base import get_scheduler, tokenize
 from toolz import partition_all
 
-from . import _parquet
+from ._inputs import Source
 from ._onepass import PassSpec, Summary, chunk, merge
-from ._plan import check_unique
-from ._sample import Sample
+from ._sample import RowIds, Sample
 
-# pandas input is cut into partitions of about this many rows, so a local threaded
-# scheduler counts them in parallel.
-_PANDAS_PARTITION_ROWS = 1_000_000
 # A local progress bar appears once the work has taken this many seconds.
 _PROGRESS_AFTER = 1.0
 
-
-def _is_path(value: Any) -> bool:
-    """Whether ``value`` is one path (a string or ``os.PathLike``)."""
-    return isinstance(value, str | os.PathLike)
-
-
-def _paths(data: Any) -> list[str]:
-    """The ``data`` argument as a list of path strings."""
-    return [os.fspath(data)] if _is_path(data) else [os.fspath(p) for p in data]
-
-
-def _pandas_blocks(n_rows: int) -> int:
-    """How many partitions a pandas DataFrame of ``n_rows`` rows is cut into."""
-    return max(1, math.ceil(n_rows / _PANDAS_PARTITION_ROWS))
-
-
-def as_dask_frame(data: Any) -> dd.DataFrame:
-    """Turn the ``data`` argument into a lazy Dask DataFrame without reading any rows.
-
-    Accepts a Dask DataFrame, a pandas DataFrame, or a Parquet path/glob, ``Path`` or
-    list of them.
-    """
-    if isinstance(data, dd.DataFrame):
-        return data
-    if isinstance(data, pd.DataFrame):
-        check_unique(list(data.columns))
-        # No string conversion: it would turn an object column's 1 and "1" into one
-        # category, and lists or bytes into their text.
-        with dask.config.set({"dataframe.convert-string": False}):
-            return dd.from_pandas(data, npartitions=_pandas_blocks(len(data)), sort=False)
-    if _is_path(data) or (
-        isinstance(data, Sequence) and not isinstance(data, str) and data and all(_is_path(p) for p in data)
-    ):
-        return _parquet.read(_paths(data))
-    if isinstance(data, pd.Series | dd.Series):
-        raise TypeError("data must be a DataFrame, not a Series; use series.to_frame() for one column")
-    raise TypeError(
-        "data must be a pandas or dask DataFrame, or a Parquet path, glob, pathlib.Path or list of "
-        f"paths; got {type(data).__name__}"
-    )
+Transform = Callable[[pd.DataFrame], pd.DataFrame]
 
 
 def run(
-    ddf: dd.DataFrame,
+    source: Source,
     spec: PassSpec,
     split_every: int | None,
     *,
+    read: Sequence[Hashable] | None = None,
+    transform: Transform | None = None,
     prepare: Callable[[Sample], Any] | None = None,
     estimate: Callable[[Any, Any], Any] | None = None,
     blocks: Sequence[Any] = (),
     progress: bool = False,
 ) -> tuple[Summary, list[Any]]:
-    """One pass over ``ddf`` and the estimators that need its sample, in one compute.
+    """One pass over ``source`` and the estimators that need its sample, in one compute.
 
     Each partition is summarized (``chunk``), the summaries are merged in a tree of
     fan-in ``split_every`` (``None``: all at once); then, if ``blocks`` is given,
@@ -94,13 +49,19 @@ def run(
     pairs, as tasks that depend on the prepared sample only (so it is shipped to each
     worker once). Returns the merged summary and the per-block results.
 
+    ``read``: the columns to read (default ``spec.columns``); ``transform``: a function
+    each partition passes through before it is summarized (it may add columns and drop
+    rows, never reorder them); the pass then summarizes its ``spec.columns``.
     ``progress``: show a progress bar while computing (see :func:`compute`).
     """
-    parts = ddf[list(spec.columns)].to_delayed()
-    token = tokenize(ddf, spec, split_every)
+    columns = list(spec.columns if read is None else read)
+    parts = source.frame[columns].to_delayed()
+    token = tokenize(source.frame, columns, spec, split_every, transform)
     layer = [
-        dask.delayed(_chunk_task, pure=True)(part, spec, dask_key_name=f"dmi-chunk-{token}-{i}")
-        for i, part in enumerate(parts)
+        dask.delayed(_chunk_task, pure=True)(
+            part, spec, rows, transform, dask_key_name=f"dmi-chunk-{token}-{i}"
+        )
+        for i, (part, rows) in enumerate(zip(parts, source.rows, strict=True))
     ]
     depth = 0
     while len(layer) > 1:
@@ -173,14 +134,21 @@ def _has_widgets() -> bool:
     return True
 
 
-def _chunk_task(part: pd.DataFrame, spec: PassSpec) -> Summary:
+def _chunk_task(part: pd.DataFrame, spec: PassSpec, rows: RowIds, transform: Transform | None) -> Summary:
     """Summarize one partition, then hand memory Arrow no longer uses back to the OS.
 
     Arrow's allocator (mimalloc) keeps freed pages: measured on a worker, about 170 MB
     after one 1M-row piece, which distributed counts as unmanaged memory against the
     worker's limit until it pauses the worker. Releasing them costs about a millisecond.
     """
-    summary = chunk(part, spec)
+    if transform is not None:
+        if not rows.from_index:  # number the rows before the transform may drop some
+            part = part.set_axis(pd.RangeIndex(len(part)), axis=0)
+            rows = RowIds(rows.source, True)
+        part = transform(part)
+        if list(part.columns) != list(spec.columns):
+            part = part[list(spec.columns)]
+    summary = chunk(part, spec, rows)
     pa.default_memory_pool().release_unused()
     return summary
 
@@ -188,38 +156,3 @@ def _chunk_task(part: pd.DataFrame, spec: PassSpec) -> Summary:
 def _sample_of(summary: Summary) -> Sample | None:
     """The merged sample of a summary (its own task, so k-NN tasks depend on it alone)."""
     return summary.sample
-
-
-def sampled_partitions(data: Any, rows_wanted: int, seed: int) -> dd.DataFrame:
-    """A seeded random subset of the data's partitions holding at least ``rows_wanted`` rows.
-
-    Parquet paths: pieces (files, or runs of row groups), chosen by the row counts in
-    their footers (no data is read).
-    A pandas DataFrame: blocks of rows. A Dask DataFrame has no known partition lengths
-    without reading it, so it is refused.
-    """
-    rng = np.random.default_rng([seed, 1])  # a stream of its own, apart from the row keys
-    if isinstance(data, pd.DataFrame):
-        n_blocks = _pandas_blocks(len(data))
-        bounds = np.linspace(0, len(data), n_blocks + 1).astype(int)
-        lengths = np.diff(bounds)
-        chosen = _choose(rng, lengths, rows_wanted)
-        parts = [data.iloc[bounds[i] : bounds[i + 1]] for i in sorted(chosen)]
-        with dask.config.set({"dataframe.convert-string": False}):
-            return dd.from_pandas(pd.concat(parts), npartitions=len(parts), sort=False)
-    if isinstance(data, dd.DataFrame):
-        raise ValueError(
-            "sample='partitions' needs the rows of each partition before reading it, which a Dask "
-            "DataFrame does not know; pass the Parquet path(s) instead, or use sample='rows'"
-        )
-    paths = _paths(data)
-    pieces = _parquet.open_dataset(paths).pieces
-    chosen = _choose(rng, np.array([p.rows for p in pieces]), rows_wanted)
-    return _parquet.read(paths, [pieces[i] for i in sorted(chosen)])
-
-
-def _choose(rng: np.random.Generator, lengths: np.ndarray, rows_wanted: int) -> list[int]:
-    """Partitions in seeded random order until they hold ``rows_wanted`` rows (or all)."""
-    order = rng.permutation(len(lengths))
-    enough = int(np.searchsorted(np.cumsum(lengths[order]), rows_wanted)) + 1
-    return [int(i) for i in order[:enough]]

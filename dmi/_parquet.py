@@ -11,7 +11,9 @@ dmi reads Parquet itself (``dask.dataframe.from_map`` over pyarrow) rather than 
   large file holding about ``PIECE_ROWS`` rows, so a worker holds a bounded slice of the
   data whatever the size of the files.
 * **Row counts before reading.** The footers give each piece's rows, which
-  ``sample='partitions'`` uses to choose pieces.
+  ``sample='partitions'`` uses to choose pieces, and each row's position in its file,
+  which a piece's index holds: the sample's row keys are made from the file and the
+  position (:func:`file_id`), so they do not depend on how files are cut into pieces.
 
 Column projection reaches the reader (``columns=``), so only the needed columns are read.
 Columns come back Arrow-backed (``pd.ArrowDtype``): no copy into numpy blocks, and an
@@ -31,6 +33,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ._random import name_id
+
 # A partition holds about this many rows (whole row groups; a file with fewer is one piece).
 PIECE_ROWS = 1_000_000
 # Footers are read by this many threads (they are small reads; remote stores like many).
@@ -48,6 +52,8 @@ class Piece:
     path: str
     row_groups: tuple[int, ...]
     rows: int
+    first_row: int = 0
+    """The position of the piece's first row in its file."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,9 @@ def expand(paths: Sequence[str]) -> tuple[Any, list[str]]:
     fs, _, _ = fsspec.core.get_fs_token_paths(list(paths))
     files: list[str] = []
     for p in paths:
-        found = fs.glob(p) if any(ch in p for ch in "*?[") else ([p] if fs.exists(p) else [])
+        # full names as the filesystem gives them (relative local paths made absolute),
+        # so a file is named the same however the user spelled it
+        found = fs.glob(p) if any(ch in p for ch in "*?[") else ([fs.info(p)["name"]] if fs.exists(p) else [])
         matched: list[str] = []
         for f in sorted(found):
             if fs.isdir(f):
@@ -141,17 +149,22 @@ def _pieces(path: str, meta: pq.FileMetaData) -> list[Piece]:
     """Row groups of one file grouped into pieces of about ``PIECE_ROWS`` rows."""
     pieces: list[Piece] = []
     group: list[int] = []
-    rows = 0
+    rows = first = 0
     for i in range(meta.num_row_groups):
         n = meta.row_group(i).num_rows
         if group and rows + n > PIECE_ROWS:
-            pieces.append(Piece(path, tuple(group), rows))
-            group, rows = [], 0
+            pieces.append(Piece(path, tuple(group), rows, first))
+            group, first, rows = [], first + rows, 0
         group.append(i)
         rows += n
     if group or not pieces:
-        pieces.append(Piece(path, tuple(group), rows))
+        pieces.append(Piece(path, tuple(group), rows, first))
     return pieces
+
+
+def file_id(path: str) -> int:
+    """The identity of a file's rows in the sample keys: its full path, hashed."""
+    return name_id(path)
 
 
 def open_dataset(paths: Sequence[str]) -> Dataset:
@@ -190,12 +203,13 @@ class _Reader:
             raise ParquetError(f"cannot read {piece.path!r}: {err}") from err
         expected = pa.schema([self.schema.field(c) for c in wanted])
         _check_same_schema(piece.path, expected, piece.path, table.schema)
-        return _to_pandas(table)
+        return _to_pandas(table, piece.first_row)
 
 
-def _to_pandas(table: pa.Table) -> pd.DataFrame:
+def _to_pandas(table: pa.Table, first_row: int = 0) -> pd.DataFrame:
+    """The table as pandas, indexed by each row's position in its file."""
     frame = table.to_pandas(types_mapper=pd.ArrowDtype, ignore_metadata=True)
-    frame.index = pd.RangeIndex(len(frame))
+    frame.index = pd.RangeIndex(first_row, first_row + len(frame))
     return frame
 
 

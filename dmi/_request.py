@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _engine, _graph, _plan
+from . import _engine, _inputs, _plan
 from ._dispatch import PLUG_IN, estimator
 from ._engine import PairResult, Results
 from ._entropy import normalized
@@ -130,11 +130,11 @@ def prepare(args: dict[str, Any], target: Any) -> tuple[Options, Any, list[Hasha
     opts = check_options(**{name: args[name] for name in _OPTION_NAMES})
     if isinstance(args["data"], StoredSummary):
         return _prepare_summary(args, target, opts)
-    ddf = _graph.as_dask_frame(args["data"])
-    frame_columns = _frame_columns(ddf)
+    source = _inputs.open_data(args["data"])
+    frame_columns = _frame_columns(source.frame)
     labels = _labels(args["columns"], target, frame_columns)
-    kinds = _plan.resolve_kinds(args["discrete"], labels, ddf.dtypes, frame_columns)
-    return opts, ddf, labels, kinds
+    kinds = _plan.resolve_kinds(args["discrete"], labels, source.frame.dtypes, frame_columns)
+    return opts, source, labels, kinds
 
 
 def _labels(columns: Any, target: Any, frame_columns: list[Hashable]) -> list[Hashable]:
@@ -193,10 +193,11 @@ def without_given(
                 f"(this summary's given is {ddf.given!r})"
             )
         return labels, kinds
-    _plan.check_known("given", [given], list(ddf.columns))
-    if pd.api.types.is_float_dtype(ddf.dtypes[given]):
+    dtypes = ddf.frame.dtypes
+    _plan.check_known("given", [given], list(dtypes.index))
+    if pd.api.types.is_float_dtype(dtypes[given]):
         raise ValueError(
-            f"given={given!r} is a float column ({ddf.dtypes[given]}); conditioning needs discrete strata. "
+            f"given={given!r} is a float column ({dtypes[given]}); conditioning needs discrete strata. "
             "Bin it first (e.g. pandas.cut or qcut into a few intervals), or condition on a discrete column"
         )
     if opts.normalize is not None or opts.method != "auto" or opts.sample != "rows":
@@ -248,7 +249,7 @@ def compute(
                 f"sample='partitions' reads only some partitions, but {shown} and needs every row; "
                 "use sample='rows' (the default), or leave the discrete pairs out"
             )
-        ddf = _graph.sampled_partitions(data, opts.sample_size, opts.seed)
+        ddf = _inputs.sampled_partitions(ddf, opts.sample_size, opts.seed)
     return _engine.compute(
         ddf,
         labels,

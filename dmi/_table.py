@@ -12,6 +12,7 @@ from . import _stats
 from ._dispatch import KSG, PLUG_IN
 from ._engine import PairResult, Results
 from ._entropy import normalized
+from ._random import Purpose, stream
 
 P_VALUE_METHODS = ("auto", "chi2", "permutation")
 KINDS = {PLUG_IN: "dd", KSG: "cc"}  # anything else (Ross) is "dc"
@@ -88,7 +89,7 @@ def build(
             average=average,
             p_value=p_value,
             permutations=permutations,
-            seed=np.random.default_rng([seed, 2, k]),
+            seed=stream(seed, Purpose.TABLE_PERMUTATIONS, k),
         )
         rows.append({"x": labels[i], "y": labels[j], **row})
     columns = [

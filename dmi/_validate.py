@@ -9,6 +9,7 @@ from typing import Any
 import dask
 import numpy as np
 
+from ._random import DEFAULT_SEED
 from ._typing import SplitEvery
 
 NORMALIZE_METHODS = ("arithmetic", "geometric", "min", "max")
@@ -81,13 +82,14 @@ def check_split_every(split_every: SplitEvery) -> int | None:
 def check_random_state(random_state: Any) -> int:
     """The one seeded entry point for randomness: ``None``, an int seed or a Generator.
 
-    Returns the int seed every random choice of the call derives from; ``None`` draws
-    fresh entropy, so every such call differs.
+    Returns the int seed every random choice of the call derives from
+    (:mod:`dmi._random`); ``None`` is the fixed default seed, so calls repeat and
+    summaries made with default arguments merge.
     """
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(0, 2**63))
     if random_state is None:
-        return int(np.random.SeedSequence().entropy % 2**63)  # type: ignore[operator]
+        return DEFAULT_SEED
     if _is_int(random_state):
         if random_state < 0:
             raise ValueError(

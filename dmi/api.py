@@ -70,7 +70,10 @@ def mutual_info_matrix(
     sample_size : int, default 100_000
         Rows of the uniform sample that feeds the continuous estimators; all rows are
         used when the table has fewer. The sample is drawn without replacement by a
-        seeded hash of each row, so it does not depend on the partitioning.
+        seeded random key per row (copies of a row are separate rows). The same seed
+        gives the same sample whatever the partitioning of a pandas DataFrame or of
+        Parquet files, and whichever columns are requested; a Dask DataFrame gives the
+        same sample for the same partitions (see ``docs/robustness.md``).
     base : float, default math.e
         Logarithm base of the result: ``math.e`` gives nats (scikit-learn's unit),
         ``2`` gives bits.
@@ -83,10 +86,11 @@ def mutual_info_matrix(
         :meth:`pandas.DataFrame.corr`), and its normalization uses the entropies of
         those same rows. ``False``: a missing value is a category of its own (for the
         plug-in pairs; the k-NN estimators always use the pairwise-complete sample rows).
-    random_state : int, numpy.random.Generator or None
+    random_state : int, numpy.random.Generator or None, default None
         Seed of the sample and of the tie-breaking noise of the continuous
-        estimators: the same seed gives bit-identical results for any partitioning.
-        ``None`` draws a fresh seed on every call.
+        estimators: the same seed and input give bit-identical results. ``None`` is
+        the fixed default seed 0, so calls repeat and summaries made with default
+        arguments merge; pass another int to draw another sample.
     split_every : int, False or None
         Fan-in of the tree merge of partition summaries. ``None`` reads the Dask
         config value ``dmi.split-every`` (default 8); ``False`` merges all at once.
@@ -555,19 +559,20 @@ def conditional_mutual_info(
             summary, [x, y], (kind_of[x], kind_of[y]), [(0, 1)], given, opts, diagonal=False
         )
         return mi[0] / math.log(opts.base)
-    opts, ddf, _, _ = prepare(dict(args, discrete=True), MATRIX)
+    opts, source, _, _ = prepare(dict(args, discrete=True), MATRIX)
+    frame = source.frame
     names = [x, y, given]
-    _plan.check_known("x, y, given", names, list(ddf.columns))
+    _plan.check_known("x, y, given", names, list(frame.columns))
     if len(set(names)) < 3:
         raise ValueError(f"x, y and given must be three different columns; got {x!r}, {y!r}, {given!r}")
-    dtype = ddf.dtypes[given]
+    dtype = frame.dtypes[given]
     if pd.api.types.is_float_dtype(dtype):
         raise ValueError(
             f"given={given!r} is a float column ({dtype}); conditioning needs discrete strata. "
             f"Bin it first (e.g. pandas.cut or qcut into a few intervals), or condition on a "
             "discrete column"
         )
-    kinds = _plan.resolve_kinds(discrete, [x, y], ddf.dtypes, list(ddf.columns))
-    mi, _, _ = _conditional.matrix(ddf, [x, y], kinds, [(0, 1)], given, opts, diagonal=False)
+    kinds = _plan.resolve_kinds(discrete, [x, y], frame.dtypes, list(frame.columns))
+    mi, _, _ = _conditional.matrix(source, [x, y], kinds, [(0, 1)], given, opts, diagonal=False)
     cmi = mi[0]
     return cmi / math.log(opts.base)

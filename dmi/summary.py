@@ -1,7 +1,7 @@
 """Mergeable, persistent summaries: summarize once, merge new data in, compute any result later.
 
-    s = dmi.summarize("2026-11-25/*.parquet", random_state=7)
-    s = s.merge(dmi.summarize("2026-11-26/*.parquet", random_state=7))   # only the new files
+    s = dmi.summarize("2026-11-25/*.parquet")
+    s = s.merge(dmi.summarize("2026-11-26/*.parquet"))   # only the new files
     s.save("table.dmi")
     mi = dmi.mutual_info_matrix(dmi.load("table.dmi"))                     # no data read
 
@@ -43,8 +43,10 @@ from ._typing import DataLike, Discrete, RandomState, SplitEvery
 from ._validate import DEFAULT_MAX_CATEGORIES, check_positive_int, check_random_state
 
 FORMAT = "dmi-summary"
-VERSION = 2
-"""Version 2 added ``max_categories`` and folded columns; version 1 files read as uncapped."""
+VERSION = 3
+"""Version 3 keys the sample by row identity (older samples were keyed by content and
+merge only with each other); version 2 added ``max_categories`` and folded columns;
+version 1 files read as uncapped."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,6 +66,10 @@ class Summary:
     state: _onepass.Summary
     given: Hashable | None = None
     """The column this summary conditions on (``summarize(..., given=z)``), or None."""
+    row_keys: str = "identity"
+    """How the sample's rows were keyed: ``"identity"`` (source and position; this dmi)
+    or ``"content"`` (summaries saved before format version 3, which cannot merge with
+    newer ones)."""
 
     @property
     def n_rows(self) -> int:
@@ -79,17 +85,41 @@ class Summary:
     def merge(self, other: Summary) -> Summary:
         """The summary of the rows of both (which must be different rows of the same table).
 
-        Raises ValueError naming the first difference in columns, kinds, dtypes,
-        seed or sample size: such summaries cannot describe one table.
+        Raises ValueError naming the first difference in columns, kinds or dtypes (with
+        the column), seed, sample size, cap or ``given``: such summaries cannot describe
+        one table. Also raises ValueError when both samples hold a row of the same
+        identity (the same file, or in-memory DataFrames that both number their rows
+        from 0): those rows would be counted twice, or sampled together.
         """
         if not isinstance(other, Summary):
             raise TypeError(f"can only merge a dmi Summary, not {type(other).__name__}")
-        for what in ("columns", "kinds", "dtypes", "seed", "sample_size", "max_categories", "given"):
+        if self.columns != other.columns:
+            raise ValueError(
+                f"cannot merge summaries with different columns: {list(self.columns)!r} and "
+                f"{list(other.columns)!r}"
+            )
+        for what in ("kinds", "dtypes"):
+            for c, mine, theirs in zip(self.columns, getattr(self, what), getattr(other, what), strict=True):
+                if mine != theirs:
+                    raise ValueError(
+                        f"cannot merge summaries whose column {c!r} has different {what}: {mine!r} and "
+                        f"{theirs!r}"
+                    )
+        for what in ("seed", "sample_size", "max_categories", "given", "row_keys"):
             mine, theirs = getattr(self, what), getattr(other, what)
             if mine != theirs:
-                raise ValueError(f"cannot merge summaries with different {what}: {mine!r} and {theirs!r}")
+                hint = (
+                    "; a summary saved in format version 1 or 2 keyed its sample by row content, "
+                    "which biased the k-NN estimates where values repeat: summarize that data again"
+                    if what == "row_keys"
+                    else ""
+                )
+                raise ValueError(
+                    f"cannot merge summaries with different {what}: {mine!r} and {theirs!r}{hint}"
+                )
+        _check_disjoint(self.state.sample, other.state.sample)
         merged = _onepass.merge([self.state, other.state])
-        return Summary(self.columns, self.kinds, self.dtypes, self.seed, self.sample_size, merged, self.given)
+        return replace(self, state=merged)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the summary to ``path`` (a zip archive; see the module docstring)."""
@@ -99,6 +129,20 @@ class Summary:
         shown = ", ".join(repr(c) for c in self.columns[:6]) + (", ..." if len(self.columns) > 6 else "")
         given = f"; given {self.given!r}" if self.given is not None else ""
         return f"dmi.Summary({self.n_rows:,} rows; columns {shown}; seed {self.seed}{given})"
+
+
+def _check_disjoint(a: Sample | None, b: Sample | None) -> None:
+    """ValueError when two samples hold a row of the same identity (an equal key)."""
+    if a is None or b is None:
+        return
+    shared = np.intersect1d(a.keys, b.keys, assume_unique=True).size
+    if shared:
+        raise ValueError(
+            f"cannot merge summaries that share rows: {shared:,} sampled rows have the same identity in "
+            "both. Either the same data was summarized twice (its rows would count twice), or both are "
+            "in-memory DataFrames numbering their rows from 0: give each frame its place in the table, "
+            "e.g. df.index = pd.RangeIndex(start, start + len(df)), or summarize Parquet files"
+        )
 
 
 def summarize(
@@ -120,10 +164,10 @@ def summarize(
     data, columns, discrete, sample_size, split_every, progress, max_categories
         As for :func:`dmi.mutual_info_matrix`. Results computed from the summary use
         its ``max_categories``.
-    random_state : int, numpy.random.Generator or None
-        The seed of the sample's row keys. Summaries to be merged must share it (the
-        keys of one row must be the same in both); ``None`` draws one, recorded in
-        the summary.
+    random_state : int, numpy.random.Generator or None, default None
+        The seed of the sample's row keys, recorded in the summary. Summaries to be
+        merged must share it; ``None`` is the fixed default seed 0, so summaries made
+        with default arguments merge.
     given : column name, optional
         Keep the three-way counts for conditioning on this discrete column instead:
         the summary then answers ``given=`` requests and
@@ -179,7 +223,7 @@ def summarize(
             opts.split_every,
             progress=opts.progress,
         )
-    dtypes = tuple(_dtype_name(ddf.dtypes[c]) for c in labels)
+    dtypes = tuple(_dtype_name(ddf.frame.dtypes[c]) for c in labels)
     return Summary(tuple(labels), tuple(kinds), dtypes, seed, sample_size, state, given)
 
 
@@ -470,4 +514,5 @@ def load(path: str | os.PathLike[str]) -> Summary:
         int(meta["sample_size"]),
         state,
         meta.get("given"),
+        "identity" if meta["version"] >= 3 else "content",
     )

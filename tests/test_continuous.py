@@ -131,30 +131,38 @@ def test_mixed_matrix_uses_each_estimator():
     assert not math.isnan(m.loc["d", "d"]) and math.isnan(m.loc["c", "c"])
 
 
-def test_sample_identical_across_partitionings_and_repeatable():
+def test_sample_identical_across_partitionings_and_repeatable(monkeypatch):
+    from dmi import _inputs
+
     df = gaussian(30_000, 0.5, seed=9).assign(g=lambda f: (f.x > 0.3).astype(int))
     ref = dmi.mutual_info_matrix(df, sample_size=5_000, random_state=42)
-    for nparts, split_every in [(3, 2), (11, False), (40, None)]:
-        shuffled = df.sample(frac=1.0, random_state=nparts)
-        ddf = dd.from_pandas(shuffled, npartitions=nparts, sort=False)
-        got = dmi.mutual_info_matrix(ddf, sample_size=5_000, random_state=42, split_every=split_every)
+    for rows, split_every in [(10_000, 2), (2_999, False), (750, None)]:
+        monkeypatch.setattr(_inputs, "_PANDAS_PARTITION_ROWS", rows)
+        got = dmi.mutual_info_matrix(df, sample_size=5_000, random_state=42, split_every=split_every)
         pd.testing.assert_frame_equal(got, ref, check_exact=True)
     again = dmi.mutual_info_matrix(df, sample_size=5_000, random_state=42)
     pd.testing.assert_frame_equal(again, ref, check_exact=True)
     other = dmi.mutual_info_matrix(df, sample_size=5_000, random_state=43)
     assert other.loc["x", "y"] != ref.loc["x", "y"]
+    # A Dask DataFrame: repeatable for the same frame (its partition lengths are unknown,
+    # so its rows are numbered within partitions)
+    ddf = dd.from_pandas(df, npartitions=7, sort=False)
+    a = dmi.mutual_info_matrix(ddf, sample_size=5_000, random_state=42)
+    b = dmi.mutual_info_matrix(ddf, sample_size=5_000, random_state=42, split_every=3)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert a.loc["x", "y"] == pytest.approx(ref.loc["x", "y"], abs=0.05)  # another uniform sample
 
 
 def test_sample_is_uniform_over_partitions():
     from dmi._onepass import PassSpec, chunk, merge
-    from dmi._sample import SampleSpec
+    from dmi._sample import RowIds, SampleSpec
 
     n, parts, k = 100_000, 10, 5_000
     df = pd.DataFrame(
         {"v": np.random.default_rng(0).standard_normal(n), "part": np.repeat(np.arange(parts), n // parts)}
     )
     spec = PassSpec(("v", "part"), None, SampleSpec(("v", "part"), (True, False), k, 123))
-    summaries = [chunk(df[df.part == p], spec) for p in range(parts)]
+    summaries = [chunk(df[df.part == p], spec, RowIds((7,), True)) for p in range(parts)]
     merged = merge(summaries)
     sample = merged.sample
     counts = np.bincount(sample.frame.iloc[:, 1].astype(int), minlength=parts)
@@ -163,45 +171,21 @@ def test_sample_is_uniform_over_partitions():
     assert stats.chisquare(counts).pvalue > 0.001
 
 
-@pytest.mark.parametrize(
-    ("alone", "other"),
-    [
-        # an integer range alone; factorized beside an outlier
-        (pd.Series([0, 1, 2, 3]), pd.Series([3, 10**12, 0, 1, 2])),
-        (pd.Series([0, 1, None, 3], dtype="Int64"), pd.Series([10**12, None, 3, 1, 0], dtype="Int64")),
-        # a string column: factorized in a different order, or as a categorical
-        (pd.Series(["a", "b", None], dtype="str"), pd.Series(["zz", None, "b", "a"], dtype="str")),
-        (pd.Series(["a", "b", "c"], dtype="category"), pd.Series(["c", "zz", "a", "b"], dtype="str")),
-        (pd.Series([True, False]), pd.Series([False, None, True], dtype="boolean")),
-    ],
-)
-def test_row_key_depends_on_the_value_not_on_the_partitions_encoding(alone, other):
-    from dmi._sample import SampleSpec, sample_chunk
+def test_row_keys_come_from_identity_not_content():
+    from dmi._sample import RowIds, row_keys
 
-    spec = SampleSpec(("a",), (False,), 100, 7)
-
-    def keys(values):
-        got = sample_chunk(values.to_frame("a"), spec)
-        labels = ["<NA>" if pd.isna(v) else v for v in got.frame.iloc[:, 0]]
-        return dict(zip(labels, got.keys.tolist(), strict=True))
-
-    keys_alone, keys_other = keys(alone), keys(other)
-    assert len(keys_alone) == len(alone)
-    for value, key in keys_alone.items():
-        assert keys_other[value] == key, value
-
-
-def test_float_row_keys_equal_for_equal_values():
-    from dmi._sample import SampleSpec, sample_chunk
-
-    spec = SampleSpec(("x",), (True,), 10, 3)
-    got = sample_chunk(pd.DataFrame({"x": [0.0, -0.0, np.nan, None, 1.5]}), spec)
-    by_value = {}
-    for value, key in zip(got.frame.iloc[:, 0], got.keys.tolist(), strict=True):
-        by_value.setdefault("nan" if np.isnan(value) else value, set()).add(key)
-    # -0.0 == 0.0 and every missing value share a key; different values do not
-    assert {k: len(v) for k, v in by_value.items()} == {0.0: 1, "nan": 1, 1.5: 1}
-    assert len(set(got.keys.tolist())) == 3
+    same = pd.DataFrame({"x": [1.5] * 1_000})
+    other = pd.DataFrame({"x": np.arange(1_000.0)})
+    ids = RowIds((3,), True)
+    keys = row_keys(same, 0, ids)
+    assert np.unique(keys).size == 1_000  # copies of a row are separate rows
+    np.testing.assert_array_equal(keys, row_keys(other, 0, ids))  # content plays no part
+    shifted = same.set_axis(pd.RangeIndex(500, 1_500))
+    np.testing.assert_array_equal(row_keys(shifted, 0, ids)[:500], keys[500:])  # position is identity
+    assert not np.isin(row_keys(same, 0, RowIds((4,), True)), keys).any()  # another source
+    assert not np.isin(row_keys(same, 1, ids), keys).any()  # another seed
+    local = RowIds((3,), False)  # numbered within the partition, whatever its index
+    np.testing.assert_array_equal(row_keys(shifted, 0, local), keys)
 
 
 @pytest.mark.parametrize(

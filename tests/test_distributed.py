@@ -64,11 +64,14 @@ def test_mixed_columns_on_cluster_equal_threaded(client):
         }
     )
     kw = {"sample_size": 8_000, "random_state": 11}
+    ddf = dd.from_pandas(frame, npartitions=6, sort=False)
     with dask.config.set(scheduler="threads"):
         threaded = dmi.mutual_info_matrix(frame, **kw)
-    # k-NN blocks run on the worker processes; the sample is hashed and jittered there
-    on_cluster = dmi.mutual_info_matrix(dd.from_pandas(frame, npartitions=6, sort=False), **kw)
+        threaded_dask = dmi.mutual_info_matrix(ddf, **kw)
+    # k-NN blocks run on the worker processes; the sample is keyed and jittered there
+    on_cluster = dmi.mutual_info_matrix(frame, **kw)
     pd.testing.assert_frame_equal(on_cluster, threaded, check_exact=True)
+    pd.testing.assert_frame_equal(dmi.mutual_info_matrix(ddf, **kw), threaded_dask, check_exact=True)
     knn = [k for k in client.run_on_scheduler(_task_prefixes) if k == "dmi-knn"]
     assert knn
 

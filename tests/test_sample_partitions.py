@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import dmi
-from dmi import _graph
+from dmi import _graph, _inputs
 
 
 @pytest.fixture
@@ -30,9 +30,9 @@ def partitions_read(monkeypatch):
     seen = []
     real_run = _graph.run
 
-    def spy(ddf, spec, split_every, **kwargs):
-        seen.append(ddf.npartitions)
-        return real_run(ddf, spec, split_every, **kwargs)
+    def spy(source, spec, split_every, **kwargs):
+        seen.append(source.frame.npartitions)
+        return real_run(source, spec, split_every, **kwargs)
 
     monkeypatch.setattr(_graph, "run", spy)
     return seen
@@ -64,7 +64,7 @@ def test_ross_pairs_with_a_discrete_target_are_allowed(parquet_dir, partitions_r
 
 
 def test_pandas_blocks(monkeypatch):
-    monkeypatch.setattr(_graph, "_PANDAS_PARTITION_ROWS", 1_000)
+    monkeypatch.setattr(_inputs, "_PANDAS_PARTITION_ROWS", 1_000)
     rng = np.random.default_rng(2)
     x = rng.standard_normal(20_000)
     df = pd.DataFrame({"x": x, "y": x + rng.standard_normal(20_000)})

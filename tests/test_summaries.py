@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import zipfile
 
-import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
@@ -34,8 +33,9 @@ def _same_state(a: dmi.Summary, b: dmi.Summary) -> None:
 def test_summary_of_all_rows_equals_merged_summaries():
     frame = _frame()
     whole = dmi.summarize(frame, random_state=5, sample_size=3_000)
+    # slices of a frame keep their RangeIndex labels, hence their rows' sample keys
     a = dmi.summarize(frame.iloc[:3_000], random_state=5, sample_size=3_000)
-    b = dmi.summarize(dd.from_pandas(frame.iloc[3_000:], npartitions=3), random_state=5, sample_size=3_000)
+    b = dmi.summarize(frame.iloc[3_000:], random_state=5, sample_size=3_000)
     _same_state(whole, a.merge(b))
     _same_state(whole, b.merge(a))
     assert "8,000 rows" in repr(whole)
@@ -86,7 +86,7 @@ def test_save_and_load_round_trip(tmp_path):
     pd.testing.assert_frame_equal(dmi.mutual_info_matrix(loaded), direct, check_exact=True)
     with zipfile.ZipFile(tmp_path / "table.dmi") as z:  # a documented, non-pickle format
         meta = json.loads(z.read("meta.json"))
-        assert meta["format"] == "dmi-summary" and meta["version"] == 2
+        assert meta["format"] == "dmi-summary" and meta["version"] == 3
         assert not any(name.endswith((".pkl", ".pickle")) for name in z.namelist())
 
 
@@ -102,6 +102,37 @@ def test_nightly_update_from_new_files_only(tmp_path):
         running = dmi.load(tmp_path / "state.dmi")
     everything = dmi.mutual_info_matrix(str(tmp_path / "day*.parquet"), **kw)
     pd.testing.assert_frame_equal(dmi.mutual_info_matrix(running), everything, check_exact=True)
+
+
+def test_nightly_update_with_default_arguments(tmp_path):
+    # exactly as a nightly job is written: no random_state, no sample_size
+    days = [_frame(20 + d, n=3_000) for d in range(3)]
+    for d, day in enumerate(days):
+        day.to_parquet(tmp_path / f"day{d}.parquet", index=False)
+    dmi.summarize(tmp_path / "day0.parquet").save(tmp_path / "state.dmi")
+    for d in (1, 2):
+        state = dmi.load(tmp_path / "state.dmi").merge(dmi.summarize(tmp_path / f"day{d}.parquet"))
+        state.save(tmp_path / "state.dmi")
+    state = dmi.load(tmp_path / "state.dmi")
+    assert state.n_rows == 9_000
+    everything = dmi.summarize(str(tmp_path / "day*.parquet"))
+    _same_state(state, everything)  # bit for bit the summary of all three files
+    direct = dmi.mutual_info_matrix(str(tmp_path / "day*.parquet"))
+    pd.testing.assert_frame_equal(dmi.mutual_info_matrix(state), direct, check_exact=True)
+
+
+def test_merging_summaries_that_share_rows_is_refused(tmp_path):
+    monday, tuesday = _frame(30, n=2_000), _frame(31, n=2_000)
+    monday.to_parquet(tmp_path / "monday.parquet", index=False)
+    once = dmi.summarize(tmp_path / "monday.parquet")
+    with pytest.raises(ValueError, match=r"share rows: 2,000 sampled rows .* summarized twice"):
+        once.merge(dmi.summarize(tmp_path / "monday.parquet"))
+    # two in-memory frames that both number their rows from 0
+    with pytest.raises(ValueError, match=r"pd.RangeIndex\(start, start \+ len\(df\)\)"):
+        dmi.summarize(monday).merge(dmi.summarize(tuesday))
+    tuesday.index = pd.RangeIndex(len(monday), len(monday) + len(tuesday))
+    both = dmi.summarize(monday).merge(dmi.summarize(tuesday))
+    _same_state(both, dmi.summarize(pd.concat([monday, tuesday])))
 
 
 def test_merged_sample_stays_uniform():
@@ -124,7 +155,7 @@ def test_merging_summaries_that_differ_names_the_difference():
     s = dmi.summarize(frame, random_state=1, sample_size=1_000)
     with pytest.raises(ValueError, match=r"different columns"):
         s.merge(dmi.summarize(frame.drop(columns="c00"), random_state=1, sample_size=1_000))
-    with pytest.raises(ValueError, match=r"different dtypes"):
+    with pytest.raises(ValueError, match=r"column 'c00' has different dtypes: 'int64' and 'int32'"):
         s.merge(dmi.summarize(frame.astype({"c00": "int32"}), random_state=1, sample_size=1_000))
     with pytest.raises(ValueError, match=r"different seed: 1 and 2"):
         s.merge(dmi.summarize(frame, random_state=2, sample_size=1_000))
@@ -160,7 +191,7 @@ def test_loading_other_files_is_a_clear_error(tmp_path):
     s.save(tmp_path / "s.dmi")
     for change, match in [
         ({"format": "something"}, r"format 'something'"),
-        ({"version": 3}, r"version 3, newer"),
+        ({"version": 4}, r"version 4, newer"),
     ]:
         with zipfile.ZipFile(tmp_path / "s.dmi") as z:
             files = {name: z.read(name) for name in z.namelist()}

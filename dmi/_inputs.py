@@ -1,0 +1,150 @@
+"""Opening the user's data: a lazy Dask DataFrame, and how each partition's rows are identified.
+
+Every input becomes a :class:`Source`: the frame the one pass maps over, plus one
+:class:`~dmi._sample.RowIds` per partition, which the sample's row keys are made from.
+What each input guarantees about the sample (the same seed gives the same sample...):
+
+* **Parquet paths** -- for any cutting of the files into pieces and any worker count:
+  a row is identified by its file's path and its position in the file (from the footers).
+  Summaries of different files merge into exactly the summary of all of them.
+* **A pandas DataFrame** -- for any partitioning, and whichever columns are passed: a
+  row is identified by its index label when the index is a ``RangeIndex`` (the default
+  one, or a slice of it such as ``df.iloc[1000:]``), else by its position. So
+  ``summarize(df.iloc[:n])`` merged with ``summarize(df.iloc[n:])`` is exactly
+  ``summarize(df)``. Two frames that both number their rows from 0 share identities:
+  :meth:`dmi.Summary.merge` refuses them (give each its own
+  ``pd.RangeIndex(start, start + len(df))``).
+* **A Dask DataFrame** -- for the same frame with the same partitions only: its
+  partition lengths are unknown before reading, so a row is identified by the frame's
+  token, its partition's number and its position there. Repartitioning draws a
+  different, equally uniform sample. Counts are exact whatever the input.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+from dask.base import tokenize
+
+from . import _parquet
+from ._plan import check_unique
+from ._random import Purpose, name_id, stream
+from ._sample import RowIds
+
+# pandas input is cut into partitions of about this many rows, so a local threaded
+# scheduler counts them in parallel.
+_PANDAS_PARTITION_ROWS = 1_000_000
+# Every pandas DataFrame's rows are identified by their RangeIndex labels.
+_PANDAS_ROWS = RowIds((name_id("pandas.DataFrame"),), True)
+
+
+@dataclass(frozen=True, eq=False)
+class Source:
+    """The data of a request: a lazy frame and the identity of each partition's rows."""
+
+    frame: dd.DataFrame
+    rows: tuple[RowIds, ...]
+    """One per partition of ``frame``."""
+    pandas: pd.DataFrame | None = None
+    """The user's pandas DataFrame (with a RangeIndex), when that is what was passed."""
+    paths: tuple[str, ...] | None = None
+    """The user's Parquet paths, when that is what was passed."""
+
+    def partitions(self, chosen: Sequence[int]) -> Source:
+        """The same source restricted to some partitions (their rows keep their identity)."""
+        picked = sorted(chosen)
+        return Source(self.frame.partitions[picked], tuple(self.rows[i] for i in picked), self.pandas)
+
+
+def _is_path(value: Any) -> bool:
+    """Whether ``value`` is one path (a string or ``os.PathLike``)."""
+    return isinstance(value, str | os.PathLike)
+
+
+def _paths(data: Any) -> list[str]:
+    """The ``data`` argument as a list of path strings."""
+    return [os.fspath(data)] if _is_path(data) else [os.fspath(p) for p in data]
+
+
+def _token_id(frame: dd.DataFrame) -> int:
+    """A Dask collection's token as an integer (its graph name: cheap, and deterministic
+    for the same data and construction)."""
+    return int(tokenize(frame), 16)
+
+
+def open_data(data: Any) -> Source:
+    """Turn the ``data`` argument into a :class:`Source` without reading any rows.
+
+    Accepts a Dask DataFrame, a pandas DataFrame, or a Parquet path/glob, ``Path`` or
+    list of them.
+    """
+    if isinstance(data, dd.DataFrame):
+        token = _token_id(data)
+        return Source(data, tuple(RowIds((token, i), False) for i in range(data.npartitions)))
+    if isinstance(data, pd.DataFrame):
+        check_unique(list(data.columns))
+        # Row identities in the index (a RangeIndex: no copy of the data). No string
+        # conversion: it would turn an object column's 1 and "1" into one category, and
+        # lists or bytes into their text.
+        index = data.index
+        frame = data if isinstance(index, pd.RangeIndex) and index.step > 0 else data.reset_index(drop=True)
+        with dask.config.set({"dataframe.convert-string": False}):
+            ddf = dd.from_pandas(frame, npartitions=max(1, math.ceil(len(data) / _PANDAS_PARTITION_ROWS)))
+        return Source(ddf, (_PANDAS_ROWS,) * ddf.npartitions, pandas=frame)
+    if _is_path(data) or (
+        isinstance(data, Sequence) and not isinstance(data, str) and data and all(_is_path(p) for p in data)
+    ):
+        paths = _paths(data)
+        return _parquet_source(paths, _parquet.open_dataset(paths).pieces, paths)
+    if isinstance(data, pd.Series | dd.Series):
+        raise TypeError("data must be a DataFrame, not a Series; use series.to_frame() for one column")
+    raise TypeError(
+        "data must be a pandas or dask DataFrame, or a Parquet path, glob, pathlib.Path or list of "
+        f"paths; got {type(data).__name__}"
+    )
+
+
+def _parquet_source(paths: list[str], pieces: Sequence[_parquet.Piece], user_paths: list[str]) -> Source:
+    """Parquet pieces as a Source: each row is its file's and its position in the file."""
+    frame = _parquet.read(paths, pieces)
+    rows = tuple(RowIds((_parquet.file_id(p.path),), True) for p in pieces)
+    return Source(frame, rows, paths=tuple(user_paths))
+
+
+def sampled_partitions(source: Source, rows_wanted: int, seed: int) -> Source:
+    """A seeded random subset of the source's partitions holding at least ``rows_wanted`` rows.
+
+    Parquet paths: pieces (files, or runs of row groups), chosen by the row counts in
+    their footers (no data is read). A pandas DataFrame: its blocks of rows. A Dask
+    DataFrame has no known partition lengths without reading it, so it is refused.
+    The rows of the chosen partitions keep their identity, hence their sample keys.
+    """
+    rng = stream(seed, Purpose.PARTITIONS)
+    if source.pandas is not None:
+        # its index is an increasing RangeIndex, so its divisions are the blocks' first labels
+        index = source.pandas.index
+        starts = np.append(index.get_indexer(pd.Index(source.frame.divisions[:-1])), len(index))
+        return source.partitions(_choose(rng, np.diff(starts), rows_wanted))
+    if source.paths is not None:
+        pieces = _parquet.open_dataset(list(source.paths)).pieces
+        chosen = sorted(_choose(rng, np.array([p.rows for p in pieces]), rows_wanted))
+        return _parquet_source(list(source.paths), [pieces[i] for i in chosen], list(source.paths))
+    raise ValueError(
+        "sample='partitions' needs the rows of each partition before reading it, which a Dask "
+        "DataFrame does not know; pass the Parquet path(s) instead, or use sample='rows'"
+    )
+
+
+def _choose(rng: np.random.Generator, lengths: np.ndarray, rows_wanted: int) -> list[int]:
+    """Partitions in seeded random order until they hold ``rows_wanted`` rows (or all)."""
+    order = rng.permutation(len(lengths))
+    enough = int(np.searchsorted(np.cumsum(lengths[order]), rows_wanted)) + 1
+    return [int(i) for i in order[:enough]]
