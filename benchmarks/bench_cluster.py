@@ -55,7 +55,7 @@ def _warm_up(path: str) -> None:
     import dmi
 
     with dask.config.set(scheduler="sync"):
-        dmi.mutual_info_matrix(path)
+        dmi.mutual_info_matrix(path, discrete=True)
 
 
 def child(path: Path, where: str, workers: int) -> dict:
@@ -67,10 +67,10 @@ def child(path: Path, where: str, workers: int) -> dict:
 
     files = sorted(path.glob("*.parquet"))
     if where == "threads":
-        dmi.mutual_info_matrix(str(files[0]))  # compile/load the kernels
+        dmi.mutual_info_matrix(str(files[0]), discrete=True)  # compile/load the kernels
         with Profiler() as prof, dask.config.set(scheduler="threads"):
             start = time.perf_counter()
-            dmi.mutual_info_matrix(str(path))
+            dmi.mutual_info_matrix(str(path), discrete=True)
             seconds = time.perf_counter() - start
         return {"seconds": seconds, "tasks": len(prof.results)}
 
@@ -89,11 +89,11 @@ def child(path: Path, where: str, workers: int) -> dict:
             with Client(started.stdout.strip()) as client:
                 # warm-up on every worker: imports (about 0.8 s a worker, measured) and kernels
                 client.run(_warm_up, str(files[0]))
-                dmi.mutual_info_matrix(str(files[0]))
+                dmi.mutual_info_matrix(str(files[0]), discrete=True)
                 baseline = _worker_rss(state)
                 with PeakSampler(lambda: _worker_rss(state)) as memory:
                     start = time.perf_counter()
-                    dmi.mutual_info_matrix(str(path))
+                    dmi.mutual_info_matrix(str(path), discrete=True)
                     seconds = time.perf_counter() - start
                 peak = memory.peak
         finally:

@@ -5,7 +5,7 @@ cardinalities 2..1000 and planted dependencies, plus two string columns), then r
 each method in a fresh subprocess while the parent samples the resident memory (RSS)
 of the whole process tree, workers included:
 
-* ``dmi-threads``   -- ``dmi.mutual_info_matrix(glob)`` on Dask's threaded scheduler
+* ``dmi-threads``   -- ``dmi.mutual_info_matrix(glob, discrete=True)`` on Dask's threaded scheduler
 * ``dmi-cluster``   -- the same on a 2-worker ``distributed.LocalCluster`` (processes);
   cluster start-up is excluded from the time, its memory is not
 * ``numpy-floor``   -- hand-written, single process: read all into pandas,
@@ -84,13 +84,17 @@ def run_method(method: str, path: Path, out: Path) -> float:
         if method == "dmi-cluster":
             from distributed import Client, LocalCluster
 
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
             client = Client(cluster)
-            client.run(lambda: dmi.mutual_info_matrix(str(files[0]), columns=["c00", "c01"]))  # warm workers
+            client.run(
+                lambda: dmi.mutual_info_matrix(str(files[0]), columns=["c00", "c01"], discrete=True)
+            )  # warm workers
         else:
-            dmi.mutual_info_matrix(str(files[0]), columns=["c00", "c01"])  # compile/load the kernel
+            dmi.mutual_info_matrix(
+                str(files[0]), columns=["c00", "c01"], discrete=True
+            )  # compile/load the kernel
         start = time.perf_counter()
-        m = dmi.mutual_info_matrix(glob).to_numpy()
+        m = dmi.mutual_info_matrix(glob, discrete=True).to_numpy()  # integer codes, not numbers
         elapsed = time.perf_counter() - start
         if client is not None:
             client.close()

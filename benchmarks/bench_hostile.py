@@ -85,16 +85,16 @@ def child(which: str) -> dict:
         budget = 2**50 if which == "cardinal-one-pass" else "2 GiB"
         start = time.perf_counter()
         with dask.config.set({"dmi.table-memory": budget}):
-            mi = dmi.mutual_info_matrix(wide_cardinal_parquet())
+            mi = dmi.mutual_info_matrix(wide_cardinal_parquet(), discrete=True)
         return {"seconds": time.perf_counter() - start, "z00_z01": float(mi.loc["z00", "z01"])}
     if which.startswith("wide"):
         n = 100_000
         frame = pd.DataFrame({f"c{i:03d}": rng.integers(0, 5, n).astype(np.int8) for i in range(500)})
         start = time.perf_counter()
         if which == "wide-with":
-            dmi.mutual_info_with(frame, "c000")
+            dmi.mutual_info_with(frame, "c000", discrete=True)
         else:
-            dmi.mutual_info_matrix(frame)
+            dmi.mutual_info_matrix(frame, discrete=True)
     else:  # id-{perm,seq}-{rows}[-uncapped]: Parquet files written by the parent
         _, order, rows, *uncapped = which.split("-")
         frame = identifier_parquet(f"{order}-{rows}")
@@ -105,7 +105,7 @@ def child(which: str) -> dict:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", dmi.IdentifierWarning)
             warnings.simplefilter("ignore", dmi.MaxCategoriesWarning)
-            mi = dmi.mutual_info_matrix(frame, max_categories=cap)
+            mi = dmi.mutual_info_matrix(frame, max_categories=cap, discrete=True)
         seconds = time.perf_counter() - start
         return {"seconds": seconds, "id_city": float(mi.loc["id", "city"])}
     return {"seconds": time.perf_counter() - start}

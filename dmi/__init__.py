@@ -9,7 +9,13 @@ Every pair of columns of a table larger than memory, over all rows, in one pass:
 """
 
 from . import plot  # matplotlib is imported only when something is drawn
-from ._engine import IdentifierWarning, LooksCategoricalWarning, MaxCategoriesWarning
+from ._warnings import (
+    ContinuousIntegersWarning,
+    EmptyColumnWarning,
+    IdentifierWarning,
+    LooksCategoricalWarning,
+    MaxCategoriesWarning,
+)
 from .api import conditional_mutual_info, mutual_info_matrix, mutual_info_table, mutual_info_with
 from .example import make_example
 from .summary import Summary, load, summarize
@@ -17,6 +23,8 @@ from .summary import Summary, load, summarize
 __version__ = "0.1.0"
 
 __all__ = [
+    "ContinuousIntegersWarning",
+    "EmptyColumnWarning",
     "IdentifierWarning",
     "LooksCategoricalWarning",
     "MaxCategoriesWarning",

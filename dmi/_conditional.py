@@ -26,12 +26,12 @@ import pandas as pd
 
 from . import _graph
 from ._codes import Folded
-from ._dispatch import KnnTask, estimate_pair, estimator, prepare_sample
-from ._engine import warn_about_columns
+from ._dispatch import KnnTask, estimate_pair, prepare_sample
 from ._onepass import PassSpec
-from ._plan import DISCRETE
+from ._plan import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, counted, resolve, sampled
 from ._sample import SampleSpec
-from ._summary import _nonzero
+from ._summary import CountSpec, _nonzero
+from ._warnings import warn_about_columns, warn_continuous_integers
 
 
 def _plain(values: pd.Index) -> list[str]:
@@ -137,12 +137,13 @@ class _Layout:
 def _layout(
     labels: Sequence[Hashable], kinds: Sequence[str], pairs: Sequence[tuple[int, int]], z: Hashable
 ) -> _Layout:
-    dd = [k for k, (i, j) in enumerate(pairs) if kinds[i] == kinds[j] == DISCRETE]
-    counted = set(dd)
-    knn = [k for k in range(len(pairs)) if k not in counted]
+    """Pairs that may be counted (two discrete or undecided columns) and that may be
+    sampled (one continuous or undecided column); undecided integer columns are both."""
+    dd = [k for k, (i, j) in enumerate(pairs) if counted(kinds[i]) and counted(kinds[j])]
+    knn = [k for k, (i, j) in enumerate(pairs) if sampled(kinds, i, j)]
     sampled_cols = sorted({c for k in knn for c in pairs[k]})
     sample_names = [labels[c] for c in sampled_cols] + [z]
-    continuous = (*(kinds[c] != DISCRETE for c in sampled_cols), False)
+    continuous = (*(kinds[c] == CONTINUOUS for c in sampled_cols), False)
     return _Layout(dd, knn, sampled_cols, sample_names, continuous)
 
 
@@ -158,31 +159,38 @@ def spec(
     """The pass conditioning needs, and the plain columns it reads before composites are added.
 
     Counts: the (z, a) composite of each pair's first discrete column against its second,
-    and of every discrete column for the diagonal. Sample: the columns of the pairs with
-    a continuous column, and ``z``.
+    and of every discrete column for the diagonal; every undecided (integer) column
+    plainly, capped, which decides it. Sample: the columns of the pairs with a continuous
+    or undecided column, and ``z``.
     """
-    from ._summary import CountSpec
-
     p = len(labels)
     lay = _layout(labels, kinds, pairs, z)
-    dd, knn = lay.dd, lay.knn
-    if knn and not opts.dropna:
+    dd = lay.dd
+    if any(kinds[c] == CONTINUOUS for k in lay.knn for c in pairs[k]) and not opts.dropna:
         raise ValueError("dropna=False needs discrete columns (a k-NN estimate has no 'missing' value)")
-    diagonal_cols = {c for c in range(p) if kinds[c] == DISCRETE} if diagonal else set()
+    diagonal_cols = {c for c in range(p) if counted(kinds[c])} if diagonal else set()
     composite_of = sorted({pairs[k][0] for k in dd} | diagonal_cols)
-    plain = sorted({pairs[k][1] for k in dd})
+    undecided = {c for k in (*dd, *lay.knn) for c in pairs[k] if kinds[c] == AUTO} | {
+        c for c in diagonal_cols if kinds[c] == AUTO
+    }
+    plain = sorted({pairs[k][1] for k in dd} | undecided)
     count_names = [suffix(labels[c]) for c in composite_of] + [labels[c] for c in plain]
     where = {name: i for i, name in enumerate(count_names)}
+    auto = tuple([False] * len(composite_of) + [kinds[c] == AUTO for c in plain])
     counts = (
         CountSpec(
             tuple(count_names),
             tuple((where[suffix(labels[pairs[k][0]])], where[labels[pairs[k][1]]]) for k in dd),
             max_categories=opts.max_categories,
+            auto=auto if any(auto) else None,
+            auto_cap=AUTO_DISCRETE_MAX,
         )
         if count_names
         else None
     )
-    sample = SampleSpec(tuple(lay.sample_names), lay.continuous, opts.sample_size, opts.seed) if knn else None
+    sample = (
+        SampleSpec(tuple(lay.sample_names), lay.continuous, opts.sample_size, opts.seed) if lay.knn else None
+    )
     used = [labels[c] for c in sorted(set(composite_of) | set(plain) | set(lay.sampled_cols))]
     read = tuple(dict.fromkeys([*count_names, *lay.sample_names]))
     return PassSpec(read, counts, sample), used
@@ -213,13 +221,21 @@ def finish(
     column whose composite was counted, from a conditioning pass's merged state."""
     p = len(labels)
     lay = _layout(labels, kinds, pairs, z)
-    dd, knn = lay.dd, lay.knn
+    lay_kinds = tuple(kinds)
+    kinds = resolved_kinds(state, labels, kinds)
+    dd = [k for k in lay.dd if kinds[pairs[k][0]] == kinds[pairs[k][1]] == DISCRETE]
+    knn = [k for k in lay.knn if not kinds[pairs[k][0]] == kinds[pairs[k][1]] == DISCRETE]
+    if knn and not opts.dropna:
+        raise ValueError("dropna=False needs discrete columns (a k-NN estimate has no 'missing' value)")
     mi = [math.nan] * len(pairs)
     rows = [0] * len(pairs)
     entropy_given = [math.nan] * p
     if state.counts is not None:
         cs = state.counts
-        for k, table, (a, b) in zip(dd, cs.tables, cs.spec.pairs, strict=True):
+        counted_pairs = set(dd)
+        for k, table, (a, b) in zip(lay.dd, cs.tables, cs.spec.pairs, strict=True):
+            if k not in counted_pairs:
+                continue  # an integer column with many values: estimated on the sample
             if isinstance(cs.domains[a], Folded) or isinstance(cs.domains[b], Folded):
                 # too many (z, x) or y values were counted to keep: unknown, not guessed.
                 # Its rows are those _by_stratum would use (never a missing pair's row 0).
@@ -236,12 +252,24 @@ def finish(
             if i is not None and kinds[c] == DISCRETE and not isinstance(cs.domains[i], Folded):
                 entropy_given[c] = conditional_entropy(cs.marginals[i], cs.domains[i])
         plain = {suffix(c): c for c in labels} | {c: c for c in labels}
+        kind_of = dict(zip(labels, kinds, strict=True))
         named = zip(cs.spec.columns, cs.domains, strict=True)
-        folded = {plain[name]: d for name, d in named if isinstance(d, Folded)}
+        folded = {
+            plain[name]: d for name, d in named if isinstance(d, Folded) and kind_of[plain[name]] == DISCRETE
+        }
         warn_about_columns((), list(folded.items()), cs.spec.max_categories)
+        decided = {
+            c: cs.domains[position[c]]
+            for c, k0 in zip(labels, lay_kinds, strict=True)
+            if k0 == AUTO and kind_of[c] == CONTINUOUS
+        }
+        warn_continuous_integers(
+            [(c, d) for c, d in decided.items() if isinstance(d, Folded)], AUTO_DISCRETE_MAX
+        )
     if knn:
         assert state.sample is not None
-        prep = prepare_sample(state.sample, lay.sample_names, lay.continuous, opts.seed)
+        continuous = [kinds[c] == CONTINUOUS for c in lay.sampled_cols] + [False]
+        prep = prepare_sample(state.sample, lay.sample_names, continuous, opts.seed)
         strata = prep.labels[len(lay.sampled_cols)]
         spos = {c: i for i, c in enumerate(lay.sampled_cols)}
 
@@ -250,7 +278,7 @@ def finish(
 
         for k in knn:
             a, b = spos[pairs[k][0]], spos[pairs[k][1]]
-            task = KnnTask(k, a, b, estimator(list(kinds), pairs[k][0], pairs[k][1]))
+            task = KnnTask(k, a, b)
             complete = present(a) & present(b) & (strata >= 0)
             values, sizes = np.unique(strata[complete], return_counts=True)
             if (sizes <= opts.n_neighbors + 1).any():
@@ -266,6 +294,15 @@ def finish(
             )
             mi[k], rows[k] = (max(float(total), 0.0) if n else math.nan), n
     return mi, rows, entropy_given
+
+
+def resolved_kinds(state: Any, labels: Sequence[Hashable], kinds: Sequence[str]) -> tuple[str, ...]:
+    """The kinds once the conditioning pass has counted: an undecided (integer) column is
+    continuous when its plain counts were folded (see :func:`dmi._plan.resolve`)."""
+    cs = state.counts
+    position = {name: i for i, name in enumerate(cs.spec.columns)} if cs is not None else {}
+    folded = [c in position and isinstance(cs.domains[position[c]], Folded) for c in labels]
+    return resolve(kinds, folded)
 
 
 def matrix(

@@ -51,12 +51,16 @@ class PreparedSample:
 
 @dataclass(frozen=True)
 class KnnTask:
-    """One sample-based pair: sample column positions, estimator, result slot."""
+    """One pair that may take a sample-based estimate: sample column positions, result slot.
+
+    Its estimator follows from how the prepared sample holds its columns (KSG for two
+    continuous columns, Ross for one); a pair whose columns both turned out discrete
+    (integer columns with few values) takes the plug-in estimate instead and is skipped.
+    """
 
     slot: int
     a: int
     b: int
-    estimator: str
 
 
 def column_seed(seed: int, name: Hashable) -> np.random.Generator:
@@ -95,6 +99,12 @@ def _constant(x: np.ndarray) -> bool:
     return x.size > 0 and bool(np.all(x == x[0]))
 
 
+def pair_estimator(prep: PreparedSample, t: KnnTask) -> str:
+    """The estimator of a pair on the prepared sample: KSG, Ross, or plug-in (not sampled)."""
+    continuous = (t.a in prep.continuous) + (t.b in prep.continuous)
+    return (PLUG_IN, ROSS, KSG)[continuous]
+
+
 def estimate_pair(
     prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray, clip: bool = True
 ) -> tuple[float, int]:
@@ -108,7 +118,7 @@ def estimate_pair(
     cont = [c for c in (t.a, t.b) if c in prep.continuous]
     if any(_constant(prep.continuous[c].raw[rows]) for c in cont):
         return 0.0, n  # a constant column carries no information
-    if t.estimator == KSG:
+    if pair_estimator(prep, t) == KSG:
         return ksg(prep.continuous[t.a], prep.continuous[t.b], k, rows, clip)
     c, d = (t.a, t.b) if t.a in prep.continuous else (t.b, t.a)
     return ross(prep.continuous[c], prep.labels[d], k, rows, clip)
@@ -141,6 +151,7 @@ class KnnResult:
     """One sample-based pair's estimate (nats), rows used, standard error and p-value."""
 
     slot: int
+    estimator: str
     mi: float
     n: int
     stderr: float = math.nan
@@ -186,7 +197,7 @@ def estimate_block(
     permutations: int = 0,
     seed: int = 0,
 ) -> list[KnnResult]:
-    """Estimate a block of sample-based pairs.
+    """Estimate a block of sample-based pairs (those that turned out plug-in are left out).
 
     ``splits`` > 1 also estimates each pair's standard error from that many disjoint
     sub-samples (see :func:`_stderr`); ``permutations`` > 0 a permutation p-value
@@ -194,13 +205,15 @@ def estimate_block(
     """
     out = []
     for t in tasks:
+        if pair_estimator(prep, t) == PLUG_IN:
+            continue
         rows = _present(prep, t.a) & _present(prep, t.b)
         mi, used = estimate_pair(prep, t, k, rows)
         se = _stderr(prep, t, k, rows, splits) if splits > 1 and used > 0 else math.nan
         p = math.nan
         if permutations > 0 and used > 0 and not math.isnan(mi):
             p = _permutation_p(prep, t, k, rows, permutations, seed)
-        out.append(KnnResult(t.slot, mi, used, se, p))
+        out.append(KnnResult(t.slot, pair_estimator(prep, t), mi, used, se, p))
     return out
 
 

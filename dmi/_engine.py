@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 import math
 import sys
-import warnings
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -23,22 +22,18 @@ from ._dispatch import (
     blocks,
     column_notes,
     estimate_block,
-    estimator,
     looks_categorical,
     prepare_sample,
 )
 from ._entropy import PairStats, entropy, folded_entropy, folded_pair_stats, pair_stats
 from ._inputs import Source
 from ._onepass import PassSpec, Summary
-from ._plan import DISCRETE
+from ._plan import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, counted, resolve, sampled
 from ._sample import SampleSpec
-from ._summary import CountSpec, TablesTooLarge
+from ._summary import CountSpec, CountSummary, TablesTooLarge
+from ._warnings import Notes
 
 _log = logging.getLogger("dmi")
-
-
-class LooksCategoricalWarning(UserWarning):
-    """A column treated as continuous has so few distinct values that it looks categorical."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +63,9 @@ class Results:
     """Rows of the data."""
     sample_rows: int = 0
     """Rows of the uniform sample (0 without sample-based pairs)."""
+    kinds: tuple[str, ...] = ()
+    """Each column's kind once resolved by the pass ("d" or "c"; integer columns decided
+    by their number of values)."""
 
 
 def _estimate(
@@ -82,27 +80,29 @@ class Plan:
     """What one request reads, counts, samples and estimates (see :func:`plan`)."""
 
     spec: PassSpec
-    est: list[str]
+    kinds: tuple[str, ...]
+    """The request's kinds before the pass (integer columns may still be undecided)."""
     plug: list[int]
+    """Pairs that may take the plug-in estimate, in the order of the count spec's tables."""
     tasks: list[KnnTask]
     names: list[Hashable]
-    continuous: tuple[bool, ...]
     count_cols: list[int]
     sample_cols: list[int]
     cpos: dict[int, int]
     spos: dict[int, int]
+    n_pairs: int
+
+    def resolve(self, counts: CountSummary | None) -> tuple[str, ...]:
+        """Every column's kind once the pass has counted (see :func:`dmi._plan.resolve`)."""
+        domains = counts.domains if counts is not None else ()
+        folded = [
+            c in self.cpos and isinstance(domains[self.cpos[c]], Folded) for c in range(len(self.kinds))
+        ]
+        return resolve(self.kinds, folded)
 
 
 # A discrete column with a distinct value in every one of at least this many rows warns.
 _IDENTIFIER_ROWS = 1_000
-
-
-class IdentifierWarning(UserWarning):
-    """A discrete column takes a different value in every row (an identifier)."""
-
-
-class MaxCategoriesWarning(UserWarning):
-    """A discrete column has more distinct values than ``max_categories``: its MI is NaN."""
 
 
 def _is_identifier(domain: Domain, marginal: np.ndarray) -> bool:
@@ -110,69 +110,6 @@ def _is_identifier(domain: Domain, marginal: np.ndarray) -> bool:
         return domain.identifier
     nonzero = marginal[1:][marginal[1:] > 0]
     return bool(nonzero.size >= _IDENTIFIER_ROWS and (nonzero == 1).all())
-
-
-@dataclass
-class Notes:
-    """What one request should warn about, gathered over its passes and emitted once."""
-
-    identifiers: list[Hashable] = field(default_factory=list)
-    folded: list[tuple[Hashable, Folded]] = field(default_factory=list)
-    """Columns over ``max_categories`` that are not proven identifiers (their MI is NaN)."""
-    suspicious: list[Hashable] = field(default_factory=list)
-    """Continuous columns with few distinct values in the sample."""
-    cap: int | None = None
-
-    def emit(self) -> None:
-        """Warn, once per column, about everything noted."""
-        warn_about_columns(
-            list(dict.fromkeys(self.identifiers)), list(dict(self.folded).items()), self.cap, stacklevel=6
-        )
-        suspicious = list(dict.fromkeys(self.suspicious))
-        if suspicious:
-            shown = ", ".join(repr(c) for c in suspicious)
-            warnings.warn(
-                f"column(s) {shown} are treated as continuous but have fewer than 20 distinct values in "
-                f"the sample; if they are categories, pass discrete=[...] naming them (or discrete=True)",
-                LooksCategoricalWarning,
-                stacklevel=5,
-            )
-
-
-def warn_about_columns(
-    identifiers: Sequence[Hashable],
-    folded: Sequence[tuple[Hashable, Folded]],
-    cap: int | None,
-    stacklevel: int = 5,
-) -> None:
-    """Warn about identifier columns, and about columns over ``max_categories`` (NaN)."""
-    if identifiers:
-        shown = ", ".join(repr(c) for c in identifiers)
-        warnings.warn(
-            f"column(s) {shown} take a different value in every row, like an identifier: MI with "
-            "such a column is the entropy of the other column and says nothing about dependence; "
-            "leave it out, or read AMI (mutual_info_table), which is about 0 for it",
-            IdentifierWarning,
-            stacklevel=stacklevel,
-        )
-    if folded:
-        shown = ", ".join(f"{c!r} (at least {d.at_least:,})" for c, d in folded)
-        unique = [c for c, d in folded if d.unique]
-        hint = (
-            f" Column(s) {', '.join(repr(c) for c in unique)} never repeated a value within a partition: "
-            "probably identifiers, whose MI with any column is that column's entropy."
-            if unique
-            else ""
-        )
-        limit = "the cap" if cap is None else f"max_categories={cap:,}"
-        warnings.warn(
-            f"column(s) {shown} have more distinct values than {limit}: their values "
-            f"were not kept (so memory stays bounded) and their MI and entropy are NaN.{hint} Leave them "
-            "out, or pass a larger max_categories (or None) to count them exactly, with memory growing "
-            "with their distinct values",
-            MaxCategoriesWarning,
-            stacklevel=stacklevel,
-        )
 
 
 def plan(
@@ -187,19 +124,26 @@ def plan(
     max_categories: int | None = None,
     table_bytes: int | None = None,
 ) -> Plan:
-    """The pass and the estimators for ``pairs`` of ``labels`` (with these ``kinds``)."""
+    """The pass and the estimators for ``pairs`` of ``labels`` (with these ``kinds``).
+
+    A pair of two discrete or undecided (integer) columns is counted; a pair with a
+    continuous or undecided column is sampled. Undecided columns are counted with a cap
+    of ``AUTO_DISCRETE_MAX`` values, which decides them; a pair both counted and sampled
+    takes the estimate its resolved kinds call for.
+    """
     p = len(labels)
-    est = [estimator(kinds, i, j) for i, j in pairs]
-    plug = [k for k, e in enumerate(est) if e == PLUG_IN]
-    knn = [k for k, e in enumerate(est) if e != PLUG_IN]
+    plug = [k for k, (i, j) in enumerate(pairs) if counted(kinds[i]) and counted(kinds[j])]
+    knn = [k for k, (i, j) in enumerate(pairs) if sampled(kinds, i, j)]
+    sample_cols = sorted({c for k in knn for c in pairs[k]})
     count_cols = sorted(
         {c for k in plug for c in pairs[k]}
-        | ({c for c in range(p) if kinds[c] == DISCRETE} if diagonal else set())
+        | {c for c in sample_cols if kinds[c] == AUTO}  # counted to be decided
+        | ({c for c in range(p) if counted(kinds[c])} if diagonal else set())
     )
-    sample_cols = sorted({c for k in knn for c in pairs[k]})
     read_cols = sorted(set(count_cols) | set(sample_cols))
     cpos = {c: i for i, c in enumerate(count_cols)}
     spos = {c: i for i, c in enumerate(sample_cols)}
+    auto = tuple(kinds[c] == AUTO for c in count_cols)
     counts = (
         CountSpec(
             tuple(labels[c] for c in count_cols),
@@ -207,16 +151,28 @@ def plan(
             tuple(edges.get(c) for c in count_cols) if edges else None,
             max_categories,
             table_bytes,
+            auto if any(auto) else None,
+            AUTO_DISCRETE_MAX,
         )
         if count_cols
         else None
     )
-    continuous = tuple(kinds[c] != DISCRETE for c in sample_cols)
+    # integers are sampled as they are; the estimators read them as numbers or labels
+    continuous = tuple(kinds[c] == CONTINUOUS for c in sample_cols)
     sample = SampleSpec(tuple(labels[c] for c in sample_cols), continuous, sample_size, seed) if knn else None
     spec = PassSpec(tuple(labels[c] for c in read_cols), counts, sample)
-    tasks = [KnnTask(k, spos[pairs[k][0]], spos[pairs[k][1]], est[k]) for k in knn]
+    tasks = [KnnTask(k, spos[pairs[k][0]], spos[pairs[k][1]]) for k in knn]
     names = [labels[c] for c in sample_cols]
-    return Plan(spec, est, plug, tasks, names, continuous, count_cols, sample_cols, cpos, spos)
+    return Plan(spec, tuple(kinds), plug, tasks, names, count_cols, sample_cols, cpos, spos, len(pairs))
+
+
+def _prepare(summary: Summary, pl: Plan, seed: int) -> PreparedSample:
+    """One Dask task: decide the undecided columns from the merged counts, then prepare
+    the merged sample for the k-NN pairs."""
+    assert summary.sample is not None
+    kinds = pl.resolve(summary.counts)
+    continuous = [kinds[c] == CONTINUOUS for c in pl.sample_cols]
+    return prepare_sample(summary.sample, pl.names, continuous, seed)
 
 
 def compute(
@@ -245,16 +201,16 @@ def compute(
     """
     p = len(labels)
     edges: dict[int, tuple[float, ...]] = {}
+    notes = Notes()
     if method == "binned":
         used = {c for pair in pairs for c in pair} | (set(range(p)) if diagonal else set())
         binned = sorted(c for c in used if kinds[c] != DISCRETE)
         if binned:
             edges = _quantile_edges(
-                source, [labels[c] for c in binned], binned, split_every, sample_size, seed, bins, progress
+                source, labels, kinds, binned, split_every, sample_size, seed, bins, progress, notes
             )
             kinds = tuple(DISCRETE for _ in kinds)
     limit = _blocks.table_bytes(split_every)
-    notes = Notes()
     todo = [_blocks.Block(tuple(range(len(pairs))), diagonal)]
     done: list[tuple[_blocks.Block, Results]] = []
     while todo:
@@ -275,7 +231,7 @@ def compute(
                 source,
                 pl.spec,
                 split_every,
-                prepare=partial(prepare_sample, names=pl.names, continuous=pl.continuous, seed=seed),
+                prepare=partial(_prepare, pl=pl, seed=seed),
                 estimate=partial(
                     _estimate, k=n_neighbors, splits=stderr_splits, permutations=knn_permutations, seed=seed
                 ),
@@ -293,7 +249,7 @@ def compute(
                 print(message, file=sys.stderr, flush=True)
             todo[:0] = smaller
             continue
-        done.append((block, finish(pl, summary, block_results, labels, kinds, dropna=dropna, notes=notes)))
+        done.append((block, finish(pl, summary, block_results, labels, dropna=dropna, notes=notes)))
     notes.emit()
     return _combine(done, len(pairs), p)
 
@@ -329,7 +285,7 @@ def estimate_locally(
     """The k-NN blocks of a plan on a summary's sample, in this process (no Dask)."""
     if not pl.tasks or summary.sample is None:
         return []
-    prep = prepare_sample(summary.sample, pl.names, pl.continuous, seed)
+    prep = _prepare(summary, pl, seed)
     return [
         _estimate(prep, block, n_neighbors, stderr_splits, knn_permutations, seed)
         for block in blocks(pl.tasks)
@@ -341,7 +297,6 @@ def finish(
     summary: Summary,
     block_results: Sequence[Any],
     labels: Sequence[Hashable],
-    kinds: Sequence[str],
     *,
     dropna: bool,
     notes: Notes | None = None,
@@ -353,12 +308,15 @@ def finish(
     if summary.n_rows == 0:
         raise ValueError("data has no rows")
     p = len(labels)
-    est, plug, names = pl.est, pl.plug, pl.names
-    results: list[PairResult | None] = [None] * len(est)
+    kinds = pl.resolve(summary.counts)
+    results: dict[int, PairResult] = {}
     if summary.counts is not None:
         cs = summary.counts
         orders = [value_order(d) for d in cs.domains]
-        for k, table, (a, b) in zip(plug, cs.tables, cs.spec.pairs, strict=True):
+        for k, table, (a, b) in zip(pl.plug, cs.tables, cs.spec.pairs, strict=True):
+            i, j = pl.count_cols[a], pl.count_cols[b]
+            if kinds[i] != DISCRETE or kinds[j] != DISCRETE:
+                continue  # an integer column with many values: estimated on the sample
             da, db = cs.domains[a], cs.domains[b]
             if isinstance(da, Folded) or isinstance(db, Folded):
                 stats = folded_pair_stats(table, dropna, da, db)
@@ -368,52 +326,83 @@ def finish(
     knn_notes: dict[int, tuple[int, int]] = {}
     for block_out, block_notes in block_results:
         for r in block_out:
-            results[r.slot] = PairResult(est[r.slot], r.mi, r.n, stderr=r.stderr, p_value=r.p_value)
+            results[r.slot] = PairResult(r.estimator, r.mi, r.n, stderr=r.stderr, p_value=r.p_value)
         knn_notes.update(block_notes)
     todo = Notes() if notes is None else notes
-    todo.suspicious += [names[c] for c, (u, n) in sorted(knn_notes.items()) if looks_categorical(u, n)]
+    todo.suspicious += [pl.names[c] for c, (u, n) in sorted(knn_notes.items()) if looks_categorical(u, n)]
 
     ent = [math.nan] * p
     present = [0] * p
     if summary.counts is not None:
         cs = summary.counts
         column = {c: (cs.domains[pl.cpos[c]], cs.marginals[pl.cpos[c]]) for c in pl.count_cols}
+        todo.auto_continuous += [
+            (labels[c], d) for c, (d, _) in column.items() if pl.kinds[c] == AUTO and isinstance(d, Folded)
+        ]
+        column = {c: dm for c, dm in column.items() if kinds[c] == DISCRETE}
         todo.identifiers += [labels[c] for c, (d, m) in column.items() if _is_identifier(d, m)]
         todo.folded += [
             (labels[c], d) for c, (d, _) in column.items() if isinstance(d, Folded) and not d.identifier
         ]
         todo.cap = cs.spec.max_categories
+        todo.auto_limit = cs.spec.auto_cap
         for c, (d, m) in column.items():
             if isinstance(d, Folded):
                 ent[c] = folded_entropy(d, m, dropna)
             else:
                 ent[c] = entropy(m[1:] if dropna else m)
             present[c] = int(m[1:].sum() if dropna else m.sum())
+    sample_rows = len(summary.sample.frame) if summary.sample is not None else 0
     if summary.sample is not None:
         frame = summary.sample.frame
         for c in pl.sample_cols:
-            if kinds[c] != DISCRETE:
+            if kinds[c] == CONTINUOUS or c not in pl.cpos:
                 present[c] = int(frame.iloc[:, pl.spos[c]].notna().sum())
-    sample_rows = len(summary.sample.frame) if summary.sample is not None else 0
+    where = "" if sample_rows in (0, summary.n_rows) else f" in the sample of {sample_rows:,} rows"
+    todo.empty += [
+        (labels[c], "" if c in pl.cpos and kinds[c] == DISCRETE else where)
+        for c in sorted(set(pl.count_cols) | set(pl.sample_cols))
+        if present[c] == 0 and (dropna or kinds[c] != DISCRETE)
+    ]
     if notes is None:
         todo.emit()
-    return Results([r for r in results if r is not None], ent, present, summary.n_rows, sample_rows)
+    ordered = [results[k] for k in range(pl.n_pairs)]
+    return Results(ordered, ent, present, summary.n_rows, sample_rows, kinds)
 
 
 def _quantile_edges(
     source: Source,
-    names: list[Hashable],
+    labels: Sequence[Hashable],
+    kinds: Sequence[str],
     cols: list[int],
     split_every: int | None,
     sample_size: int,
     seed: int,
     bins: int,
     progress: bool,
+    notes: Notes,
 ) -> dict[int, tuple[float, ...]]:
-    """The first pass of ``method="binned"``: a uniform sample of the continuous columns."""
-    spec = PassSpec(tuple(names), None, SampleSpec(tuple(names), (True,) * len(names), sample_size, seed))
+    """The first pass of ``method="binned"``: a uniform sample of the continuous columns
+    ``cols``, from which their quantile edges. Undecided integer columns are counted in
+    the same pass (capped): those with many values are binned too, the others stay
+    categories (no edges)."""
+    names = tuple(labels[c] for c in cols)
+    auto = [c for c in cols if kinds[c] == AUTO]
+    counts = (
+        CountSpec(tuple(labels[c] for c in auto), (), auto=(True,) * len(auto), auto_cap=AUTO_DISCRETE_MAX)
+        if auto
+        else None
+    )
+    spec = PassSpec(names, counts, SampleSpec(names, (True,) * len(names), sample_size, seed))
     summary, _ = _graph.run(source, spec, split_every, progress=progress)
     if summary.n_rows == 0 or summary.sample is None:
         raise ValueError("data has no rows")
+    folded = {c: d for c, d in zip(auto, summary.counts.domains if summary.counts else (), strict=True)}
+    notes.auto_limit = AUTO_DISCRETE_MAX
+    notes.auto_continuous += [(labels[c], d) for c, d in folded.items() if isinstance(d, Folded)]
     frame = summary.sample.frame
-    return {c: quantile_edges(frame.iloc[:, i].to_numpy(dtype=np.float64), bins) for i, c in enumerate(cols)}
+    return {
+        c: quantile_edges(frame.iloc[:, i].to_numpy(dtype=np.float64), bins)
+        for i, c in enumerate(cols)
+        if not (c in folded and not isinstance(folded[c], Folded))
+    }

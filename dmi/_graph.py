@@ -9,6 +9,7 @@ scheduler is active (a ``distributed.Client`` if one is, Dask's default otherwis
 from __future__ import annotations
 
 import contextlib
+import pickle
 import sys
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
@@ -21,7 +22,8 @@ from toolz import partition_all
 
 from ._inputs import Source
 from ._onepass import PassSpec, Summary, chunk, merge
-from ._sample import RowIds, Sample
+from ._sample import RowIds
+from ._summary import TablesTooLarge
 
 # A local progress bar appears once the work has taken this many seconds.
 _PROGRESS_AFTER = 1.0
@@ -36,7 +38,7 @@ def run(
     *,
     read: Sequence[Hashable] | None = None,
     transform: Transform | None = None,
-    prepare: Callable[[Sample], Any] | None = None,
+    prepare: Callable[[Summary], Any] | None = None,
     estimate: Callable[[Any, Any], Any] | None = None,
     blocks: Sequence[Any] = (),
     progress: bool = False,
@@ -45,9 +47,14 @@ def run(
 
     Each partition is summarized (``chunk``), the summaries are merged in a tree of
     fan-in ``split_every`` (``None``: all at once); then, if ``blocks`` is given,
-    ``prepare(sample)`` runs once and ``estimate(prepared, block)`` once per block of
+    ``prepare(merged summary)`` runs once and ``estimate(prepared, block)`` once per block of
     pairs, as tasks that depend on the prepared sample only (so it is shipped to each
     worker once). Returns the merged summary and the per-block results.
+
+    When a summary's pair tables would exceed their memory limit
+    (:class:`~dmi._summary.TablesTooLarge`), the tasks return that exception instead of
+    raising it -- it is a normal re-plan, not a failure, and must not be logged by
+    workers as one -- and ``run`` raises it here, in the caller's process.
 
     ``read``: the columns to read (default ``spec.columns``); ``transform``: a function
     each partition passes through before it is summarized (it may add columns and drop
@@ -56,10 +63,19 @@ def run(
     """
     columns = list(spec.columns if read is None else read)
     parts = source.frame[columns].to_delayed()
-    token = tokenize(source.frame, columns, spec, split_every, transform)
+    # The plan's objects (specs, functions holding a plan, blocks of pairs) enter the graph
+    # once each, as literals under their own keys: tasks refer to them by key, so Dask
+    # neither walks nor tokenizes them per task (a 500-column request has 124,750 pairs),
+    # and a worker receives each once. The graph's token hashes them pickled, at C speed.
+    token = tokenize(source.frame, columns, split_every, pickle.dumps((spec, transform, prepare, estimate)))
+
+    def static(obj: Any, what: str) -> Any:
+        return dask.delayed(obj, name=f"dmi-{what}-{token}", traverse=False)
+
+    spec_key, transform_key = static(spec, "spec"), static(transform, "transform")
     layer = [
         dask.delayed(_chunk_task, pure=True)(
-            part, spec, rows, transform, dask_key_name=f"dmi-chunk-{token}-{i}"
+            part, spec_key, rows, transform_key, dask_key_name=f"dmi-chunk-{token}-{i}"
         )
         for i, (part, rows) in enumerate(zip(parts, source.rows, strict=True))
     ]
@@ -67,7 +83,7 @@ def run(
     while len(layer) > 1:
         groups = [layer] if split_every is None else list(partition_all(split_every, layer))
         layer = [
-            dask.delayed(merge, pure=True)(list(group), dask_key_name=f"dmi-merge-{token}-{depth}-{i}")
+            dask.delayed(_merge_task, pure=True)(list(group), dask_key_name=f"dmi-merge-{token}-{depth}-{i}")
             for i, group in enumerate(groups)
         ]
         depth += 1
@@ -76,13 +92,21 @@ def run(
     summary = layer[0]
     results: list[Any] = []
     if blocks and prepare is not None and estimate is not None:
-        sample = dask.delayed(_sample_of, pure=True)(summary, dask_key_name=f"dmi-sample-{token}")
-        prepared = dask.delayed(prepare, pure=True)(sample, dask_key_name=f"dmi-prepare-{token}")
+        # prepare runs where the merged summary is, and only its result (the prepared
+        # sample) is shipped to the workers that estimate
+        prepared = dask.delayed(_apply, pure=True)(
+            static(prepare, "prepare-fn"), summary, dask_key_name=f"dmi-prepare-{token}"
+        )
+        estimate_key = static(estimate, "estimate-fn")
         results = [
-            dask.delayed(estimate, pure=True)(prepared, block, dask_key_name=f"dmi-knn-{token}-{i}")
+            dask.delayed(_apply, pure=True)(
+                estimate_key, prepared, static(block, f"block-{i}"), dask_key_name=f"dmi-knn-{token}-{i}"
+            )
             for i, block in enumerate(blocks)
         ]
     merged, *computed = compute([summary, *results], progress=progress)
+    if isinstance(merged, TablesTooLarge):
+        raise merged
     return merged, computed
 
 
@@ -134,7 +158,18 @@ def _has_widgets() -> bool:
     return True
 
 
-def _chunk_task(part: pd.DataFrame, spec: PassSpec, rows: RowIds, transform: Transform | None) -> Summary:
+def _apply(func: Callable[..., Any], *args: Any) -> Any:
+    """``func(*args)``: a task whose function is itself a key of the graph. An oversized
+    pass (:class:`TablesTooLarge`) is passed on instead."""
+    for a in args:
+        if isinstance(a, TablesTooLarge):
+            return a
+    return func(*args)
+
+
+def _chunk_task(
+    part: pd.DataFrame, spec: PassSpec, rows: RowIds, transform: Transform | None
+) -> Summary | TablesTooLarge:
     """Summarize one partition, then hand memory Arrow no longer uses back to the OS.
 
     Arrow's allocator (mimalloc) keeps freed pages: measured on a worker, about 170 MB
@@ -148,11 +183,21 @@ def _chunk_task(part: pd.DataFrame, spec: PassSpec, rows: RowIds, transform: Tra
         part = transform(part)
         if list(part.columns) != list(spec.columns):
             part = part[list(spec.columns)]
-    summary = chunk(part, spec, rows)
-    pa.default_memory_pool().release_unused()
+    try:
+        summary = chunk(part, spec, rows)
+    except TablesTooLarge as too_large:  # a normal re-plan, not a failure: no error in the logs
+        return too_large
+    finally:
+        pa.default_memory_pool().release_unused()
     return summary
 
 
-def _sample_of(summary: Summary) -> Sample | None:
-    """The merged sample of a summary (its own task, so k-NN tasks depend on it alone)."""
-    return summary.sample
+def _merge_task(summaries: list[Summary | TablesTooLarge]) -> Summary | TablesTooLarge:
+    """Merge partition summaries; an oversized one (or an oversized merge) is passed on."""
+    for s in summaries:
+        if isinstance(s, TablesTooLarge):
+            return s
+    try:
+        return merge(summaries)  # type: ignore[arg-type]
+    except TablesTooLarge as too_large:
+        return too_large

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,13 +55,24 @@ class Source:
     """One per partition of ``frame``."""
     pandas: pd.DataFrame | None = None
     """The user's pandas DataFrame (with a RangeIndex), when that is what was passed."""
-    paths: tuple[str, ...] | None = None
-    """The user's Parquet paths, when that is what was passed."""
+    dataset: _parquet.Dataset | None = None
+    """The Parquet data set behind the user's paths, when that is what was passed."""
 
     def partitions(self, chosen: Sequence[int]) -> Source:
         """The same source restricted to some partitions (their rows keep their identity)."""
         picked = sorted(chosen)
         return Source(self.frame.partitions[picked], tuple(self.rows[i] for i in picked), self.pandas)
+
+    def value_range(self, column: Hashable) -> tuple[int, int] | None:
+        """The smallest and largest value of an integer column when they are cheap to know
+        (a pandas column in memory; Parquet statistics), else None."""
+        if self.pandas is not None:
+            values = self.pandas[column]
+            lo, hi = values.min(), values.max()
+            return None if pd.isna(lo) or pd.isna(hi) else (int(lo), int(hi))
+        if self.dataset is not None and isinstance(column, str):
+            return self.dataset.value_range(column)
+        return None
 
 
 def _is_path(value: Any) -> bool:
@@ -102,8 +113,8 @@ def open_data(data: Any) -> Source:
     if _is_path(data) or (
         isinstance(data, Sequence) and not isinstance(data, str) and data and all(_is_path(p) for p in data)
     ):
-        paths = _paths(data)
-        return _parquet_source(paths, _parquet.open_dataset(paths).pieces, paths)
+        dataset = _parquet.open_dataset(_paths(data))
+        return _parquet_source(dataset, dataset.pieces)
     if isinstance(data, pd.Series | dd.Series):
         raise TypeError("data must be a DataFrame, not a Series; use series.to_frame() for one column")
     raise TypeError(
@@ -112,11 +123,11 @@ def open_data(data: Any) -> Source:
     )
 
 
-def _parquet_source(paths: list[str], pieces: Sequence[_parquet.Piece], user_paths: list[str]) -> Source:
+def _parquet_source(dataset: _parquet.Dataset, pieces: Sequence[_parquet.Piece]) -> Source:
     """Parquet pieces as a Source: each row is its file's and its position in the file."""
-    frame = _parquet.read(paths, pieces)
+    frame = _parquet.read(dataset, pieces)
     rows = tuple(RowIds((_parquet.file_id(p.path),), True) for p in pieces)
-    return Source(frame, rows, paths=tuple(user_paths))
+    return Source(frame, rows, dataset=dataset)
 
 
 def sampled_partitions(source: Source, rows_wanted: int, seed: int) -> Source:
@@ -133,10 +144,10 @@ def sampled_partitions(source: Source, rows_wanted: int, seed: int) -> Source:
         index = source.pandas.index
         starts = np.append(index.get_indexer(pd.Index(source.frame.divisions[:-1])), len(index))
         return source.partitions(_choose(rng, np.diff(starts), rows_wanted))
-    if source.paths is not None:
-        pieces = _parquet.open_dataset(list(source.paths)).pieces
+    if source.dataset is not None:
+        pieces = source.dataset.pieces
         chosen = sorted(_choose(rng, np.array([p.rows for p in pieces]), rows_wanted))
-        return _parquet_source(list(source.paths), [pieces[i] for i in chosen], list(source.paths))
+        return _parquet_source(source.dataset, [pieces[i] for i in chosen])
     raise ValueError(
         "sample='partitions' needs the rows of each partition before reading it, which a Dask "
         "DataFrame does not know; pass the Parquet path(s) instead, or use sample='rows'"

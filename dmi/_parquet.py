@@ -63,6 +63,28 @@ class Dataset:
     fs: Any
     schema: pa.Schema
     pieces: tuple[Piece, ...]
+    footers: tuple[pq.FileMetaData, ...] = ()
+
+    def value_range(self, column: str) -> tuple[int, int] | None:
+        """The smallest and largest value of an integer column, from the row groups'
+        statistics (no data read); None when a row group has none (or only nulls)."""
+        lo = hi = None
+        for meta in self.footers:
+            names = [meta.schema.column(i).path for i in range(meta.num_columns)]
+            if column not in names:
+                return None
+            i = names.index(column)
+            for g in range(meta.num_row_groups):
+                stats = meta.row_group(g).column(i).statistics
+                if stats is None or not stats.has_min_max:
+                    if meta.row_group(g).num_rows and (
+                        stats is None or stats.null_count != meta.row_group(g).num_rows
+                    ):
+                        return None
+                    continue
+                lo = stats.min if lo is None else min(lo, stats.min)
+                hi = stats.max if hi is None else max(hi, stats.max)
+        return None if lo is None or hi is None else (int(lo), int(hi))
 
 
 def expand(paths: Sequence[str]) -> tuple[Any, list[str]]:
@@ -180,7 +202,7 @@ def open_dataset(paths: Sequence[str]) -> Dataset:
     for path, schema in zip(files[1:], schemas[1:], strict=True):
         _check_same_schema(files[0], schemas[0], path, schema)
     pieces = [p for f, m in zip(files, footers, strict=True) for p in _pieces(f, m)]
-    return Dataset(fs, schemas[0], tuple(pieces))
+    return Dataset(fs, schemas[0], tuple(pieces), tuple(footers))
 
 
 class _Reader:
@@ -213,9 +235,8 @@ def _to_pandas(table: pa.Table, first_row: int = 0) -> pd.DataFrame:
     return frame
 
 
-def read(paths: Sequence[str], pieces: Sequence[Piece] | None = None) -> dd.DataFrame:
-    """A lazy Dask DataFrame over the Parquet files behind ``paths`` (or some of their pieces)."""
-    dataset = open_dataset(paths)
+def read(dataset: Dataset, pieces: Sequence[Piece] | None = None) -> dd.DataFrame:
+    """A lazy Dask DataFrame over a data set's pieces (all, or some)."""
     chosen = list(dataset.pieces if pieces is None else pieces)
     reader = _Reader(dataset.fs, dataset.schema)
     meta = _to_pandas(dataset.schema.empty_table())

@@ -15,6 +15,16 @@ import pyarrow as pa
 
 DISCRETE = "d"
 CONTINUOUS = "c"
+AUTO = "a"
+"""An integer column under ``discrete='auto'``: discrete when it holds at most
+:data:`AUTO_DISCRETE_MAX` distinct values, continuous otherwise -- decided after the pass
+from its own counts (:func:`resolve`), so no pre-pass reads the data."""
+
+AUTO_DISCRETE_MAX = 64
+"""The most distinct values an integer column may hold and still count as categories
+under ``discrete='auto'`` (a month, an hour, a 0-9 code, a rating; not a distance, a
+time of day in minutes or a flight number). At 64 values the plug-in bias of a pair,
+about ``(Kx - 1)(Ky - 1) / 2N`` nats, is below 0.02 nats from 100,000 rows on."""
 
 
 @dataclass(frozen=True)
@@ -70,8 +80,9 @@ def select_columns(columns: Any, frame_columns: Sequence[Hashable]) -> list[Hash
 
 
 def auto_kind(dtype: Any) -> str:
-    """``"d"`` for bool, integer, string/object and categorical dtypes; ``"c"`` for floats,
-    datetimes, durations and Arrow decimals.
+    """``"d"`` for bool, string/object and categorical dtypes; ``"a"`` (decided by the
+    number of values, see :data:`AUTO`) for integers; ``"c"`` for floats, datetimes,
+    durations and Arrow decimals.
 
     Raises TypeError for dtypes dmi does not handle yet.
     """
@@ -79,8 +90,10 @@ def auto_kind(dtype: Any) -> str:
         return DISCRETE
     if isinstance(dtype, pd.ArrowDtype) and pa.types.is_dictionary(dtype.pyarrow_dtype):
         return DISCRETE  # Parquet dictionary columns read with dtype_backend="pyarrow"
-    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+    if pd.api.types.is_bool_dtype(dtype):
         return DISCRETE
+    if pd.api.types.is_integer_dtype(dtype):
+        return AUTO
     if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
         return DISCRETE
     if pd.api.types.is_float_dtype(dtype) or is_time(dtype) or _is_decimal(dtype):
@@ -123,6 +136,12 @@ def resolve_kinds(
     discrete: Any, columns: Sequence[Hashable], dtypes: pd.Series, frame_columns: Sequence[Hashable]
 ) -> tuple[str, ...]:
     """Kind of each column under the ``discrete`` argument (see ``mutual_info_matrix``)."""
+    for c in columns:
+        if _nested_arrow(dtypes[c]):
+            raise TypeError(
+                f"column {c!r} holds nested values ({dtypes[c]}); dmi analyses scalar values: "
+                "explode, flatten or stringify the column first, or leave it out with columns=[...]"
+            )
     if isinstance(discrete, str):
         if discrete != "auto":
             raise ValueError(
@@ -160,6 +179,42 @@ def resolve_kinds(
                 f"{how}, or leave it out with columns=[...]"
             )
     return kinds
+
+
+def narrow(kinds: Sequence[str], ranges: Sequence[tuple[int, int] | None]) -> tuple[str, ...]:
+    """Decide before the pass the integer columns whose range alone proves them discrete:
+    ``max - min < AUTO_DISCRETE_MAX`` leaves room for no more values than that. Only saves
+    work (those columns need no sample); the pass would decide them the same way."""
+    return tuple(
+        DISCRETE if k == AUTO and r is not None and r[1] - r[0] < AUTO_DISCRETE_MAX else k
+        for k, r in zip(kinds, ranges, strict=True)
+    )
+
+
+def counted(kind: str) -> bool:
+    """Whether a column of this kind may take the plug-in estimate (so its counts are needed)."""
+    return kind != CONTINUOUS
+
+
+def sampled(kinds: Sequence[str], i: int, j: int) -> bool:
+    """Whether pair ``(i, j)`` may take a k-NN estimate (so its columns are sampled)."""
+    return kinds[i] != DISCRETE or kinds[j] != DISCRETE
+
+
+def resolve(kinds: Sequence[str], folded: Sequence[bool]) -> tuple[str, ...]:
+    """The kinds once the pass has counted: an :data:`AUTO` column is continuous when its
+    counts were folded (more than :data:`AUTO_DISCRETE_MAX` values), else discrete."""
+    return tuple(
+        (CONTINUOUS if f else DISCRETE) if k == AUTO else k for k, f in zip(kinds, folded, strict=True)
+    )
+
+
+def _nested_arrow(dtype: Any) -> bool:
+    """Arrow list, struct and map columns: values that are not scalars."""
+    if not isinstance(dtype, pd.ArrowDtype):
+        return False
+    t = dtype.pyarrow_dtype
+    return bool(pa.types.is_nested(t))
 
 
 def _numeric(dtype: Any) -> bool:

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from . import _engine, _inputs, _plan
-from ._dispatch import PLUG_IN, estimator
 from ._engine import PairResult, Results
 from ._entropy import normalized
+from ._plan import AUTO, CONTINUOUS
 from ._validate import (
     DEFAULT_MAX_CATEGORIES,
     METHODS,
@@ -121,11 +121,16 @@ _OPTION_NAMES = (
 )
 
 
-def prepare(args: dict[str, Any], target: Any) -> tuple[Options, Any, list[Hashable], tuple[str, ...]]:
+def prepare(
+    args: dict[str, Any], target: Any, narrow: bool = True
+) -> tuple[Options, Any, list[Hashable], tuple[str, ...]]:
     """Validate a public call's arguments and plan its columns; reads no data.
 
     ``args`` are the public function's arguments (its ``locals()`` on entry); the
     columns are ``[target, *others]`` for ``mutual_info_with``, else the selection.
+    ``narrow``: decide integer columns whose value range proves them discrete now
+    (:func:`dmi._plan.narrow`); a summary keeps them undecided, so that summaries of
+    other rows, with other ranges, still merge.
     """
     opts = check_options(**{name: args[name] for name in _OPTION_NAMES})
     if isinstance(args["data"], StoredSummary):
@@ -134,7 +139,15 @@ def prepare(args: dict[str, Any], target: Any) -> tuple[Options, Any, list[Hasha
     frame_columns = _frame_columns(source.frame)
     labels = _labels(args["columns"], target, frame_columns)
     kinds = _plan.resolve_kinds(args["discrete"], labels, source.frame.dtypes, frame_columns)
+    if narrow:
+        kinds = narrow_kinds(source, labels, kinds)
     return opts, source, labels, kinds
+
+
+def narrow_kinds(source: Any, labels: Sequence[Hashable], kinds: tuple[str, ...]) -> tuple[str, ...]:
+    """:func:`dmi._plan.narrow` with the ranges the source knows without reading data."""
+    ranges = [source.value_range(c) if k == AUTO else None for c, k in zip(labels, kinds, strict=True)]
+    return _plan.narrow(kinds, ranges)
 
 
 def _labels(columns: Any, target: Any, frame_columns: list[Hashable]) -> list[Hashable]:
@@ -220,13 +233,36 @@ def compute(
 ) -> Results:
     """Refuse impossible combinations, then run the engine for the planned pairs."""
     if opts.normalize is not None and opts.method != "binned":
-        knn = [(labels[i], labels[j]) for i, j in pairs if estimator(kinds, i, j) != PLUG_IN]
+        knn = [(labels[i], labels[j]) for i, j in pairs if CONTINUOUS in (kinds[i], kinds[j])]
         if knn:
-            raise ValueError(
-                f"normalize={opts.normalize!r} needs the entropies of both columns, which the k-NN "
-                f"estimators of continuous columns do not give (e.g. pair {knn[0][0]!r}, {knn[0][1]!r}); "
-                "use method='binned', or list the columns in discrete=[...]"
-            )
+            raise _cannot_normalize(opts, *knn[0], "")
+    res = _run(data, ddf, labels, kinds, pairs, opts, diagonal, stderr_splits, knn_permutations)
+    if opts.normalize is not None:  # integer columns with many values turned continuous
+        knn = [(labels[i], labels[j]) for (i, j), r in zip(pairs, res.pairs, strict=True) if r.stats is None]
+        if knn:
+            raise _cannot_normalize(opts, *knn[0], " (integers with many values are continuous)")
+    return res
+
+
+def _cannot_normalize(opts: Options, a: Hashable, b: Hashable, why: str) -> ValueError:
+    return ValueError(
+        f"normalize={opts.normalize!r} needs the entropies of both columns, which the k-NN estimators of "
+        f"continuous columns do not give (e.g. pair {a!r}, {b!r}{why}); use method='binned', or list the "
+        "columns in discrete=[...]"
+    )
+
+
+def _run(
+    data: Any,
+    ddf: Any,
+    labels: list[Hashable],
+    kinds: tuple[str, ...],
+    pairs: tuple[tuple[int, int], ...],
+    opts: Options,
+    diagonal: bool,
+    stderr_splits: int,
+    knn_permutations: int,
+) -> Results:
     if isinstance(ddf, StoredSummary):
         pl = _engine.plan(labels, kinds, pairs, diagonal=diagonal, sample_size=ddf.sample_size, seed=ddf.seed)
         state = project(ddf, pl.spec)
@@ -238,16 +274,24 @@ def compute(
             stderr_splits=stderr_splits,
             knn_permutations=knn_permutations,
         )
-        return _engine.finish(pl, state, blocks, labels, kinds, dropna=opts.dropna)
+        return _engine.finish(pl, state, blocks, labels, dropna=opts.dropna)
     if isinstance(data, pd.DataFrame) and len(data) == 0:
         raise ValueError("data has no rows")
     if opts.sample == "partitions":
-        full = [(labels[i], labels[j]) for i, j in pairs if estimator(kinds, i, j) == PLUG_IN]
+        full = [(i, j) for i, j in pairs if _plan.counted(kinds[i]) and _plan.counted(kinds[j])]
         if full or opts.method == "binned":
-            shown = f"pair {full[0][0]!r}, {full[0][1]!r} is discrete" if full else "method='binned' counts"
+            shown = "method='binned' counts"
+            if full:
+                i, j = full[0]
+                what = (
+                    "may be discrete (integers with few values are)"
+                    if AUTO in (kinds[i], kinds[j])
+                    else "is discrete"
+                )
+                shown = f"pair {labels[i]!r}, {labels[j]!r} {what}"
             raise ValueError(
                 f"sample='partitions' reads only some partitions, but {shown} and needs every row; "
-                "use sample='rows' (the default), or leave the discrete pairs out"
+                "use sample='rows' (the default), leave the discrete pairs out, or pass discrete=False"
             )
         ddf = _inputs.sampled_partitions(ddf, opts.sample_size, opts.seed)
     return _engine.compute(

@@ -11,7 +11,8 @@ counts, so memory is bounded by the distinct ``(x, y)`` pairs present.
 commutative up to the order of codes, i.e. the counts *per value* do not depend on how
 the rows were partitioned or in which order summaries were merged.
 
-With ``CountSpec.max_categories`` set, a column with more distinct values than that
+With ``CountSpec.max_categories`` set (or ``CountSpec.auto_cap`` for an integer column
+whose kind the pass decides), a column with more distinct values than that
 (in one partition, or once merged) is *folded*: its values are dropped and its codes
 become present/missing (:class:`dmi._codes.Folded`), so its memory stops growing with
 its values. Whether it is an identifier remains exactly known.
@@ -63,6 +64,22 @@ class CountSpec:
     table_bytes: int | None = None
     """The most bytes one summary's pair tables may take; :class:`TablesTooLarge` is
     raised, before they are built, when more than one pair would need more."""
+    auto: tuple[bool, ...] | None = None
+    """Per column, whether its kind is decided by its number of values (an integer
+    column under ``discrete='auto'``): such a column is folded past ``auto_cap`` values,
+    which is how the pass tells it is continuous."""
+    auto_cap: int = 0
+
+    def cap(self, i: int) -> int | None:
+        """The most distinct values column ``i`` keeps before it is folded (None: no cap)."""
+        if self.auto is not None and self.auto[i]:
+            m = self.max_categories
+            return self.auto_cap if m is None else min(self.auto_cap, m)
+        return self.max_categories
+
+    def capped(self) -> bool:
+        """Whether any column has a cap."""
+        return self.max_categories is not None or (self.auto is not None and any(self.auto))
 
 
 class TablesTooLarge(Exception):
@@ -184,11 +201,11 @@ def count(encoded: list[Encoded], n: int, spec: CountSpec) -> CountSummary:
     """Count marginals and pairs of ``n`` rows whose columns are already encoded."""
     domains: list[Domain] = [e.domain for e in encoded]
     sizes = np.array([d.size for d in domains], dtype=np.int64)
-    cap = spec.max_categories
-    over = {i: _raw_codes(encoded[i], n) for i in range(len(encoded)) if cap is not None and sizes[i] > cap}
+    caps = [spec.cap(i) for i in range(len(encoded))]
+    over = {i: _raw_codes(encoded[i], n) for i, cap in enumerate(caps) if cap is not None and sizes[i] > cap}
     for i, raw in list(over.items()):
         counts = np.bincount(raw, minlength=int(sizes[i]) + 1)
-        if np.count_nonzero(counts[1:]) > cap:  # type: ignore[operator]
+        if np.count_nonzero(counts[1:]) > caps[i]:  # type: ignore[operator]
             domains[i], sizes[i] = fold(domains[i], counts), 1
         else:  # a wide domain (e.g. a range of integers) with few values present
             del over[i]
@@ -259,12 +276,13 @@ def _fold_columns(s: CountSummary, columns: set[int]) -> CountSummary:
 def _to_fold(
     summaries: Sequence[CountSummary], n_rows: int
 ) -> tuple[set[int], dict[int, tuple[Domain, list[IntArray | None]]]]:
-    """Columns whose values over all ``summaries`` exceed the spec's ``max_categories``,
+    """Columns whose values over all ``summaries`` exceed their cap (:meth:`CountSpec.cap`),
     and the united domains computed on the way for columns that stay (for reuse)."""
-    cap = summaries[0].spec.max_categories
+    spec = summaries[0].spec
     out = set()
     united: dict[int, tuple[Domain, list[IntArray | None]]] = {}
-    for c in range(len(summaries[0].spec.columns)):
+    for c in range(len(spec.columns)):
+        cap = spec.cap(c)
         domains = [s.domains[c] for s in summaries]
         if any(isinstance(d, Folded) for d in domains):
             out.add(c)

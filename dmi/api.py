@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import _conditional, _plan
-from ._request import MATRIX, compute, diagonal, prepare, unit, value, without_given
+from ._request import MATRIX, compute, diagonal, narrow_kinds, prepare, unit, value, without_given
 from ._typing import DataLike, Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
 from ._validate import DEFAULT_MAX_CATEGORIES
 
@@ -45,12 +45,17 @@ def mutual_info_matrix(
         Columns to analyse, in the order wanted in the result. Default: all columns,
         in the frame's order.
     discrete : 'auto', bool or list of column names, default 'auto'
-        Which columns are discrete. ``'auto'``: bool, integer, string/object and
-        categorical dtypes (pandas nullable and pyarrow-backed included) are discrete,
-        floats are continuous. ``True``: every column is discrete, each distinct value
-        a category. ``False``: every column is continuous. A list: the listed columns
-        are discrete, all others continuous (scikit-learn's ``discrete_features`` mask
-        semantics).
+        Which columns are discrete. ``'auto'``: bool, string/object and categorical
+        dtypes (pandas nullable and pyarrow-backed included) are discrete; floats,
+        datetimes and durations are continuous; an integer column is discrete when it
+        holds at most 64 distinct values (a month, an hour, a 0-9 code) and continuous
+        otherwise (a distance, a count, a flight number), as scikit-learn treats
+        numbers. The pass's own counts decide it (no extra read), the same way for
+        every input, and a :class:`~dmi.ContinuousIntegersWarning` names the integer
+        columns made continuous. ``True``: every column is discrete, each distinct
+        value a category. ``False``: every column is continuous. A list: the listed
+        columns are discrete, all others continuous (scikit-learn's
+        ``discrete_features`` mask semantics).
     method : {'auto', 'binned'}, default 'auto'
         ``'auto'``: a discrete pair takes the exact plug-in estimate from contingency
         counts of all rows; a continuous pair takes KSG (Kraskov et al. 2004,
@@ -153,6 +158,9 @@ def mutual_info_matrix(
 
     Warns
     -----
+    ContinuousIntegersWarning
+        ``discrete='auto'`` treats integer columns with more than 64 distinct values
+        as continuous (they are named; list them in ``discrete=`` to count them).
     LooksCategoricalWarning
         A column treated as continuous has fewer than 20 distinct values in the
         sample: it is probably a category (pass it in ``discrete=``).
@@ -572,7 +580,9 @@ def conditional_mutual_info(
             f"Bin it first (e.g. pandas.cut or qcut into a few intervals), or condition on a "
             "discrete column"
         )
-    kinds = _plan.resolve_kinds(discrete, [x, y], frame.dtypes, list(frame.columns))
+    kinds = narrow_kinds(
+        source, [x, y], _plan.resolve_kinds(discrete, [x, y], frame.dtypes, list(frame.columns))
+    )
     mi, _, _ = _conditional.matrix(source, [x, y], kinds, [(0, 1)], given, opts, diagonal=False)
     cmi = mi[0]
     return cmi / math.log(opts.base)

@@ -36,7 +36,7 @@ import pyarrow as pa
 
 from . import _graph, _onepass, _plan
 from ._codes import Domain, Folded, IntRange, Values
-from ._plan import DISCRETE
+from ._plan import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE
 from ._sample import Sample, SampleSpec
 from ._summary import CountSpec, CountSummary, SparseTable, Table
 from ._typing import DataLike, Discrete, RandomState, SplitEvery
@@ -45,8 +45,9 @@ from ._validate import DEFAULT_MAX_CATEGORIES, check_positive_int, check_random_
 FORMAT = "dmi-summary"
 VERSION = 3
 """Version 3 keys the sample by row identity (older samples were keyed by content and
-merge only with each other); version 2 added ``max_categories`` and folded columns;
-version 1 files read as uncapped."""
+merge only with each other) and records integer columns whose kind the pass decides
+(kind ``"a"``, counted with a cap of ``auto_cap`` values); version 2 added
+``max_categories`` and folded columns; version 1 files read as uncapped."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -208,7 +209,7 @@ def summarize(
         "progress": progress,
         "max_categories": max_categories,
     }
-    opts, ddf, labels, kinds = prepare(args, MATRIX)
+    opts, ddf, labels, kinds = prepare(args, MATRIX, narrow=False)
     if given is not None:
         from . import _conditional
 
@@ -240,12 +241,28 @@ def _dtype_name(dtype: Any) -> str:
 def _full_spec(
     labels: Sequence[Hashable], kinds: Sequence[str], sample_size: int, seed: int, max_categories: int | None
 ) -> _onepass.PassSpec:
-    """Counts of every pair of discrete columns; a sample of every column if any is continuous."""
-    discrete = [c for c, k in zip(labels, kinds, strict=True) if k == DISCRETE]
-    pairs = _plan.matrix_pairs(len(discrete))
-    counts = CountSpec(tuple(discrete), pairs, max_categories=max_categories) if discrete else None
-    continuous = tuple(k != DISCRETE for k in kinds)
-    sample = SampleSpec(tuple(labels), continuous, sample_size, seed) if any(continuous) else None
+    """Counts of every pair of discrete (or undecided integer) columns; a sample of every
+    column if any is continuous or undecided."""
+    counted = [c for c, k in zip(labels, kinds, strict=True) if k != CONTINUOUS]
+    auto = tuple(k == AUTO for k in kinds if k != CONTINUOUS)
+    pairs = _plan.matrix_pairs(len(counted))
+    counts = (
+        CountSpec(
+            tuple(counted),
+            pairs,
+            max_categories=max_categories,
+            auto=auto if any(auto) else None,
+            auto_cap=AUTO_DISCRETE_MAX,
+        )
+        if counted
+        else None
+    )
+    continuous = tuple(k == CONTINUOUS for k in kinds)
+    sample = (
+        SampleSpec(tuple(labels), continuous, sample_size, seed)
+        if any(k != DISCRETE for k in kinds)
+        else None
+    )
     return _onepass.PassSpec(tuple(labels), counts, sample)
 
 
@@ -435,6 +452,8 @@ def _save(summary: Summary, path: str) -> None:
                     "columns": [_label(c) for c in cs.spec.columns],
                     "pairs": [list(p) for p in cs.spec.pairs],
                     "max_categories": cs.spec.max_categories,
+                    "auto": None if cs.spec.auto is None else list(cs.spec.auto),
+                    "auto_cap": cs.spec.auto_cap,
                     "domains": [_domain_meta(i, d, archive) for i, d in enumerate(cs.domains)],
                     "tables": tables,
                 }
@@ -497,6 +516,8 @@ def load(path: str | os.PathLike[str]) -> Summary:
                 tuple(spec_meta["columns"]),
                 tuple(tuple(p) for p in spec_meta["pairs"]),
                 max_categories=spec_meta.get("max_categories"),
+                auto=None if spec_meta.get("auto") is None else tuple(spec_meta["auto"]),
+                auto_cap=int(spec_meta.get("auto_cap", 0)),
             )
             marginals = tuple(arrays[f"m{c}"] for c in range(len(spec.columns)))
             counts = CountSummary(spec, int(meta["n_rows"]), tuple(domains), marginals, tuple(tables))

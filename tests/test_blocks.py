@@ -30,12 +30,18 @@ def _wide(n: int = 20_000, p: int = 8, seed: int = 0) -> pd.DataFrame:
     return frame
 
 
+def _codes(frame) -> list[str]:
+    """The z columns are codes of 400 categories (integers with many values are continuous
+    under discrete='auto'), and s is a string column: every column but x and y."""
+    return [c for c in frame.columns if c not in ("x", "y")]
+
+
 @pytest.mark.parametrize("dropna", [True, False])
 def test_blocked_passes_give_the_one_pass_result(count_computes, caplog, dropna):
     frame = _wide()
     frame.loc[::7, "z3"] = None
     ddf = dd.from_pandas(frame, npartitions=4, sort=False)
-    kw = {"random_state": 1, "sample_size": 5_000, "dropna": dropna}
+    kw = {"random_state": 1, "sample_size": 5_000, "dropna": dropna, "discrete": _codes(frame)}
     with dask.config.set({"dmi.table-memory": 2**40}):
         one = (
             dmi.mutual_info_matrix(ddf, **kw)
@@ -58,7 +64,7 @@ def test_blocked_passes_give_the_one_pass_result(count_computes, caplog, dropna)
 
 def test_blocked_table_and_with_equal_the_one_pass_ones():
     frame = _wide(p=6)
-    kw = {"random_state": 2, "sample_size": 5_000}
+    kw = {"random_state": 2, "sample_size": 5_000, "discrete": _codes(frame)}
     table_kw = {**kw, "p_value": "chi2"}  # permutations of 400 x 400 tables are slow
     with dask.config.set({"dmi.table-memory": 2**40}):
         table, with_z0 = dmi.mutual_info_table(frame, **table_kw), dmi.mutual_info_with(frame, "z0", **kw)
@@ -125,14 +131,14 @@ def test_summarize_keeps_every_table():
     frame = _wide(p=4).drop(columns="x")
     with dask.config.set({"dmi.table-memory": 1_000}), warnings.catch_warnings():
         warnings.simplefilter("error")
-        s = dmi.summarize(frame, random_state=0, max_categories=DEFAULT_MAX_CATEGORIES)
+        s = dmi.summarize(frame, random_state=0, max_categories=DEFAULT_MAX_CATEGORIES, discrete=True)
     assert len(s.state.counts.tables) == 10  # a summary is all the tables, by request
 
 
 def test_progress_says_why_more_passes_follow(capsys):
     frame = _wide(p=4).drop(columns="x")
     with dask.config.set({"dmi.table-memory": "1 MiB"}):
-        dmi.mutual_info_matrix(frame, progress=True)
+        dmi.mutual_info_matrix(frame, progress=True, discrete=True)
     stdout, stderr = capsys.readouterr()
     assert stdout == "" and "exceed dmi.table-memory; counting them in" in stderr
 
@@ -142,7 +148,7 @@ def test_warnings_are_given_once_over_all_blocks():
     frame["id"] = np.arange(len(frame))
     with dask.config.set({"dmi.table-memory": "2 MiB"}), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        dmi.mutual_info_matrix(frame)
+        dmi.mutual_info_matrix(frame, discrete=True)
     identifier = [w for w in caught if issubclass(w.category, dmi.IdentifierWarning)]
     assert len(identifier) == 1 and "'id'" in str(identifier[0].message)
 
@@ -178,7 +184,7 @@ def test_any_blocking_gives_the_one_pass_result(drawn):
 def test_binned_columns_are_blocked_with_the_same_edges():
     frame = _wide(p=4)
     frame["y"] = frame["x"] + np.random.default_rng(1).normal(size=len(frame))
-    kw = {"method": "binned", "bins": 64, "random_state": 1}
+    kw = {"method": "binned", "bins": 64, "random_state": 1, "discrete": _codes(frame)}
     one = dmi.mutual_info_matrix(frame, **kw)
     with dask.config.set({"dmi.table-memory": 1_000}):
         pd.testing.assert_frame_equal(dmi.mutual_info_matrix(frame, **kw), one, check_exact=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -18,20 +20,39 @@ from dmi.cli import main
 
 
 def test_demo_prints_matrix_and_known_dependencies(capsys):
-    assert main(["demo", "--rows", "20000"]) == 0  # on a local cluster of 2 processes
+    assert main(["demo", "--rows", "20000"]) == 0  # threads in this process by default
+    out, err = capsys.readouterr()
+    assert "Local cluster" not in err
+    assert "Mutual information (bits)" in out and "Planted: " in out
+    assert "on threads in this process: one pass over 20,000 rows" in out
+    for name in ["c00", "c07", "city", "grade", "f00", "f02"]:
+        assert name in out
+    strongest = out.split("Strongest dependencies:")[1].strip().splitlines()[:8]
+    found = {frozenset(line.split(":")[0].strip().split(" ~ ")) for line in strongest}
+    # the planted dependencies come first, among them city ~ c05 and f00 ~ f01
+    assert frozenset({"c05", "city"}) in found and frozenset({"f00", "f01"}) in found
+
+
+def test_demo_on_a_local_cluster(capsys):
+    assert main(["demo", "--rows", "5000", "--workers", "2"]) == 0
     out, err = capsys.readouterr()
     assert "Local cluster of 2 worker processes" in err and "100% Completed" in err
-    assert "Mutual information (bits)" in out
-    for name in ["c00", "c11", "city", "grade"]:
-        assert name in out
-    # the example plants city ~ c05 as its strongest dependency
-    strongest = out.split("Strongest dependencies:")[1].strip().splitlines()[0]
-    assert "city" in strongest and "c05" in strongest
+    assert "on a local cluster of 2 processes" in out
+
+
+def test_workers_zero_means_threads_everywhere(tmp_path, capsys):
+    dmi.make_example(2_000, n_int_columns=3, max_cardinality=60).to_parquet(tmp_path / "t.parquet")
+    for argv in (["demo", "--rows", "2000"], ["matrix", str(tmp_path / "t.parquet")]):
+        assert main([*argv, "--workers", "0", "--quiet"]) == 0
+        assert "Local cluster" not in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["matrix", str(tmp_path / "t.parquet"), "--workers", "-1"])
+    assert "expected a number of worker processes (0: threads), got '-1'" in capsys.readouterr().err
 
 
 def test_example_has_its_planted_dependencies():
-    frame = dmi.make_example(50_000, random_state=3, max_cardinality=100)
-    m = dmi.mutual_info_matrix(frame, base=2)
+    frame = dmi.make_example(50_000, random_state=3, max_cardinality=60)
+    m = dmi.mutual_info_matrix(frame, base=2)  # codes of at most 60 values: categories
     assert m.loc["city", "c05"] > 2.0  # planted dependencies
     assert m.loc["c02", "c03"] > 0.8
     assert m.loc["c00", "c01"] > 0.4
@@ -77,6 +98,18 @@ def test_matrix_writes_the_api_result(table, tmp_path, capsys):
     assert f"{expected.loc['c00', 'c01']:.4f}" in stdout
     assert "Wrote" not in stderr  # --quiet
     assert [p.name for p in tmp_path.iterdir()] == ["mi.parquet"]  # no temporary file left
+
+
+def test_output_files_get_the_users_file_mode(table, tmp_path):
+    old = os.umask(0o022)
+    try:
+        for umask, mode in ((0o022, 0o644), (0o002, 0o664)):
+            os.umask(umask)
+            out = tmp_path / f"mi-{umask:o}.csv"
+            assert main(["matrix", str(table / "*.parquet"), "--out", str(out), "--quiet"]) == 0
+            assert stat.S_IMODE(out.stat().st_mode) == mode  # as any new file, not 0600
+    finally:
+        os.umask(old)
 
 
 @pytest.mark.parametrize("fmt", [".csv", ".json"])

@@ -15,7 +15,7 @@ from sklearn.datasets import load_breast_cancer, load_iris, load_wine
 from sklearn.feature_selection import mutual_info_classif, mutual_info_regression
 
 import dmi
-from dmi._engine import LooksCategoricalWarning
+from dmi import LooksCategoricalWarning
 
 
 def gaussian(n: int, rho: float, seed: int) -> pd.DataFrame:

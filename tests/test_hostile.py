@@ -118,8 +118,9 @@ def test_time_and_decimal_columns_are_continuous(make, as_seconds):
     ids=["list", "tuple", "dict", "arrow-list", "arrow-struct"],
 )
 def test_nested_columns_are_a_type_error_naming_the_column(col):
-    with pytest.raises(TypeError, match=r"column 'nest' "):
-        dmi.mutual_info_matrix(pd.DataFrame({"k": K, "nest": col}))
+    for discrete in ("auto", True, ["nest"]):  # Arrow's own error must not leak through
+        with pytest.raises(TypeError, match=r"column 'nest' "):
+            dmi.mutual_info_matrix(pd.DataFrame({"k": K, "nest": col}), discrete=discrete)
 
 
 def test_floats_holding_integers_and_infinities():
@@ -190,13 +191,17 @@ def test_identifier_columns():
     n = 5_000
     other = RNG.integers(0, 7, n)
     frame = pd.DataFrame({"id": np.arange(n) * 13 + 5, "other": other})
+    # an integer column with many values is a number under discrete='auto'...
+    with pytest.warns(dmi.ContinuousIntegersWarning, match=r"'id' \(more than 64 values\)"):
+        assert dmi.mutual_info_with(frame, "other")["id"] < 0.01
+    # ...and an identifier when counted as categories
     with pytest.warns(dmi.IdentifierWarning, match=r"'id' take a different value in every row"):
-        got = dmi.mutual_info_matrix(frame)
+        got = dmi.mutual_info_matrix(frame, discrete=True)
     h_other = got.loc["other", "other"]
     assert got.loc["id", "other"] == pytest.approx(h_other, rel=1e-12)  # MI = H(other), honestly
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dmi.IdentifierWarning)
-        table = dmi.mutual_info_table(frame)
+        table = dmi.mutual_info_table(frame, discrete=True)
     assert abs(table.loc[0, "ami"]) < 0.01
     assert table.loc[0, "ami"] == pytest.approx(adjusted_mutual_info_score(frame.id, frame.other), abs=1e-9)
 
@@ -224,7 +229,7 @@ def test_the_task_graph_does_not_grow_with_the_pairs():
     for n_cols in (10, 200):
         frame = pd.DataFrame({f"c{i}": rng.integers(0, 3, 2_000) for i in range(n_cols)})
         with Profiler() as prof, dask.config.set(scheduler="threads"):
-            dmi.mutual_info_matrix(dd.from_pandas(frame, npartitions=4, sort=False))
+            dmi.mutual_info_matrix(dd.from_pandas(frame, npartitions=4, sort=False), discrete=True)
         tasks.append(len(prof.results))
     assert tasks[0] == tasks[1]  # 45 pairs or 19,900: the same partition and merge tasks
 

@@ -52,14 +52,14 @@ def _frame(n: int = 4_000, ids: str = "ints") -> pd.DataFrame:
 def test_a_provable_identifier_over_the_cap_is_exact(ids, cap):
     frame = _frame(ids=ids)
     ddf = dd.from_pandas(frame, npartitions=4, sort=False)
-    exact = _quiet(dmi.mutual_info_matrix, ddf, max_categories=None)
+    exact = _quiet(dmi.mutual_info_matrix, ddf, discrete=True, max_categories=None)
     with pytest.warns(dmi.IdentifierWarning, match=r"'id' take a different value in every row"):
-        capped = dmi.mutual_info_matrix(ddf, max_categories=cap)
+        capped = dmi.mutual_info_matrix(ddf, discrete=True, max_categories=cap)
     pd.testing.assert_frame_equal(capped, exact, check_exact=False, rtol=1e-12, atol=0)
     assert capped.loc["id", "other"] == capped.loc["other", "other"]  # MI = H(other), exactly
     assert capped.loc["id", "id"] == pytest.approx(math.log(len(frame)), rel=1e-15)
     assert capped.loc["id", "noisy"] == pytest.approx(mutual_info_score(frame.id, frame.noisy), rel=1e-12)
-    summary = dmi.summarize(ddf, max_categories=cap, random_state=0)
+    summary = dmi.summarize(ddf, discrete=True, max_categories=cap, random_state=0)
     domain = summary.state.counts.domains[0]
     assert isinstance(domain, Folded) and domain.identifier  # its values were dropped...
     cs = summary.state.counts
@@ -68,8 +68,8 @@ def test_a_provable_identifier_over_the_cap_is_exact(ids, cap):
 
 def test_the_table_of_a_folded_identifier_matches_the_uncapped_one():
     frame = _frame(1_200)
-    exact = _quiet(dmi.mutual_info_table, frame, max_categories=None, p_value="chi2")
-    capped = _quiet(dmi.mutual_info_table, frame, max_categories=100, p_value="auto")
+    exact = _quiet(dmi.mutual_info_table, frame, discrete=True, max_categories=None, p_value="chi2")
+    capped = _quiet(dmi.mutual_info_table, frame, discrete=True, max_categories=100, p_value="auto")
     same = ["x", "y", "n", "n_missing", "mi", "h_x", "h_y", "nmi", "ami", "mi_miller_madow", "g", "dof"]
     pd.testing.assert_frame_equal(capped[same], exact[same], check_exact=False, rtol=1e-9, atol=1e-12)
     first = capped.iloc[0]  # (id, other)
@@ -86,9 +86,9 @@ def test_the_table_of_a_folded_identifier_matches_the_uncapped_one():
 def test_an_identifier_whose_partition_ranges_overlap_is_nan_with_a_warning():
     frame = _frame(ids="tokens")
     ddf = dd.from_pandas(frame, npartitions=4, sort=False)
-    exact = _quiet(dmi.mutual_info_matrix, ddf, max_categories=None)
+    exact = _quiet(dmi.mutual_info_matrix, ddf, discrete=True, max_categories=None)
     with pytest.warns(dmi.MaxCategoriesWarning) as record:
-        capped = dmi.mutual_info_matrix(ddf, max_categories=500)
+        capped = dmi.mutual_info_matrix(ddf, discrete=True, max_categories=500)
     message = str(record[0].message)
     assert "'id' (at least" in message and "max_categories=500" in message
     assert "never repeated a value within a partition" in message  # the identifier hint
@@ -103,11 +103,11 @@ def test_a_repeating_column_over_the_cap_is_nan_never_another_number():
     frame = pd.DataFrame({"many": RNG.integers(0, 1_000, n), "k": RNG.integers(0, 3, n)})
     frame["many"] = frame["many"].astype(str)
     with pytest.warns(dmi.MaxCategoriesWarning) as record:
-        got = dmi.mutual_info_matrix(frame, max_categories=100)
+        got = dmi.mutual_info_matrix(frame, discrete=True, max_categories=100)
     assert "never repeated" not in str(record[0].message)
     assert math.isnan(got.loc["many", "k"]) and math.isnan(got.loc["many", "many"])
     assert got.loc["k", "k"] == pytest.approx(mutual_info_score(frame.k, frame.k), rel=1e-12)
-    table = _quiet(dmi.mutual_info_table, frame, max_categories=100).iloc[0]
+    table = _quiet(dmi.mutual_info_table, frame, discrete=True, max_categories=100).iloc[0]
     assert table.n == n and table.n_missing == 0  # the rows are known, nothing else
     numbers = ["mi", "h_x", "h_y", "nmi", "ami", "mi_miller_madow", "g", "p_value", "q_value"]
     assert table[numbers].isna().all() and pd.isna(table.dof) and table.p_method is None
@@ -116,7 +116,7 @@ def test_a_repeating_column_over_the_cap_is_nan_never_another_number():
 def test_the_cap_counts_the_values_present_not_a_range():
     n = 2_000  # two integers far apart: a range domain of a million codes, two values
     frame = pd.DataFrame({"far": np.where(RNG.random(n) < 0.5, 0, 10**6), "k": RNG.integers(0, 3, n)})
-    got = dmi.mutual_info_matrix(frame, max_categories=10)
+    got = dmi.mutual_info_matrix(frame, discrete=True, max_categories=10)
     assert got.loc["far", "k"] == pytest.approx(mutual_info_score(frame.far, frame.k), rel=1e-12)
 
 
@@ -126,8 +126,8 @@ def test_missing_values_in_a_folded_identifier():
     frame.loc[RNG.choice(2_000, 300, replace=False), "id"] = None
     ddf = dd.from_pandas(frame, npartitions=4, sort=False)  # the quarters: disjoint ranges
     for dropna in (True, False):
-        exact = _quiet(dmi.mutual_info_matrix, ddf, max_categories=None, dropna=dropna)
-        capped = _quiet(dmi.mutual_info_matrix, ddf, max_categories=40, dropna=dropna)
+        exact = _quiet(dmi.mutual_info_matrix, ddf, discrete=True, max_categories=None, dropna=dropna)
+        capped = _quiet(dmi.mutual_info_matrix, ddf, discrete=True, max_categories=40, dropna=dropna)
         pd.testing.assert_frame_equal(capped, exact, check_exact=False, rtol=1e-12, atol=1e-15)
     as_category = frame["id"].astype(object).where(frame["id"].notna(), "<NA>").astype(str)
     assert capped.loc["id", "noisy"] == pytest.approx(mutual_info_score(as_category, frame.noisy), rel=1e-12)
@@ -138,7 +138,12 @@ def test_memory_does_not_grow_with_a_folded_columns_values():
         frame = pd.DataFrame(
             {"id": [f"{v:016x}" for v in RNG.integers(0, 2**62, n)], "k": RNG.integers(0, 9, n)}
         )
-        s = _quiet(dmi.summarize, dd.from_pandas(frame, npartitions=4, sort=False), max_categories=1_000)
+        s = _quiet(
+            dmi.summarize,
+            dd.from_pandas(frame, npartitions=4, sort=False),
+            discrete=True,
+            max_categories=1_000,
+        )
         cs = s.state.counts
         arrays = [*cs.marginals, *(t if isinstance(t, np.ndarray) else t.counts for t in cs.tables)]
         values = sum(d.index().memory_usage(deep=True) for d in cs.domains)
@@ -146,7 +151,7 @@ def test_memory_does_not_grow_with_a_folded_columns_values():
 
     assert nbytes(200_000) == nbytes(20_000)  # 10x the rows, not one byte more kept
     exact = pd.DataFrame({"id": np.arange(20_000).astype(str), "k": 0})
-    uncapped = dmi.summarize(exact, max_categories=None).state.counts
+    uncapped = dmi.summarize(exact, discrete=True, max_categories=None).state.counts
     assert uncapped.domains[0].size == 20_000  # without the cap, every value is kept
 
 
@@ -212,23 +217,25 @@ def test_fold_and_unite():
 
 def test_summaries_keep_the_cap(tmp_path):
     frame = _frame(2_000)
-    s = _quiet(dmi.summarize, frame, max_categories=100, random_state=1)
+    s = _quiet(dmi.summarize, frame, discrete=True, max_categories=100, random_state=1)
     s.save(tmp_path / "s.dmi")
     loaded = dmi.load(tmp_path / "s.dmi")
     assert loaded.max_categories == 100 and isinstance(loaded.state.counts.domains[0], Folded)
-    direct = _quiet(dmi.mutual_info_matrix, frame, max_categories=100, random_state=1)
+    direct = _quiet(dmi.mutual_info_matrix, frame, discrete=True, max_categories=100, random_state=1)
     pd.testing.assert_frame_equal(_quiet(dmi.mutual_info_matrix, loaded), direct, check_exact=True)
     parts = (frame[:1000], frame[1000:])
-    halves = [_quiet(dmi.summarize, part, max_categories=100, random_state=1) for part in parts]
+    halves = [
+        _quiet(dmi.summarize, part, discrete=True, max_categories=100, random_state=1) for part in parts
+    ]
     merged = halves[0].merge(halves[1])
     pd.testing.assert_frame_equal(_quiet(dmi.mutual_info_matrix, merged), direct, check_exact=True)
-    other = _quiet(dmi.summarize, frame[1000:], max_categories=None, random_state=1)
+    other = _quiet(dmi.summarize, frame[1000:], discrete=True, max_categories=None, random_state=1)
     with pytest.raises(ValueError, match="different max_categories: 100 and None"):
         halves[0].merge(other)
     with pytest.raises(ValueError, match=r"max_categories=5 differs from the summary's 100"):
         dmi.mutual_info_matrix(loaded, max_categories=5)
     # a version-1 file (before the cap) reads as uncapped
-    uncapped = dmi.summarize(frame[:50], random_state=1, max_categories=None)
+    uncapped = dmi.summarize(frame[:50], random_state=1, discrete=True, max_categories=None)
     uncapped.save(tmp_path / "v1.dmi")
     with zipfile.ZipFile(tmp_path / "v1.dmi") as z:
         files = {name: z.read(name) for name in z.namelist()}
@@ -245,9 +252,11 @@ def test_summaries_keep_the_cap(tmp_path):
 def test_conditioning_with_a_folded_column_is_nan_with_a_warning():
     frame = _frame(1_500, ids="tokens").assign(z=lambda d: d.other % 2)
     with pytest.warns(dmi.MaxCategoriesWarning, match="'id'"):
-        got = dmi.mutual_info_matrix(frame, given="z", max_categories=200)
+        got = dmi.mutual_info_matrix(frame, given="z", discrete=True, max_categories=200)
     assert got.loc["id"].isna().all()
-    exact = dmi.mutual_info_matrix(frame[["other", "noisy", "label", "z"]], given="z", max_categories=200)
+    exact = dmi.mutual_info_matrix(
+        frame[["other", "noisy", "label", "z"]], given="z", discrete=True, max_categories=200
+    )
     assert got.loc["other", "noisy"] == exact.loc["other", "noisy"]
 
 
@@ -263,6 +272,6 @@ def test_conditioning_with_a_folded_column_is_nan_with_a_warning():
 def test_bad_max_categories(value, error, match):
     frame = _frame(20)
     with pytest.raises(error, match=match):
-        dmi.mutual_info_matrix(frame, max_categories=value)
+        dmi.mutual_info_matrix(frame, discrete=True, max_categories=value)
     with pytest.raises(error, match=match):
-        dmi.summarize(frame, max_categories=value)
+        dmi.summarize(frame, discrete=True, max_categories=value)

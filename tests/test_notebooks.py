@@ -5,6 +5,7 @@ The notebooks are committed without outputs; this test is what produces them.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -37,6 +38,7 @@ def test_notebook_runs(path, tmp_path):
     assert "Error" not in text
     if path.stem == "quickstart":
         assert "Pearson r(hour, distance)" in text
+        _check_quickstart_prose(nb, text)
         images = [
             o
             for c in nb.cells
@@ -47,3 +49,16 @@ def test_notebook_runs(path, tmp_path):
         assert len(images) >= 3  # heatmap, the hour/distance plot, the bar chart
     if path.stem == "cluster":
         assert "Dashboard: http" in text and "identical to the threaded result: True" in text
+
+
+def _check_quickstart_prose(nb, text: str) -> None:
+    """The numbers the prose states are the numbers the notebook computes."""
+    prose = " ".join("".join(c.source) for c in nb.cells if c.cell_type == "markdown")
+    prose = re.sub(r"\s+", " ", prose)
+    claimed = float(re.search(r"tells you about ([\d.]+) bits about the distance", prose).group(1))
+    computed = float(re.search(r"MI\(hour; distance\)\s+= ([\d.]+) bits", text).group(1))
+    assert abs(claimed - computed) <= 0.05, (claimed, computed)
+    r = float(re.search(r"Pearson r\(hour, distance\) = ([-+\d.]+)", text).group(1))
+    assert "The correlation is about zero" in prose and abs(r) < 0.05
+    # the warning that explains the rule names distance, and only the integer measurements
+    assert "'distance' (more than 64 values)" in text and "'hour'" not in text.split("more than 64")[0][-200:]

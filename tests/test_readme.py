@@ -63,3 +63,26 @@ def test_readme_figure_is_drawn_by_the_script(tmp_path):
     fresh, kept = plt.imread(drawn), plt.imread(committed)
     assert fresh.shape == kept.shape  # the committed picture is this script's output
     assert abs(float(fresh.mean()) - float(kept.mean())) < 0.01
+
+
+# The example table's planted dependencies (dmi.make_example): pairs within these groups.
+_PLANTED = [{"c00", "c01", "grade", "city", "c05", "f00", "f01", "f02"}, {"c02", "c03"}]
+
+
+def test_readme_numbers_about_independent_columns_are_the_figures():
+    import runpy
+
+    text = " ".join(README.read_text().split())
+    claimed = float(
+        re.search(r"Everything else is independent, and shows at most ([\d.]+) bits", text).group(1)
+    )
+    mi = runpy.run_path(str(README.parent / "notebooks" / "make_readme_figure.py"))["matrix"]()
+    names = list(mi.columns)
+    independent = [
+        mi.loc[a, b]
+        for i, a in enumerate(names)
+        for b in names[i + 1 :]
+        if not any({a, b} <= group for group in _PLANTED)
+    ]
+    assert round(max(independent), 2) <= claimed  # as the heatmap prints them
+    assert min(mi.loc["f00", "f01"], mi.loc["c02", "c03"], mi.loc["city", "c05"]) > 10 * claimed

@@ -127,17 +127,24 @@ def test_mutual_info_with_counts_only_the_pairs_it_needs(frame, monkeypatch):
     seen = []
     real_run = _graph.run
 
-    def spy(ddf, spec, split_every, **kwargs):
+    def spy(source, spec, split_every, **kwargs):
         seen.append(spec)
-        return real_run(ddf, spec, split_every, **kwargs)
+        return real_run(source, spec, split_every, **kwargs)
 
     monkeypatch.setattr(_graph, "run", spy)
-    dmi.mutual_info_with(frame, "str")
+    dmi.mutual_info_with(frame, "str", discrete=True)
     (spec,) = seen
     p = frame.shape[1]
     assert len(spec.counts.pairs) == p - 1
     assert all(spec.counts.columns[a] == "str" for a, _ in spec.counts.pairs)
     assert spec.sample is None  # all discrete: no sample is gathered
+    # discrete='auto': integer columns whose range proves them to have few values are
+    # decided up front; int_wide (6 values spread over millions) is decided by the pass,
+    # so it alone is sampled, in case it turns out continuous
+    seen.clear()
+    dmi.mutual_info_with(frame, "str")
+    (spec,) = seen
+    assert spec.sample.columns == ("str", "int_wide")
 
 
 def test_never_starts_a_cluster(frame):

@@ -1,0 +1,142 @@
+"""dmi's warnings: their classes, the notes a request gathers, and a ``warn`` that points at
+the caller's line.
+
+A warning's stack level is computed, never hard-coded: :func:`warn` walks out of the
+``dmi`` package and reports the first frame outside it, so the message names the user's
+line whichever public function, and however deep, it came from.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+
+from ._codes import Folded
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+class LooksCategoricalWarning(UserWarning):
+    """A column treated as continuous has so few distinct values that it looks categorical."""
+
+
+class IdentifierWarning(UserWarning):
+    """A discrete column takes a different value in every row (an identifier)."""
+
+
+class MaxCategoriesWarning(UserWarning):
+    """A discrete column has more distinct values than ``max_categories``: its MI is NaN."""
+
+
+class ContinuousIntegersWarning(UserWarning):
+    """Integer columns with many distinct values are treated as continuous (``discrete='auto'``)."""
+
+
+class EmptyColumnWarning(UserWarning):
+    """A column has no values (all missing): every result with it is NaN."""
+
+
+def _stacklevel() -> int:
+    """The stack level of the first frame outside the dmi package (as ``warnings.warn`` counts)."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and _in_package(frame.f_code.co_filename):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
+
+
+def _in_package(filename: str) -> bool:
+    folder = os.path.dirname(os.path.abspath(filename))
+    return folder == _PACKAGE or folder.startswith(_PACKAGE + os.sep)
+
+
+def warn(message: str, category: type[Warning]) -> None:
+    """``warnings.warn`` at the user's line (the first caller outside dmi)."""
+    warnings.warn(message, category, stacklevel=_stacklevel())
+
+
+def _shown(columns: Sequence[Hashable]) -> str:
+    return ", ".join(repr(c) for c in columns)
+
+
+def warn_about_columns(
+    identifiers: Sequence[Hashable], folded: Sequence[tuple[Hashable, Folded]], cap: int | None
+) -> None:
+    """Warn about identifier columns, and about columns over ``max_categories`` (NaN)."""
+    if identifiers:
+        warn(
+            f"column(s) {_shown(identifiers)} take a different value in every row, like an identifier: MI "
+            "with such a column is the entropy of the other column and says nothing about dependence; "
+            "leave it out, or read AMI (mutual_info_table), which is about 0 for it",
+            IdentifierWarning,
+        )
+    if folded:
+        shown = ", ".join(f"{c!r} (at least {d.at_least:,})" for c, d in folded)
+        unique = [c for c, d in folded if d.unique]
+        hint = (
+            f" Column(s) {_shown(unique)} never repeated a value within a partition: "
+            "probably identifiers, whose MI with any column is that column's entropy."
+            if unique
+            else ""
+        )
+        limit = "the cap" if cap is None else f"max_categories={cap:,}"
+        warn(
+            f"column(s) {shown} have more distinct values than {limit}: their values "
+            f"were not kept (so memory stays bounded) and their MI and entropy are NaN.{hint} Leave them "
+            "out, or pass a larger max_categories (or None) to count them exactly, with memory growing "
+            "with their distinct values",
+            MaxCategoriesWarning,
+        )
+
+
+def warn_continuous_integers(columns: Sequence[tuple[Hashable, Folded]], limit: int) -> None:
+    """Say which integer columns ``discrete='auto'`` made continuous, and how to override it."""
+    if columns:
+        shown = ", ".join(f"{c!r} (more than {limit} values)" for c, _ in columns)
+        warn(
+            f"integer column(s) {shown} are treated as continuous (k-NN estimators on the sample), "
+            f"as discrete='auto' does for integers with more than {limit} distinct values; to count "
+            "them as categories, pass discrete=[...] naming them (or discrete=True)",
+            ContinuousIntegersWarning,
+        )
+
+
+@dataclass
+class Notes:
+    """What one request should warn about, gathered over its passes and emitted once."""
+
+    identifiers: list[Hashable] = field(default_factory=list)
+    folded: list[tuple[Hashable, Folded]] = field(default_factory=list)
+    """Columns over ``max_categories`` that are not proven identifiers (their MI is NaN)."""
+    suspicious: list[Hashable] = field(default_factory=list)
+    """Continuous columns with few distinct values in the sample."""
+    auto_continuous: list[tuple[Hashable, Folded]] = field(default_factory=list)
+    """Integer columns that ``discrete='auto'`` made continuous."""
+    empty: list[tuple[Hashable, str]] = field(default_factory=list)
+    """Columns without a single value (and where: "" for all rows, or in the sample)."""
+    cap: int | None = None
+    auto_limit: int = 0
+
+    def emit(self) -> None:
+        """Warn, once per column, about everything noted."""
+        warn_about_columns(list(dict.fromkeys(self.identifiers)), list(dict(self.folded).items()), self.cap)
+        warn_continuous_integers(list(dict(self.auto_continuous).items()), self.auto_limit)
+        suspicious = list(dict.fromkeys(self.suspicious))
+        if suspicious:
+            warn(
+                f"column(s) {_shown(suspicious)} are treated as continuous but have fewer than 20 distinct "
+                "values in the sample; if they are categories, pass discrete=[...] naming them (or "
+                "discrete=True)",
+                LooksCategoricalWarning,
+            )
+        empty = dict(self.empty)
+        if empty:
+            shown = ", ".join(f"{c!r}{where}" for c, where in empty.items())
+            warn(
+                f"column(s) {shown} have no values (every row is missing): their results are NaN",
+                EmptyColumnWarning,
+            )
