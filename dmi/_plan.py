@@ -136,10 +136,11 @@ def resolve_kinds(
     discrete: Any, columns: Sequence[Hashable], dtypes: pd.Series, frame_columns: Sequence[Hashable]
 ) -> tuple[str, ...]:
     """Kind of each column under the ``discrete`` argument (see ``mutual_info_matrix``)."""
+    dtype_of: dict[Hashable, Any] = dict(dtypes.items())
     for c in columns:
-        if _nested_arrow(dtypes[c]):
+        if _nested_arrow(dtype_of[c]):
             raise TypeError(
-                f"column {c!r} holds nested values ({dtypes[c]}); dmi analyses scalar values: "
+                f"column {c!r} holds nested values ({dtype_of[c]}); dmi analyses scalar values: "
                 "explode, flatten or stringify the column first, or leave it out with columns=[...]"
             )
     if isinstance(discrete, str):
