@@ -9,6 +9,7 @@ Every pair of columns of a table larger than memory, over all rows, in one pass:
 """
 
 from . import plot  # matplotlib is imported only when something is drawn
+from ._summarize import summarize
 from ._warnings import (
     ContinuousIntegersWarning,
     EmptyColumnWarning,
@@ -18,7 +19,7 @@ from ._warnings import (
 )
 from .api import conditional_mutual_info, mutual_info_matrix, mutual_info_table, mutual_info_with
 from .example import make_example
-from .summary import Summary, load, summarize
+from .summary import Summary, load
 
 __version__ = "0.1.0"
 

@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ._kernels import write_codes
+from ._plan import as_float
 from ._typing import IntArray
 
 # A column of small-range integers takes range codes when its range is at most this
@@ -253,8 +254,6 @@ def encode_binned(s: pd.Series, edges: tuple[float, ...]) -> Encoded:
     ``len(edges) + 1`` bins, codes ``1..len(edges) + 1``; NaN is missing. The domain is
     the bin numbers ``0..len(edges)``, the same in every partition (no remap).
     """
-    from ._plan import as_float
-
     x = as_float(s)
     bins = np.searchsorted(np.asarray(edges, dtype=np.float64), x, side="right")
     missing = np.isnan(x)

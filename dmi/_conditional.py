@@ -27,6 +27,7 @@ import pandas as pd
 from . import _graph
 from ._codes import Folded
 from ._dispatch import KnnTask, estimate_pair, prepare_sample
+from ._entropy import entropy, pair_stats
 from ._onepass import PassSpec
 from ._plan import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, counted, resolve, sampled
 from ._sample import SampleSpec
@@ -94,8 +95,6 @@ def _dense(table: Any) -> np.ndarray:
 
 
 def _table_mi(t: np.ndarray) -> float:
-    from ._entropy import pair_stats
-
     framed = np.zeros((t.shape[0] + 1, t.shape[1] + 1), dtype=np.int64)
     framed[1:, 1:] = t
     s = pair_stats(framed, dropna=True)
@@ -113,8 +112,6 @@ def stratified_mi(tables: Sequence[np.ndarray]) -> float:
 
 def conditional_entropy(marginal: np.ndarray, domain: Any) -> float:
     """``H(X|Z)`` in nats from the marginal counts of the (z, x) composite column."""
-    from ._entropy import entropy
-
     counts = np.asarray(marginal[1:], dtype=np.float64)
     if counts.sum() == 0:
         return math.nan
@@ -306,7 +303,7 @@ def resolved_kinds(state: Any, labels: Sequence[Hashable], kinds: Sequence[str])
 
 
 def matrix(
-    ddf: Any,
+    data: Any,
     labels: Sequence[Hashable],
     kinds: Sequence[str],
     pairs: Sequence[tuple[int, int]],
@@ -314,16 +311,13 @@ def matrix(
     opts: Any,
     *,
     diagonal: bool,
+    stored: Any = None,
 ) -> tuple[list[float], list[int], list[float]]:
-    """``I(a;b|z)`` for each pair and ``H(c|z)`` of each discrete column, in one pass over ``ddf``.
+    """``I(a;b|z)`` for each pair and ``H(c|z)`` of each discrete column, in one pass over ``data``.
 
-    ``ddf`` may be a :class:`dmi.summary.Summary` made with ``given=z``: then no data is read.
+    ``stored``: instead of a pass, the state a stored summary holds for this request
+    (a function of the pass spec, see :func:`dmi._projection.project_given`).
     """
-    from .summary import Summary, project_given
-
     pass_spec, used = spec(labels, kinds, pairs, z, opts, diagonal=diagonal)
-    if isinstance(ddf, Summary):
-        state = project_given(ddf, z, pass_spec)
-    else:
-        state = run(ddf, pass_spec, used, z, opts)
+    state = stored(pass_spec) if stored is not None else run(data, pass_spec, used, z, opts)
     return finish(state, labels, kinds, pairs, z, opts)

@@ -112,7 +112,7 @@ def run(
 
 def active_client() -> Any:
     """The ``distributed.Client`` that ``dask.compute`` would use now, or None."""
-    try:
+    try:  # imported when asked: a local computation never loads distributed
         from distributed import default_client
 
         client = default_client()

@@ -8,15 +8,17 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import _engine, _inputs, _plan
+from . import _conditional, _engine, _inputs, _plan
 from ._engine import PairResult, Results
 from ._entropy import normalized
 from ._plan import AUTO, CONTINUOUS
+from ._projection import project, project_given
 from ._validate import (
     DEFAULT_MAX_CATEGORIES,
     METHODS,
@@ -30,7 +32,6 @@ from ._validate import (
     check_split_every,
 )
 from .summary import Summary as StoredSummary
-from .summary import project
 
 
 @dataclass(frozen=True)
@@ -338,3 +339,19 @@ def unit(opts: Options) -> str:
     if opts.base == 2:
         return "bits"
     return f"log base {opts.base:g}"
+
+
+def conditional(
+    data: Any,
+    labels: Sequence[Hashable],
+    kinds: Sequence[str],
+    pairs: Sequence[tuple[int, int]],
+    given: Hashable,
+    opts: Options,
+    *,
+    diagonal: bool,
+) -> tuple[list[float], list[int], list[float]]:
+    """``I(a;b|given)`` of each pair (nats), rows used, and ``H(c|given)`` of each column: from
+    the data's conditioning pass, or from a summary made with ``given=``."""
+    stored = partial(project_given, data, given) if isinstance(data, StoredSummary) else None
+    return _conditional.matrix(data, labels, kinds, pairs, given, opts, diagonal=diagonal, stored=stored)

@@ -9,10 +9,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _conditional, _plan
-from ._request import MATRIX, compute, diagonal, narrow_kinds, prepare, unit, value, without_given
+from . import _plan, _table
+from ._request import (
+    MATRIX,
+    compute,
+    conditional,
+    diagonal,
+    narrow_kinds,
+    prepare,
+    unit,
+    value,
+    without_given,
+)
 from ._typing import DataLike, Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
-from ._validate import DEFAULT_MAX_CATEGORIES
+from ._validate import DEFAULT_MAX_CATEGORIES, NORMALIZE_METHODS, check_choice, check_positive_int
+from .summary import Summary as StoredSummary
 
 
 def mutual_info_matrix(
@@ -248,7 +259,7 @@ def mutual_info_matrix(
 def _conditional_matrix(
     ddf: Any, labels: list[Hashable], kinds: tuple[str, ...], pairs: Any, given: Hashable, opts: Any
 ) -> pd.DataFrame:
-    mi, rows, h_given = _conditional.matrix(ddf, labels, kinds, pairs, given, opts, diagonal=True)
+    mi, rows, h_given = conditional(ddf, labels, kinds, pairs, given, opts, diagonal=True)
     p = len(labels)
     out = np.full((p, p), np.nan)
     used = np.zeros((p, p), dtype=np.int64)
@@ -334,7 +345,7 @@ def mutual_info_with(
     others = labels[1:]
     pairs = _plan.target_pairs(len(labels))
     if given is not None and pairs:
-        mi, rows, _ = _conditional.matrix(ddf, labels, kinds, pairs, given, opts, diagonal=False)
+        mi, rows, _ = conditional(ddf, labels, kinds, pairs, given, opts, diagonal=False)
         result = pd.Series(np.array(mi) / math.log(opts.base), index=pd.Index(others), name=target)
         result.attrs.update(n_rows=dict(zip(others, rows, strict=True)), unit=unit(opts), given=given)
         return result
@@ -440,9 +451,6 @@ split_every, sample, progress, max_categories
        x  y      mi     ami        g  dof  p_value p_method
     0  a  b  0.3681  0.5119  14.7226    1   0.0001     chi2
     """
-    from . import _table
-    from ._validate import check_choice, check_positive_int
-
     check_choice("p_value", p_value, _table.P_VALUE_METHODS)
     check_positive_int("permutations", permutations)
     check_positive_int("stderr_splits", stderr_splits, minimum=2)
@@ -450,8 +458,6 @@ split_every, sample, progress, max_categories
     average = normalize
     args = dict(locals(), normalize=None)  # nmi/ami take the mean; the computation does not normalize
     if average is not None:
-        from ._validate import NORMALIZE_METHODS
-
         check_choice("normalize", average, NORMALIZE_METHODS)
     opts, ddf, labels, kinds = prepare(args, MATRIX)
     pairs = _plan.matrix_pairs(len(labels))
@@ -552,8 +558,6 @@ def conditional_mutual_info(
     args = dict(
         locals(), columns=None, method="auto", bins=32, normalize=None, sample="rows"
     )  # the keywords of a matrix call, for one validation
-    from ._request import StoredSummary
-
     if isinstance(data, StoredSummary):
         if data.given != given:
             raise ValueError(
@@ -563,7 +567,7 @@ def conditional_mutual_info(
         opts, summary, labels, kinds = prepare(dict(args, given=given), MATRIX)
         _plan.check_known("x, y", [x, y], labels)
         kind_of = dict(zip(labels, kinds, strict=True))
-        mi, _, _ = _conditional.matrix(
+        mi, _, _ = conditional(
             summary, [x, y], (kind_of[x], kind_of[y]), [(0, 1)], given, opts, diagonal=False
         )
         return mi[0] / math.log(opts.base)
@@ -583,6 +587,6 @@ def conditional_mutual_info(
     kinds = narrow_kinds(
         source, [x, y], _plan.resolve_kinds(discrete, [x, y], frame.dtypes, list(frame.columns))
     )
-    mi, _, _ = _conditional.matrix(source, [x, y], kinds, [(0, 1)], given, opts, diagonal=False)
+    mi, _, _ = conditional(source, [x, y], kinds, [(0, 1)], given, opts, diagonal=False)
     cmi = mi[0]
     return cmi / math.log(opts.base)

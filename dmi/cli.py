@@ -2,6 +2,9 @@
 
 Exit codes: 0 success; 2 bad usage (argparse); 1 a data or connection error, reported
 as one line on stderr (``--debug`` shows the traceback instead).
+
+The commands import dmi's computing modules (and Dask, distributed, matplotlib) inside
+their functions, not at the top: ``dmi --help`` and usage errors answer at once.
 """
 
 from __future__ import annotations

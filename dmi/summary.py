@@ -23,24 +23,19 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import os
 import zipfile
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from . import _graph, _onepass, _plan
+from . import _onepass
 from ._codes import Domain, Folded, IntRange, Values
-from ._plan import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE
-from ._sample import Sample, SampleSpec
+from ._sample import Sample
 from ._summary import CountSpec, CountSummary, SparseTable, Table
-from ._typing import DataLike, Discrete, RandomState, SplitEvery
-from ._validate import DEFAULT_MAX_CATEGORIES, check_positive_int, check_random_state
 
 FORMAT = "dmi-summary"
 VERSION = 3
@@ -144,232 +139,6 @@ def _check_disjoint(a: Sample | None, b: Sample | None) -> None:
             "in-memory DataFrames numbering their rows from 0: give each frame its place in the table, "
             "e.g. df.index = pd.RangeIndex(start, start + len(df)), or summarize Parquet files"
         )
-
-
-def summarize(
-    data: DataLike,
-    columns: Sequence[Hashable] | None = None,
-    *,
-    discrete: Discrete = "auto",
-    sample_size: int = 100_000,
-    random_state: RandomState = None,
-    split_every: SplitEvery = None,
-    progress: bool = False,
-    max_categories: int | None = DEFAULT_MAX_CATEGORIES,
-    given: Hashable | None = None,
-) -> Summary:
-    """One pass over ``data``, kept: the counts of every discrete pair and a uniform sample.
-
-    Parameters
-    ----------
-    data, columns, discrete, sample_size, split_every, progress, max_categories
-        As for :func:`dmi.mutual_info_matrix`. Results computed from the summary use
-        its ``max_categories``.
-    random_state : int, numpy.random.Generator or None, default None
-        The seed of the sample's row keys, recorded in the summary. Summaries to be
-        merged must share it; ``None`` is the fixed default seed 0, so summaries made
-        with default arguments merge.
-    given : column name, optional
-        Keep the three-way counts for conditioning on this discrete column instead:
-        the summary then answers ``given=`` requests and
-        :func:`dmi.conditional_mutual_info` with that ``given``, and nothing else.
-
-    Returns
-    -------
-    Summary
-        Pass it to any result function in place of ``data``, merge it with the
-        summary of other rows, or save it.
-
-    Examples
-    --------
-    >>> import pandas as pd, dmi
-    >>> df = pd.DataFrame({"a": [0, 1, 1, 0] * 3, "b": list("xyyx" * 3)})
-    >>> s = dmi.summarize(df.iloc[:6], random_state=1).merge(dmi.summarize(df.iloc[6:], random_state=1))
-    >>> dmi.mutual_info_matrix(s).equals(dmi.mutual_info_matrix(df))
-    True
-    """
-    from ._request import MATRIX, prepare, without_given  # _request imports this module
-
-    check_positive_int("sample_size", sample_size)
-    seed = check_random_state(random_state)
-    args = {
-        "data": data,
-        "columns": columns,
-        "discrete": discrete,
-        "method": "auto",
-        "bins": 32,
-        "n_neighbors": 3,
-        "sample_size": sample_size,
-        "base": math.e,
-        "normalize": None,
-        "dropna": True,
-        "random_state": seed,
-        "split_every": split_every,
-        "sample": "rows",
-        "progress": progress,
-        "max_categories": max_categories,
-    }
-    opts, ddf, labels, kinds = prepare(args, MATRIX, narrow=False)
-    if given is not None:
-        from . import _conditional
-
-        labels, kinds = without_given(given, ddf, labels, kinds, opts)
-        pairs = _plan.matrix_pairs(len(labels))
-        pass_spec, used = _conditional.spec(labels, kinds, pairs, given, opts, diagonal=True)
-        state = _conditional.run(ddf, pass_spec, used, given, opts)
-    else:
-        state, _ = _graph.run(
-            ddf,
-            _full_spec(labels, kinds, sample_size, seed, opts.max_categories),
-            opts.split_every,
-            progress=opts.progress,
-        )
-    dtypes = tuple(_dtype_name(ddf.frame.dtypes[c]) for c in labels)
-    return Summary(tuple(labels), tuple(kinds), dtypes, seed, sample_size, state, given)
-
-
-def _dtype_name(dtype: Any) -> str:
-    """A column's dtype as a summary records it: every string storage is "string" (pandas'
-    str, string[pyarrow], Arrow string and large_string hold the same values)."""
-    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_dictionary(dtype.pyarrow_dtype):
-        dtype = pd.ArrowDtype(dtype.pyarrow_dtype.value_type)
-    if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
-        return "string"
-    return str(dtype)
-
-
-def _full_spec(
-    labels: Sequence[Hashable], kinds: Sequence[str], sample_size: int, seed: int, max_categories: int | None
-) -> _onepass.PassSpec:
-    """Counts of every pair of discrete (or undecided integer) columns; a sample of every
-    column if any is continuous or undecided."""
-    counted = [c for c, k in zip(labels, kinds, strict=True) if k != CONTINUOUS]
-    auto = tuple(k == AUTO for k in kinds if k != CONTINUOUS)
-    pairs = _plan.matrix_pairs(len(counted))
-    counts = (
-        CountSpec(
-            tuple(counted),
-            pairs,
-            max_categories=max_categories,
-            auto=auto if any(auto) else None,
-            auto_cap=AUTO_DISCRETE_MAX,
-        )
-        if counted
-        else None
-    )
-    continuous = tuple(k == CONTINUOUS for k in kinds)
-    sample = (
-        SampleSpec(tuple(labels), continuous, sample_size, seed)
-        if any(k != DISCRETE for k in kinds)
-        else None
-    )
-    return _onepass.PassSpec(tuple(labels), counts, sample)
-
-
-# --- answering a request from a summary --------------------------------------------------
-
-
-def _transposed(table: Table) -> Table:
-    if isinstance(table, SparseTable):
-        order = np.lexsort((table.rows, table.cols))
-        return SparseTable(table.cols[order], table.rows[order], table.counts[order], table.shape[::-1])
-    return table.T
-
-
-def _sample_columns(
-    stored: Sample | None, stored_names: list[Hashable], wanted: SampleSpec | None
-) -> Sample | None:
-    """The stored sample's columns that a request's sample spec names, in its order."""
-    if wanted is None:
-        return None
-    assert stored is not None
-    picked = [stored_names.index(c) for c in wanted.columns]
-    frame = stored.frame.iloc[:, picked].set_axis(range(len(picked)), axis=1)
-    return Sample(stored.keys, frame, stored.size)
-
-
-def project(summary: Summary, spec: _onepass.PassSpec) -> _onepass.Summary:
-    """The part of a stored summary that a request's pass (``spec``) would have gathered."""
-    state = summary.state
-    counts = None
-    if spec.counts is not None:
-        stored = state.counts
-        assert stored is not None  # the request's discrete columns are the summary's
-        where = {c: i for i, c in enumerate(stored.spec.columns)}
-        index = {pair: k for k, pair in enumerate(stored.spec.pairs)}
-        cols = [where[c] for c in spec.counts.columns]
-        tables: list[Table] = []
-        for a, b in spec.counts.pairs:
-            sa, sb = cols[a], cols[b]
-            if sa < sb:
-                tables.append(stored.tables[index[(sa, sb)]])
-            else:
-                tables.append(_transposed(stored.tables[index[(sb, sa)]]))
-        counts = CountSummary(
-            replace(spec.counts, max_categories=stored.spec.max_categories),
-            stored.n_rows,
-            tuple(stored.domains[i] for i in cols),
-            tuple(stored.marginals[i] for i in cols),
-            tuple(tables),
-        )
-    sample = _sample_columns(state.sample, list(summary.columns), spec.sample)
-    return _onepass.Summary(state.n_rows, counts, sample)
-
-
-def project_given(summary: Summary, z: Hashable, spec: _onepass.PassSpec) -> _onepass.Summary:
-    """The part of a ``given=z`` summary that a conditioning request's pass would have gathered.
-
-    The summary holds the (z, a) composite of each pair's first column in its own column
-    order; a request listing the pair the other way round reads that table (the
-    conditional MI is symmetric).
-    """
-    from ._conditional import suffix
-
-    if summary.given != z:
-        raise ValueError(
-            f"this summary conditions on {summary.given!r}, not {z!r}; "
-            f"summarize with given={z!r} (or pass the data)"
-        )
-    state = summary.state
-    counts = None
-    if spec.counts is not None:
-        stored = state.counts
-        assert stored is not None
-        index = {
-            (stored.spec.columns[a], stored.spec.columns[b]): k for k, (a, b) in enumerate(stored.spec.pairs)
-        }
-        position = {c: i for i, c in enumerate(stored.spec.columns)}
-        names: list[Hashable] = []
-        pairs: list[tuple[int, int]] = []
-        tables: list[Table] = []
-
-        def slot(name: Hashable) -> int:
-            if name not in names:
-                names.append(name)
-            return names.index(name)
-
-        for a, b in spec.counts.pairs:
-            comp, other = spec.counts.columns[a], spec.counts.columns[b]
-            plain_a = next(c for c in summary.columns if suffix(c) == comp)
-            if (comp, other) in index:
-                key = (comp, other)
-            else:  # stored the other way round: (z, other) against plain a
-                key = (suffix(other), plain_a)
-            tables.append(stored.tables[index[key]])
-            pairs.append((slot(key[0]), slot(key[1])))
-        for c in spec.counts.columns:  # composites for the diagonal
-            slot(c)
-        picked = [position[c] for c in names]
-        counts = CountSummary(
-            CountSpec(tuple(names), tuple(pairs), max_categories=stored.spec.max_categories),
-            stored.n_rows,
-            tuple(stored.domains[i] for i in picked),
-            tuple(stored.marginals[i] for i in picked),
-            tuple(tables),
-        )
-    # the sample of a given= summary holds every column, then z
-    sample = _sample_columns(state.sample, [*summary.columns, z], spec.sample)
-    return _onepass.Summary(state.n_rows, counts, sample)
 
 
 # --- the file format ------------------------------------------------------------------------

@@ -26,6 +26,7 @@ def _quiet(fn, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dmi.IdentifierWarning)
         warnings.simplefilter("ignore", dmi.MaxCategoriesWarning)
+        warnings.simplefilter("ignore", dmi.EmptyColumnWarning)  # drawn columns may be all missing
         return fn(*args, **kwargs)
 
 

@@ -19,6 +19,7 @@ def test_the_notebooks_are_found():
     assert {p.name for p in NOTEBOOKS} >= {"quickstart.ipynb", "cluster.ipynb"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs(path, tmp_path):
     nb = nbformat.read(path, as_version=4)

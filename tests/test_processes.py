@@ -101,6 +101,7 @@ def test_cli_with_scheduler_prints_the_same_table(dask_processes, mixed_parquet)
     assert "0.0" in local.stdout  # a real table
 
 
+@pytest.mark.slow
 def test_worker_killed_mid_computation_still_gives_the_exact_result(client, tmp_path):
     n_files = 24
     frame = dmi.make_example(n_files * 100_000, random_state=4)
@@ -143,6 +144,7 @@ def _log_sizes(directory):
     return {p: p.stat().st_size for p in directory.glob("*.log")}
 
 
+@pytest.mark.slow
 def test_data_several_times_the_workers_memory_completes(client, dask_processes, tmp_path):
     limits = [w["memory_limit"] for w in client.scheduler_info()["workers"].values()]
     total_limit = sum(limits)

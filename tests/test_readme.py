@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
@@ -29,6 +31,7 @@ def test_readme_starts_with_the_two_commands():
     assert 'python3 -m pip install ".[test]" && python3 -m pytest' in ci
 
 
+@pytest.mark.slow
 def test_readme_shell_blocks_run(tmp_path):
     """Every bash block that does not install anything runs, with this interpreter's dmi."""
     import shlex

@@ -38,6 +38,7 @@ def _uniform_rows(frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     return frame.iloc[np.sort(rng.choice(len(frame), size=n, replace=False))]
 
 
+@pytest.mark.slow
 def test_flights_delays_agree_with_sklearn_on_a_uniform_sample(flights):
     # dep_delay and arr_delay are whole minutes: most values repeat many times
     frame = flights[["dep_delay", "arr_delay", "carrier", "air_time"]]
@@ -66,6 +67,7 @@ def test_flights_ross_agrees_with_mutual_info_classif(flights):
     assert abs(got - sk) < 0.02, (got, sk)  # was 0.95 nats, against 0.04
 
 
+@pytest.mark.slow
 def test_rounded_measurements_agree_with_sklearn_and_theory():
     rng = np.random.default_rng(5)
     n = 300_000

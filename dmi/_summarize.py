@@ -1,0 +1,135 @@
+"""``dmi.summarize``: one pass over the data, kept as a :class:`dmi.Summary`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from . import _conditional, _graph, _onepass, _plan
+from ._plan import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE
+from ._request import MATRIX, prepare, without_given
+from ._sample import SampleSpec
+from ._summary import CountSpec
+from ._typing import DataLike, Discrete, RandomState, SplitEvery
+from ._validate import DEFAULT_MAX_CATEGORIES, check_positive_int, check_random_state
+from .summary import Summary
+
+
+def summarize(
+    data: DataLike,
+    columns: Sequence[Hashable] | None = None,
+    *,
+    discrete: Discrete = "auto",
+    sample_size: int = 100_000,
+    random_state: RandomState = None,
+    split_every: SplitEvery = None,
+    progress: bool = False,
+    max_categories: int | None = DEFAULT_MAX_CATEGORIES,
+    given: Hashable | None = None,
+) -> Summary:
+    """One pass over ``data``, kept: the counts of every discrete pair and a uniform sample.
+
+    Parameters
+    ----------
+    data, columns, discrete, sample_size, split_every, progress, max_categories
+        As for :func:`dmi.mutual_info_matrix`. Results computed from the summary use
+        its ``max_categories``.
+    random_state : int, numpy.random.Generator or None, default None
+        The seed of the sample's row keys, recorded in the summary. Summaries to be
+        merged must share it; ``None`` is the fixed default seed 0, so summaries made
+        with default arguments merge.
+    given : column name, optional
+        Keep the three-way counts for conditioning on this discrete column instead:
+        the summary then answers ``given=`` requests and
+        :func:`dmi.conditional_mutual_info` with that ``given``, and nothing else.
+
+    Returns
+    -------
+    Summary
+        Pass it to any result function in place of ``data``, merge it with the
+        summary of other rows, or save it.
+
+    Examples
+    --------
+    >>> import pandas as pd, dmi
+    >>> df = pd.DataFrame({"a": [0, 1, 1, 0] * 3, "b": list("xyyx" * 3)})
+    >>> s = dmi.summarize(df.iloc[:6], random_state=1).merge(dmi.summarize(df.iloc[6:], random_state=1))
+    >>> dmi.mutual_info_matrix(s).equals(dmi.mutual_info_matrix(df))
+    True
+    """
+    check_positive_int("sample_size", sample_size)
+    seed = check_random_state(random_state)
+    args = {
+        "data": data,
+        "columns": columns,
+        "discrete": discrete,
+        "method": "auto",
+        "bins": 32,
+        "n_neighbors": 3,
+        "sample_size": sample_size,
+        "base": math.e,
+        "normalize": None,
+        "dropna": True,
+        "random_state": seed,
+        "split_every": split_every,
+        "sample": "rows",
+        "progress": progress,
+        "max_categories": max_categories,
+    }
+    opts, ddf, labels, kinds = prepare(args, MATRIX, narrow=False)
+    if given is not None:
+        labels, kinds = without_given(given, ddf, labels, kinds, opts)
+        pairs = _plan.matrix_pairs(len(labels))
+        pass_spec, used = _conditional.spec(labels, kinds, pairs, given, opts, diagonal=True)
+        state = _conditional.run(ddf, pass_spec, used, given, opts)
+    else:
+        state, _ = _graph.run(
+            ddf,
+            _full_spec(labels, kinds, sample_size, seed, opts.max_categories),
+            opts.split_every,
+            progress=opts.progress,
+        )
+    dtypes = tuple(_dtype_name(ddf.frame.dtypes[c]) for c in labels)
+    return Summary(tuple(labels), tuple(kinds), dtypes, seed, sample_size, state, given)
+
+
+def _dtype_name(dtype: Any) -> str:
+    """A column's dtype as a summary records it: every string storage is "string" (pandas'
+    str, string[pyarrow], Arrow string and large_string hold the same values)."""
+    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_dictionary(dtype.pyarrow_dtype):
+        dtype = pd.ArrowDtype(dtype.pyarrow_dtype.value_type)
+    if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
+        return "string"
+    return str(dtype)
+
+
+def _full_spec(
+    labels: Sequence[Hashable], kinds: Sequence[str], sample_size: int, seed: int, max_categories: int | None
+) -> _onepass.PassSpec:
+    """Counts of every pair of discrete (or undecided integer) columns; a sample of every
+    column if any is continuous or undecided."""
+    counted = [c for c, k in zip(labels, kinds, strict=True) if k != CONTINUOUS]
+    auto = tuple(k == AUTO for k in kinds if k != CONTINUOUS)
+    pairs = _plan.matrix_pairs(len(counted))
+    counts = (
+        CountSpec(
+            tuple(counted),
+            pairs,
+            max_categories=max_categories,
+            auto=auto if any(auto) else None,
+            auto_cap=AUTO_DISCRETE_MAX,
+        )
+        if counted
+        else None
+    )
+    continuous = tuple(k == CONTINUOUS for k in kinds)
+    sample = (
+        SampleSpec(tuple(labels), continuous, sample_size, seed)
+        if any(k != DISCRETE for k in kinds)
+        else None
+    )
+    return _onepass.PassSpec(tuple(labels), counts, sample)
