@@ -27,8 +27,9 @@ from dask.utils import parse_bytes
 DEFAULT_TABLE_MEMORY = 2 * 2**30
 
 
-def table_bytes(split_every: int | None) -> int:
-    """The most bytes one summary's pair tables may take: the budget over the fan-in."""
+def table_bytes(fan_in: int) -> int:
+    """The most bytes one summary's pair tables may take: the budget over the number of
+    summaries one merge holds at once (``split_every``; every partition for a flat merge)."""
     budget = dask.config.get("dmi.table-memory", DEFAULT_TABLE_MEMORY)
     try:
         total = parse_bytes(budget) if isinstance(budget, str) else int(budget)
@@ -39,7 +40,7 @@ def table_bytes(split_every: int | None) -> int:
         ) from err
     if total <= 0:
         raise ValueError(f"dask config 'dmi.table-memory' must be positive; got {budget!r}")
-    return max(1, total // (split_every or 8))
+    return max(1, total // max(1, fan_in))
 
 
 @dataclass(frozen=True)

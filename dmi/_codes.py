@@ -1,8 +1,9 @@
 """Per-partition column encoding: values -> small integer codes, and uniting code domains.
 
-Every column of a partition is turned into ``int32`` codes without a pre-pass over the
+Every column of a partition is turned into small integer codes (the counting kernel's
+``uint16`` or ``int32``, :func:`dmi._kernels.code_dtype`) without a pre-pass over the
 data: code 0 means *missing*, code ``j + 1`` is the ``j``-th value of the column's
-:class:`Domain`. Two kinds of domain exist:
+:class:`Domain`. Three kinds of domain exist:
 
 * :class:`IntRange` for integer columns whose values span a small range: the code is
   ``value - lo + 1``, no hashing at all. Values in the range that never occur simply
@@ -11,6 +12,9 @@ data: code 0 means *missing*, code ``j + 1`` is the ``j``-th value of the column
   treated as discrete): an explicit :class:`pandas.Index` of distinct values. A pandas
   categorical keeps its declared categories, so partitions share one domain and merging
   them needs no remap.
+* :class:`Folded` for a column with more values than its cap (``max_categories``, or
+  64 for an integer column whose kind the pass decides): values dropped, codes
+  present/missing only, and what still proves it an identifier.
 
 :func:`unite` merges the domains of several summaries and returns, per input, the map
 from its old codes to the united codes.

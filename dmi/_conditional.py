@@ -49,7 +49,7 @@ def _stratum(name: str) -> str:
     return str(json.loads(name)[0])
 
 
-def suffix(c: Hashable) -> str:
+def composite_column(c: Hashable) -> str:
     """The name of column ``c``'s composite ``(c, given)`` column."""
     return f"__dmi_given__{c!r}"
 
@@ -73,7 +73,7 @@ def add_composites(df: pd.DataFrame, columns: Sequence[Hashable], z: Hashable, d
             _composite_name(zs[k // max(len(uc), 1)], cs[k % max(len(uc), 1)]) for k in present if k >= 0
         ]
         codes = codes - int(present.size and present[0] < 0)  # the missing combo -1 keeps code -1
-        out[suffix(c)] = pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
+        out[composite_column(c)] = pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
     return out
 
 
@@ -171,13 +171,13 @@ def spec(
         c for c in diagonal_cols if kinds[c] == AUTO
     }
     plain = sorted({pairs[k][1] for k in dd} | undecided)
-    count_names = [suffix(labels[c]) for c in composite_of] + [labels[c] for c in plain]
+    count_names = [composite_column(labels[c]) for c in composite_of] + [labels[c] for c in plain]
     where = {name: i for i, name in enumerate(count_names)}
     auto = tuple([False] * len(composite_of) + [kinds[c] == AUTO for c in plain])
     counts = (
         CountSpec(
             tuple(count_names),
-            tuple((where[suffix(labels[pairs[k][0]])], where[labels[pairs[k][1]]]) for k in dd),
+            tuple((where[composite_column(labels[pairs[k][0]])], where[labels[pairs[k][1]]]) for k in dd),
             max_categories=opts.max_categories,
             auto=auto if any(auto) else None,
             auto_cap=AUTO_DISCRETE_MAX,
@@ -245,10 +245,10 @@ def finish(
             rows[k] = int(sum(t.sum() for t in tables))
         position = {name: i for i, name in enumerate(cs.spec.columns)}
         for c in range(p):
-            i = position.get(suffix(labels[c]))
+            i = position.get(composite_column(labels[c]))
             if i is not None and kinds[c] == DISCRETE and not isinstance(cs.domains[i], Folded):
                 entropy_given[c] = conditional_entropy(cs.marginals[i], cs.domains[i])
-        plain = {suffix(c): c for c in labels} | {c: c for c in labels}
+        plain = {composite_column(c): c for c in labels} | {c: c for c in labels}
         kind_of = dict(zip(labels, kinds, strict=True))
         named = zip(cs.spec.columns, cs.domains, strict=True)
         folded = {

@@ -1,4 +1,8 @@
-"""From a planned request to per-pair results: specs, the one compute, the finishing math."""
+"""From a planned request to per-pair results: the pass's specs, its computes, the finishing math.
+
+One compute per request, except ``method='binned'`` (a first pass for the edges) and pair
+tables too large for ``dmi.table-memory`` (one pass per block of pairs, :mod:`dmi._blocks`).
+"""
 
 from __future__ import annotations
 
@@ -210,7 +214,8 @@ def compute(
                 source, labels, kinds, binned, split_every, sample_size, seed, bins, progress, notes
             )
             kinds = tuple(DISCRETE for _ in kinds)
-    limit = _blocks.table_bytes(split_every)
+    # split_every None here means a flat merge: it holds every partition's summary at once
+    limit = _blocks.table_bytes(split_every if split_every is not None else source.frame.npartitions)
     todo = [_blocks.Block(tuple(range(len(pairs))), diagonal)]
     done: list[tuple[_blocks.Block, Results]] = []
     while todo:

@@ -7,9 +7,11 @@
 Both follow scikit-learn's ``_compute_mi_cc`` / ``_compute_mi_cd`` conventions: the
 neighbour radius is the k-th neighbour's distance moved one float towards 0 (so the
 marginal counts use a strict inequality), the estimate is clipped at 0. The k-th
-neighbour distance in the joint space comes from ``scipy.spatial.cKDTree`` with the
-max-norm; the marginal counts come from a sorted 1-D array by binary search, which is
-cheaper than more tree queries, and each column is sorted once for all its pairs.
+neighbour distance in the joint space (max-norm) comes from a grid search over cells of
+the pair's points, with ``scipy.spatial.cKDTree`` as the fallback when the points pile up
+in few cells (:func:`kth_neighbor_distance`); the marginal counts come from a sorted 1-D
+array by binary search, which is cheaper than more tree queries, and each column is
+sorted once for all its pairs.
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ Pure functions over column names and dtypes; no data is read here.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,15 +24,6 @@ AUTO_DISCRETE_MAX = 64
 under ``discrete='auto'`` (a month, an hour, a 0-9 code, a rating; not a distance, a
 time of day in minutes or a flight number). At 64 values the plug-in bias of a pair,
 about ``(Kx - 1)(Ky - 1) / 2N`` nats, is below 0.02 nats from 100,000 rows on."""
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Columns of the result (in order), their kinds, and the pairs to compute."""
-
-    columns: tuple[Hashable, ...]
-    kinds: tuple[str, ...]
-    pairs: tuple[tuple[int, int], ...]
 
 
 def _format_names(names: Sequence[Any]) -> str:

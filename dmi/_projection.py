@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import _onepass
-from ._conditional import suffix
+from ._conditional import composite_column
 from ._sample import Sample, SampleSpec
 from ._summary import CountSpec, CountSummary, SparseTable, Table
 from .summary import Summary
@@ -98,11 +98,11 @@ def project_given(summary: Summary, z: Hashable, spec: _onepass.PassSpec) -> _on
 
         for a, b in spec.counts.pairs:
             comp, other = spec.counts.columns[a], spec.counts.columns[b]
-            plain_a = next(c for c in summary.columns if suffix(c) == comp)
+            plain_a = next(c for c in summary.columns if composite_column(c) == comp)
             if (comp, other) in index:
                 key = (comp, other)
             else:  # stored the other way round: (z, other) against plain a
-                key = (suffix(other), plain_a)
+                key = (composite_column(other), plain_a)
             tables.append(stored.tables[index[key]])
             pairs.append((slot(key[0]), slot(key[1])))
         for c in spec.counts.columns:  # composites for the diagonal

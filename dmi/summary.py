@@ -1,4 +1,5 @@
-"""Mergeable, persistent summaries: summarize once, merge new data in, compute any result later.
+"""The public :class:`Summary` (mergeable, persistent) and its file format; made by
+:func:`dmi.summarize` (``dmi/_summarize.py``), answered by ``dmi/_projection.py``.
 
     s = dmi.summarize("2026-11-25/*.parquet")
     s = s.merge(dmi.summarize("2026-11-26/*.parquet"))   # only the new files
