@@ -28,6 +28,7 @@ from . import _graph
 from ._codes import Folded
 from ._dispatch import KnnTask, estimate_pair, prepare_sample
 from ._entropy import entropy, pair_stats
+from ._keywords import Options
 from ._onepass import PassSpec
 from ._plan import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, counted, resolve, sampled
 from ._sample import SampleSpec
@@ -149,7 +150,7 @@ def spec(
     kinds: Sequence[str],
     pairs: Sequence[tuple[int, int]],
     z: Hashable,
-    opts: Any,
+    opts: Options,
     *,
     diagonal: bool,
 ) -> tuple[PassSpec, list[Hashable]]:
@@ -193,7 +194,7 @@ def spec(
     return PassSpec(read, counts, sample), used
 
 
-def run(source: Any, pass_spec: PassSpec, used: list[Hashable], z: Hashable, opts: Any) -> Any:
+def run(source: Any, pass_spec: PassSpec, used: list[Hashable], z: Hashable, opts: Options) -> Any:
     """The conditioning pass: the one pass, with composites added to each partition."""
     state, _ = _graph.run(
         source,
@@ -212,7 +213,7 @@ def finish(
     kinds: Sequence[str],
     pairs: Sequence[tuple[int, int]],
     z: Hashable,
-    opts: Any,
+    opts: Options,
 ) -> tuple[list[float], list[int], list[float]]:
     """``I(a;b|z)`` in nats and rows used for each pair, and ``H(c|z)`` of each discrete
     column whose composite was counted, from a conditioning pass's merged state."""
@@ -308,7 +309,7 @@ def matrix(
     kinds: Sequence[str],
     pairs: Sequence[tuple[int, int]],
     z: Hashable,
-    opts: Any,
+    opts: Options,
     *,
     diagonal: bool,
     stored: Any = None,

@@ -31,6 +31,7 @@ from ._dispatch import (
 )
 from ._entropy import PairStats, entropy, folded_entropy, folded_pair_stats, pair_stats
 from ._inputs import Source
+from ._keywords import Options
 from ._onepass import PassSpec, Summary
 from ._plan import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, counted, resolve, sampled
 from ._sample import SampleSpec
@@ -184,17 +185,9 @@ def compute(
     labels: Sequence[Hashable],
     kinds: Sequence[str],
     pairs: Sequence[tuple[int, int]],
+    opts: Options,
     *,
-    dropna: bool,
-    split_every: int | None,
-    n_neighbors: int,
-    sample_size: int,
-    seed: int,
     diagonal: bool,
-    method: str = "auto",
-    bins: int = 32,
-    progress: bool = False,
-    max_categories: int | None = None,
     stderr_splits: int = 0,
     knn_permutations: int = 0,
 ) -> Results:
@@ -204,14 +197,15 @@ def compute(
     quantile edges, and the second pass counts every pair over all rows.
     """
     p = len(labels)
+    split_every, sample_size, seed, progress = opts.split_every, opts.sample_size, opts.seed, opts.progress
     edges: dict[int, tuple[float, ...]] = {}
     notes = Notes()
-    if method == "binned":
+    if opts.method == "binned":
         used = {c for pair in pairs for c in pair} | (set(range(p)) if diagonal else set())
         binned = sorted(c for c in used if kinds[c] != DISCRETE)
         if binned:
             edges = _quantile_edges(
-                source, labels, kinds, binned, split_every, sample_size, seed, bins, progress, notes
+                source, labels, kinds, binned, split_every, sample_size, seed, opts.bins, progress, notes
             )
             kinds = tuple(DISCRETE for _ in kinds)
     # split_every None here means a flat merge: it holds every partition's summary at once
@@ -228,7 +222,7 @@ def compute(
             sample_size=sample_size,
             seed=seed,
             edges=edges,
-            max_categories=max_categories,
+            max_categories=opts.max_categories,
             table_bytes=limit,
         )
         try:
@@ -238,7 +232,11 @@ def compute(
                 split_every,
                 prepare=partial(_prepare, pl=pl, seed=seed),
                 estimate=partial(
-                    _estimate, k=n_neighbors, splits=stderr_splits, permutations=knn_permutations, seed=seed
+                    _estimate,
+                    k=opts.n_neighbors,
+                    splits=stderr_splits,
+                    permutations=knn_permutations,
+                    seed=seed,
                 ),
                 blocks=blocks(pl.tasks),
                 progress=progress,
@@ -254,7 +252,7 @@ def compute(
                 print(message, file=sys.stderr, flush=True)
             todo[:0] = smaller
             continue
-        done.append((block, finish(pl, summary, block_results, labels, dropna=dropna, notes=notes)))
+        done.append((block, finish(pl, summary, block_results, labels, dropna=opts.dropna, notes=notes)))
     notes.emit()
     return _combine(done, len(pairs), p)
 

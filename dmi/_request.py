@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -17,8 +17,10 @@ import pandas as pd
 from . import _conditional, _engine, _inputs, _plan
 from ._engine import PairResult, Results
 from ._entropy import normalized
+from ._keywords import Options, default
 from ._plan import AUTO, CONTINUOUS
 from ._projection import project, project_given
+from ._typing import Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
 from ._validate import (
     DEFAULT_MAX_CATEGORIES,
     METHODS,
@@ -34,39 +36,27 @@ from ._validate import (
 from .summary import Summary as StoredSummary
 
 
-@dataclass(frozen=True)
-class Options:
-    base: float
-    normalize: str | None
-    dropna: bool
-    split_every: int | None
-    n_neighbors: int
-    sample_size: int
-    seed: int
-    method: str
-    bins: int
-    sample: str
-    progress: bool
-    max_categories: int | None = DEFAULT_MAX_CATEGORIES
-
-
 def check_options(
     *,
-    discrete: Any,
-    method: Any,
-    bins: Any,
-    n_neighbors: Any,
-    sample_size: Any,
-    base: Any,
-    normalize: Any,
-    dropna: Any,
-    random_state: Any,
-    split_every: Any,
-    sample: Any,
-    progress: Any,
-    max_categories: Any,
+    discrete: Discrete = default("discrete"),
+    method: Method = default("method"),
+    bins: int = default("bins"),
+    n_neighbors: int = default("n_neighbors"),
+    sample_size: int = default("sample_size"),
+    base: float = default("base"),
+    normalize: Normalize | None = default("normalize"),
+    dropna: bool = default("dropna"),
+    random_state: RandomState = default("random_state"),
+    split_every: SplitEvery = default("split_every"),
+    sample: SampleMode = default("sample"),
+    progress: bool = default("progress"),
+    max_categories: int | None = default("max_categories"),
 ) -> Options:
-    """Validate every keyword of a public call and resolve its seed; reads no data."""
+    """Validate every keyword of a public call and resolve its seed; reads no data.
+
+    The defaults are the public ones (:mod:`dmi._keywords`): a public function that
+    does not take a keyword (``summarize`` has no ``method``) leaves it out here.
+    """
     check_choice("method", method, METHODS)
     check_choice("sample", sample, SAMPLE_MODES)
     check_positive_int("bins", bins, minimum=2)
@@ -80,6 +70,7 @@ def check_options(
         if not isinstance(flag, bool | np.bool_):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
     return Options(
+        discrete=discrete,
         base=check_base(base),
         normalize=normalize,
         dropna=bool(dropna),
@@ -92,6 +83,7 @@ def check_options(
         sample=sample,
         progress=bool(progress),
         max_categories=check_max_categories(max_categories),
+        seed_given=random_state is not None,
     )
 
 
@@ -105,41 +97,30 @@ def _frame_columns(ddf: Any) -> list[Hashable]:
 
 
 MATRIX = object()  # the "no target" marker of prepare()
-_OPTION_NAMES = (
-    "discrete",
-    "method",
-    "bins",
-    "n_neighbors",
-    "sample_size",
-    "base",
-    "normalize",
-    "dropna",
-    "random_state",
-    "split_every",
-    "sample",
-    "progress",
-    "max_categories",
-)
 
 
 def prepare(
-    args: dict[str, Any], target: Any, narrow: bool = True
+    data: Any,
+    columns: Any,
+    target: Any,
+    opts: Options,
+    *,
+    given: Hashable | None = None,
+    narrow: bool = True,
 ) -> tuple[Options, Any, list[Hashable], tuple[str, ...]]:
-    """Validate a public call's arguments and plan its columns; reads no data.
+    """Open the data (or take a stored summary) and plan a call's columns; reads no data.
 
-    ``args`` are the public function's arguments (its ``locals()`` on entry); the
-    columns are ``[target, *others]`` for ``mutual_info_with``, else the selection.
-    ``narrow``: decide integer columns whose value range proves them discrete now
-    (:func:`dmi._plan.narrow`); a summary keeps them undecided, so that summaries of
-    other rows, with other ranges, still merge.
+    The columns are ``[target, *others]`` for ``mutual_info_with``, else the selection
+    (``target`` is :data:`MATRIX`). ``narrow``: decide integer columns whose value range
+    proves them discrete now (:func:`dmi._plan.narrow`); a summary keeps them undecided,
+    so that summaries of other rows, with other ranges, still merge.
     """
-    opts = check_options(**{name: args[name] for name in _OPTION_NAMES})
-    if isinstance(args["data"], StoredSummary):
-        return _prepare_summary(args, target, opts)
-    source = _inputs.open_data(args["data"])
+    if isinstance(data, StoredSummary):
+        return _prepare_summary(data, columns, target, opts, given)
+    source = _inputs.open_data(data)
     frame_columns = _frame_columns(source.frame)
-    labels = _labels(args["columns"], target, frame_columns)
-    kinds = _plan.resolve_kinds(args["discrete"], labels, source.frame.dtypes, frame_columns)
+    labels = _labels(columns, target, frame_columns)
+    kinds = _plan.resolve_kinds(opts.discrete, labels, source.frame.dtypes, frame_columns)
     if narrow:
         kinds = narrow_kinds(source, labels, kinds)
     return opts, source, labels, kinds
@@ -161,17 +142,16 @@ def _labels(columns: Any, target: Any, frame_columns: list[Hashable]) -> list[Ha
 
 
 def _prepare_summary(
-    args: dict[str, Any], target: Any, opts: Options
+    summary: StoredSummary, columns: Any, target: Any, opts: Options, given: Hashable | None
 ) -> tuple[Options, Any, list[Hashable], tuple[str, ...]]:
     """:func:`prepare` for a :class:`dmi.summary.Summary` in place of data: its columns,
     kinds and seed are fixed, and options that would need the data again are refused."""
-    summary: StoredSummary = args["data"]
-    if summary.given is not None and args.get("given") != summary.given:
+    if summary.given is not None and given != summary.given:
         raise ValueError(
             f"this summary holds the counts for given={summary.given!r} only; pass given={summary.given!r} "
             "(or summarize without given= for unconditional results)"
         )
-    if not (isinstance(args["discrete"], str) and args["discrete"] == "auto"):
+    if not (isinstance(opts.discrete, str) and opts.discrete == "auto"):
         raise ValueError(
             "discrete= cannot be changed for a summary: its kinds were fixed by dmi.summarize(); "
             "summarize again with the discrete= you want"
@@ -185,19 +165,19 @@ def _prepare_summary(
             f"max_categories={opts.max_categories!r} differs from the summary's {stored!r}: a summary's "
             "counts were capped when it was made; summarize again with the max_categories you want"
         )
-    if args["random_state"] is not None and opts.seed != summary.seed:
+    if opts.seed_given and opts.seed != summary.seed:
         raise ValueError(
-            f"random_state={args['random_state']!r} differs from the summary's seed {summary.seed}; "
+            f"random_state={opts.seed!r} differs from the summary's seed {summary.seed}; "
             "a summary's sample was drawn with its own seed (leave random_state out)"
         )
-    labels = _labels(args["columns"], target, list(summary.columns))
+    labels = _labels(columns, target, list(summary.columns))
     kind_of = dict(zip(summary.columns, summary.kinds, strict=True))
     opts = replace(opts, seed=summary.seed, sample_size=summary.sample_size, max_categories=stored)
     return opts, summary, labels, tuple(kind_of[c] for c in labels)
 
 
 def without_given(
-    given: Hashable, ddf: Any, labels: list[Hashable], kinds: tuple[str, ...], opts: Any
+    given: Hashable, ddf: Any, labels: list[Hashable], kinds: tuple[str, ...], opts: Options
 ) -> tuple[list[Hashable], tuple[str, ...]]:
     """Check ``given=`` and leave it out of the columns."""
     if isinstance(ddf, StoredSummary):
@@ -300,16 +280,8 @@ def _run(
         labels,
         kinds,
         pairs,
-        dropna=opts.dropna,
-        split_every=opts.split_every,
-        n_neighbors=opts.n_neighbors,
-        sample_size=opts.sample_size,
-        seed=opts.seed,
+        opts,
         diagonal=diagonal,
-        method=opts.method,
-        bins=opts.bins,
-        progress=opts.progress,
-        max_categories=opts.max_categories,
         stderr_splits=stderr_splits,
         knn_permutations=knn_permutations,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -11,11 +10,11 @@ import pyarrow as pa
 
 from . import _conditional, _graph, _onepass, _plan
 from ._plan import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE
-from ._request import MATRIX, prepare, without_given
+from ._request import MATRIX, check_options, prepare, without_given
 from ._sample import SampleSpec
 from ._summary import CountSpec
 from ._typing import DataLike, Discrete, RandomState, SplitEvery
-from ._validate import DEFAULT_MAX_CATEGORIES, check_positive_int, check_random_state
+from ._validate import DEFAULT_MAX_CATEGORIES
 from .summary import Summary
 
 
@@ -61,26 +60,16 @@ def summarize(
     >>> dmi.mutual_info_matrix(s).equals(dmi.mutual_info_matrix(df))
     True
     """
-    check_positive_int("sample_size", sample_size)
-    seed = check_random_state(random_state)
-    args = {
-        "data": data,
-        "columns": columns,
-        "discrete": discrete,
-        "method": "auto",
-        "bins": 32,
-        "n_neighbors": 3,
-        "sample_size": sample_size,
-        "base": math.e,
-        "normalize": None,
-        "dropna": True,
-        "random_state": seed,
-        "split_every": split_every,
-        "sample": "rows",
-        "progress": progress,
-        "max_categories": max_categories,
-    }
-    opts, ddf, labels, kinds = prepare(args, MATRIX, narrow=False)
+    request = check_options(
+        discrete=discrete,
+        sample_size=sample_size,
+        random_state=random_state,
+        split_every=split_every,
+        progress=progress,
+        max_categories=max_categories,
+    )
+    opts, ddf, labels, kinds = prepare(data, columns, MATRIX, request, narrow=False)
+    seed, sample_size = opts.seed, opts.sample_size
     if given is not None:
         labels, kinds = without_given(given, ddf, labels, kinds, opts)
         pairs = _plan.matrix_pairs(len(labels))

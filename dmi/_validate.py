@@ -9,6 +9,7 @@ from typing import Any
 import dask
 import numpy as np
 
+from ._keywords import default
 from ._random import DEFAULT_SEED
 from ._typing import SplitEvery
 
@@ -50,7 +51,7 @@ def check_positive_int(name: str, value: Any, minimum: int = 1) -> int:
     return int(value)
 
 
-DEFAULT_MAX_CATEGORIES = 1_000_000
+DEFAULT_MAX_CATEGORIES: int = default("max_categories")
 
 
 def check_max_categories(value: Any) -> int | None:

@@ -12,6 +12,8 @@ import pandas as pd
 from . import _plan, _table
 from ._request import (
     MATRIX,
+    Options,
+    check_options,
     compute,
     conditional,
     diagonal,
@@ -231,7 +233,22 @@ def mutual_info_matrix(
     x  0.971  0.420
     y  0.420  0.971
     """
-    opts, ddf, labels, kinds = prepare(locals(), MATRIX)
+    request = check_options(
+        discrete=discrete,
+        method=method,
+        bins=bins,
+        n_neighbors=n_neighbors,
+        sample_size=sample_size,
+        base=base,
+        normalize=normalize,
+        dropna=dropna,
+        random_state=random_state,
+        split_every=split_every,
+        sample=sample,
+        progress=progress,
+        max_categories=max_categories,
+    )
+    opts, ddf, labels, kinds = prepare(data, columns, MATRIX, request, given=given)
     if given is not None:
         labels, kinds = without_given(given, ddf, labels, kinds, opts)
         pairs = _plan.matrix_pairs(len(labels))
@@ -257,7 +274,7 @@ def mutual_info_matrix(
 
 
 def _conditional_matrix(
-    ddf: Any, labels: list[Hashable], kinds: tuple[str, ...], pairs: Any, given: Hashable, opts: Any
+    ddf: Any, labels: list[Hashable], kinds: tuple[str, ...], pairs: Any, given: Hashable, opts: Options
 ) -> pd.DataFrame:
     mi, rows, h_given = conditional(ddf, labels, kinds, pairs, given, opts, diagonal=True)
     p = len(labels)
@@ -337,7 +354,22 @@ def mutual_info_with(
     z    0.0138
     Name: y, dtype: float64
     """
-    opts, ddf, labels, kinds = prepare(locals(), target)
+    request = check_options(
+        discrete=discrete,
+        method=method,
+        bins=bins,
+        n_neighbors=n_neighbors,
+        sample_size=sample_size,
+        base=base,
+        normalize=normalize,
+        dropna=dropna,
+        random_state=random_state,
+        split_every=split_every,
+        sample=sample,
+        progress=progress,
+        max_categories=max_categories,
+    )
+    opts, ddf, labels, kinds = prepare(data, columns, target, request, given=given)
     if given is not None:
         if given == target:
             raise ValueError(f"given={given!r} is the target; condition on another column")
@@ -456,10 +488,24 @@ split_every, sample, progress, max_categories
     check_positive_int("stderr_splits", stderr_splits, minimum=2)
     check_positive_int("knn_permutations", knn_permutations, minimum=0)
     average = normalize
-    args = dict(locals(), normalize=None)  # nmi/ami take the mean; the computation does not normalize
     if average is not None:
         check_choice("normalize", average, NORMALIZE_METHODS)
-    opts, ddf, labels, kinds = prepare(args, MATRIX)
+    request = check_options(
+        discrete=discrete,
+        method=method,
+        bins=bins,
+        n_neighbors=n_neighbors,
+        sample_size=sample_size,
+        base=base,
+        normalize=None,  # nmi and ami take the mean; mi is not normalized
+        dropna=dropna,
+        random_state=random_state,
+        split_every=split_every,
+        sample=sample,
+        progress=progress,
+        max_categories=max_categories,
+    )
+    opts, ddf, labels, kinds = prepare(data, columns, MATRIX, request)
     pairs = _plan.matrix_pairs(len(labels))
     res = compute(
         data,
@@ -555,23 +601,35 @@ def conditional_mutual_info(
     >>> round(dmi.conditional_mutual_info(df, "x", "y", given="z", base=2), 12)
     1.0
     """
-    args = dict(
-        locals(), columns=None, method="auto", bins=32, normalize=None, sample="rows"
-    )  # the keywords of a matrix call, for one validation
+
+    def request(discrete: Discrete) -> Options:
+        return check_options(
+            discrete=discrete,
+            n_neighbors=n_neighbors,
+            sample_size=sample_size,
+            base=base,
+            dropna=dropna,
+            random_state=random_state,
+            split_every=split_every,
+            progress=progress,
+            max_categories=max_categories,
+        )
+
     if isinstance(data, StoredSummary):
         if data.given != given:
             raise ValueError(
                 f"conditional_mutual_info needs three-way counts: summarize the data with given={given!r} "
                 f"(this summary's given is {data.given!r})"
             )
-        opts, summary, labels, kinds = prepare(dict(args, given=given), MATRIX)
+        opts, summary, labels, kinds = prepare(data, None, MATRIX, request(discrete), given=given)
         _plan.check_known("x, y", [x, y], labels)
         kind_of = dict(zip(labels, kinds, strict=True))
         mi, _, _ = conditional(
             summary, [x, y], (kind_of[x], kind_of[y]), [(0, 1)], given, opts, diagonal=False
         )
         return mi[0] / math.log(opts.base)
-    opts, source, _, _ = prepare(dict(args, discrete=True), MATRIX)
+    request(discrete)  # checked as given
+    opts, source, _, _ = prepare(data, None, MATRIX, request(True))
     frame = source.frame
     names = [x, y, given]
     _plan.check_known("x, y, given", names, list(frame.columns))

@@ -24,7 +24,8 @@ from typing import Any
 
 import pandas as pd
 
-from ._validate import DEFAULT_MAX_CATEGORIES
+from ._keywords import KEYWORDS
+from ._random import DEFAULT_SEED
 
 OUTPUT_FORMATS = (".csv", ".parquet", ".json")
 NORMALIZE_CHOICES = ("arithmetic", "geometric", "min", "max")
@@ -83,6 +84,19 @@ def _seconds(text: str) -> float:
     return float(_positive_number(text, float, "a positive number of seconds"))
 
 
+def _keyword(name: str) -> dict[str, Any]:
+    """An option's default and help, from the one definition of the API keyword it sets."""
+    keyword = KEYWORDS[name]
+    shown = (
+        "none"
+        if keyword.default is None
+        else f"{keyword.default:,}"
+        if isinstance(keyword.default, int)
+        else keyword.default
+    )
+    return {"default": keyword.default, "help": f"{keyword.help} (default {shown})"}
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
     """Options shared by ``dmi matrix`` and ``dmi with``."""
     what = parser.add_argument_group("what to compute")
@@ -94,23 +108,16 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     kinds.add_argument(
         "--all-discrete", action="store_true", help="every column is discrete (each value a category)"
     )
-    what.add_argument("--method", choices=("auto", "binned"), default="auto", help="estimator (default auto)")
-    what.add_argument("--bins", type=_positive, default=32, help="quantile bins for --method binned")
-    what.add_argument("--n-neighbors", type=_positive, default=3, help="k of the k-NN estimators")
+    what.add_argument("--method", choices=("auto", "binned"), **_keyword("method"))
+    what.add_argument("--bins", type=_positive, **_keyword("bins"))
+    what.add_argument("--n-neighbors", type=_positive, **_keyword("n_neighbors"))
     what.add_argument("--bits", action="store_true", help="report bits instead of nats")
-    what.add_argument("--normalize", choices=NORMALIZE_CHOICES, help="normalized MI with this mean")
-    what.add_argument(
-        "--sample-size", type=_positive, default=100_000, help="rows sampled for continuous pairs"
-    )
-    what.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0: repeatable runs)")
-    what.add_argument(
-        "--max-categories",
-        type=_cap,
-        default=DEFAULT_MAX_CATEGORIES,
-        metavar="N",
-        help=f"most distinct values a discrete column's counts keep (default {DEFAULT_MAX_CATEGORIES:,}; "
-        "'none': no cap); columns with more are NaN, or exact if provably identifiers",
-    )
+    what.add_argument("--normalize", choices=NORMALIZE_CHOICES, **_keyword("normalize"))
+    what.add_argument("--sample-size", type=_positive, **_keyword("sample_size"))
+    # the API's None is the fixed seed; the option shows it as the number it is
+    seed_help = KEYWORDS["random_state"].help.split(" (")[0]
+    what.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"{seed_help} (default {DEFAULT_SEED})")
+    what.add_argument("--max-categories", type=_cap, metavar="N", **_keyword("max_categories"))
     where = parser.add_argument_group("where to compute (default: threads in this process)")
     place = where.add_mutually_exclusive_group()
     place.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="address of a running Dask scheduler")
