@@ -21,26 +21,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import dask
-from dask.utils import parse_bytes
-
-DEFAULT_TABLE_MEMORY = 2 * 2**30
+from ._config import table_memory
 
 
 def table_bytes(fan_in: int) -> int:
     """The most bytes one summary's pair tables may take: the budget over the number of
     summaries one merge holds at once (``split_every``; every partition for a flat merge)."""
-    budget = dask.config.get("dmi.table-memory", DEFAULT_TABLE_MEMORY)
-    try:
-        total = parse_bytes(budget) if isinstance(budget, str) else int(budget)
-    except (TypeError, ValueError) as err:
-        raise ValueError(
-            "dask config 'dmi.table-memory' must be a number of bytes or a size such as '2 GiB'; "
-            f"got {budget!r}"
-        ) from err
-    if total <= 0:
-        raise ValueError(f"dask config 'dmi.table-memory' must be positive; got {budget!r}")
-    return max(1, total // max(1, fan_in))
+    return max(1, table_memory() // max(1, fan_in))
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
-"""Parquet data sets as lazy Dask DataFrames: footers checked first, pieces of bounded size.
+"""Parquet data sets with pyarrow: footers checked first, pieces of bounded size, a reader per piece.
 
-dmi reads Parquet itself (``dask.dataframe.from_map`` over pyarrow) rather than through
+No Dask here: :mod:`dmi._inputs` maps :class:`Reader` over the pieces with
+``dask.dataframe.from_map``. dmi reads Parquet itself rather than through
 ``dask.dataframe.read_parquet``, for three reasons a user can see:
 
 * **Errors name the file.** Every file's footer is read before any data; a file that is
@@ -27,8 +28,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import dask
-import dask.dataframe as dd
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -205,7 +204,7 @@ def open_dataset(paths: Sequence[str]) -> Dataset:
     return Dataset(fs, schemas[0], tuple(pieces), tuple(footers))
 
 
-class _Reader:
+class Reader:
     """Reads one piece (a picklable callable: it is shipped to the workers)."""
 
     def __init__(self, fs: Any, schema: pa.Schema, columns: list[Hashable] | None = None) -> None:
@@ -213,8 +212,8 @@ class _Reader:
         self.schema = schema
         self.columns = columns
 
-    def project_columns(self, columns: list[Hashable]) -> _Reader:
-        return _Reader(self.fs, self.schema, list(columns))
+    def project_columns(self, columns: list[Hashable]) -> Reader:
+        return Reader(self.fs, self.schema, list(columns))
 
     def __call__(self, piece: Piece, columns: list[Hashable] | None = None) -> pd.DataFrame:
         wanted = list(columns if columns is not None else (self.columns or self.schema.names))
@@ -228,19 +227,13 @@ class _Reader:
         return _to_pandas(table, piece.first_row)
 
 
+def empty_frame(dataset: Dataset) -> pd.DataFrame:
+    """The data set's columns and dtypes, with no rows (a lazy frame's ``meta``)."""
+    return _to_pandas(dataset.schema.empty_table())
+
+
 def _to_pandas(table: pa.Table, first_row: int = 0) -> pd.DataFrame:
     """The table as pandas, indexed by each row's position in its file."""
     frame = table.to_pandas(types_mapper=pd.ArrowDtype, ignore_metadata=True)
     frame.index = pd.RangeIndex(first_row, first_row + len(frame))
     return frame
-
-
-def read(dataset: Dataset, pieces: Sequence[Piece] | None = None) -> dd.DataFrame:
-    """A lazy Dask DataFrame over a data set's pieces (all, or some)."""
-    chosen = list(dataset.pieces if pieces is None else pieces)
-    reader = _Reader(dataset.fs, dataset.schema)
-    meta = _to_pandas(dataset.schema.empty_table())
-    # No conversion of Arrow string columns to pandas' string dtype: the values are the
-    # same, and the cast (large_string -> string) took about 0.1 s per 1M-row partition.
-    with dask.config.set({"dataframe.convert-string": False}):
-        return dd.from_map(reader, chosen, meta=meta, enforce_metadata=False, label="dmi-read-parquet")

@@ -6,9 +6,9 @@ import math
 import numbers
 from typing import Any
 
-import dask
 import numpy as np
 
+from ._config import split_every as configured_split_every
 from ._keywords import default
 from ._random import DEFAULT_SEED
 from ._typing import SplitEvery
@@ -16,7 +16,6 @@ from ._typing import SplitEvery
 NORMALIZE_METHODS = ("arithmetic", "geometric", "min", "max")
 METHODS = ("auto", "binned")
 SAMPLE_MODES = ("rows", "partitions")
-DEFAULT_SPLIT_EVERY = 8
 
 
 def _is_int(value: Any) -> bool:
@@ -69,7 +68,7 @@ def check_split_every(split_every: SplitEvery) -> int | None:
     if split_every is False:
         return None
     if split_every is None:
-        split_every = dask.config.get("dmi.split-every", DEFAULT_SPLIT_EVERY)
+        split_every = configured_split_every()
         source = "dask config 'dmi.split-every'"
     else:
         source = "split_every"

@@ -10,6 +10,7 @@ import pytest
 from sklearn.metrics import mutual_info_score
 
 import dmi
+from dmi._inputs import open_data
 
 
 def _codes(s: pd.Series) -> np.ndarray:
@@ -159,7 +160,7 @@ def test_large_files_are_read_in_pieces_of_row_groups(tmp_path, monkeypatch):
     monkeypatch.setattr(_parquet, "PIECE_ROWS", 2_500)
     pieces = _parquet.open_dataset([str(tmp_path / "big.parquet")]).pieces
     assert [p.rows for p in pieces] == [2_000] * 5  # whole row groups, at most PIECE_ROWS rows
-    assert _parquet.read(_parquet.open_dataset([str(tmp_path / "big.parquet")])).npartitions == 5
+    assert open_data(str(tmp_path / "big.parquet")).frame.npartitions == 5
     got = dmi.mutual_info_matrix(tmp_path / "big.parquet")
     assert got.loc["a", "b"] == pytest.approx(mutual_info_score(frame.a, frame.b), rel=1e-9)
     assert (pd.DataFrame(got.attrs["n_rows"]) == 10_000).all().all()

@@ -163,9 +163,7 @@ def test_data_several_times_the_workers_memory_completes(client, dask_processes,
         np.add.at(joint, (k, codes[0]), 1)
 
     write(0)
-    one_file = dmi._parquet.read(dmi._parquet.open_dataset([str(tmp_path / "part-000.parquet")])).compute(
-        scheduler="sync"
-    )
+    one_file = dmi._inputs.open_data(str(tmp_path / "part-000.parquet")).frame.compute(scheduler="sync")
     in_memory = int(one_file.memory_usage(deep=True).sum())  # as dmi holds it: Arrow strings
     n_files = math.ceil(3 * total_limit / in_memory)  # the data is 3x what the workers may hold
     for i in range(1, n_files):
