@@ -24,12 +24,12 @@ from sklearn.metrics import mutual_info_score
 
 import dmi
 from dmi._codes import value_order
+from dmi._counts import CountSpec, SparseTable
 from dmi._entropy import pair_stats
 from dmi._graph import run
 from dmi._inputs import open_data
 from dmi._onepass import PassSpec
 from dmi._plan import matrix_pairs
-from dmi._summary import CountSpec, SparseTable
 
 
 def exact_mi(table: np.ndarray) -> decimal.Decimal:

@@ -26,13 +26,13 @@ import pandas as pd
 
 from . import _graph
 from ._codes import Folded
-from ._dispatch import KnnTask, estimate_pair, prepare_sample
+from ._counts import CountSpec, _nonzero
 from ._entropy import entropy, pair_stats
 from ._keywords import Options
+from ._knn_pairs import KnnTask, estimate_pair, prepare_sample
 from ._onepass import PassSpec
 from ._plan import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, counted, resolve, sampled
 from ._sample import SampleSpec
-from ._summary import CountSpec, _nonzero
 from ._warnings import warn_about_columns, warn_continuous_integers
 
 

@@ -19,7 +19,11 @@ from dask.utils import format_bytes
 
 from . import _blocks, _graph
 from ._codes import Domain, Folded, quantile_edges, value_order
-from ._dispatch import (
+from ._counts import CountSpec, CountSummary, TablesTooLarge
+from ._entropy import PairStats, entropy, folded_entropy, folded_pair_stats, pair_stats
+from ._inputs import Source
+from ._keywords import Options
+from ._knn_pairs import (
     PLUG_IN,
     KnnTask,
     PreparedSample,
@@ -29,13 +33,9 @@ from ._dispatch import (
     looks_categorical,
     prepare_sample,
 )
-from ._entropy import PairStats, entropy, folded_entropy, folded_pair_stats, pair_stats
-from ._inputs import Source
-from ._keywords import Options
-from ._onepass import PassSpec, Summary
+from ._onepass import PassSpec, PassState
 from ._plan import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, counted, resolve, sampled
 from ._sample import SampleSpec
-from ._summary import CountSpec, CountSummary, TablesTooLarge
 from ._warnings import Notes
 
 _log = logging.getLogger("dmi")
@@ -87,21 +87,24 @@ class Plan:
     spec: PassSpec
     kinds: tuple[str, ...]
     """The request's kinds before the pass (integer columns may still be undecided)."""
-    plug: list[int]
+    counted_pairs: list[int]
     """Pairs that may take the plug-in estimate, in the order of the count spec's tables."""
     tasks: list[KnnTask]
     names: list[Hashable]
     count_cols: list[int]
     sample_cols: list[int]
-    cpos: dict[int, int]
-    spos: dict[int, int]
+    count_index: dict[int, int]
+    """A column's position among the counted columns."""
+    sample_index: dict[int, int]
+    """A column's position among the sampled columns."""
     n_pairs: int
 
     def resolve(self, counts: CountSummary | None) -> tuple[str, ...]:
         """Every column's kind once the pass has counted (see :func:`dmi._plan.resolve`)."""
         domains = counts.domains if counts is not None else ()
         folded = [
-            c in self.cpos and isinstance(domains[self.cpos[c]], Folded) for c in range(len(self.kinds))
+            c in self.count_index and isinstance(domains[self.count_index[c]], Folded)
+            for c in range(len(self.kinds))
         ]
         return resolve(self.kinds, folded)
 
@@ -137,22 +140,22 @@ def plan(
     takes the estimate its resolved kinds call for.
     """
     p = len(labels)
-    plug = [k for k, (i, j) in enumerate(pairs) if counted(kinds[i]) and counted(kinds[j])]
+    counted_pairs = [k for k, (i, j) in enumerate(pairs) if counted(kinds[i]) and counted(kinds[j])]
     knn = [k for k, (i, j) in enumerate(pairs) if sampled(kinds, i, j)]
     sample_cols = sorted({c for k in knn for c in pairs[k]})
     count_cols = sorted(
-        {c for k in plug for c in pairs[k]}
+        {c for k in counted_pairs for c in pairs[k]}
         | {c for c in sample_cols if kinds[c] == AUTO}  # counted to be decided
         | ({c for c in range(p) if counted(kinds[c])} if diagonal else set())
     )
     read_cols = sorted(set(count_cols) | set(sample_cols))
-    cpos = {c: i for i, c in enumerate(count_cols)}
-    spos = {c: i for i, c in enumerate(sample_cols)}
+    count_index = {c: i for i, c in enumerate(count_cols)}
+    sample_index = {c: i for i, c in enumerate(sample_cols)}
     auto = tuple(kinds[c] == AUTO for c in count_cols)
     counts = (
         CountSpec(
             tuple(labels[c] for c in count_cols),
-            tuple((cpos[pairs[k][0]], cpos[pairs[k][1]]) for k in plug),
+            tuple((count_index[pairs[k][0]], count_index[pairs[k][1]]) for k in counted_pairs),
             tuple(edges.get(c) for c in count_cols) if edges else None,
             max_categories,
             table_bytes,
@@ -166,12 +169,23 @@ def plan(
     continuous = tuple(kinds[c] == CONTINUOUS for c in sample_cols)
     sample = SampleSpec(tuple(labels[c] for c in sample_cols), continuous, sample_size, seed) if knn else None
     spec = PassSpec(tuple(labels[c] for c in read_cols), counts, sample)
-    tasks = [KnnTask(k, spos[pairs[k][0]], spos[pairs[k][1]]) for k in knn]
+    tasks = [KnnTask(k, sample_index[pairs[k][0]], sample_index[pairs[k][1]]) for k in knn]
     names = [labels[c] for c in sample_cols]
-    return Plan(spec, tuple(kinds), plug, tasks, names, count_cols, sample_cols, cpos, spos, len(pairs))
+    return Plan(
+        spec,
+        tuple(kinds),
+        counted_pairs,
+        tasks,
+        names,
+        count_cols,
+        sample_cols,
+        count_index,
+        sample_index,
+        len(pairs),
+    )
 
 
-def _prepare(summary: Summary, pl: Plan, seed: int) -> PreparedSample:
+def _prepare(summary: PassState, pl: Plan, seed: int) -> PreparedSample:
     """One Dask task: decide the undecided columns from the merged counts, then prepare
     the merged sample for the k-NN pairs."""
     assert summary.sample is not None
@@ -242,7 +256,7 @@ def compute(
                 progress=progress,
             )
         except TablesTooLarge as err:  # plan smaller blocks of pairs, each its own pass
-            smaller = _blocks.split(block, pl.plug, err.pair_bytes, pairs, limit)
+            smaller = _blocks.split(block, pl.counted_pairs, err.pair_bytes, pairs, limit)
             message = (
                 f"dmi: pair tables of about {format_bytes(sum(err.pair_bytes))} exceed dmi.table-memory; "
                 f"counting them in {len(smaller)} passes instead of one"
@@ -278,7 +292,7 @@ def _combine(done: Sequence[tuple[_blocks.Block, Results]], n_pairs: int, p: int
 
 def estimate_locally(
     pl: Plan,
-    summary: Summary,
+    summary: PassState,
     *,
     n_neighbors: int,
     seed: int,
@@ -297,7 +311,7 @@ def estimate_locally(
 
 def finish(
     pl: Plan,
-    summary: Summary,
+    summary: PassState,
     block_results: Sequence[Any],
     labels: Sequence[Hashable],
     *,
@@ -316,7 +330,7 @@ def finish(
     if summary.counts is not None:
         cs = summary.counts
         orders = [value_order(d) for d in cs.domains]
-        for k, table, (a, b) in zip(pl.plug, cs.tables, cs.spec.pairs, strict=True):
+        for k, table, (a, b) in zip(pl.counted_pairs, cs.tables, cs.spec.pairs, strict=True):
             i, j = pl.count_cols[a], pl.count_cols[b]
             if kinds[i] != DISCRETE or kinds[j] != DISCRETE:
                 continue  # an integer column with many values: estimated on the sample
@@ -338,7 +352,7 @@ def finish(
     present = [0] * p
     if summary.counts is not None:
         cs = summary.counts
-        column = {c: (cs.domains[pl.cpos[c]], cs.marginals[pl.cpos[c]]) for c in pl.count_cols}
+        column = {c: (cs.domains[pl.count_index[c]], cs.marginals[pl.count_index[c]]) for c in pl.count_cols}
         todo.auto_continuous += [
             (labels[c], d) for c, (d, _) in column.items() if pl.kinds[c] == AUTO and isinstance(d, Folded)
         ]
@@ -359,11 +373,11 @@ def finish(
     if summary.sample is not None:
         frame = summary.sample.frame
         for c in pl.sample_cols:
-            if kinds[c] == CONTINUOUS or c not in pl.cpos:
-                present[c] = int(frame.iloc[:, pl.spos[c]].notna().sum())
+            if kinds[c] == CONTINUOUS or c not in pl.count_index:
+                present[c] = int(frame.iloc[:, pl.sample_index[c]].notna().sum())
     where = "" if sample_rows in (0, summary.n_rows) else f" in the sample of {sample_rows:,} rows"
     todo.empty += [
-        (labels[c], "" if c in pl.cpos and kinds[c] == DISCRETE else where)
+        (labels[c], "" if c in pl.count_index and kinds[c] == DISCRETE else where)
         for c in sorted(set(pl.count_cols) | set(pl.sample_cols))
         if present[c] == 0 and (dropna or kinds[c] != DISCRETE)
     ]

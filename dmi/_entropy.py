@@ -14,8 +14,8 @@ import numpy as np
 from scipy.special import entr
 
 from ._codes import Domain, Folded
+from ._counts import SparseTable, Table, _nonzero
 from ._kernels import dense_mi_sum
-from ._summary import SparseTable, Table, _nonzero
 from ._typing import IntArray
 
 

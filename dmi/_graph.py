@@ -20,10 +20,10 @@ import pyarrow as pa
 from dask.base import get_scheduler, tokenize
 from toolz import partition_all
 
+from ._counts import TablesTooLarge
 from ._inputs import Source
-from ._onepass import PassSpec, Summary, chunk, merge
+from ._onepass import PassSpec, PassState, chunk, merge
 from ._sample import RowIds
-from ._summary import TablesTooLarge
 
 # A local progress bar appears once the work has taken this many seconds.
 _PROGRESS_AFTER = 1.0
@@ -38,11 +38,11 @@ def run(
     *,
     read: Sequence[Hashable] | None = None,
     transform: Transform | None = None,
-    prepare: Callable[[Summary], Any] | None = None,
+    prepare: Callable[[PassState], Any] | None = None,
     estimate: Callable[[Any, Any], Any] | None = None,
     blocks: Sequence[Any] = (),
     progress: bool = False,
-) -> tuple[Summary, list[Any]]:
+) -> tuple[PassState, list[Any]]:
     """One pass over ``source`` and the estimators that need its sample, in one compute.
 
     Each partition is summarized (``chunk``), the summaries are merged in a tree of
@@ -52,7 +52,7 @@ def run(
     worker once). Returns the merged summary and the per-block results.
 
     When a summary's pair tables would exceed their memory limit
-    (:class:`~dmi._summary.TablesTooLarge`), the tasks return that exception instead of
+    (:class:`~dmi._counts.TablesTooLarge`), the tasks return that exception instead of
     raising it -- it is a normal re-plan, not a failure, and must not be logged by
     workers as one -- and ``run`` raises it here, in the caller's process.
 
@@ -169,7 +169,7 @@ def _apply(func: Callable[..., Any], *args: Any) -> Any:
 
 def _chunk_task(
     part: pd.DataFrame, spec: PassSpec, rows: RowIds, transform: Transform | None
-) -> Summary | TablesTooLarge:
+) -> PassState | TablesTooLarge:
     """Summarize one partition, then hand memory Arrow no longer uses back to the OS.
 
     Arrow's allocator (mimalloc) keeps freed pages: measured on a worker, about 170 MB
@@ -192,7 +192,7 @@ def _chunk_task(
     return summary
 
 
-def _merge_task(summaries: list[Summary | TablesTooLarge]) -> Summary | TablesTooLarge:
+def _merge_task(summaries: list[PassState | TablesTooLarge]) -> PassState | TablesTooLarge:
     """Merge partition summaries; an oversized one (or an oversized merge) is passed on."""
     for s in summaries:
         if isinstance(s, TablesTooLarge):

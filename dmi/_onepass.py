@@ -1,6 +1,6 @@
 """The summary of one pass over the data: exact counts and a uniform sample, mergeable.
 
-``chunk(partition) -> Summary`` and ``merge(summaries) -> Summary``, pure functions over
+``chunk(partition) -> PassState`` and ``merge(summaries) -> PassState``, pure functions over
 pandas and numpy: :mod:`dmi._graph` maps them over the partitions and tree-merges them.
 """
 
@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ._counts import CountSpec, CountSummary
+from ._counts import chunk as count_chunk
+from ._counts import merge as merge_counts
 from ._sample import RowIds, Sample, SampleSpec, merge_samples, sample_chunk
-from ._summary import CountSpec, CountSummary
-from ._summary import chunk as count_chunk
-from ._summary import merge as merge_counts
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class PassSpec:
 
 
 @dataclass(frozen=True, eq=False)
-class Summary:
+class PassState:
     """What one pass gathered over some rows."""
 
     n_rows: int
@@ -45,7 +45,7 @@ def _select(
     return df.iloc[:, [position[c] for c in wanted]]
 
 
-def chunk(df: pd.DataFrame, spec: PassSpec, rows: RowIds) -> Summary:
+def chunk(df: pd.DataFrame, spec: PassSpec, rows: RowIds) -> PassState:
     """Summarize one partition (which holds exactly ``spec.columns``; ``rows`` identifies
     its rows for the sample keys)."""
     counts = None
@@ -54,14 +54,14 @@ def chunk(df: pd.DataFrame, spec: PassSpec, rows: RowIds) -> Summary:
     sample = None
     if spec.sample is not None:
         sample = sample_chunk(_select(df, spec.columns, spec.sample.columns), spec.sample, rows)
-    return Summary(len(df), counts, sample)
+    return PassState(len(df), counts, sample)
 
 
-def merge(summaries: Sequence[Summary]) -> Summary:
+def merge(summaries: Sequence[PassState]) -> PassState:
     """Merge summaries of disjoint row sets."""
     if len(summaries) == 1:
         return summaries[0]
     first = summaries[0]
     counts = merge_counts([s.counts for s in summaries]) if first.counts is not None else None  # type: ignore[misc]
     sample = merge_samples([s.sample for s in summaries]) if first.sample is not None else None  # type: ignore[misc]
-    return Summary(sum(s.n_rows for s in summaries), counts, sample)
+    return PassState(sum(s.n_rows for s in summaries), counts, sample)

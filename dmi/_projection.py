@@ -1,7 +1,7 @@
 """A stored summary answering a request: the part of it that the request's pass would have gathered.
 
 :func:`project` for unconditional requests, :func:`project_given` for ``given=`` ones;
-both return the one pass's state (:class:`dmi._onepass.Summary`) for the engine to finish,
+both return the one pass's state (:class:`dmi._onepass.PassState`) for the engine to finish,
 so a result from a summary is computed exactly as from the data.
 """
 
@@ -14,8 +14,8 @@ import numpy as np
 
 from . import _onepass
 from ._conditional import composite_column
+from ._counts import CountSpec, CountSummary, SparseTable, Table
 from ._sample import Sample, SampleSpec
-from ._summary import CountSpec, CountSummary, SparseTable, Table
 from .summary import Summary
 
 
@@ -38,7 +38,7 @@ def _sample_columns(
     return Sample(stored.keys, frame, stored.size)
 
 
-def project(summary: Summary, spec: _onepass.PassSpec) -> _onepass.Summary:
+def project(summary: Summary, spec: _onepass.PassSpec) -> _onepass.PassState:
     """The part of a stored summary that a request's pass (``spec``) would have gathered."""
     state = summary.state
     counts = None
@@ -63,10 +63,10 @@ def project(summary: Summary, spec: _onepass.PassSpec) -> _onepass.Summary:
             tuple(tables),
         )
     sample = _sample_columns(state.sample, list(summary.columns), spec.sample)
-    return _onepass.Summary(state.n_rows, counts, sample)
+    return _onepass.PassState(state.n_rows, counts, sample)
 
 
-def project_given(summary: Summary, z: Hashable, spec: _onepass.PassSpec) -> _onepass.Summary:
+def project_given(summary: Summary, z: Hashable, spec: _onepass.PassSpec) -> _onepass.PassState:
     """The part of a ``given=z`` summary that a conditioning request's pass would have gathered.
 
     The summary holds the (z, a) composite of each pair's first column in its own column
@@ -117,4 +117,4 @@ def project_given(summary: Summary, z: Hashable, spec: _onepass.PassSpec) -> _on
         )
     # the sample of a given= summary holds every column, then z
     sample = _sample_columns(state.sample, [*summary.columns, z], spec.sample)
-    return _onepass.Summary(state.n_rows, counts, sample)
+    return _onepass.PassState(state.n_rows, counts, sample)

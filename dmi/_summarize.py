@@ -9,10 +9,10 @@ import pandas as pd
 import pyarrow as pa
 
 from . import _conditional, _graph, _onepass, _plan
+from ._counts import CountSpec
 from ._plan import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE
 from ._request import MATRIX, check_options, prepare, without_given
 from ._sample import SampleSpec
-from ._summary import CountSpec
 from ._typing import DataLike, Discrete, RandomState, SplitEvery
 from ._validate import DEFAULT_MAX_CATEGORIES
 from .summary import Summary

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from . import _stats
-from ._dispatch import KSG, PLUG_IN
 from ._engine import PairResult, Results
 from ._entropy import normalized
+from ._knn_pairs import KSG, PLUG_IN
 from ._random import Purpose, stream
 
 P_VALUE_METHODS = ("auto", "chi2", "permutation")

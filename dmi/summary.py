@@ -35,8 +35,8 @@ import pandas as pd
 
 from . import _onepass
 from ._codes import Domain, Folded, IntRange, Values
+from ._counts import CountSpec, CountSummary, SparseTable, Table
 from ._sample import Sample
-from ._summary import CountSpec, CountSummary, SparseTable, Table
 
 FORMAT = "dmi-summary"
 VERSION = 3
@@ -60,7 +60,7 @@ class Summary:
     dtypes: tuple[str, ...]
     seed: int
     sample_size: int
-    state: _onepass.Summary
+    state: _onepass.PassState
     given: Hashable | None = None
     """The column this summary conditions on (``summarize(..., given=z)``), or None."""
     row_keys: str = "identity"
@@ -296,7 +296,7 @@ def load(path: str | os.PathLike[str]) -> Summary:
             frame = pd.read_parquet(io.BytesIO(archive.read("sample.parquet")))
             keys = frame.pop("__key").to_numpy(dtype=np.uint64)
             sample = Sample(keys, frame.set_axis(range(frame.shape[1]), axis=1), int(meta["sample"]["size"]))
-    state = _onepass.Summary(int(meta["n_rows"]), counts, sample)
+    state = _onepass.PassState(int(meta["n_rows"]), counts, sample)
     return Summary(
         tuple(meta["columns"]),
         tuple(meta["kinds"]),

@@ -67,7 +67,7 @@ def count_computes():
 CLUSTER_SCRIPT = Path(__file__).resolve().parents[1] / "cluster" / "local" / "cluster.py"
 # Per worker: enough for dmi's 1M-row pieces, small enough that the out-of-core test's
 # data is several times what the workers may hold.
-WORKER_MEMORY = "700MiB"
+WORKER_MEMORY = "900MiB"
 
 
 @pytest.fixture(scope="session")

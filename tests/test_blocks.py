@@ -17,7 +17,7 @@ from sklearn.metrics import mutual_info_score
 
 import dmi
 from dmi._blocks import Block, split, table_bytes
-from dmi._summary import CountSpec, TablesTooLarge, chunk, merge
+from dmi._counts import CountSpec, TablesTooLarge, chunk, merge
 from dmi._validate import DEFAULT_MAX_CATEGORIES
 
 

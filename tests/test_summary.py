@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from sklearn.metrics import mutual_info_score
 
 from dmi._codes import IntRange, Values
+from dmi._counts import CountSpec, SparseTable, chunk, merge
 from dmi._entropy import pair_stats
 from dmi._plan import matrix_pairs
-from dmi._summary import CountSpec, SparseTable, chunk, merge
 
 
 def _spec(frame: pd.DataFrame) -> CountSpec:
