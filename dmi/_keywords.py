@@ -15,6 +15,14 @@ from typing import Any
 from ._typing import Discrete
 
 
+class DefaultCap(int):
+    """The default ``max_categories``: an int like any other, which a stored summary can
+    tell apart from the same number chosen by the caller (a summary's cap is fixed)."""
+
+    def __repr__(self) -> str:
+        return f"{int(self):_}"
+
+
 @dataclass(frozen=True)
 class Keyword:
     """One public keyword: its default, and its meaning in a line (the CLI's help)."""
@@ -43,7 +51,7 @@ KEYWORDS: dict[str, Keyword] = {
     "sample": Keyword("rows", "'rows': sample all rows; 'partitions': read some partitions only"),
     "progress": Keyword(False, "show a progress bar"),
     "max_categories": Keyword(
-        1_000_000,
+        DefaultCap(1_000_000),
         "most distinct values a discrete column's counts keep ('none': no cap); columns with more are "
         "NaN, or exact if provably identifiers",
         "--max-categories",
@@ -76,3 +84,5 @@ class Options:
     max_categories: int | None = KEYWORDS["max_categories"].default
     seed_given: bool = False
     """Whether the caller chose the seed (``random_state`` not None)."""
+    cap_given: bool = False
+    """Whether the caller chose ``max_categories`` (not its default)."""

@@ -17,12 +17,11 @@ import pandas as pd
 from . import _conditional, _engine, _inputs, _plan
 from ._engine import PairResult, Results
 from ._entropy import normalized
-from ._keywords import Options, default
+from ._keywords import DefaultCap, Options, default
 from ._plan import AUTO, CONTINUOUS
 from ._projection import project, project_given
 from ._typing import Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
 from ._validate import (
-    DEFAULT_MAX_CATEGORIES,
     METHODS,
     NORMALIZE_METHODS,
     SAMPLE_MODES,
@@ -84,6 +83,7 @@ def check_options(
         progress=bool(progress),
         max_categories=check_max_categories(max_categories),
         seed_given=random_state is not None,
+        cap_given=not isinstance(max_categories, DefaultCap),
     )
 
 
@@ -160,7 +160,7 @@ def _prepare_summary(
         raise ValueError("method='binned' and sample='partitions' need the data, not a summary")
     stored = summary.max_categories
     capped = summary.state.counts is not None
-    if capped and opts.max_categories not in (DEFAULT_MAX_CATEGORIES, stored):
+    if capped and opts.cap_given and opts.max_categories != stored:
         raise ValueError(
             f"max_categories={opts.max_categories!r} differs from the summary's {stored!r}: a summary's "
             "counts were capped when it was made; summarize again with the max_categories you want"

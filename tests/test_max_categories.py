@@ -235,6 +235,12 @@ def test_summaries_keep_the_cap(tmp_path):
         halves[0].merge(other)
     with pytest.raises(ValueError, match=r"max_categories=5 differs from the summary's 100"):
         dmi.mutual_info_matrix(loaded, max_categories=5)
+    # the default's value, chosen explicitly, is a choice too (a summary's cap is fixed)
+    with pytest.raises(ValueError, match=r"max_categories=1000000 differs from the summary's 100"):
+        dmi.mutual_info_matrix(loaded, max_categories=1_000_000)
+    assert _quiet(dmi.mutual_info_matrix, loaded).equals(
+        _quiet(dmi.mutual_info_matrix, loaded, max_categories=100)
+    )
     # a version-1 file (before the cap) reads as uncapped
     uncapped = dmi.summarize(frame[:50], random_state=1, discrete=True, max_categories=None)
     uncapped.save(tmp_path / "v1.dmi")
