@@ -64,6 +64,22 @@ def count_computes():
         yield counter
 
 
+@pytest.fixture
+def passes(monkeypatch):
+    """Every pass a call runs, recorded as ``(source, spec)`` (dmi._graph.run is spied on)."""
+    from dmi import _graph
+
+    seen: list = []
+    real_run = _graph.run
+
+    def spy(source, spec, split_every, **kwargs):
+        seen.append((source, spec))
+        return real_run(source, spec, split_every, **kwargs)
+
+    monkeypatch.setattr(_graph, "run", spy)
+    return seen
+
+
 CLUSTER_SCRIPT = Path(__file__).resolve().parents[1] / "cluster" / "local" / "cluster.py"
 # Per worker: enough for dmi's 1M-row pieces, small enough that the out-of-core test's
 # data is several times what the workers may hold.

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import dmi
-from dmi import _graph, _inputs
+from dmi import _inputs
 
 
 @pytest.fixture
@@ -25,24 +25,16 @@ def parquet_dir(tmp_path):
     return tmp_path
 
 
-@pytest.fixture
-def partitions_read(monkeypatch):
-    seen = []
-    real_run = _graph.run
-
-    def spy(source, spec, split_every, **kwargs):
-        seen.append(source.frame.npartitions)
-        return real_run(source, spec, split_every, **kwargs)
-
-    monkeypatch.setattr(_graph, "run", spy)
-    return seen
+def _partitions_read(passes) -> list[int]:
+    """The partitions each pass of a call read."""
+    return [source.frame.npartitions for source, _ in passes]
 
 
-def test_reads_only_enough_files(parquet_dir, partitions_read, count_computes):
+def test_reads_only_enough_files(parquet_dir, passes, count_computes):
     m = dmi.mutual_info_matrix(
         parquet_dir, columns=["x", "y"], sample="partitions", sample_size=5_000, random_state=1
     )
-    assert partitions_read == [3]  # 3 files of 2,000 rows hold the 5,000 rows wanted
+    assert _partitions_read(passes) == [3]  # 3 files of 2,000 rows hold the 5,000 rows wanted
     assert count_computes.calls == 1
     assert m.attrs["n_rows"]["x"]["y"] == 5_000
     assert abs(m.loc["x", "y"] - (-0.5 * math.log(1 - 0.36))) < 0.05
@@ -57,9 +49,9 @@ def test_seeded_and_repeatable(parquet_dir):
     assert a.loc["x", "y"] != c.loc["x", "y"]
 
 
-def test_ross_pairs_with_a_discrete_target_are_allowed(parquet_dir, partitions_read):
+def test_ross_pairs_with_a_discrete_target_are_allowed(parquet_dir, passes):
     s = dmi.mutual_info_with(parquet_dir, "g", columns=["x", "y"], sample="partitions", sample_size=4_000)
-    assert partitions_read == [2]
+    assert _partitions_read(passes) == [2]
     assert s["x"] > 0.4  # g is a function of x
 
 
