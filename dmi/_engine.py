@@ -68,9 +68,6 @@ class Results:
     """Rows of the data."""
     sample_rows: int = 0
     """Rows of the uniform sample (0 without sample-based pairs)."""
-    kinds: tuple[str, ...] = ()
-    """Each column's kind once resolved by the pass ("d" or "c"; integer columns decided
-    by their number of values)."""
 
 
 def _estimate(
@@ -384,7 +381,7 @@ def finish(
     if notes is None:
         todo.emit()
     ordered = [results[k] for k in range(pl.n_pairs)]
-    return Results(ordered, ent, present, summary.n_rows, sample_rows, kinds)
+    return Results(ordered, ent, present, summary.n_rows, sample_rows)
 
 
 def _quantile_edges(

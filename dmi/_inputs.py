@@ -61,7 +61,9 @@ class Source:
     def partitions(self, chosen: Sequence[int]) -> Source:
         """The same source restricted to some partitions (their rows keep their identity)."""
         picked = sorted(chosen)
-        return Source(self.frame.partitions[picked], tuple(self.rows[i] for i in picked), self.pandas)
+        return Source(
+            self.frame.partitions[picked], tuple(self.rows[i] for i in picked), self.pandas, self.dataset
+        )
 
     def value_range(self, column: Hashable) -> tuple[int, int] | None:
         """The smallest and largest value of an integer column when they are cheap to know

@@ -1,8 +1,11 @@
-"""Which estimator each pair takes, and the sample-side work (pure functions, no Dask).
+"""The k-NN side of a request: the prepared sample, blocks of pairs, their estimates,
+standard errors and permutation p-values (pure functions, no Dask).
 
 ``method="auto"``: a pair of discrete columns takes the exact plug-in estimate from the
 counts of all rows; a pair of continuous columns takes KSG, and a discrete-continuous pair
-takes Ross (2014), both on the uniform sample gathered in the same pass.
+takes Ross (2014), both on the uniform sample gathered in the same pass. Which one a pair
+takes follows from its columns' kinds once the pass has decided them
+(:func:`pair_estimator`).
 """
 
 from __future__ import annotations
@@ -15,28 +18,15 @@ import numpy as np
 import pandas as pd
 
 from ._knn import Prepared, ksg, prepare, ross
-from ._plan import CONTINUOUS, DISCRETE
 from ._random import Purpose, name_id, stream
 from ._sample import Sample
 
 PLUG_IN, KSG, ROSS = "plug-in", "ksg", "ross"
 
-ESTIMATORS: dict[tuple[str, str], str] = {
-    (DISCRETE, DISCRETE): PLUG_IN,
-    (CONTINUOUS, CONTINUOUS): KSG,
-    (CONTINUOUS, DISCRETE): ROSS,
-    (DISCRETE, CONTINUOUS): ROSS,
-}
-
 # A float column with fewer distinct values than this in the sample looks categorical.
 _FEW_VALUES = 20
 # Pairs of the sample-based estimators are grouped into at most this many Dask tasks.
 _MAX_BLOCKS = 16
-
-
-def estimator(kinds: Sequence[str], i: int, j: int) -> str:
-    """The estimator of the pair of columns ``i`` and ``j``."""
-    return ESTIMATORS[(kinds[i], kinds[j])]
 
 
 @dataclass(frozen=True, eq=False)

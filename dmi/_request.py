@@ -189,11 +189,7 @@ def without_given(
         return labels, kinds
     dtypes = ddf.frame.dtypes
     _plan.check_known("given", [given], list(dtypes.index))
-    if pd.api.types.is_float_dtype(dtypes[given]):
-        raise ValueError(
-            f"given={given!r} is a float column ({dtypes[given]}); conditioning needs discrete strata. "
-            "Bin it first (e.g. pandas.cut or qcut into a few intervals), or condition on a discrete column"
-        )
+    check_given_dtype(given, dtypes[given])
     if opts.normalize is not None or opts.method != "auto" or opts.sample != "rows":
         raise ValueError("given= works with normalize=None, method='auto' and sample='rows'")
     keep = [i for i, c in enumerate(labels) if c != given]
@@ -212,12 +208,40 @@ def compute(
     stderr_splits: int = 0,
     knn_permutations: int = 0,
 ) -> Results:
-    """Refuse impossible combinations, then run the engine for the planned pairs."""
+    """Refuse impossible combinations, then run the engine for the planned pairs: on a
+    stored summary (no data read), or on the data."""
     if opts.normalize is not None and opts.method != "binned":
         knn = [(labels[i], labels[j]) for i, j in pairs if CONTINUOUS in (kinds[i], kinds[j])]
         if knn:
             raise _cannot_normalize(opts, *knn[0], "")
-    res = _run(data, ddf, labels, kinds, pairs, opts, diagonal, stderr_splits, knn_permutations)
+    if isinstance(ddf, StoredSummary):
+        pl = _engine.plan(labels, kinds, pairs, diagonal=diagonal, sample_size=ddf.sample_size, seed=ddf.seed)
+        state = project(ddf, pl.spec)
+        blocks = _engine.estimate_locally(
+            pl,
+            state,
+            n_neighbors=opts.n_neighbors,
+            seed=ddf.seed,
+            stderr_splits=stderr_splits,
+            knn_permutations=knn_permutations,
+        )
+        res = _engine.finish(pl, state, blocks, labels, dropna=opts.dropna)
+    else:
+        if isinstance(data, pd.DataFrame) and len(data) == 0:
+            raise ValueError("data has no rows")
+        if opts.sample == "partitions":
+            _check_partitions(labels, kinds, pairs, opts)
+            ddf = _inputs.sampled_partitions(ddf, opts.sample_size, opts.seed)
+        res = _engine.compute(
+            ddf,
+            labels,
+            kinds,
+            pairs,
+            opts,
+            diagonal=diagonal,
+            stderr_splits=stderr_splits,
+            knn_permutations=knn_permutations,
+        )
     if opts.normalize is not None:  # integer columns with many values turned continuous
         knn = [(labels[i], labels[j]) for (i, j), r in zip(pairs, res.pairs, strict=True) if r.stats is None]
         if knn:
@@ -233,58 +257,26 @@ def _cannot_normalize(opts: Options, a: Hashable, b: Hashable, why: str) -> Valu
     )
 
 
-def _run(
-    data: Any,
-    ddf: Any,
-    labels: list[Hashable],
-    kinds: tuple[str, ...],
-    pairs: tuple[tuple[int, int], ...],
-    opts: Options,
-    diagonal: bool,
-    stderr_splits: int,
-    knn_permutations: int,
-) -> Results:
-    if isinstance(ddf, StoredSummary):
-        pl = _engine.plan(labels, kinds, pairs, diagonal=diagonal, sample_size=ddf.sample_size, seed=ddf.seed)
-        state = project(ddf, pl.spec)
-        blocks = _engine.estimate_locally(
-            pl,
-            state,
-            n_neighbors=opts.n_neighbors,
-            seed=ddf.seed,
-            stderr_splits=stderr_splits,
-            knn_permutations=knn_permutations,
-        )
-        return _engine.finish(pl, state, blocks, labels, dropna=opts.dropna)
-    if isinstance(data, pd.DataFrame) and len(data) == 0:
-        raise ValueError("data has no rows")
-    if opts.sample == "partitions":
-        full = [(i, j) for i, j in pairs if _plan.counted(kinds[i]) and _plan.counted(kinds[j])]
-        if full or opts.method == "binned":
-            shown = "method='binned' counts"
-            if full:
-                i, j = full[0]
-                what = (
-                    "may be discrete (integers with few values are)"
-                    if AUTO in (kinds[i], kinds[j])
-                    else "is discrete"
-                )
-                shown = f"pair {labels[i]!r}, {labels[j]!r} {what}"
-            raise ValueError(
-                f"sample='partitions' reads only some partitions, but {shown} and needs every row; "
-                "use sample='rows' (the default), leave the discrete pairs out, or pass discrete=False"
+def _check_partitions(
+    labels: list[Hashable], kinds: tuple[str, ...], pairs: tuple[tuple[int, int], ...], opts: Options
+) -> None:
+    """ValueError when ``sample='partitions'`` cannot serve: a pair (or ``method='binned'``)
+    needs every row."""
+    full = [(i, j) for i, j in pairs if _plan.counted(kinds[i]) and _plan.counted(kinds[j])]
+    if full or opts.method == "binned":
+        shown = "method='binned' counts"
+        if full:
+            i, j = full[0]
+            what = (
+                "may be discrete (integers with few values are)"
+                if AUTO in (kinds[i], kinds[j])
+                else "is discrete"
             )
-        ddf = _inputs.sampled_partitions(ddf, opts.sample_size, opts.seed)
-    return _engine.compute(
-        ddf,
-        labels,
-        kinds,
-        pairs,
-        opts,
-        diagonal=diagonal,
-        stderr_splits=stderr_splits,
-        knn_permutations=knn_permutations,
-    )
+            shown = f"pair {labels[i]!r}, {labels[j]!r} {what}"
+        raise ValueError(
+            f"sample='partitions' reads only some partitions, but {shown} and needs every row; "
+            "use sample='rows' (the default), leave the discrete pairs out, or pass discrete=False"
+        )
 
 
 def value(result: PairResult, opts: Options) -> float:
@@ -311,6 +303,15 @@ def unit(opts: Options) -> str:
     if opts.base == 2:
         return "bits"
     return f"log base {opts.base:g}"
+
+
+def check_given_dtype(given: Hashable, dtype: Any) -> None:
+    """ValueError when the column to condition on is a float column (it has no strata)."""
+    if pd.api.types.is_float_dtype(dtype):
+        raise ValueError(
+            f"given={given!r} is a float column ({dtype}); conditioning needs discrete strata. "
+            "Bin it first (e.g. pandas.cut or qcut into a few intervals), or condition on a discrete column"
+        )
 
 
 def conditional(

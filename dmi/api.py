@@ -13,6 +13,7 @@ from . import _plan, _table
 from ._request import (
     MATRIX,
     Options,
+    check_given_dtype,
     check_options,
     compute,
     conditional,
@@ -635,13 +636,7 @@ def conditional_mutual_info(
     _plan.check_known("x, y, given", names, list(frame.columns))
     if len(set(names)) < 3:
         raise ValueError(f"x, y and given must be three different columns; got {x!r}, {y!r}, {given!r}")
-    dtype = frame.dtypes[given]
-    if pd.api.types.is_float_dtype(dtype):
-        raise ValueError(
-            f"given={given!r} is a float column ({dtype}); conditioning needs discrete strata. "
-            f"Bin it first (e.g. pandas.cut or qcut into a few intervals), or condition on a "
-            "discrete column"
-        )
+    check_given_dtype(given, frame.dtypes[given])
     kinds = narrow_kinds(
         source, [x, y], _plan.resolve_kinds(discrete, [x, y], frame.dtypes, list(frame.columns))
     )
