@@ -20,11 +20,11 @@ from dask.utils import format_bytes
 from . import _blocks, _graph
 from ._codes import Domain, Folded, quantile_edges, value_order
 from ._counts import CountSpec, CountSummary, TablesTooLarge
-from ._entropy import PairStats, entropy, folded_entropy, folded_pair_stats, pair_stats
+from ._entropy import entropy, folded_entropy, folded_pair_stats, pair_stats
+from ._estimators import PLUG_IN, PairResult
 from ._inputs import Source
 from ._keywords import Options
 from ._knn_pairs import (
-    PLUG_IN,
     KnnTask,
     PreparedSample,
     blocks,
@@ -39,20 +39,6 @@ from ._sample import SampleSpec
 from ._warnings import Notes
 
 _log = logging.getLogger("dmi")
-
-
-@dataclass(frozen=True)
-class PairResult:
-    """MI of one pair in nats, the rows it used, and (plug-in only) its entropies."""
-
-    estimator: str
-    mi: float
-    n: int
-    stats: PairStats | None = None
-    stderr: float = math.nan
-    """Standard error of a sample-based estimate (when asked for), in nats."""
-    p_value: float = math.nan
-    """Permutation p-value of a sample-based estimate (when asked for)."""
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,10 @@
 """The k-NN side of a request: the prepared sample, blocks of pairs, their estimates,
 standard errors and permutation p-values (pure functions, no Dask).
 
-``method="auto"``: a pair of discrete columns takes the exact plug-in estimate from the
-counts of all rows; a pair of continuous columns takes KSG, and a discrete-continuous pair
-takes Ross (2014), both on the uniform sample gathered in the same pass. Which one a pair
-takes follows from its columns' kinds once the pass has decided them
-(:func:`pair_estimator`).
+A pair takes the estimator record (:mod:`dmi._estimators`) its columns' kinds call for
+once the pass has decided them (:func:`pair_estimator`): KSG for two continuous columns,
+Ross for one; a pair whose columns both turned out discrete takes the plug-in estimate
+from the counts instead.
 """
 
 from __future__ import annotations
@@ -17,11 +16,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ._knn import Prepared, ksg, prepare, ross
+from ._estimators import Estimator, Reads, for_pair
+from ._knn import Prepared, prepare
 from ._random import Purpose, name_id, stream
 from ._sample import Sample
-
-PLUG_IN, KSG, ROSS = "plug-in", "ksg", "ross"
 
 # A float column with fewer distinct values than this in the sample looks categorical.
 _FEW_VALUES = 20
@@ -89,10 +87,9 @@ def _constant(x: np.ndarray) -> bool:
     return x.size > 0 and bool(np.all(x == x[0]))
 
 
-def pair_estimator(prep: PreparedSample, t: KnnTask) -> str:
+def pair_estimator(prep: PreparedSample, t: KnnTask) -> Estimator:
     """The estimator of a pair on the prepared sample: KSG, Ross, or plug-in (not sampled)."""
-    continuous = (t.a in prep.continuous) + (t.b in prep.continuous)
-    return (PLUG_IN, ROSS, KSG)[continuous]
+    return for_pair((t.a in prep.continuous) + (t.b in prep.continuous))
 
 
 def estimate_pair(
@@ -108,10 +105,11 @@ def estimate_pair(
     cont = [c for c in (t.a, t.b) if c in prep.continuous]
     if any(_constant(prep.continuous[c].raw[rows]) for c in cont):
         return 0.0, n  # a constant column carries no information
-    if pair_estimator(prep, t) == KSG:
-        return ksg(prep.continuous[t.a], prep.continuous[t.b], k, rows, clip)
-    c, d = (t.a, t.b) if t.a in prep.continuous else (t.b, t.a)
-    return ross(prep.continuous[c], prep.labels[d], k, rows, clip)
+    kernel = pair_estimator(prep, t).kernel
+    assert kernel is not None  # a sample-based estimator
+    x, y = (t.a, t.b) if t.a in prep.continuous else (t.b, t.a)  # the continuous column first
+    other = prep.continuous[y] if y in prep.continuous else prep.labels[y]
+    return kernel(prep.continuous[x], other, k, rows, clip)
 
 
 def _stderr(prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray, splits: int) -> float:
@@ -141,7 +139,7 @@ class KnnResult:
     """One sample-based pair's estimate (nats), rows used, standard error and p-value."""
 
     slot: int
-    estimator: str
+    estimator: Estimator
     mi: float
     n: int
     stderr: float = math.nan
@@ -195,7 +193,7 @@ def estimate_block(
     """
     out = []
     for t in tasks:
-        if pair_estimator(prep, t) == PLUG_IN:
+        if pair_estimator(prep, t).reads is Reads.COUNTS:
             continue
         rows = _present(prep, t.a) & _present(prep, t.b)
         mi, used = estimate_pair(prep, t, k, rows)

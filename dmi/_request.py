@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from . import _conditional, _engine, _inputs, _plan
-from ._engine import PairResult, Results
+from ._engine import Results
 from ._entropy import normalized
+from ._estimators import PairResult, to_base
 from ._keywords import DefaultCap, Options, default
 from ._plan import AUTO, CONTINUOUS
 from ._projection import project, project_given
@@ -243,7 +244,8 @@ def compute(
             knn_permutations=knn_permutations,
         )
     if opts.normalize is not None:  # integer columns with many values turned continuous
-        knn = [(labels[i], labels[j]) for (i, j), r in zip(pairs, res.pairs, strict=True) if r.stats is None]
+        results = zip(pairs, res.pairs, strict=True)
+        knn = [(labels[i], labels[j]) for (i, j), r in results if not r.estimator.entropies]
         if knn:
             raise _cannot_normalize(opts, *knn[0], " (integers with many values are continuous)")
     return res
@@ -284,14 +286,14 @@ def value(result: PairResult, opts: Options) -> float:
     if opts.normalize is not None:
         assert result.stats is not None  # plug-in pairs only: checked in compute()
         return normalized(result.stats, opts.normalize)
-    return result.mi / math.log(opts.base)
+    return float(to_base(result.mi, opts.base))
 
 
 def diagonal(h: float, opts: Options) -> float:
     """A diagonal cell: H(X) in ``base``, or 1.0 when normalized (NaN without values)."""
     if opts.normalize is not None:
         return math.nan if math.isnan(h) else 1.0
-    return h / math.log(opts.base)
+    return float(to_base(h, opts.base))
 
 
 def unit(opts: Options) -> str:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import _plan, _table
+from ._estimators import to_base
 from ._request import (
     MATRIX,
     Options,
@@ -282,9 +283,9 @@ def _conditional_matrix(
     out = np.full((p, p), np.nan)
     used = np.zeros((p, p), dtype=np.int64)
     for c in range(p):
-        out[c, c] = h_given[c] / math.log(opts.base)
+        out[c, c] = to_base(h_given[c], opts.base)
     for (i, j), cmi, n in zip(pairs, mi, rows, strict=True):
-        out[i, j] = out[j, i] = cmi / math.log(opts.base)
+        out[i, j] = out[j, i] = to_base(cmi, opts.base)
         used[i, j] = used[j, i] = n
     index = pd.Index(labels)
     result = pd.DataFrame(out, index=index, columns=index.copy())
@@ -379,7 +380,7 @@ def mutual_info_with(
     pairs = _plan.target_pairs(len(labels))
     if given is not None and pairs:
         mi, rows, _ = conditional(ddf, labels, kinds, pairs, given, opts, diagonal=False)
-        result = pd.Series(np.array(mi) / math.log(opts.base), index=pd.Index(others), name=target)
+        result = pd.Series(to_base(np.array(mi), opts.base), index=pd.Index(others), name=target)
         result.attrs.update(n_rows=dict(zip(others, rows, strict=True)), unit=unit(opts), given=given)
         return result
     if not pairs:
@@ -628,7 +629,7 @@ def conditional_mutual_info(
         mi, _, _ = conditional(
             summary, [x, y], (kind_of[x], kind_of[y]), [(0, 1)], given, opts, diagonal=False
         )
-        return mi[0] / math.log(opts.base)
+        return float(to_base(mi[0], opts.base))
     request(discrete)  # checked as given
     opts, source, _, _ = prepare(data, None, MATRIX, request(True))
     frame = source.frame
@@ -642,4 +643,4 @@ def conditional_mutual_info(
     )
     mi, _, _ = conditional(source, [x, y], kinds, [(0, 1)], given, opts, diagonal=False)
     cmi = mi[0]
-    return cmi / math.log(opts.base)
+    return float(to_base(cmi, opts.base))
