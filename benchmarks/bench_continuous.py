@@ -55,7 +55,7 @@ def ksg_pairs(sizes: list[int], repeat: int) -> list[str]:
     from sklearn.feature_selection import mutual_info_regression
 
     import dmi
-    from dmi._knn import ksg, prepare
+    from dmi._math.knn import ksg, prepare
 
     lines = [
         "### One KSG pair (bivariate Gaussian, rho = 0.6, k = 3)",
@@ -94,7 +94,7 @@ def ross_pairs(n: int, classes_list: list[int], repeat: int) -> list[str]:
     from sklearn.feature_selection import mutual_info_classif
 
     import dmi
-    from dmi._knn import prepare, ross
+    from dmi._math.knn import prepare, ross
 
     lines = [
         f"### One Ross pair ({n:,} rows, k = 3)",

@@ -185,8 +185,8 @@ def counting_only(path: Path, repeat: int) -> dict[str, float]:
     """Counting alone on one in-memory 1M-row partition: fused kernel vs bincount per pair."""
     import pyarrow.parquet as pq
 
-    from dmi._counts import CountSpec, chunk
-    from dmi._plan import matrix_pairs
+    from dmi._engine.columns import matrix_pairs
+    from dmi._math.counts import CountSpec, chunk
 
     frame = pq.read_table(sorted(path.glob("*.parquet"))[0]).to_pandas()
     spec = CountSpec(tuple(frame.columns), matrix_pairs(frame.shape[1]))

@@ -21,8 +21,8 @@ from sklearn.metrics import mutual_info_score
 from sklearn.metrics.cluster import contingency_matrix
 from sklearn.metrics.cluster._expected_mutual_info_fast import expected_mutual_information
 
-from dmi import _stats
-from dmi._entropy import pair_stats
+from dmi._math import stats
+from dmi._math.entropy import pair_stats
 
 
 def timed(repeat: int, fn, *args):
@@ -61,7 +61,7 @@ def main() -> None:
         y = (x + rng.integers(0, 3, n)) % k
         table = contingency_matrix(x, y)
         s = pair_stats(framed(table))
-        t_dmi, e_dmi = timed(args.repeat, _stats.expected_mi, s.margins[0], s.margins[1], n)
+        t_dmi, e_dmi = timed(args.repeat, stats.expected_mi, s.margins[0], s.margins[1], n)
         t_sk, e_sk = timed(1 if n >= 2_000_000 else args.repeat, expected_mutual_information, table, n)
         rel = abs(e_dmi - e_sk) / abs(e_sk)
         lines.append(f"| {n:,} | {k:,} | {t_dmi:.3f} | {t_sk:.3f} | {t_sk / t_dmi:.1f}x | {rel:.1e} |")
@@ -76,7 +76,7 @@ def main() -> None:
     ]
     a, b = rng.integers(0, 30, 200), rng.integers(0, 30, 200)
     s = pair_stats(framed(contingency_matrix(a, b)))
-    t_dmi, p_dmi = timed(args.repeat, _stats.permutation_p, s, 999, 1)
+    t_dmi, p_dmi = timed(args.repeat, stats.permutation_p, s, 999, 1)
     observed = mutual_info_score(a, b)
 
     def shuffled() -> float:
@@ -84,7 +84,7 @@ def main() -> None:
         return (1 + hits) / 1000
 
     t_sh, p_sh = timed(args.repeat, shuffled)
-    chi2_p = _stats.g_test(s)[2]
+    chi2_p = stats.g_test(s)[2]
     lines += [
         f"| dmi: random tables with the margins | {p_dmi:.3f} | {t_dmi:.3f} |",
         f"| shuffle rows + sklearn MI | {p_sh:.3f} | {t_sh:.3f} |",

@@ -23,13 +23,13 @@ from bench_discrete import ensure_data, write_results
 from sklearn.metrics import mutual_info_score
 
 import dmi
-from dmi._codes import value_order
-from dmi._counts import CountSpec, SparseTable
-from dmi._entropy import pair_stats
-from dmi._graph import run
-from dmi._inputs import open_data
-from dmi._onepass import PassSpec
-from dmi._plan import matrix_pairs
+from dmi._engine.columns import matrix_pairs
+from dmi._inputs.source import open_data
+from dmi._math.codes import value_order
+from dmi._math.counts import CountSpec, SparseTable
+from dmi._math.entropy import pair_stats
+from dmi._pass.graph import run
+from dmi._pass.onepass import PassSpec
 
 
 def exact_mi(table: np.ndarray) -> decimal.Decimal:

@@ -8,18 +8,19 @@ Every pair of columns of a table larger than memory, over all rows, in one pass:
     dmi.plot.heatmap(mi)                        # needs matplotlib: pip install 'dmi[plot]'
 """
 
-from . import plot  # matplotlib is imported only when something is drawn
-from ._summarize import summarize
-from ._warnings import (
+from dmi._engine.notes import (
     ContinuousIntegersWarning,
     EmptyColumnWarning,
     IdentifierWarning,
     LooksCategoricalWarning,
     MaxCategoriesWarning,
 )
-from .api import conditional_mutual_info, mutual_info_matrix, mutual_info_table, mutual_info_with
-from .example import make_example
-from .summary import Summary, load
+from dmi._engine.summarize import summarize
+from dmi.api import conditional_mutual_info, mutual_info_matrix, mutual_info_table, mutual_info_with
+from dmi.example import make_example
+from dmi.summary import Summary, load
+
+from . import plot  # matplotlib is imported only when something is drawn
 
 __version__ = "0.1.0"
 

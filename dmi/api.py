@@ -9,9 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _plan, _table
-from ._estimators import to_base
-from ._request import (
+from dmi._engine.columns import check_known, matrix_pairs, resolve_kinds, target_pairs
+from dmi._engine.request import (
     MATRIX,
     Options,
     check_given_dtype,
@@ -25,9 +24,11 @@ from ._request import (
     value,
     without_given,
 )
-from ._typing import DataLike, Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
-from ._validate import DEFAULT_MAX_CATEGORIES, NORMALIZE_METHODS, check_choice, check_positive_int
-from .summary import Summary as StoredSummary
+from dmi._engine.table import P_VALUE_METHODS, pair_table
+from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, NORMALIZE_METHODS, check_choice, check_positive_int
+from dmi._math.estimators import to_base
+from dmi._typing import DataLike, Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
+from dmi.summary import Summary
 
 
 def mutual_info_matrix(
@@ -253,9 +254,9 @@ def mutual_info_matrix(
     opts, ddf, labels, kinds = prepare(data, columns, MATRIX, request, given=given)
     if given is not None:
         labels, kinds = without_given(given, ddf, labels, kinds, opts)
-        pairs = _plan.matrix_pairs(len(labels))
+        pairs = matrix_pairs(len(labels))
         return _conditional_matrix(ddf, labels, kinds, pairs, given, opts)
-    pairs = _plan.matrix_pairs(len(labels))
+    pairs = matrix_pairs(len(labels))
     res = compute(data, ddf, labels, kinds, pairs, opts, diagonal=True)
 
     p = len(labels)
@@ -377,7 +378,7 @@ def mutual_info_with(
             raise ValueError(f"given={given!r} is the target; condition on another column")
         labels, kinds = without_given(given, ddf, labels, kinds, opts)
     others = labels[1:]
-    pairs = _plan.target_pairs(len(labels))
+    pairs = target_pairs(len(labels))
     if given is not None and pairs:
         mi, rows, _ = conditional(ddf, labels, kinds, pairs, given, opts, diagonal=False)
         result = pd.Series(to_base(np.array(mi), opts.base), index=pd.Index(others), name=target)
@@ -485,7 +486,7 @@ split_every, sample, progress, max_categories
        x  y      mi     ami        g  dof  p_value p_method
     0  a  b  0.3681  0.5119  14.7226    1   0.0001     chi2
     """
-    check_choice("p_value", p_value, _table.P_VALUE_METHODS)
+    check_choice("p_value", p_value, P_VALUE_METHODS)
     check_positive_int("permutations", permutations)
     check_positive_int("stderr_splits", stderr_splits, minimum=2)
     check_positive_int("knn_permutations", knn_permutations, minimum=0)
@@ -508,7 +509,7 @@ split_every, sample, progress, max_categories
         max_categories=max_categories,
     )
     opts, ddf, labels, kinds = prepare(data, columns, MATRIX, request)
-    pairs = _plan.matrix_pairs(len(labels))
+    pairs = matrix_pairs(len(labels))
     res = compute(
         data,
         ddf,
@@ -520,7 +521,7 @@ split_every, sample, progress, max_categories
         stderr_splits=stderr_splits,
         knn_permutations=knn_permutations,
     )
-    return _table.build(
+    return pair_table(
         labels,
         pairs,
         res,
@@ -617,14 +618,14 @@ def conditional_mutual_info(
             max_categories=max_categories,
         )
 
-    if isinstance(data, StoredSummary):
+    if isinstance(data, Summary):
         if data.given != given:
             raise ValueError(
                 f"conditional_mutual_info needs three-way counts: summarize the data with given={given!r} "
                 f"(this summary's given is {data.given!r})"
             )
         opts, summary, labels, kinds = prepare(data, None, MATRIX, request(discrete), given=given)
-        _plan.check_known("x, y", [x, y], labels)
+        check_known("x, y", [x, y], labels)
         kind_of = dict(zip(labels, kinds, strict=True))
         mi, _, _ = conditional(
             summary, [x, y], (kind_of[x], kind_of[y]), [(0, 1)], given, opts, diagonal=False
@@ -634,13 +635,11 @@ def conditional_mutual_info(
     opts, source, _, _ = prepare(data, None, MATRIX, request(True))
     frame = source.frame
     names = [x, y, given]
-    _plan.check_known("x, y, given", names, list(frame.columns))
+    check_known("x, y, given", names, list(frame.columns))
     if len(set(names)) < 3:
         raise ValueError(f"x, y and given must be three different columns; got {x!r}, {y!r}, {given!r}")
     check_given_dtype(given, frame.dtypes[given])
-    kinds = narrow_kinds(
-        source, [x, y], _plan.resolve_kinds(discrete, [x, y], frame.dtypes, list(frame.columns))
-    )
+    kinds = narrow_kinds(source, [x, y], resolve_kinds(discrete, [x, y], frame.dtypes, list(frame.columns)))
     mi, _, _ = conditional(source, [x, y], kinds, [(0, 1)], given, opts, diagonal=False)
     cmi = mi[0]
     return float(to_base(cmi, opts.base))

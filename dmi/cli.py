@@ -24,8 +24,8 @@ from typing import Any
 
 import pandas as pd
 
-from ._keywords import KEYWORDS
-from ._random import DEFAULT_SEED
+from dmi._engine.keywords import KEYWORDS
+from dmi._math.streams import DEFAULT_SEED
 
 OUTPUT_FORMATS = (".csv", ".parquet", ".json")
 NORMALIZE_CHOICES = ("arithmetic", "geometric", "min", "max")
@@ -256,7 +256,7 @@ def _format(value: float) -> str:
 
 
 def _matrix(args: argparse.Namespace) -> int:
-    from .api import mutual_info_matrix
+    from dmi.api import mutual_info_matrix
 
     _check_outputs(args)
     with _scheduler(args):
@@ -268,7 +268,7 @@ def _matrix(args: argparse.Namespace) -> int:
 
 
 def _with(args: argparse.Namespace) -> int:
-    from .api import mutual_info_with
+    from dmi.api import mutual_info_with
 
     _check_outputs(args)
     with _scheduler(args):
@@ -358,8 +358,8 @@ _PLANTED = (
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .api import mutual_info_matrix
-    from .example import make_example
+    from dmi.api import mutual_info_matrix
+    from dmi.example import make_example
 
     with tempfile.TemporaryDirectory(prefix="dmi-demo-") as tmp:
         path = Path(tmp) / "example"

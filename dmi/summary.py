@@ -33,10 +33,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _onepass
-from ._codes import Domain, Folded, IntRange, Values
-from ._counts import CountSpec, CountSummary, SparseTable, Table
-from ._sample import Sample
+from dmi._math.codes import Domain, Folded, IntRange, Values
+from dmi._math.counts import CountSpec, CountState, SparseTable, Table
+from dmi._math.sample import Sample
+from dmi._pass import onepass
 
 FORMAT = "dmi-summary"
 VERSION = 3
@@ -60,7 +60,7 @@ class Summary:
     dtypes: tuple[str, ...]
     seed: int
     sample_size: int
-    state: _onepass.PassState
+    state: onepass.PassState
     given: Hashable | None = None
     """The column this summary conditions on (``summarize(..., given=z)``), or None."""
     row_keys: str = "identity"
@@ -115,7 +115,7 @@ class Summary:
                     f"cannot merge summaries with different {what}: {mine!r} and {theirs!r}{hint}"
                 )
         _check_disjoint(self.state.sample, other.state.sample)
-        merged = _onepass.merge([self.state, other.state])
+        merged = onepass.merge([self.state, other.state])
         return replace(self, state=merged)
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -290,13 +290,13 @@ def load(path: str | os.PathLike[str]) -> Summary:
                 auto_cap=int(spec_meta.get("auto_cap", 0)),
             )
             marginals = tuple(arrays[f"m{c}"] for c in range(len(spec.columns)))
-            counts = CountSummary(spec, int(meta["n_rows"]), tuple(domains), marginals, tuple(tables))
+            counts = CountState(spec, int(meta["n_rows"]), tuple(domains), marginals, tuple(tables))
         sample = None
         if meta["sample"] is not None:
             frame = pd.read_parquet(io.BytesIO(archive.read("sample.parquet")))
             keys = frame.pop("__key").to_numpy(dtype=np.uint64)
             sample = Sample(keys, frame.set_axis(range(frame.shape[1]), axis=1), int(meta["sample"]["size"]))
-    state = _onepass.PassState(int(meta["n_rows"]), counts, sample)
+    state = onepass.PassState(int(meta["n_rows"]), counts, sample)
     return Summary(
         tuple(meta["columns"]),
         tuple(meta["kinds"]),

@@ -66,17 +66,17 @@ def count_computes():
 
 @pytest.fixture
 def passes(monkeypatch):
-    """Every pass a call runs, recorded as ``(source, spec)`` (dmi._graph.run is spied on)."""
-    from dmi import _graph
+    """Every pass a call runs, recorded as ``(source, spec)`` (dmi._pass.graph.run is spied on)."""
+    from dmi._pass import graph
 
     seen: list = []
-    real_run = _graph.run
+    real_run = graph.run
 
     def spy(source, spec, split_every, **kwargs):
         seen.append((source, spec))
         return real_run(source, spec, split_every, **kwargs)
 
-    monkeypatch.setattr(_graph, "run", spy)
+    monkeypatch.setattr(graph, "run", spy)
     return seen
 
 

@@ -60,12 +60,12 @@ def test_discrete_columns_are_untouched():
 
 
 def test_two_passes_and_partition_independent(count_computes, monkeypatch):
-    from dmi import _inputs
+    from dmi._inputs import source
 
     df = gaussian(20_000, 0.7, seed=4)
     ref = dmi.mutual_info_matrix(df, method="binned", sample_size=2_000, random_state=9)
     assert count_computes.calls == 2  # edges from the sample, then the counts
-    monkeypatch.setattr(_inputs, "_PANDAS_PARTITION_ROWS", 2_857)  # 7 partitions
+    monkeypatch.setattr(source, "_PANDAS_PARTITION_ROWS", 2_857)  # 7 partitions
     got = dmi.mutual_info_matrix(df, method="binned", sample_size=2_000, random_state=9)
     pd.testing.assert_frame_equal(got, ref, check_exact=True)
     # shuffled rows draw another sample, hence other edges: close, not equal

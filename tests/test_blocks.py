@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from sklearn.metrics import mutual_info_score
 
 import dmi
-from dmi._blocks import Block, split, table_bytes
-from dmi._counts import CountSpec, TablesTooLarge, chunk, merge
-from dmi._validate import DEFAULT_MAX_CATEGORIES
+from dmi._engine.validate import DEFAULT_MAX_CATEGORIES
+from dmi._math.counts import CountSpec, TablesTooLarge, chunk, merge
+from dmi._pass.blocks import Block, split, table_bytes
 
 
 def _wide(n: int = 20_000, p: int = 8, seed: int = 0) -> pd.DataFrame:

@@ -132,12 +132,12 @@ def test_mixed_matrix_uses_each_estimator():
 
 
 def test_sample_identical_across_partitionings_and_repeatable(monkeypatch):
-    from dmi import _inputs
+    from dmi._inputs import source
 
     df = gaussian(30_000, 0.5, seed=9).assign(g=lambda f: (f.x > 0.3).astype(int))
     ref = dmi.mutual_info_matrix(df, sample_size=5_000, random_state=42)
     for rows, split_every in [(10_000, 2), (2_999, False), (750, None)]:
-        monkeypatch.setattr(_inputs, "_PANDAS_PARTITION_ROWS", rows)
+        monkeypatch.setattr(source, "_PANDAS_PARTITION_ROWS", rows)
         got = dmi.mutual_info_matrix(df, sample_size=5_000, random_state=42, split_every=split_every)
         pd.testing.assert_frame_equal(got, ref, check_exact=True)
     again = dmi.mutual_info_matrix(df, sample_size=5_000, random_state=42)
@@ -154,8 +154,8 @@ def test_sample_identical_across_partitionings_and_repeatable(monkeypatch):
 
 
 def test_sample_is_uniform_over_partitions():
-    from dmi._onepass import PassSpec, chunk, merge
-    from dmi._sample import RowIds, SampleSpec
+    from dmi._math.sample import RowIds, SampleSpec
+    from dmi._pass.onepass import PassSpec, chunk, merge
 
     n, parts, k = 100_000, 10, 5_000
     df = pd.DataFrame(
@@ -172,7 +172,7 @@ def test_sample_is_uniform_over_partitions():
 
 
 def test_row_keys_come_from_identity_not_content():
-    from dmi._sample import RowIds, row_keys
+    from dmi._math.sample import RowIds, row_keys
 
     same = pd.DataFrame({"x": [1.5] * 1_000})
     other = pd.DataFrame({"x": np.arange(1_000.0)})
@@ -249,7 +249,7 @@ def test_missing_values_use_pairwise_complete_sample_rows():
 def test_grid_knn_equals_kdtree(case, k):
     from scipy.spatial import cKDTree
 
-    from dmi._knn import kth_neighbor_distance
+    from dmi._math.knn import kth_neighbor_distance
 
     rng = np.random.default_rng(k)
     n = 5 if case == "tiny" else 20_000
@@ -272,7 +272,7 @@ def test_grid_knn_equals_kdtree(case, k):
 @pytest.mark.parametrize("g", [2, 3, 50, 223])
 @pytest.mark.parametrize("quantile", [False, True])
 def test_grid_cells_match_their_edges_exactly(g, quantile):
-    from dmi._knn import _cells, _grid_edges
+    from dmi._math.knn import _cells, _grid_edges
 
     rng = np.random.default_rng(g)
     x = np.r_[rng.standard_normal(10_000), rng.exponential(size=100)]
@@ -291,7 +291,7 @@ def test_grid_cells_match_their_edges_exactly(g, quantile):
     st.integers(0, 3),
 )
 def test_neighbour_counts_equal_brute_force(values, radii, digits):
-    from dmi._knn import _count_within
+    from dmi._math.knn import _count_within
 
     v = np.sort(np.round(np.array(values), digits))  # rounding makes ties
     r = np.array(radii[: v.size])

@@ -82,7 +82,7 @@ def test_progress_with_a_client_goes_to_stderr(client, capsys):
     with dask.config.set(scheduler="threads"):
         threaded = dmi.mutual_info_matrix(ddf)
     capsys.readouterr()
-    from dmi._graph import active_client
+    from dmi._pass.graph import active_client
 
     assert active_client() is client  # so the client's progress bar is the one shown
     shown = dmi.mutual_info_matrix(ddf, progress=True)

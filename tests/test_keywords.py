@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import dmi
-from dmi._keywords import KEYWORDS
-from dmi._random import DEFAULT_SEED
+from dmi._engine.keywords import KEYWORDS
+from dmi._math.streams import DEFAULT_SEED
 from dmi.cli import build_parser
 
 PUBLIC = [

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import adjusted_mutual_info_score, mutual_info_score, normalized_mutual_info_score
 
 import dmi
-from dmi._codes import Folded, IntRange, Values, fold, unite
+from dmi._math.codes import Folded, IntRange, Values, fold, unite
 
 RNG = np.random.default_rng(11)
 

@@ -10,7 +10,7 @@ import pytest
 from sklearn.metrics import mutual_info_score
 
 import dmi
-from dmi._inputs import open_data
+from dmi._inputs.source import open_data
 
 
 def _codes(s: pd.Series) -> np.ndarray:
@@ -151,14 +151,14 @@ def test_string_and_large_string_files_mix(tmp_path):
 
 
 def test_large_files_are_read_in_pieces_of_row_groups(tmp_path, monkeypatch):
-    from dmi import _parquet
+    from dmi._inputs import parquet
 
     frame = _frame(10_000, seed=3)
     pq.write_table(
         pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "big.parquet", row_group_size=1_000
     )
-    monkeypatch.setattr(_parquet, "PIECE_ROWS", 2_500)
-    pieces = _parquet.open_dataset([str(tmp_path / "big.parquet")]).pieces
+    monkeypatch.setattr(parquet, "PIECE_ROWS", 2_500)
+    pieces = parquet.open_dataset([str(tmp_path / "big.parquet")]).pieces
     assert [p.rows for p in pieces] == [2_000] * 5  # whole row groups, at most PIECE_ROWS rows
     assert open_data(str(tmp_path / "big.parquet")).frame.npartitions == 5
     got = dmi.mutual_info_matrix(tmp_path / "big.parquet")

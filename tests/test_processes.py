@@ -26,6 +26,7 @@ import pytest
 from distributed import Client
 
 import dmi
+from dmi._inputs.source import open_data
 
 # The scheduler and workers cannot import this test module: send its functions by value.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -163,7 +164,7 @@ def test_data_several_times_the_workers_memory_completes(client, dask_processes,
         np.add.at(joint, (k, codes[0]), 1)
 
     write(0)
-    one_file = dmi._inputs.open_data(str(tmp_path / "part-000.parquet")).frame.compute(scheduler="sync")
+    one_file = open_data(str(tmp_path / "part-000.parquet")).frame.compute(scheduler="sync")
     in_memory = int(one_file.memory_usage(deep=True).sum())  # as dmi holds it: Arrow strings
     n_files = math.ceil(3 * total_limit / in_memory)  # the data is 3x what the workers may hold
     for i in range(1, n_files):

@@ -9,15 +9,15 @@ import pytest
 from conftest import discrete_frame
 
 import dmi
-from dmi import _graph
+from dmi._pass import graph
 
 
 def test_local_progress_bar_on_stderr(capsys, monkeypatch):
-    monkeypatch.setattr(_graph, "_PROGRESS_AFTER", 0.0)
+    monkeypatch.setattr(graph, "_PROGRESS_AFTER", 0.0)
     frame = discrete_frame(20_000, seed=3)
     ddf = dd.from_pandas(frame, npartitions=4, sort=False)
     with dask.config.set(scheduler="threads"):
-        assert _graph.active_client() is None
+        assert graph.active_client() is None
         quiet = dmi.mutual_info_matrix(ddf)
         assert capsys.readouterr().err == ""
         shown = dmi.mutual_info_matrix(ddf, progress=True)

@@ -22,8 +22,8 @@ from scipy import stats
 from sklearn.feature_selection import mutual_info_classif, mutual_info_regression
 
 import dmi
-from dmi import _parquet
-from dmi._knn import ksg, prepare, ross
+from dmi._inputs import parquet
+from dmi._math.knn import ksg, prepare, ross
 
 
 @pytest.fixture(scope="module")
@@ -179,8 +179,8 @@ def test_a_pair_ignores_other_columns_and_the_partitioning(tmp_path, monkeypatch
     # row group its own partition, or all in one
     path = tmp_path / "cut.parquet"
     _write_row_groups(path, frame, cuts)
-    monkeypatch.setattr(_parquet, "PIECE_ROWS", 1)
+    monkeypatch.setattr(parquet, "PIECE_ROWS", 1)
     pieces = dmi.mutual_info_matrix(path, **kw)
-    monkeypatch.setattr(_parquet, "PIECE_ROWS", 10**9)
+    monkeypatch.setattr(parquet, "PIECE_ROWS", 10**9)
     whole = dmi.mutual_info_matrix(path, **kw)
     pd.testing.assert_frame_equal(pieces, whole, check_exact=True)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import dmi
-from dmi import _inputs
+from dmi._inputs import source
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_ross_pairs_with_a_discrete_target_are_allowed(parquet_dir, passes):
 
 
 def test_pandas_blocks(monkeypatch):
-    monkeypatch.setattr(_inputs, "_PANDAS_PARTITION_ROWS", 1_000)
+    monkeypatch.setattr(source, "_PANDAS_PARTITION_ROWS", 1_000)
     rng = np.random.default_rng(2)
     x = rng.standard_normal(20_000)
     df = pd.DataFrame({"x": x, "y": x + rng.standard_normal(20_000)})

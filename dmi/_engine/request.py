@@ -14,15 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _conditional, _engine, _inputs, _plan
-from ._engine import Results
-from ._entropy import normalized
-from ._estimators import PairResult, to_base
-from ._keywords import DefaultCap, Options, default
-from ._plan import AUTO, CONTINUOUS
-from ._projection import project, project_given
-from ._typing import Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
-from ._validate import (
+from dmi._engine import engine
+from dmi._engine.columns import AUTO, CONTINUOUS, check_known, counted, narrow, resolve_kinds, select_columns
+from dmi._engine.conditional import matrix as conditional_matrix
+from dmi._engine.engine import Results
+from dmi._engine.keywords import DefaultCap, Options, default
+from dmi._engine.projection import project, project_given
+from dmi._engine.validate import (
     METHODS,
     NORMALIZE_METHODS,
     SAMPLE_MODES,
@@ -33,7 +31,11 @@ from ._validate import (
     check_random_state,
     check_split_every,
 )
-from .summary import Summary as StoredSummary
+from dmi._inputs.source import check_unique, open_data, sampled_partitions
+from dmi._math.entropy import normalized
+from dmi._math.estimators import PairResult, to_base
+from dmi._typing import Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
+from dmi.summary import Summary
 
 
 def check_options(
@@ -54,7 +56,7 @@ def check_options(
 ) -> Options:
     """Validate every keyword of a public call and resolve its seed; reads no data.
 
-    The defaults are the public ones (:mod:`dmi._keywords`): a public function that
+    The defaults are the public ones (:mod:`dmi._engine.keywords`): a public function that
     does not take a keyword (``summarize`` has no ``method``) leaves it out here.
     """
     check_choice("method", method, METHODS)
@@ -91,7 +93,7 @@ def check_options(
 def _frame_columns(ddf: Any) -> list[Hashable]:
     """The frame's column labels, which must be unique and not empty."""
     frame_columns = list(ddf.columns)
-    _plan.check_unique(frame_columns)
+    check_unique(frame_columns)
     if not frame_columns:
         raise ValueError("data has no columns")
     return frame_columns
@@ -113,37 +115,37 @@ def prepare(
 
     The columns are ``[target, *others]`` for ``mutual_info_with``, else the selection
     (``target`` is :data:`MATRIX`). ``narrow``: decide integer columns whose value range
-    proves them discrete now (:func:`dmi._plan.narrow`); a summary keeps them undecided,
+    proves them discrete now (:func:`dmi._engine.columns.narrow`); a summary keeps them undecided,
     so that summaries of other rows, with other ranges, still merge.
     """
-    if isinstance(data, StoredSummary):
+    if isinstance(data, Summary):
         return _prepare_summary(data, columns, target, opts, given)
-    source = _inputs.open_data(data)
+    source = open_data(data)
     frame_columns = _frame_columns(source.frame)
     labels = _labels(columns, target, frame_columns)
-    kinds = _plan.resolve_kinds(opts.discrete, labels, source.frame.dtypes, frame_columns)
+    kinds = resolve_kinds(opts.discrete, labels, source.frame.dtypes, frame_columns)
     if narrow:
         kinds = narrow_kinds(source, labels, kinds)
     return opts, source, labels, kinds
 
 
 def narrow_kinds(source: Any, labels: Sequence[Hashable], kinds: tuple[str, ...]) -> tuple[str, ...]:
-    """:func:`dmi._plan.narrow` with the ranges the source knows without reading data."""
+    """:func:`dmi._engine.columns.narrow` with the ranges the source knows without reading data."""
     ranges = [source.value_range(c) if k == AUTO else None for c, k in zip(labels, kinds, strict=True)]
-    return _plan.narrow(kinds, ranges)
+    return narrow(kinds, ranges)
 
 
 def _labels(columns: Any, target: Any, frame_columns: list[Hashable]) -> list[Hashable]:
     """The columns of a request: the selection, or ``[target, *others]``."""
-    selected = _plan.select_columns(columns, frame_columns)
+    selected = select_columns(columns, frame_columns)
     if target is MATRIX:
         return selected
-    _plan.check_known("target", [target], frame_columns)
+    check_known("target", [target], frame_columns)
     return [target, *(c for c in selected if c != target)]
 
 
 def _prepare_summary(
-    summary: StoredSummary, columns: Any, target: Any, opts: Options, given: Hashable | None
+    summary: Summary, columns: Any, target: Any, opts: Options, given: Hashable | None
 ) -> tuple[Options, Any, list[Hashable], tuple[str, ...]]:
     """:func:`prepare` for a :class:`dmi.summary.Summary` in place of data: its columns,
     kinds and seed are fixed, and options that would need the data again are refused."""
@@ -181,7 +183,7 @@ def without_given(
     given: Hashable, ddf: Any, labels: list[Hashable], kinds: tuple[str, ...], opts: Options
 ) -> tuple[list[Hashable], tuple[str, ...]]:
     """Check ``given=`` and leave it out of the columns."""
-    if isinstance(ddf, StoredSummary):
+    if isinstance(ddf, Summary):
         if ddf.given != given:
             raise ValueError(
                 f"given={given!r} needs three-way counts: summarize the data with given={given!r} "
@@ -189,7 +191,7 @@ def without_given(
             )
         return labels, kinds
     dtypes = ddf.frame.dtypes
-    _plan.check_known("given", [given], list(dtypes.index))
+    check_known("given", [given], list(dtypes.index))
     check_given_dtype(given, dtypes[given])
     if opts.normalize is not None or opts.method != "auto" or opts.sample != "rows":
         raise ValueError("given= works with normalize=None, method='auto' and sample='rows'")
@@ -215,10 +217,10 @@ def compute(
         knn = [(labels[i], labels[j]) for i, j in pairs if CONTINUOUS in (kinds[i], kinds[j])]
         if knn:
             raise _cannot_normalize(opts, *knn[0], "")
-    if isinstance(ddf, StoredSummary):
-        pl = _engine.plan(labels, kinds, pairs, diagonal=diagonal, sample_size=ddf.sample_size, seed=ddf.seed)
+    if isinstance(ddf, Summary):
+        pl = engine.plan(labels, kinds, pairs, diagonal=diagonal, sample_size=ddf.sample_size, seed=ddf.seed)
         state = project(ddf, pl.spec)
-        blocks = _engine.estimate_locally(
+        blocks = engine.estimate_locally(
             pl,
             state,
             n_neighbors=opts.n_neighbors,
@@ -226,14 +228,14 @@ def compute(
             stderr_splits=stderr_splits,
             knn_permutations=knn_permutations,
         )
-        res = _engine.finish(pl, state, blocks, labels, dropna=opts.dropna)
+        res = engine.finish(pl, state, blocks, labels, dropna=opts.dropna)
     else:
         if isinstance(data, pd.DataFrame) and len(data) == 0:
             raise ValueError("data has no rows")
         if opts.sample == "partitions":
             _check_partitions(labels, kinds, pairs, opts)
-            ddf = _inputs.sampled_partitions(ddf, opts.sample_size, opts.seed)
-        res = _engine.compute(
+            ddf = sampled_partitions(ddf, opts.sample_size, opts.seed)
+        res = engine.compute(
             ddf,
             labels,
             kinds,
@@ -264,7 +266,7 @@ def _check_partitions(
 ) -> None:
     """ValueError when ``sample='partitions'`` cannot serve: a pair (or ``method='binned'``)
     needs every row."""
-    full = [(i, j) for i, j in pairs if _plan.counted(kinds[i]) and _plan.counted(kinds[j])]
+    full = [(i, j) for i, j in pairs if counted(kinds[i]) and counted(kinds[j])]
     if full or opts.method == "binned":
         shown = "method='binned' counts"
         if full:
@@ -328,5 +330,5 @@ def conditional(
 ) -> tuple[list[float], list[int], list[float]]:
     """``I(a;b|given)`` of each pair (nats), rows used, and ``H(c|given)`` of each column: from
     the data's conditioning pass, or from a summary made with ``given=``."""
-    stored = partial(project_given, data, given) if isinstance(data, StoredSummary) else None
-    return _conditional.matrix(data, labels, kinds, pairs, given, opts, diagonal=diagonal, stored=stored)
+    stored = partial(project_given, data, given) if isinstance(data, Summary) else None
+    return conditional_matrix(data, labels, kinds, pairs, given, opts, diagonal=diagonal, stored=stored)

@@ -2,7 +2,7 @@
 
 * ``dmi.split-every`` (default 8): fan-in of the tree merge when ``split_every=None``.
 * ``dmi.table-memory`` (default ``"2 GiB"``): the bytes the pair tables of the summaries one
-  merge holds may take, before the pairs are counted in blocks (:mod:`dmi._blocks`).
+  merge holds may take, before the pairs are counted in blocks (:mod:`dmi._pass.blocks`).
 
 Set them like any Dask option: ``dask.config.set({"dmi.table-memory": "4 GiB"})``, a YAML
 file, or the ``DASK_DMI__TABLE_MEMORY`` environment variable.

@@ -20,10 +20,10 @@ import pyarrow as pa
 from dask.base import get_scheduler, tokenize
 from toolz import partition_all
 
-from ._counts import TablesTooLarge
-from ._inputs import Source
-from ._onepass import PassSpec, PassState, chunk, merge
-from ._sample import RowIds
+from dmi._inputs.source import Source
+from dmi._math.counts import TablesTooLarge
+from dmi._math.sample import RowIds
+from dmi._pass.onepass import PassSpec, PassState, chunk, merge
 
 # A local progress bar appears once the work has taken this many seconds.
 _PROGRESS_AFTER = 1.0
@@ -52,7 +52,7 @@ def run(
     worker once). Returns the merged summary and the per-block results.
 
     When a summary's pair tables would exceed their memory limit
-    (:class:`~dmi._counts.TablesTooLarge`), the tasks return that exception instead of
+    (:class:`~dmi._math.counts.TablesTooLarge`), the tasks return that exception instead of
     raising it -- it is a normal re-plan, not a failure, and must not be logged by
     workers as one -- and ``run`` raises it here, in the caller's process.
 

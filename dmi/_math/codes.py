@@ -1,7 +1,8 @@
-"""Per-partition column encoding: values -> small integer codes, and uniting code domains.
+"""How a partition's column values become numbers: small integer codes (discrete), float64
+(continuous, :func:`as_float`), and how code domains of several partitions unite.
 
 Every column of a partition is turned into small integer codes (the counting kernel's
-``uint16`` or ``int32``, :func:`dmi._kernels.code_dtype`) without a pre-pass over the
+``uint16`` or ``int32``, :func:`dmi._math.kernels.code_dtype`) without a pre-pass over the
 data: code 0 means *missing*, code ``j + 1`` is the ``j``-th value of the column's
 :class:`Domain`. Three kinds of domain exist:
 
@@ -17,7 +18,8 @@ data: code 0 means *missing*, code ``j + 1`` is the ``j``-th value of the column
   present/missing only, and what still proves it an identifier.
 
 :func:`unite` merges the domains of several summaries and returns, per input, the map
-from its old codes to the united codes.
+from its old codes to the united codes. :func:`as_float` reads a continuous column
+(floats, datetimes, durations, decimals) as float64 for the sample.
 """
 
 from __future__ import annotations
@@ -29,9 +31,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ._kernels import write_codes
-from ._plan import as_float
-from ._typing import IntArray
+from dmi._math.kernels import write_codes
+from dmi._typing import IntArray
 
 # A column of small-range integers takes range codes when its range is at most this
 # many values, or at most as many values as the partition has rows (so the domain is
@@ -352,3 +353,34 @@ def value_order(domain: Domain) -> IntArray | None:
     except TypeError:
         keys = [(type(v).__qualname__, repr(v)) for v in values]
         return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
+
+
+def is_time(dtype: Any) -> bool:
+    """Datetimes (with or without time zone) and durations, numpy- or Arrow-backed."""
+    if isinstance(dtype, pd.ArrowDtype):
+        return bool(pa.types.is_timestamp(dtype.pyarrow_dtype) or pa.types.is_duration(dtype.pyarrow_dtype))
+    return bool(pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype))
+
+
+def is_decimal(dtype: Any) -> bool:
+    return isinstance(dtype, pd.ArrowDtype) and pa.types.is_decimal(dtype.pyarrow_dtype)
+
+
+def as_float(s: pd.Series) -> np.ndarray:
+    """A continuous column as float64, NaN where missing.
+
+    Datetimes become seconds since the epoch (UTC for zone-aware ones) and durations
+    seconds: MI does not depend on the unit or the origin.
+    """
+    dtype = s.dtype
+    if is_time(dtype):
+        if isinstance(dtype, pd.ArrowDtype):
+            kind = "timedelta64[ns]" if pa.types.is_duration(dtype.pyarrow_dtype) else "datetime64[ns]"
+            if pa.types.is_timestamp(dtype.pyarrow_dtype) and dtype.pyarrow_dtype.tz is not None:
+                kind = f"datetime64[ns, {dtype.pyarrow_dtype.tz}]"
+            s = s.astype(kind)  # type: ignore[call-overload]
+        array: Any = s.array
+        values = np.asarray(array.asi8, dtype=np.float64) * pd.Timedelta(1, unit=array.unit).total_seconds()
+        values[s.isna().to_numpy()] = np.nan
+        return values
+    return s.to_numpy(dtype=np.float64, na_value=np.nan)

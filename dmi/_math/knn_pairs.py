@@ -1,7 +1,7 @@
 """The k-NN side of a request: the prepared sample, blocks of pairs, their estimates,
 standard errors and permutation p-values (pure functions, no Dask).
 
-A pair takes the estimator record (:mod:`dmi._estimators`) its columns' kinds call for
+A pair takes the estimator record (:mod:`dmi._math.estimators`) its columns' kinds call for
 once the pass has decided them (:func:`pair_estimator`): KSG for two continuous columns,
 Ross for one; a pair whose columns both turned out discrete takes the plug-in estimate
 from the counts instead.
@@ -16,10 +16,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ._estimators import Estimator, Reads, for_pair
-from ._knn import Prepared, prepare
-from ._random import Purpose, name_id, stream
-from ._sample import Sample
+from dmi._math.estimators import Estimator, Reads, for_pair
+from dmi._math.knn import Prepared, prepare
+from dmi._math.sample import Sample
+from dmi._math.streams import Purpose, name_id, stream
 
 # A float column with fewer distinct values than this in the sample looks categorical.
 _FEW_VALUES = 20
@@ -205,7 +205,7 @@ def estimate_block(
     return out
 
 
-def blocks(tasks: Sequence[KnnTask]) -> list[list[KnnTask]]:
+def in_blocks(tasks: Sequence[KnnTask]) -> list[list[KnnTask]]:
     """Group the sample-based pairs into at most ``_MAX_BLOCKS`` Dask tasks."""
     if not tasks:
         return []

@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.metrics import mutual_info_score
 
-from dmi._codes import IntRange, Values
-from dmi._counts import CountSpec, SparseTable, chunk, merge
-from dmi._entropy import pair_stats
-from dmi._plan import matrix_pairs
+from dmi._engine.columns import matrix_pairs
+from dmi._math.codes import IntRange, Values
+from dmi._math.counts import CountSpec, SparseTable, chunk, merge
+from dmi._math.entropy import pair_stats
 
 
 def _spec(frame: pd.DataFrame) -> CountSpec:

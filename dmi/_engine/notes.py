@@ -14,9 +14,9 @@ import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
-from ._codes import Folded
+from dmi._math.codes import Folded
 
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # dmi/, above dmi/_engine/
 
 
 class LooksCategoricalWarning(UserWarning):

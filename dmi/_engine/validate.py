@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from ._config import split_every as configured_split_every
-from ._keywords import default
-from ._random import DEFAULT_SEED
-from ._typing import SplitEvery
+from dmi._engine.keywords import default
+from dmi._math.streams import DEFAULT_SEED
+from dmi._pass.config import split_every as configured_split_every
+from dmi._typing import SplitEvery
 
 NORMALIZE_METHODS = ("arithmetic", "geometric", "min", "max")
 METHODS = ("auto", "binned")
@@ -83,7 +83,7 @@ def check_random_state(random_state: Any) -> int:
     """The one seeded entry point for randomness: ``None``, an int seed or a Generator.
 
     Returns the int seed every random choice of the call derives from
-    (:mod:`dmi._random`); ``None`` is the fixed default seed, so calls repeat and
+    (:mod:`dmi._math.streams`); ``None`` is the fixed default seed, so calls repeat and
     summaries made with default arguments merge.
     """
     if isinstance(random_state, np.random.Generator):

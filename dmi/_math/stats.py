@@ -21,7 +21,7 @@ import numpy as np
 from scipy import stats as scipy_stats
 from scipy.special import gammaln
 
-from ._entropy import PairStats
+from dmi._math.entropy import PairStats
 
 # A table is "sparse" (the chi2 approximation is poor) when more than this share of its
 # expected counts is below 5 (Cochran's rule).

@@ -1,6 +1,6 @@
 """Parquet data sets with pyarrow: footers checked first, pieces of bounded size, a reader per piece.
 
-No Dask here: :mod:`dmi._inputs` maps :class:`Reader` over the pieces with
+No Dask here: :mod:`dmi._inputs.source` maps :class:`Reader` over the pieces with
 ``dask.dataframe.from_map``. dmi reads Parquet itself rather than through
 ``dask.dataframe.read_parquet``, for three reasons a user can see:
 
@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ._random import name_id
+from dmi._math.streams import name_id
 
 # A partition holds about this many rows (whole row groups; a file with fewer is one piece).
 PIECE_ROWS = 1_000_000

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ._typing import Discrete
+from dmi._typing import Discrete
 
 
 class DefaultCap(int):
@@ -66,7 +66,7 @@ def default(name: str) -> Any:
 
 @dataclass(frozen=True)
 class Options:
-    """A public call's keywords, checked and resolved (by ``dmi._request.check_options``):
+    """A public call's keywords, checked and resolved (by ``dmi._engine.request.check_options``):
     the typed request every internal layer receives."""
 
     discrete: Discrete

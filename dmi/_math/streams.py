@@ -1,6 +1,6 @@
 """Every random stream of a call, derived from its one seed in one place.
 
-A call resolves ``random_state`` to one integer seed (:func:`dmi._validate.check_random_state`);
+A call resolves ``random_state`` to one integer seed (:func:`dmi._engine.validate.check_random_state`);
 each use of randomness then takes its own independent stream,
 ``numpy.random.SeedSequence(seed, spawn_key=(purpose, *ids))``, named by a
 :class:`Purpose` and, where a purpose needs several streams, by integer ids (a column's

@@ -8,14 +8,16 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from . import _conditional, _graph, _onepass, _plan
-from ._counts import CountSpec
-from ._plan import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE
-from ._request import MATRIX, check_options, prepare, without_given
-from ._sample import SampleSpec
-from ._typing import DataLike, Discrete, RandomState, SplitEvery
-from ._validate import DEFAULT_MAX_CATEGORIES
-from .summary import Summary
+from dmi._engine import conditional
+from dmi._engine.columns import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, matrix_pairs
+from dmi._engine.request import MATRIX, check_options, prepare, without_given
+from dmi._engine.validate import DEFAULT_MAX_CATEGORIES
+from dmi._math.counts import CountSpec
+from dmi._math.sample import SampleSpec
+from dmi._pass import graph
+from dmi._pass.onepass import PassSpec
+from dmi._typing import DataLike, Discrete, RandomState, SplitEvery
+from dmi.summary import Summary
 
 
 def summarize(
@@ -72,11 +74,11 @@ def summarize(
     seed, sample_size = opts.seed, opts.sample_size
     if given is not None:
         labels, kinds = without_given(given, ddf, labels, kinds, opts)
-        pairs = _plan.matrix_pairs(len(labels))
-        pass_spec, used = _conditional.spec(labels, kinds, pairs, given, opts, diagonal=True)
-        state = _conditional.run(ddf, pass_spec, used, given, opts)
+        pairs = matrix_pairs(len(labels))
+        pass_spec, used = conditional.spec(labels, kinds, pairs, given, opts, diagonal=True)
+        state = conditional.run(ddf, pass_spec, used, given, opts)
     else:
-        state, _ = _graph.run(
+        state, _ = graph.run(
             ddf,
             _full_spec(labels, kinds, sample_size, seed, opts.max_categories),
             opts.split_every,
@@ -98,12 +100,12 @@ def _dtype_name(dtype: Any) -> str:
 
 def _full_spec(
     labels: Sequence[Hashable], kinds: Sequence[str], sample_size: int, seed: int, max_categories: int | None
-) -> _onepass.PassSpec:
+) -> PassSpec:
     """Counts of every pair of discrete (or undecided integer) columns; a sample of every
     column if any is continuous or undecided."""
     counted = [c for c, k in zip(labels, kinds, strict=True) if k != CONTINUOUS]
     auto = tuple(k == AUTO for k in kinds if k != CONTINUOUS)
-    pairs = _plan.matrix_pairs(len(counted))
+    pairs = matrix_pairs(len(counted))
     counts = (
         CountSpec(
             tuple(counted),
@@ -121,4 +123,4 @@ def _full_spec(
         if any(k != DISCRETE for k in kinds)
         else None
     )
-    return _onepass.PassSpec(tuple(labels), counts, sample)
+    return PassSpec(tuple(labels), counts, sample)

@@ -14,12 +14,12 @@ A pair takes the record its columns' kinds call for (:func:`for_pair`). Two othe
 of estimating are built from these records rather than being records of their own:
 
 * ``method="binned"`` cuts continuous columns into quantile bins in a first pass
-  (:func:`dmi._engine.compute`), after which every pair is discrete and takes PLUG_IN.
-* conditioning on a discrete ``Z`` (:mod:`dmi._conditional`) sums each record's
+  (:func:`dmi._engine.engine.compute`), after which every pair is discrete and takes PLUG_IN.
+* conditioning on a discrete ``Z`` (:mod:`dmi._engine.conditional`) sums each record's
   estimate over the strata of ``Z``, weighted by ``p(z)``: PLUG_IN on three-way counts,
   KSG and Ross on each stratum's sample rows (Frenzel & Pompe 2007).
 
-Adding an estimator: its kernel in a math module (as :mod:`dmi._knn`), one record here,
+Adding an estimator: its kernel in a math module (as :mod:`dmi._math.knn`), one record here,
 and its place in :func:`for_pair`; the engine and the table read only the record.
 """
 
@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _stats
-from ._entropy import PairStats, normalized
-from ._knn import ksg, ross
+from dmi._math import stats
+from dmi._math.entropy import PairStats, normalized
+from dmi._math.knn import ksg, ross
 
 
 class Reads(Enum):
@@ -114,20 +114,20 @@ def _counted_statistics(r: PairResult, opts: TableOptions, rng: np.random.Genera
     s = r.stats
     assert s is not None
     known = s.n > 0 and not math.isnan(s.mi)  # NaN: a column over max_categories
-    g, dof, p_chi2 = _stats.g_test(s)
+    g, dof, p_chi2 = stats.g_test(s)
     # a folded identifier's margin is not kept in full, so its pairs take the G-test
     use_permutation = not any(s.singletons) and (
-        opts.p_value == "permutation" or (opts.p_value == "auto" and _stats.is_sparse(s))
+        opts.p_value == "permutation" or (opts.p_value == "auto" and stats.is_sparse(s))
     )
     return {
         "h_x": to_base(s.h_x, opts.base),
         "h_y": to_base(s.h_y, opts.base),
         "nmi": normalized(s, opts.average),
-        "ami": _stats.adjusted(s, opts.average),
-        "mi_miller_madow": to_base(_stats.miller_madow(s), opts.base),
+        "ami": stats.adjusted(s, opts.average),
+        "mi_miller_madow": to_base(stats.miller_madow(s), opts.base),
         "g": g,
         "dof": dof if known else pd.NA,
-        "p_value": _stats.permutation_p(s, opts.permutations, rng) if use_permutation else p_chi2,
+        "p_value": stats.permutation_p(s, opts.permutations, rng) if use_permutation else p_chi2,
         "p_method": ("permutation" if use_permutation else "chi2") if known else None,
         "mi_stderr": math.nan,
     }

@@ -1,7 +1,7 @@
 """Opening the user's data: a lazy Dask DataFrame, and how each partition's rows are identified.
 
 Every input becomes a :class:`Source`: the frame the one pass maps over, plus one
-:class:`~dmi._sample.RowIds` per partition, which the sample's row keys are made from.
+:class:`~dmi._math.sample.RowIds` per partition, which the sample's row keys are made from.
 What each input guarantees about the sample (the same seed gives the same sample...):
 
 * **Parquet paths** -- for any cutting of the files into pieces and any worker count:
@@ -34,10 +34,9 @@ import numpy as np
 import pandas as pd
 from dask.base import tokenize
 
-from . import _parquet
-from ._plan import check_unique
-from ._random import Purpose, name_id, stream
-from ._sample import RowIds
+from dmi._inputs import parquet
+from dmi._math.sample import RowIds
+from dmi._math.streams import Purpose, name_id, stream
 
 # pandas input is cut into partitions of about this many rows, so a local threaded
 # scheduler counts them in parallel.
@@ -55,7 +54,7 @@ class Source:
     """One per partition of ``frame``."""
     pandas: pd.DataFrame | None = None
     """The user's pandas DataFrame (with a RangeIndex), when that is what was passed."""
-    dataset: _parquet.Dataset | None = None
+    dataset: parquet.Dataset | None = None
     """The Parquet data set behind the user's paths, when that is what was passed."""
 
     def partitions(self, chosen: Sequence[int]) -> Source:
@@ -115,7 +114,7 @@ def open_data(data: Any) -> Source:
     if _is_path(data) or (
         isinstance(data, Sequence) and not isinstance(data, str) and data and all(_is_path(p) for p in data)
     ):
-        dataset = _parquet.open_dataset(_paths(data))
+        dataset = parquet.open_dataset(_paths(data))
         return _parquet_source(dataset, dataset.pieces)
     if isinstance(data, pd.Series | dd.Series):
         raise TypeError("data must be a DataFrame, not a Series; use series.to_frame() for one column")
@@ -125,20 +124,20 @@ def open_data(data: Any) -> Source:
     )
 
 
-def _parquet_source(dataset: _parquet.Dataset, pieces: Sequence[_parquet.Piece]) -> Source:
+def _parquet_source(dataset: parquet.Dataset, pieces: Sequence[parquet.Piece]) -> Source:
     """Parquet pieces as a Source: each row is its file's and its position in the file."""
-    reader = _parquet.Reader(dataset.fs, dataset.schema)
+    reader = parquet.Reader(dataset.fs, dataset.schema)
     # No conversion of Arrow string columns to pandas' string dtype: the values are the
     # same, and the cast (large_string -> string) took about 0.1 s per 1M-row partition.
     with dask.config.set({"dataframe.convert-string": False}):
         frame = dd.from_map(
             reader,
             list(pieces),
-            meta=_parquet.empty_frame(dataset),
+            meta=parquet.empty_frame(dataset),
             enforce_metadata=False,
             label="dmi-read-parquet",
         )
-    rows = tuple(RowIds((_parquet.file_id(p.path),), True) for p in pieces)
+    rows = tuple(RowIds((parquet.file_id(p.path),), True) for p in pieces)
     return Source(frame, rows, dataset=dataset)
 
 
@@ -171,3 +170,12 @@ def _choose(rng: np.random.Generator, lengths: np.ndarray, rows_wanted: int) -> 
     order = rng.permutation(len(lengths))
     enough = int(np.searchsorted(np.cumsum(lengths[order]), rows_wanted)) + 1
     return [int(i) for i in order[:enough]]
+
+
+def check_unique(frame_columns: Sequence[Hashable]) -> None:
+    """Raise ValueError naming every duplicated column label."""
+    dup = pd.Index(list(frame_columns), dtype=object)
+    dups = list(dict.fromkeys(dup[dup.duplicated()]))
+    if dups:
+        shown = ", ".join(repr(n) for n in dups)
+        raise ValueError(f"data has duplicate column names: {shown}; rename them first")

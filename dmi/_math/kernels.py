@@ -11,7 +11,7 @@ Measured on 1M rows x 14 columns (91 pairs, tables up to 1001 x 569 cells), one 
 
 So codes are uint16 when every column has fewer than 65535 codes, and counters are
 int32 when the partition has fewer than 2**31 rows (always, in practice: a partition's
-counts cannot exceed its rows); :func:`dmi._counts.merge` accumulates in int64. The
+counts cannot exceed its rows); :func:`dmi._math.counts.merge` accumulates in int64. The
 kernel releases the GIL, so Dask's threads count partitions in parallel.
 """
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ._typing import IntArray
+from dmi._typing import IntArray
 
 
 @numba.njit(nogil=True, cache=True)

@@ -1,7 +1,7 @@
 """A stored summary answering a request: the part of it that the request's pass would have gathered.
 
 :func:`project` for unconditional requests, :func:`project_given` for ``given=`` ones;
-both return the one pass's state (:class:`dmi._onepass.PassState`) for the engine to finish,
+both return the one pass's state (:class:`dmi._pass.onepass.PassState`) for the engine to finish,
 so a result from a summary is computed exactly as from the data.
 """
 
@@ -12,11 +12,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import _onepass
-from ._conditional import composite_column
-from ._counts import CountSpec, CountSummary, SparseTable, Table
-from ._sample import Sample, SampleSpec
-from .summary import Summary
+from dmi._engine.conditional import composite_column
+from dmi._math.counts import CountSpec, CountState, SparseTable, Table
+from dmi._math.sample import Sample, SampleSpec
+from dmi._pass import onepass
+from dmi.summary import Summary
 
 
 def _transposed(table: Table) -> Table:
@@ -38,7 +38,7 @@ def _sample_columns(
     return Sample(stored.keys, frame, stored.size)
 
 
-def project(summary: Summary, spec: _onepass.PassSpec) -> _onepass.PassState:
+def project(summary: Summary, spec: onepass.PassSpec) -> onepass.PassState:
     """The part of a stored summary that a request's pass (``spec``) would have gathered."""
     state = summary.state
     counts = None
@@ -55,7 +55,7 @@ def project(summary: Summary, spec: _onepass.PassSpec) -> _onepass.PassState:
                 tables.append(stored.tables[index[(sa, sb)]])
             else:
                 tables.append(_transposed(stored.tables[index[(sb, sa)]]))
-        counts = CountSummary(
+        counts = CountState(
             replace(spec.counts, max_categories=stored.spec.max_categories),
             stored.n_rows,
             tuple(stored.domains[i] for i in cols),
@@ -63,10 +63,10 @@ def project(summary: Summary, spec: _onepass.PassSpec) -> _onepass.PassState:
             tuple(tables),
         )
     sample = _sample_columns(state.sample, list(summary.columns), spec.sample)
-    return _onepass.PassState(state.n_rows, counts, sample)
+    return onepass.PassState(state.n_rows, counts, sample)
 
 
-def project_given(summary: Summary, z: Hashable, spec: _onepass.PassSpec) -> _onepass.PassState:
+def project_given(summary: Summary, z: Hashable, spec: onepass.PassSpec) -> onepass.PassState:
     """The part of a ``given=z`` summary that a conditioning request's pass would have gathered.
 
     The summary holds the (z, a) composite of each pair's first column in its own column
@@ -108,7 +108,7 @@ def project_given(summary: Summary, z: Hashable, spec: _onepass.PassSpec) -> _on
         for c in spec.counts.columns:  # composites for the diagonal
             slot(c)
         picked = [position[c] for c in names]
-        counts = CountSummary(
+        counts = CountState(
             CountSpec(tuple(names), tuple(pairs), max_categories=stored.spec.max_categories),
             stored.n_rows,
             tuple(stored.domains[i] for i in picked),
@@ -117,4 +117,4 @@ def project_given(summary: Summary, z: Hashable, spec: _onepass.PassSpec) -> _on
         )
     # the sample of a given= summary holds every column, then z
     sample = _sample_columns(state.sample, [*summary.columns, z], spec.sample)
-    return _onepass.PassState(state.n_rows, counts, sample)
+    return onepass.PassState(state.n_rows, counts, sample)

@@ -1,7 +1,7 @@
-"""The summary of one pass over the data: exact counts and a uniform sample, mergeable.
+"""What the one pass gathers: exact counts and a uniform sample of the rows, mergeable.
 
-``chunk(partition) -> PassState`` and ``merge(summaries) -> PassState``, pure functions over
-pandas and numpy: :mod:`dmi._graph` maps them over the partitions and tree-merges them.
+``chunk(partition) -> PassState`` and ``merge(states) -> PassState``, pure functions over
+pandas and numpy: :mod:`dmi._pass.graph` maps them over the partitions and tree-merges them.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ._counts import CountSpec, CountSummary
-from ._counts import chunk as count_chunk
-from ._counts import merge as merge_counts
-from ._sample import RowIds, Sample, SampleSpec, merge_samples, sample_chunk
+from dmi._math.counts import CountSpec, CountState
+from dmi._math.counts import chunk as count_chunk
+from dmi._math.counts import merge as merge_counts
+from dmi._math.sample import RowIds, Sample, SampleSpec, merge_samples, sample_chunk
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class PassState:
     """What one pass gathered over some rows."""
 
     n_rows: int
-    counts: CountSummary | None
+    counts: CountState | None
     sample: Sample | None
 
 

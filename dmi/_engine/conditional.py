@@ -24,16 +24,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _graph
-from ._codes import Folded
-from ._counts import CountSpec, _nonzero
-from ._entropy import entropy, pair_stats
-from ._keywords import Options
-from ._knn_pairs import KnnTask, estimate_pair, prepare_sample
-from ._onepass import PassSpec
-from ._plan import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, counted, resolve, sampled
-from ._sample import SampleSpec
-from ._warnings import warn_about_columns, warn_continuous_integers
+from dmi._engine.columns import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, counted, resolve, sampled
+from dmi._engine.keywords import Options
+from dmi._engine.notes import warn_about_columns, warn_continuous_integers
+from dmi._math.codes import Folded
+from dmi._math.counts import CountSpec, _nonzero
+from dmi._math.entropy import entropy, pair_stats
+from dmi._math.knn_pairs import KnnTask, estimate_pair, prepare_sample
+from dmi._math.sample import SampleSpec
+from dmi._pass import graph
+from dmi._pass.onepass import PassSpec
 
 
 def _plain(values: pd.Index) -> list[str]:
@@ -196,7 +196,7 @@ def spec(
 
 def run(source: Any, pass_spec: PassSpec, used: list[Hashable], z: Hashable, opts: Options) -> Any:
     """The conditioning pass: the one pass, with composites added to each partition."""
-    state, _ = _graph.run(
+    state, _ = graph.run(
         source,
         pass_spec,
         opts.split_every,
@@ -296,7 +296,7 @@ def finish(
 
 def resolved_kinds(state: Any, labels: Sequence[Hashable], kinds: Sequence[str]) -> tuple[str, ...]:
     """The kinds once the conditioning pass has counted: an undecided (integer) column is
-    continuous when its plain counts were folded (see :func:`dmi._plan.resolve`)."""
+    continuous when its plain counts were folded (see :func:`dmi._engine.columns.resolve`)."""
     cs = state.counts
     position = {name: i for i, name in enumerate(cs.spec.columns)} if cs is not None else {}
     folded = [c in position and isinstance(cs.domains[position[c]], Folded) for c in labels]
@@ -317,7 +317,7 @@ def matrix(
     """``I(a;b|z)`` for each pair and ``H(c|z)`` of each discrete column, in one pass over ``data``.
 
     ``stored``: instead of a pass, the state a stored summary holds for this request
-    (a function of the pass spec, see :func:`dmi._projection.project_given`).
+    (a function of the pass spec, see :func:`dmi._engine.projection.project_given`).
     """
     pass_spec, used = spec(labels, kinds, pairs, z, opts, diagonal=diagonal)
     state = stored(pass_spec) if stored is not None else run(data, pass_spec, used, z, opts)

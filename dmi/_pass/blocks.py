@@ -5,7 +5,7 @@ tables take, per pair, about ``cells x 8`` bytes (dense) or ``24`` bytes per dis
 ``(x, y)`` present (sparse): small for columns of a few values, but many pairs of
 high-cardinality columns (zip codes, product ids) can need more memory than a machine
 has. Summaries built with ``CountSpec.table_bytes`` refuse, *before* allocating, to grow
-past it (:class:`dmi._counts.TablesTooLarge`, with an estimate per pair); the engine then
+past it (:class:`dmi._math.counts.TablesTooLarge`, with an estimate per pair); the engine then
 splits the pairs into blocks that fit and runs one pass per block, reading only each
 block's columns. Results are identical: every pair is still counted over all rows.
 
@@ -21,7 +21,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ._config import table_memory
+from dmi._pass.config import table_memory
 
 
 def table_bytes(fan_in: int) -> int:

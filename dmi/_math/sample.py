@@ -3,7 +3,7 @@
 Every row gets a 64-bit key from its *identity*, never from its content: the data source
 it comes from (a Parquet file, a pandas DataFrame, one partition of a Dask DataFrame) and
 its position there. The key is ``splitmix64(salt + position * golden)``, the salt drawn
-from the seed and the source (:mod:`dmi._random`): within a source a bijection of the
+from the seed and the source (:mod:`dmi._math.streams`): within a source a bijection of the
 position, so no two rows share a key, and across sources independent. Copies of a row are
 separate rows that enter the sample independently -- a key derived from the content would
 make copies travel together and bias the k-NN estimators wherever values repeat (whole
@@ -29,8 +29,8 @@ import numba
 import numpy as np
 import pandas as pd
 
-from ._plan import as_float
-from ._random import Purpose, word
+from dmi._math.codes import as_float
+from dmi._math.streams import Purpose, word
 
 
 @dataclass(frozen=True)

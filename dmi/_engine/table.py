@@ -6,15 +6,15 @@ from collections.abc import Hashable, Sequence
 
 import pandas as pd
 
-from . import _stats
-from ._engine import Results
-from ._estimators import TableOptions, to_base
-from ._random import Purpose, stream
+from dmi._engine.engine import Results
+from dmi._math import stats
+from dmi._math.estimators import TableOptions, to_base
+from dmi._math.streams import Purpose, stream
 
 P_VALUE_METHODS = ("auto", "chi2", "permutation")
 
 
-def build(
+def pair_table(
     labels: Sequence[Hashable],
     pairs: Sequence[tuple[int, int]],
     res: Results,
@@ -47,6 +47,6 @@ def build(
         "mi_miller_madow", "g", "dof", "p_value", "p_method", "q_value", "mi_stderr",
     ]  # fmt: skip
     table = pd.DataFrame(rows, columns=[c for c in columns if c != "q_value"])
-    table.insert(columns.index("q_value"), "q_value", _stats.benjamini_hochberg(table["p_value"].to_numpy()))
+    table.insert(columns.index("q_value"), "q_value", stats.benjamini_hochberg(table["p_value"].to_numpy()))
     table["dof"] = table["dof"].astype("Int64")
     return table

@@ -1,7 +1,7 @@
 """From a planned request to per-pair results: the pass's specs, its computes, the finishing math.
 
 One compute per request, except ``method='binned'`` (a first pass for the edges) and pair
-tables too large for ``dmi.table-memory`` (one pass per block of pairs, :mod:`dmi._blocks`).
+tables too large for ``dmi.table-memory`` (one pass per block of pairs, :mod:`dmi._pass.blocks`).
 """
 
 from __future__ import annotations
@@ -17,26 +17,26 @@ from typing import Any
 import numpy as np
 from dask.utils import format_bytes
 
-from . import _blocks, _graph
-from ._codes import Domain, Folded, quantile_edges, value_order
-from ._counts import CountSpec, CountSummary, TablesTooLarge
-from ._entropy import entropy, folded_entropy, folded_pair_stats, pair_stats
-from ._estimators import PLUG_IN, PairResult
-from ._inputs import Source
-from ._keywords import Options
-from ._knn_pairs import (
+from dmi._engine.columns import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, counted, resolve, sampled
+from dmi._engine.keywords import Options
+from dmi._engine.notes import Notes
+from dmi._inputs.source import Source
+from dmi._math.codes import Domain, Folded, quantile_edges, value_order
+from dmi._math.counts import CountSpec, CountState, TablesTooLarge
+from dmi._math.entropy import entropy, folded_entropy, folded_pair_stats, pair_stats
+from dmi._math.estimators import PLUG_IN, PairResult
+from dmi._math.knn_pairs import (
     KnnTask,
     PreparedSample,
-    blocks,
     column_notes,
     estimate_block,
+    in_blocks,
     looks_categorical,
     prepare_sample,
 )
-from ._onepass import PassSpec, PassState
-from ._plan import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, counted, resolve, sampled
-from ._sample import SampleSpec
-from ._warnings import Notes
+from dmi._math.sample import SampleSpec
+from dmi._pass import blocks, graph
+from dmi._pass.onepass import PassSpec, PassState
 
 _log = logging.getLogger("dmi")
 
@@ -82,8 +82,8 @@ class Plan:
     """A column's position among the sampled columns."""
     n_pairs: int
 
-    def resolve(self, counts: CountSummary | None) -> tuple[str, ...]:
-        """Every column's kind once the pass has counted (see :func:`dmi._plan.resolve`)."""
+    def resolve(self, counts: CountState | None) -> tuple[str, ...]:
+        """Every column's kind once the pass has counted (see :func:`dmi._engine.columns.resolve`)."""
         domains = counts.domains if counts is not None else ()
         folded = [
             c in self.count_index and isinstance(domains[self.count_index[c]], Folded)
@@ -206,9 +206,9 @@ def compute(
             )
             kinds = tuple(DISCRETE for _ in kinds)
     # split_every None here means a flat merge: it holds every partition's summary at once
-    limit = _blocks.table_bytes(split_every if split_every is not None else source.frame.npartitions)
-    todo = [_blocks.Block(tuple(range(len(pairs))), diagonal)]
-    done: list[tuple[_blocks.Block, Results]] = []
+    limit = blocks.table_bytes(split_every if split_every is not None else source.frame.npartitions)
+    todo = [blocks.Block(tuple(range(len(pairs))), diagonal)]
+    done: list[tuple[blocks.Block, Results]] = []
     while todo:
         block = todo.pop(0)
         pl = plan(
@@ -223,7 +223,7 @@ def compute(
             table_bytes=limit,
         )
         try:
-            summary, block_results = _graph.run(
+            summary, block_results = graph.run(
                 source,
                 pl.spec,
                 split_every,
@@ -235,11 +235,11 @@ def compute(
                     permutations=knn_permutations,
                     seed=seed,
                 ),
-                blocks=blocks(pl.tasks),
+                blocks=in_blocks(pl.tasks),
                 progress=progress,
             )
         except TablesTooLarge as err:  # plan smaller blocks of pairs, each its own pass
-            smaller = _blocks.split(block, pl.counted_pairs, err.pair_bytes, pairs, limit)
+            smaller = blocks.split(block, pl.counted_pairs, err.pair_bytes, pairs, limit)
             message = (
                 f"dmi: pair tables of about {format_bytes(sum(err.pair_bytes))} exceed dmi.table-memory; "
                 f"counting them in {len(smaller)} passes instead of one"
@@ -254,7 +254,7 @@ def compute(
     return _combine(done, len(pairs), p)
 
 
-def _combine(done: Sequence[tuple[_blocks.Block, Results]], n_pairs: int, p: int) -> Results:
+def _combine(done: Sequence[tuple[blocks.Block, Results]], n_pairs: int, p: int) -> Results:
     """One request's results from the results of its blocks (each a subset of its pairs)."""
     if len(done) == 1:
         return done[0][1]
@@ -288,7 +288,7 @@ def estimate_locally(
     prep = _prepare(summary, pl, seed)
     return [
         _estimate(prep, block, n_neighbors, stderr_splits, knn_permutations, seed)
-        for block in blocks(pl.tasks)
+        for block in in_blocks(pl.tasks)
     ]
 
 
@@ -394,7 +394,7 @@ def _quantile_edges(
         else None
     )
     spec = PassSpec(names, counts, SampleSpec(names, (True,) * len(names), sample_size, seed))
-    summary, _ = _graph.run(source, spec, split_every, progress=progress)
+    summary, _ = graph.run(source, spec, split_every, progress=progress)
     if summary.n_rows == 0 or summary.sample is None:
         raise ValueError("data has no rows")
     folded = {c: d for c, d in zip(auto, summary.counts.domains if summary.counts else (), strict=True)}

@@ -1,4 +1,4 @@
-"""Planning: which columns, which are discrete or continuous, and which pairs to compute.
+"""The columns of a request: which ones, whether each is discrete or continuous, which pairs.
 
 Pure functions over column names and dtypes; no data is read here.
 """
@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+from dmi._math.codes import is_decimal, is_time
 
 DISCRETE = "d"
 CONTINUOUS = "c"
@@ -28,14 +30,6 @@ about ``(Kx - 1)(Ky - 1) / 2N`` nats, is below 0.02 nats from 100,000 rows on.""
 
 def _format_names(names: Sequence[Any]) -> str:
     return ", ".join(repr(n) for n in names)
-
-
-def check_unique(frame_columns: Sequence[Hashable]) -> None:
-    """Raise ValueError naming every duplicated column label."""
-    dup = pd.Index(list(frame_columns), dtype=object)
-    dups = list(dict.fromkeys(dup[dup.duplicated()]))
-    if dups:
-        raise ValueError(f"data has duplicate column names: {_format_names(dups)}; rename them first")
 
 
 def _as_label_list(name: str, value: Any) -> list[Hashable]:
@@ -86,40 +80,9 @@ def auto_kind(dtype: Any) -> str:
         return AUTO
     if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
         return DISCRETE
-    if pd.api.types.is_float_dtype(dtype) or is_time(dtype) or _is_decimal(dtype):
+    if pd.api.types.is_float_dtype(dtype) or is_time(dtype) or is_decimal(dtype):
         return CONTINUOUS
     raise TypeError(f"unsupported dtype {dtype}")
-
-
-def is_time(dtype: Any) -> bool:
-    """Datetimes (with or without time zone) and durations, numpy- or Arrow-backed."""
-    if isinstance(dtype, pd.ArrowDtype):
-        return bool(pa.types.is_timestamp(dtype.pyarrow_dtype) or pa.types.is_duration(dtype.pyarrow_dtype))
-    return bool(pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype))
-
-
-def _is_decimal(dtype: Any) -> bool:
-    return isinstance(dtype, pd.ArrowDtype) and pa.types.is_decimal(dtype.pyarrow_dtype)
-
-
-def as_float(s: pd.Series) -> np.ndarray:
-    """A continuous column as float64, NaN where missing.
-
-    Datetimes become seconds since the epoch (UTC for zone-aware ones) and durations
-    seconds: MI does not depend on the unit or the origin.
-    """
-    dtype = s.dtype
-    if is_time(dtype):
-        if isinstance(dtype, pd.ArrowDtype):
-            kind = "timedelta64[ns]" if pa.types.is_duration(dtype.pyarrow_dtype) else "datetime64[ns]"
-            if pa.types.is_timestamp(dtype.pyarrow_dtype) and dtype.pyarrow_dtype.tz is not None:
-                kind = f"datetime64[ns, {dtype.pyarrow_dtype.tz}]"
-            s = s.astype(kind)  # type: ignore[call-overload]
-        array: Any = s.array
-        values = np.asarray(array.asi8, dtype=np.float64) * pd.Timedelta(1, unit=array.unit).total_seconds()
-        values[s.isna().to_numpy()] = np.nan
-        return values
-    return s.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def resolve_kinds(

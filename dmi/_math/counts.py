@@ -1,6 +1,6 @@
-"""Mergeable count summaries: ``chunk(partition) -> CountSummary`` and ``merge(summaries)``.
+"""Mergeable contingency counts: ``chunk(partition) -> CountState`` and ``merge(states)``.
 
-A :class:`CountSummary` holds, for one slice of rows, each column's code domain and
+A :class:`CountState` holds, for one slice of rows, each column's code domain and
 marginal counts, and a joint count table for every requested pair of columns. Tables
 are dense integer arrays when small (int32 in one partition's summary, whose counts
 cannot exceed its rows; int64 once merged), and sparse coordinate lists
@@ -14,7 +14,7 @@ the rows were partitioned or in which order summaries were merged.
 With ``CountSpec.max_categories`` set (or ``CountSpec.auto_cap`` for an integer column
 whose kind the pass decides), a column with more distinct values than that
 (in one partition, or once merged) is *folded*: its values are dropped and its codes
-become present/missing (:class:`dmi._codes.Folded`), so its memory stops growing with
+become present/missing (:class:`dmi._math.codes.Folded`), so its memory stops growing with
 its values. Whether it is an identifier remains exactly known.
 """
 
@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._codes import Domain, Encoded, Folded, encode, encode_binned, fold, unite
-from ._kernels import code_dtype, count_dense
-from ._typing import IntArray
+from dmi._math.codes import Domain, Encoded, Folded, encode, encode_binned, fold, unite
+from dmi._math.kernels import code_dtype, count_dense
+from dmi._typing import IntArray
 
 # A pair is counted densely when its table has at most this many cells...
 _DENSE_MIN_CELLS = 1 << 16
@@ -104,7 +104,7 @@ def _check_size(spec: CountSpec, pair_bytes: list[int]) -> None:
 
 
 @dataclass(frozen=True, eq=False)
-class CountSummary:
+class CountState:
     """Exact counts for one slice of rows; see the module docstring."""
 
     spec: CountSpec
@@ -189,7 +189,7 @@ def encode_columns(df: pd.DataFrame, spec: CountSpec) -> list[Encoded]:
     ]
 
 
-def chunk(df: pd.DataFrame, spec: CountSpec) -> CountSummary:
+def chunk(df: pd.DataFrame, spec: CountSpec) -> CountState:
     """Summarize one partition: encode its columns and count marginals and pairs.
 
     ``df`` holds exactly ``spec.columns``, in that order.
@@ -197,7 +197,7 @@ def chunk(df: pd.DataFrame, spec: CountSpec) -> CountSummary:
     return count(encode_columns(df, spec), len(df), spec)
 
 
-def count(encoded: list[Encoded], n: int, spec: CountSpec) -> CountSummary:
+def count(encoded: list[Encoded], n: int, spec: CountSpec) -> CountState:
     """Count marginals and pairs of ``n`` rows whose columns are already encoded."""
     domains: list[Domain] = [e.domain for e in encoded]
     sizes = np.array([d.size for d in domains], dtype=np.int64)
@@ -231,7 +231,7 @@ def count(encoded: list[Encoded], n: int, spec: CountSpec) -> CountSummary:
     for k, (a, b) in enumerate(spec.pairs):
         if tables[k] is None:
             tables[k] = _count_sparse(codes[a], codes[b], (int(sizes[a]) + 1, int(sizes[b]) + 1))
-    return CountSummary(spec, n, tuple(domains), tuple(marginals), tuple(tables))  # type: ignore[arg-type]
+    return CountState(spec, n, tuple(domains), tuple(marginals), tuple(tables))  # type: ignore[arg-type]
 
 
 def _raw_codes(e: Encoded, n: int) -> IntArray:
@@ -255,7 +255,7 @@ def _collapse(table: Table, fold_a: bool, fold_b: bool, n_rows: int) -> Table:
     return _reduce_coo(rows, cols, counts.astype(np.int64), shape)
 
 
-def _fold_columns(s: CountSummary, columns: set[int]) -> CountSummary:
+def _fold_columns(s: CountState, columns: set[int]) -> CountState:
     """``s`` with ``columns`` folded: values dropped, present/missing counts kept."""
     todo = {c for c in columns if not isinstance(s.domains[c], Folded)}
     if not todo:
@@ -270,11 +270,11 @@ def _fold_columns(s: CountSummary, columns: set[int]) -> CountSummary:
         _collapse(t, a in todo, b in todo, s.n_rows) if (a in todo or b in todo) else t
         for t, (a, b) in zip(s.tables, s.spec.pairs, strict=True)
     ]
-    return CountSummary(s.spec, s.n_rows, tuple(domains), tuple(marginals), tuple(tables))
+    return CountState(s.spec, s.n_rows, tuple(domains), tuple(marginals), tuple(tables))
 
 
 def _to_fold(
-    summaries: Sequence[CountSummary], n_rows: int
+    summaries: Sequence[CountState], n_rows: int
 ) -> tuple[set[int], dict[int, tuple[Domain, list[IntArray | None]]]]:
     """Columns whose values over all ``summaries`` exceed their cap (:meth:`CountSpec.cap`),
     and the united domains computed on the way for columns that stay (for reuse)."""
@@ -323,7 +323,7 @@ def _remap_into_dense(out: np.ndarray, table: Table, ma: IntArray | None, mb: In
         out[np.ix_(ia, ib)] += table
 
 
-def merge(summaries: Sequence[CountSummary]) -> CountSummary:
+def merge(summaries: Sequence[CountState]) -> CountState:
     """Merge summaries of disjoint row sets into one summary of all their rows."""
     if len(summaries) == 1:
         return summaries[0]
@@ -383,4 +383,4 @@ def merge(summaries: Sequence[CountSummary]) -> CountSummary:
                     shape,
                 )
             )
-    return CountSummary(spec, n_rows, tuple(domains), tuple(marginals), tuple(tables))
+    return CountState(spec, n_rows, tuple(domains), tuple(marginals), tuple(tables))

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import entr
 
-from ._codes import Domain, Folded
-from ._counts import SparseTable, Table, _nonzero
-from ._kernels import dense_mi_sum
-from ._typing import IntArray
+from dmi._math.codes import Domain, Folded
+from dmi._math.counts import SparseTable, Table, _nonzero
+from dmi._math.kernels import dense_mi_sum
+from dmi._typing import IntArray
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,7 +128,7 @@ def pair_stats(
 
     With ``dropna`` the missing code (row and column 0) is dropped first, so every
     quantity uses exactly the pairwise-complete rows. ``order_x``/``order_y`` (from
-    :func:`dmi._codes.value_order`) read the table in value order, so the floating-point
+    :func:`dmi._math.codes.value_order`) read the table in value order, so the floating-point
     sums, and hence the results, are bit-identical for every partitioning.
     """
     ia, ib = _full_index(order_x, dropna), _full_index(order_y, dropna)
@@ -174,7 +174,7 @@ def folded_entropy(domain: Folded, marginal: np.ndarray, dropna: bool) -> float:
 
 
 def folded_pair_stats(table: Table, dropna: bool, x: Domain, y: Domain) -> PairStats:
-    """Plug-in statistics of a pair with a folded side (:class:`dmi._codes.Folded`).
+    """Plug-in statistics of a pair with a folded side (:class:`dmi._math.codes.Folded`).
 
     A folded identifier's present code stands for rows that each hold a value of their
     own, so every quantity is exact from the two-row table: cells on that code are
