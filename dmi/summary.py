@@ -102,7 +102,8 @@ class Summary:
                         f"cannot merge summaries whose column {c!r} has different {what}: {mine!r} and "
                         f"{theirs!r}"
                     )
-        for what in ("seed", "sample_size", "max_categories", "given", "row_keys"):
+        # an older format first: it is the cause of the other differences
+        for what in ("row_keys", "seed", "sample_size", "max_categories", "given"):
             mine, theirs = getattr(self, what), getattr(other, what)
             if mine != theirs:
                 hint = (

@@ -90,6 +90,34 @@ def test_save_and_load_round_trip(tmp_path):
         assert not any(name.endswith((".pkl", ".pickle")) for name in z.namelist())
 
 
+@pytest.mark.parametrize("version", [1, 2])
+def test_summaries_saved_in_older_format_versions_still_load(tmp_path, version):
+    # an older file is today's file without the fields its version lacked: version 3 added
+    # row_keys and the integer columns decided by the pass (kind "a", auto, auto_cap),
+    # version 2 added max_categories; discrete=True keeps the kinds an older file could hold
+    frame = _frame(4)
+    s = dmi.summarize(frame, discrete=["c00", "c01", "c02", "c03", "city", "grade"], random_state=2)
+    s.save(tmp_path / "new.dmi")
+    with zipfile.ZipFile(tmp_path / "new.dmi") as z:
+        files = {name: z.read(name) for name in z.namelist()}
+    meta = json.loads(files["meta.json"])
+    meta["version"] = version
+    meta["counts"].pop("auto"), meta["counts"].pop("auto_cap")
+    if version == 1:
+        meta["counts"].pop("max_categories")
+    files["meta.json"] = json.dumps(meta).encode()
+    with zipfile.ZipFile(tmp_path / "old.dmi", "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+
+    old = dmi.load(tmp_path / "old.dmi")
+    assert old.kinds == s.kinds and old.row_keys == "content"
+    assert old.max_categories == (None if version == 1 else s.max_categories)
+    pd.testing.assert_frame_equal(dmi.mutual_info_matrix(old), dmi.mutual_info_matrix(s), check_exact=True)
+    with pytest.raises(ValueError, match="format version 1 or 2 keyed its sample by row content"):
+        old.merge(s)
+
+
 def test_nightly_update_from_new_files_only(tmp_path):
     days = [_frame(10 + d, n=4_000) for d in range(3)]
     for d, day in enumerate(days):
