@@ -244,9 +244,11 @@ def test_missing_values_use_pairwise_complete_sample_rows():
     assert m.loc["x", "y"] == pytest.approx(sk, rel=1e-6)
 
 
-@pytest.mark.parametrize("case", ["gaussian", "outlier", "deterministic", "ties", "tiny", "skewed"])
+@pytest.mark.parametrize(
+    "case", ["gaussian", "outlier", "deterministic", "ties", "tiny", "skewed", "curve", "identity", "spikes"]
+)
 @pytest.mark.parametrize("k", [1, 3, 7])
-def test_grid_knn_equals_kdtree(case, k):
+def test_strip_knn_equals_kdtree(case, k):
     from scipy.spatial import cKDTree
 
     from dmi._math.knn import kth_neighbor_distance
@@ -256,33 +258,38 @@ def test_grid_knn_equals_kdtree(case, k):
     x = rng.standard_normal(n)
     y = 0.6 * x + 0.8 * rng.standard_normal(n)
     if case == "outlier":
-        x[0] = 1e6  # one far point: the grid would pile everything into one cell
+        x[0] = 1e6  # one far point
     elif case == "deterministic":
         y = x**3
     elif case == "ties":
         x, y = np.round(x, 1), np.round(y, 1)
     elif case == "skewed":
-        x, y = np.exp(2 * x), y**2  # heavy right tails: uniform cells would pile up
+        x, y = np.exp(2 * x), y**2  # heavy right tails
+    elif case == "curve":
+        y = np.sin(3 * x) + 1e-3 * rng.standard_normal(n)  # a strip crosses the curve several times
+    elif case == "identity":
+        y = x + 1e-9 * rng.standard_normal(n)
+    elif case == "spikes":
+        x, y = np.round(x), np.round(x + rng.standard_normal(n))  # integers: a few values each
     k = min(k, n - 1)
     pts = np.column_stack((x, y))
     expected = cKDTree(pts).query(pts, k=k + 1, p=np.inf)[0][:, -1]
     np.testing.assert_array_equal(kth_neighbor_distance(x, y, k), expected)
 
 
-@pytest.mark.parametrize("g", [2, 3, 50, 223])
-@pytest.mark.parametrize("quantile", [False, True])
-def test_grid_cells_match_their_edges_exactly(g, quantile):
-    from dmi._math.knn import _cells, _grid_edges
+@given(
+    st.lists(st.tuples(st.floats(-3, 3), st.floats(-3, 3)), min_size=2, max_size=60),
+    st.integers(0, 2),
+    st.integers(1, 4),
+)
+def test_strip_knn_equals_brute_force(points, digits, k):
+    from dmi._math.knn import kth_neighbor_distance
 
-    rng = np.random.default_rng(g)
-    x = np.r_[rng.standard_normal(10_000), rng.exponential(size=100)]
-    edges = _grid_edges(np.sort(x), g, quantile)
-    v = np.r_[x, edges[:-1], np.nextafter(edges[:-1], -np.inf), np.nextafter(edges[:-1], np.inf)]
-    expected = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, g - 1)
-    np.testing.assert_array_equal(_cells(v, edges, quantile), expected)
-    same = np.full(5, 2.5)  # a constant axis: all edges but the last coincide
-    edges = _grid_edges(same, g, quantile)
-    np.testing.assert_array_equal(_cells(same, edges, quantile), g - 1)
+    pts = np.round(np.array(points), digits)  # rounding makes ties and duplicates
+    k = min(k, len(pts) - 1)
+    d = np.max(np.abs(pts[:, None, :] - pts[None, :, :]), axis=2)
+    expected = np.sort(d, axis=1)[:, k]  # column 0 is the point itself
+    np.testing.assert_array_equal(kth_neighbor_distance(pts[:, 0].copy(), pts[:, 1].copy(), k), expected)
 
 
 @given(

@@ -23,7 +23,7 @@ from sklearn.feature_selection import mutual_info_classif, mutual_info_regressio
 
 import dmi
 from dmi._inputs import parquet
-from dmi._math.knn import ksg, prepare, ross
+from dmi._math.knn import axis, ksg, prepare, ross
 
 
 @pytest.fixture(scope="module")
@@ -122,10 +122,11 @@ def test_ties_are_broken_as_sklearn_breaks_them():
     labels = (x // 10).astype(np.int64) % 7
     everything = np.ones(n, dtype=bool)
     state = np.random.RandomState(0)  # sklearn draws X's noise, then y's, from one stream
-    mine, _ = ksg(prepare(x, state), prepare(y, state), 3, everything)
+    px, py = prepare(x, state), prepare(y, state)
+    mine, _ = ksg(axis(px, everything), axis(py, everything), 3)
     expected = mutual_info_regression(x[:, None], y, random_state=0)[0]
     assert mine == pytest.approx(expected, rel=1e-9)
-    mine, _ = ross(prepare(x, np.random.RandomState(0)), labels, 3, everything)
+    mine, _ = ross(axis(prepare(x, np.random.RandomState(0)), everything), labels, 3)
     expected = mutual_info_classif(x[:, None], labels, random_state=0)[0]
     assert mine == pytest.approx(expected, rel=1e-9)
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from dmi._math.estimators import Estimator, Reads, for_pair
-from dmi._math.knn import Prepared, prepare
+from dmi._math.knn import Axis, Prepared, axis, prepare
 from dmi._math.sample import Sample
 from dmi._math.streams import Purpose, name_id, stream
 
@@ -35,6 +35,9 @@ class PreparedSample:
     labels: dict[int, np.ndarray]
     counts: dict[int, tuple[int, int]]
     """Per continuous column: (distinct values, present values) in the sample."""
+    axes: dict[int, Axis] = field(default_factory=dict)
+    """Per continuous column, its :class:`~dmi._math.knn.Axis` on all of its present rows,
+    made when a pair first needs it and shared by its other pairs (in one process)."""
 
 
 @dataclass(frozen=True)
@@ -108,8 +111,19 @@ def estimate_pair(
     kernel = pair_estimator(prep, t).kernel
     assert kernel is not None  # a sample-based estimator
     x, y = (t.a, t.b) if t.a in prep.continuous else (t.b, t.a)  # the continuous column first
-    other = prep.continuous[y] if y in prep.continuous else prep.labels[y]
-    return kernel(prep.continuous[x], other, k, rows, clip)
+    other = _axis(prep, y, rows, n) if y in prep.continuous else prep.labels[y][rows]
+    return kernel(_axis(prep, x, rows, n), other, k, clip)
+
+
+def _axis(prep: PreparedSample, c: int, rows: np.ndarray, n: int) -> Axis:
+    """Continuous column ``c`` on ``rows`` (``n`` of them): the column's shared axis when
+    ``rows`` are all of its present rows, else one made for these rows."""
+    if n != prep.counts[c][1]:  # rows is a subset of the column's present rows
+        return axis(prep.continuous[c], rows)
+    shared = prep.axes.get(c)
+    if shared is None:
+        shared = prep.axes[c] = axis(prep.continuous[c], rows)
+    return shared
 
 
 def _stderr(prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray, splits: int) -> float:
@@ -154,10 +168,11 @@ def _permuted(prep: PreparedSample, column: int, rows: np.ndarray, perm: np.ndar
         raw[rows], noise[rows] = col.raw[perm], col.noise[perm]
         idx = np.flatnonzero(~np.isnan(raw))
         order = idx[np.lexsort((noise[idx], raw[idx]))]
-        return replace(prep, continuous={**prep.continuous, column: Prepared(raw, noise, order)})
+        continuous = {**prep.continuous, column: Prepared(raw, noise, order)}
+        return replace(prep, continuous=continuous, axes={c: a for c, a in prep.axes.items() if c != column})
     labels = prep.labels[column].copy()
     labels[rows] = prep.labels[column][perm]
-    return replace(prep, labels={**prep.labels, column: labels})
+    return replace(prep, labels={**prep.labels, column: labels}, axes=dict(prep.axes))
 
 
 def _permutation_p(
