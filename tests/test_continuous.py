@@ -298,12 +298,15 @@ def test_strip_knn_equals_brute_force(points, digits, k):
     st.integers(0, 3),
 )
 def test_neighbour_counts_equal_brute_force(values, radii, digits):
-    from dmi._math.knn import _count_within
+    from dmi._math.knn import _count_indexed, _count_within, _value_index
 
     v = np.sort(np.round(np.array(values), digits))  # rounding makes ties
     r = np.array(radii[: v.size])
     want = np.array([np.sum(np.abs(v - v[i]) <= r[i]) for i in range(v.size)])
     np.testing.assert_array_equal(_count_within(v, r), want)
+    for segment, cells in [(1, 1), (3, 2), (16, 64), (1024, 2048)]:  # tiny segments: many lookups
+        index = _value_index(v, segment, cells)
+        np.testing.assert_array_equal(_count_indexed(v, r, *index, segment), want)
 
 
 def test_continuous_target_equals_mutual_info_regression():

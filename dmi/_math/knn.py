@@ -10,8 +10,8 @@ marginal counts use a strict inequality), the estimate is clipped at 0. Each col
 pair is read as an :class:`Axis` (its values scaled and jittered over the pair's rows,
 sorted once; a column without missing values has one Axis for all of its pairs). The
 k-th neighbour distance in the joint space (max-norm) comes from a search in quantile
-strips of one axis (:func:`kth_neighbor_distance`); the marginal counts come from the
-sorted axis by galloping search (:func:`_count_within`).
+strips of one axis (:func:`kth_neighbor_distance`); the marginal counts from each sorted
+axis and its value index (:func:`count_within`).
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ class Prepared:
     noise: np.ndarray
     """One standard-normal draw per row: the tie-breaking jitter before its scale."""
     order: np.ndarray
-    """Present rows sorted by (value, noise): the order of the jittered values at any scale."""
+    """Present rows in the order of their jittered values on all present rows (the order
+    of (value, noise), but where distinct values lie within the jitter of each other)."""
 
 
 def prepare(x: np.ndarray, rng: np.random.Generator) -> Prepared:
@@ -48,8 +49,26 @@ def prepare(x: np.ndarray, rng: np.random.Generator) -> Prepared:
     """
     raw = np.asarray(x, dtype=np.float64)
     noise: np.ndarray = np.asarray(rng.standard_normal(size=raw.shape[0]))
-    idx = np.flatnonzero(~np.isnan(raw))
-    return Prepared(raw, noise, idx[np.lexsort((noise[idx], raw[idx]))])
+    return Prepared(raw, noise, jitter_order(raw, noise))
+
+
+def jitter_order(raw: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """The present rows in the order of their jittered values on all present rows (one
+    sort; a lexsort of (value, noise) takes twice as long)."""
+    present = ~np.isnan(raw)
+    idx = np.flatnonzero(present)
+    if idx.size == 0:
+        return idx
+    return idx[np.argsort(_jittered(raw, noise, present)[idx])]
+
+
+def _jittered(raw: np.ndarray, noise: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Every row's value scaled and jittered as scikit-learn does over ``rows`` (see :func:`axis`)."""
+    r = raw[rows]
+    std = float(np.std(r))
+    scale = 1.0 / std if std > 0 else 1.0
+    spread = _NOISE * max(1.0, float(np.mean(np.abs(r))) * scale)
+    return raw * scale + spread * noise
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,6 +83,9 @@ class Axis:
     """The row of each sorted value (``values[by_value] == sorted``)."""
     rank: np.ndarray
     """The sorted position of each row (the inverse of ``by_value``)."""
+    index: tuple[np.ndarray, np.ndarray, np.ndarray]
+    """Where a value falls among ``sorted``, nearly (:func:`_value_index`): for the
+    marginal counts."""
 
 
 def axis(col: Prepared, rows: np.ndarray) -> Axis:
@@ -71,15 +93,12 @@ def axis(col: Prepared, rows: np.ndarray) -> Axis:
 
     Scaled to unit variance over exactly these rows (ddof=0, as
     ``sklearn.preprocessing.scale``; a constant column is left unscaled), then jittered
-    by ``1e-10 * max(1, mean |x|)`` times the row's noise. Scaling keeps the order, so
-    the sorted values are the column's precomputed order restricted to ``rows``; only if
-    the jitter reorders a near-tie (values within ~1e-10) is the subset sorted again.
+    by ``1e-10 * max(1, mean |x|)`` times the row's noise. The sorted values are the
+    column's precomputed order restricted to ``rows``; only if that is not in order (the
+    jitter at another scale reorders values within ~1e-10 of each other) is the subset
+    sorted again. Any order of equal values gives the same estimates.
     """
-    r = col.raw[rows]
-    std = float(np.std(r))
-    scale = 1.0 / std if std > 0 else 1.0
-    spread = _NOISE * max(1.0, float(np.mean(np.abs(r))) * scale)
-    full = col.raw * scale + spread * col.noise
+    full = _jittered(col.raw, col.noise, rows)
     values = full[rows]
     picked = col.order[rows[col.order]]
     ordered = full[picked]
@@ -90,7 +109,7 @@ def axis(col: Prepared, rows: np.ndarray) -> Axis:
         by_value = (np.cumsum(rows) - 1)[picked]  # row position of each sorted value
     rank = np.empty(by_value.size, dtype=np.int64)
     rank[by_value] = np.arange(by_value.size)
-    return Axis(values, ordered, by_value, rank)
+    return Axis(values, ordered, by_value, rank, _value_index(ordered, _SEGMENT, _CELLS))
 
 
 @numba.njit(nogil=True, cache=True)
@@ -151,6 +170,94 @@ def _count_within(sorted_vals: np.ndarray, radius: np.ndarray) -> np.ndarray:  #
         left = _first_not(sorted_vals, p, r, min(left, i), False)
         out[i] = right - left
     return out
+
+
+# The value index of a sorted axis: segments of this many values, each cut into this
+# many cells of equal width (measured at 1e5 points: marginal counts 2.5-4 ms, galloping
+# from the previous point's edges 10-12 ms; building the index 1.9 ms per column).
+_SEGMENT = 1024
+_CELLS = 2048
+
+
+@numba.njit(nogil=True, cache=True)
+def _value_index(
+    sv: np.ndarray, segment: int, cells: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    """A two-level index of the sorted values ``sv``: segments of ``segment`` values (equal
+    counts, so it adapts to any density), each cut into ``cells`` cells of equal width
+    (within a segment the density is nearly even). For each cell, the first position at
+    or after its left edge. Returns each segment's lowest value, its cells per unit of
+    value (0 for a segment of one value) and the table of positions."""
+    n = sv.shape[0]
+    g = (n + segment - 1) // segment
+    low = np.empty(g)
+    scale = np.empty(g)
+    table = np.empty(g * (cells + 1), dtype=np.int32)
+    for s in range(g):
+        a = s * segment
+        b = min(a + segment, n)
+        lo = sv[a]
+        hi = sv[b - 1]
+        per = cells / (hi - lo) if hi > lo else 0.0
+        low[s] = lo
+        scale[s] = per
+        j = a
+        for c in range(cells + 1):
+            edge = (lo + c / per) if per > 0 else (lo if c == 0 else np.inf)
+            while j < b and sv[j] < edge:
+                j += 1
+            table[s * (cells + 1) + c] = j
+    return low, scale, table
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _near(
+    low: np.ndarray, scale: np.ndarray, table: np.ndarray, cells: int, v: float, s: int
+) -> int:  # pragma: no cover
+    """A position near the first sorted value >= ``v`` (segment search from segment ``s``)."""
+    g = low.shape[0]
+    while s > 0 and low[s] > v:
+        s -= 1
+    while s + 1 < g and low[s + 1] <= v:
+        s += 1
+    c = min(max(int((v - low[s]) * scale[s]), 0), cells)
+    return int(table[s * (cells + 1) + c])
+
+
+@numba.njit(nogil=True, cache=True)
+def _count_indexed(
+    sv: np.ndarray, radius: np.ndarray, low: np.ndarray, scale: np.ndarray, table: np.ndarray, segment: int
+) -> np.ndarray:  # pragma: no cover
+    """:func:`_count_within` by the value index: each edge is looked up near its place,
+    then moved to where the exact predicate ``|v - p| <= r`` (on the rounded difference)
+    says, one value at a time (usually none or one)."""
+    n = sv.shape[0]
+    cells = table.shape[0] // low.shape[0] - 1
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        p = sv[i]
+        r = radius[i]
+        s = i // segment
+        c = _near(low, scale, table, cells, p - r, s)  # left: the first j with p - v_j <= r
+        while c > 0 and not (p - sv[c - 1] > r):
+            c -= 1
+        while c < n and p - sv[c] > r:
+            c += 1
+        left = c
+        c = _near(low, scale, table, cells, p + r, s)  # right: the first j with v_j - p > r
+        while c < n and not (sv[c] - p > r):
+            c += 1
+        while c > 0 and sv[c - 1] - p > r:
+            c -= 1
+        out[i] = c - left
+    return out
+
+
+def count_within(ax: Axis, radius: np.ndarray) -> np.ndarray:
+    """For each sorted value p of ``ax`` (radius ``radius[i]``, in sorted order), the number
+    of values v with ``|v - p| <= radius`` (itself included), as a KD-tree counts them."""
+    low, scale, table = ax.index
+    return _count_indexed(ax.sorted, radius, low, scale, table, _SEGMENT)
 
 
 @numba.njit(nogil=True, cache=True, inline="always")
@@ -371,8 +478,8 @@ def ksg(x: Axis, y: Axis, k: int, clip: bool = True) -> tuple[float, int]:
         raise ValueError(f"n_neighbors={k} must be less than the {n} rows available for this pair")
     distance = kth_neighbor_distance(x.values, y.values, k, x.by_value, y.rank, y.sorted)
     radius = np.nextafter(distance, 0)  # strict inequality for the marginal counts
-    nx = _count_within(x.sorted, radius[x.by_value])  # each count includes the point: m + 1
-    ny = _count_within(y.sorted, radius[y.by_value])
+    nx = count_within(x, radius[x.by_value])  # each count includes the point: m + 1
+    ny = count_within(y, radius[y.by_value])
     table = _digamma_of_counts(n)
     # (a + b) is exactly b + a: the estimate is bit-identical for (x, y) and (y, x)
     marginal = float(np.mean(table[nx])) + float(np.mean(table[ny]))

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from dmi._math.estimators import Estimator, Reads, for_pair
-from dmi._math.knn import Axis, Prepared, axis, prepare
+from dmi._math.knn import Axis, Prepared, axis, jitter_order, prepare
 from dmi._math.sample import Sample
 from dmi._math.streams import Purpose, name_id, stream
 
@@ -166,8 +166,7 @@ def _permuted(prep: PreparedSample, column: int, rows: np.ndarray, perm: np.ndar
         col = prep.continuous[column]
         raw, noise = col.raw.copy(), col.noise.copy()
         raw[rows], noise[rows] = col.raw[perm], col.noise[perm]
-        idx = np.flatnonzero(~np.isnan(raw))
-        order = idx[np.lexsort((noise[idx], raw[idx]))]
+        order = jitter_order(raw, noise)
         continuous = {**prep.continuous, column: Prepared(raw, noise, order)}
         return replace(prep, continuous=continuous, axes={c: a for c, a in prep.axes.items() if c != column})
     labels = prep.labels[column].copy()

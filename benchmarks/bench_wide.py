@@ -1,0 +1,272 @@
+"""Wide numeric tables: the KSG matrix against a correlation matrix, side by side, in one run.
+
+    python benchmarks/bench_wide.py [--data DIR] [--repeat 3] [--skip-growth]
+
+1. **40 continuous columns x 1M rows** (4 Parquet files): pandas ``corr()`` (Pearson) and
+   ``corr(method="spearman")`` on the table in memory (the read is not timed), dmi
+   ``method="binned"``, dmi KSG with ``sample_size=20_000`` and with the defaults
+   (``sample_size=100_000``), on threads and on a 2-worker ``LocalCluster`` (processes;
+   cluster start-up and a warm-up call not timed). dmi reads the Parquet files itself.
+   A few pairs of the default matrix are checked against scikit-learn's
+   ``mutual_info_regression`` on the same sample rows.
+2. **Growth**: dmi's KSG matrix at 10, 20, 40 and 80 columns (1M rows), and at sample sizes
+   10k, 100k and 1M (10 columns); scikit-learn per pair at each sample size, times the
+   number of pairs (one pair measured, the rest extrapolated: its cost does not depend on
+   which columns), so a user can predict the cost of their table. Written as a table and
+   as ``benchmarks/growth.png`` (shown in the README).
+
+The table is made of 4 latent factors: column j is a random mix of them plus noise,
+then (by j mod 4) left as is, exponentiated (skewed), rounded to 0.1 (ties, like
+rounded measurements) or passed through ``sin`` (non-monotone). Every method runs in a
+fresh child process; medians of ``--repeat`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from _harness import HERE, machine, run_child, write_results
+
+METHODS = ["pandas-pearson", "pandas-spearman", "dmi-binned", "dmi-ksg-20k", "dmi-ksg", "dmi-ksg-cluster"]
+
+
+def wide_parquet(root: Path, columns: int, rows: int) -> Path:
+    """The benchmark table: ``columns`` continuous columns as 4 Parquet files (made once)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = root / f"wide-{columns}-{rows}"
+    if (path / "_done").exists():
+        return path
+    path.mkdir(parents=True, exist_ok=True)
+    per = rows // 4
+    for f in range(4):
+        rng = np.random.default_rng(f)
+        z = rng.standard_normal((per, 4))
+        data = {}
+        for j in range(columns):
+            v = z @ np.random.default_rng(1000 + j).standard_normal(4) * 0.5 + rng.standard_normal(per)
+            if j % 4 == 1:
+                v = np.exp(v / 2)
+            elif j % 4 == 2:
+                v = np.round(v, 1)
+            elif j % 4 == 3:
+                v = np.sin(v) + 0.1 * rng.standard_normal(per)
+            data[f"x{j:02d}"] = v
+        pq.write_table(pa.table(data), path / f"part-{f}.parquet")
+    (path / "_done").write_text("ok")
+    return path
+
+
+def run_method(method: str, path: Path, sample_size: int) -> dict:
+    """In a child: one method on the table at ``path``; seconds (and checks)."""
+    glob = str(path / "*.parquet")
+    if method.startswith("pandas"):
+        import pandas as pd
+
+        frame = pd.read_parquet(path)
+        start = time.perf_counter()
+        frame.corr(method="spearman" if method == "pandas-spearman" else "pearson")
+        return {"seconds": time.perf_counter() - start}
+    import dmi
+
+    first = str(sorted(path.glob("*.parquet"))[0])
+    client = cluster = None
+    if method == "dmi-ksg-cluster":
+        from distributed import Client, LocalCluster
+
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+        client = Client(cluster)
+    dmi.mutual_info_matrix(first, columns=["x00", "x01"], sample_size=1000)  # compile/load the kernels
+    kwargs: dict = {"random_state": 0}
+    if method == "dmi-binned":
+        kwargs["method"] = "binned"
+    elif method == "dmi-ksg-20k":
+        kwargs["sample_size"] = 20_000
+    else:
+        kwargs["sample_size"] = sample_size
+    start = time.perf_counter()
+    m = dmi.mutual_info_matrix(glob, **kwargs)
+    seconds = time.perf_counter() - start
+    reply: dict = {"seconds": seconds}
+    if client is not None:
+        client.close()
+        cluster.close()
+    if method == "dmi-ksg" and sample_size == 100_000 and m.shape[0] >= 40:
+        reply["sklearn_rel_diff"] = _check_against_sklearn(glob, m)
+    return reply
+
+
+def _check_against_sklearn(glob: str, m) -> float:
+    """Largest relative difference from scikit-learn on the same sample rows, over pairs of
+    tie-free columns (with ties, each side breaks them with its own noise draw)."""
+    from sklearn.feature_selection import mutual_info_regression
+
+    import dmi
+
+    pairs = [("x00", "x01"), ("x00", "x03"), ("x01", "x03"), ("x04", "x07"), ("x05", "x08")]
+    summary = dmi.summarize(glob, columns=sorted({c for p in pairs for c in p}), random_state=0)
+    frame = summary.state.sample.frame.set_axis(list(summary.columns), axis=1)
+    worst = 0.0
+    for a, b in pairs:
+        sk = mutual_info_regression(
+            frame[[a]].to_numpy(), frame[b].to_numpy(), n_neighbors=3, random_state=0
+        )[0]
+        worst = max(worst, abs(m.loc[a, b] - sk) / sk)
+    return worst
+
+
+def sklearn_pair(sample_size: int) -> float:
+    """In a child: seconds of scikit-learn's mutual_info_regression on one pair of the table."""
+    from sklearn.feature_selection import mutual_info_regression
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(sample_size)
+    y = 0.6 * x + 0.8 * rng.standard_normal(sample_size)
+    start = time.perf_counter()
+    mutual_info_regression(x[:, None], y, n_neighbors=3, random_state=0)
+    return time.perf_counter() - start
+
+
+def child(args: argparse.Namespace) -> None:
+    if args.child == "sklearn-pair":
+        print(json.dumps({"seconds": sklearn_pair(args.sample_size)}))
+    else:
+        print(json.dumps(run_method(args.child, args.path, args.sample_size)))
+
+
+def timed(method: str, path: Path, repeat: int, sample_size: int = 100_000) -> tuple[float, list[dict]]:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        method,
+        "--path",
+        str(path),
+        "--sample-size",
+        str(sample_size),
+    ]
+    replies = [run_child(cmd)[0] for _ in range(repeat)]
+    return statistics.median(r["seconds"] for r in replies), replies
+
+
+def side_by_side(data: Path, repeat: int) -> list[str]:
+    path = wide_parquet(data, 40, 1_000_000)
+    lines = [
+        "### 40 continuous columns x 1M rows (780 pairs), seed 0",
+        "",
+        "| method | median (s) | runs (s) | / spearman |",
+        "| --- | ---: | --- | ---: |",
+    ]
+    results = {}
+    for method in METHODS:
+        median, replies = timed(method, path, repeat)
+        results[method] = (median, replies)
+        print(f"{method}: {median:.2f} s", flush=True)
+    spearman = results["pandas-spearman"][0]
+    for method in METHODS:
+        median, replies = results[method]
+        runs = ", ".join(f"{r['seconds']:.2f}" for r in replies)
+        lines.append(f"| {method} | {median:.2f} | {runs} | {median / spearman:.2f}x |")
+    diff = max(r.get("sklearn_rel_diff", 0.0) for r in results["dmi-ksg"][1])
+    lines += [
+        "",
+        f"dmi's defaults against scikit-learn's `mutual_info_regression` on the same sample rows "
+        f"(5 pairs of tie-free columns): largest relative difference {diff:.1e}.",
+        "",
+    ]
+    return lines
+
+
+def growth(data: Path, repeat: int) -> tuple[list[str], dict]:
+    sk = {
+        n: timed("sklearn-pair", data, 1 if n == 1_000_000 else repeat, n)[0]
+        for n in (10_000, 100_000, 1_000_000)
+    }
+    lines = [
+        "### Growth of the KSG matrix",
+        "",
+        "| columns | pairs | sample | dmi (s) | scikit-learn per pair x pairs (s) | ratio |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    points: dict = {"columns": [], "sample": []}
+    for columns in (10, 20, 40, 80):
+        path = wide_parquet(data, columns, 1_000_000)
+        dmi_s, _ = timed("dmi-ksg", path, repeat)
+        pairs = columns * (columns - 1) // 2
+        est = sk[100_000] * pairs
+        points["columns"].append((columns, dmi_s, est))
+        lines.append(f"| {columns} | {pairs} | 100,000 | {dmi_s:.2f} | {est:.0f} | {est / dmi_s:.0f}x |")
+        print(f"{columns} columns: {dmi_s:.2f} s", flush=True)
+    path = wide_parquet(data, 10, 1_000_000)
+    for n in (10_000, 100_000, 1_000_000):
+        dmi_s, _ = timed("dmi-ksg", path, 1 if n == 1_000_000 else repeat, n)
+        est = sk[n] * 45
+        points["sample"].append((n, dmi_s, est))
+        lines.append(f"| 10 | 45 | {n:,} | {dmi_s:.2f} | {est:.0f} | {est / dmi_s:.0f}x |")
+        print(f"sample {n}: {dmi_s:.2f} s", flush=True)
+    lines += [
+        "",
+        "scikit-learn per pair, measured on one pair: "
+        + ", ".join(f"{sk[n]:.2f} s at {n:,} rows" for n in sorted(sk))
+        + ". The dmi times include reading the Parquet files and the one pass.",
+        "",
+    ]
+    return lines, points
+
+
+def plot(points: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
+    for ax, key, label in (
+        (left, "columns", "continuous columns (1M rows, sample 100k)"),
+        (right, "sample", "sample size (10 columns)"),
+    ):
+        xs = [p[0] for p in points[key]]
+        ax.loglog(xs, [p[1] for p in points[key]], "o-", label="dmi (whole matrix)")
+        ax.loglog(xs, [p[2] for p in points[key]], "s--", label="scikit-learn, per pair x pairs")
+        ax.set_xlabel(label)
+        ax.set_ylabel("seconds")
+        ax.grid(True, which="both", alpha=0.3)
+    left.legend(fontsize=8)
+    fig.suptitle("Time of the KSG matrix on 2 cores", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(HERE / "growth.png", dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "dmi-bench")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-growth", action="store_true")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--sample-size", type=int, default=100_000, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    lines = [f"Machine: {machine()}.", ""]
+    lines += side_by_side(args.data, args.repeat)
+    if not args.skip_growth:
+        more, points = growth(args.data, args.repeat)
+        lines += more
+        plot(points)
+    text = "\n".join(lines)
+    print(text)
+    write_results("bench_wide", f"## Wide numeric tables (`bench_wide.py`)\n\n{text}")
+
+
+if __name__ == "__main__":
+    main()
