@@ -306,7 +306,7 @@ def test_neighbour_counts_equal_brute_force(values, radii, digits):
     np.testing.assert_array_equal(_count_within(v, r), want)
     for segment, cells in [(1, 1), (3, 2), (16, 64), (1024, 2048)]:  # tiny segments: many lookups
         index = _value_index(v, segment, cells)
-        np.testing.assert_array_equal(_count_indexed(v, r, *index, segment), want)
+        np.testing.assert_array_equal(_count_indexed(v, r, *index, segment, np.empty(v.size, np.int64)), want)
 
 
 def test_continuous_target_equals_mutual_info_regression():

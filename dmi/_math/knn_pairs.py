@@ -35,6 +35,8 @@ class PreparedSample:
     labels: dict[int, np.ndarray]
     counts: dict[int, tuple[int, int]]
     """Per continuous column: (distinct values, present values) in the sample."""
+    present: dict[int, np.ndarray] = field(default_factory=dict)
+    """Per column, the sample rows where it has a value."""
     axes: dict[int, Axis] = field(default_factory=dict)
     """Per continuous column, its :class:`~dmi._math.knn.Axis` on all of its present rows,
     made when a pair first needs it and shared by its other pairs (in one process)."""
@@ -66,28 +68,22 @@ def prepare_sample(
     prepared: dict[int, Prepared] = {}
     labels: dict[int, np.ndarray] = {}
     counts: dict[int, tuple[int, int]] = {}
+    present: dict[int, np.ndarray] = {}
     for i, (name, is_cont) in enumerate(zip(names, continuous, strict=True)):
         values = sample.frame.iloc[:, i]
         if is_cont:
             x = values.to_numpy(dtype=np.float64)
-            prepared[i] = prepare(x, column_seed(seed, name))
-            present = x[~np.isnan(x)]
-            counts[i] = (int(pd.unique(present).size), int(present.size))
+            col = prepared[i] = prepare(x, column_seed(seed, name))
+            present[i] = ~np.isnan(x)
+            ordered = x[col.order]  # the present values, ascending
+            counts[i] = (
+                int(ordered.size and 1 + np.count_nonzero(ordered[1:] != ordered[:-1])),
+                ordered.size,
+            )
         else:
             labels[i] = pd.factorize(values, use_na_sentinel=True)[0]
-    return PreparedSample(prepared, labels, counts)
-
-
-def _present(prep: PreparedSample, i: int) -> np.ndarray:
-    """Sample rows where column ``i`` has a value."""
-    if i in prep.continuous:
-        return ~np.isnan(prep.continuous[i].raw)
-    return prep.labels[i] >= 0
-
-
-def _constant(x: np.ndarray) -> bool:
-    """Whether every value is the same (a constant column carries no information)."""
-    return x.size > 0 and bool(np.all(x == x[0]))
+            present[i] = labels[i] >= 0
+    return PreparedSample(prepared, labels, counts, present)
 
 
 def pair_estimator(prep: PreparedSample, t: KnnTask) -> Estimator:
@@ -105,14 +101,14 @@ def estimate_pair(
     n = int(rows.sum())
     if n == 0:
         return math.nan, 0
-    cont = [c for c in (t.a, t.b) if c in prep.continuous]
-    if any(_constant(prep.continuous[c].raw[rows]) for c in cont):
-        return 0.0, n  # a constant column carries no information
     kernel = pair_estimator(prep, t).kernel
     assert kernel is not None  # a sample-based estimator
     x, y = (t.a, t.b) if t.a in prep.continuous else (t.b, t.a)  # the continuous column first
+    first = _axis(prep, x, rows, n)
     other = _axis(prep, y, rows, n) if y in prep.continuous else prep.labels[y][rows]
-    return kernel(_axis(prep, x, rows, n), other, k, clip)
+    if first.constant or (isinstance(other, Axis) and other.constant):
+        return 0.0, n  # a constant column carries no information
+    return kernel(first, other, k, clip)
 
 
 def _axis(prep: PreparedSample, c: int, rows: np.ndarray, n: int) -> Axis:
@@ -209,7 +205,7 @@ def estimate_block(
     for t in tasks:
         if pair_estimator(prep, t).reads is Reads.COUNTS:
             continue
-        rows = _present(prep, t.a) & _present(prep, t.b)
+        rows = prep.present[t.a] & prep.present[t.b]
         mi, used = estimate_pair(prep, t, k, rows)
         se = _stderr(prep, t, k, rows, splits) if splits > 1 and used > 0 else math.nan
         p = math.nan
