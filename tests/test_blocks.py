@@ -197,3 +197,48 @@ def test_a_flat_merge_shares_the_budget_among_all_partitions(passes):
         dmi.mutual_info_matrix(ddf, discrete=True, split_every=False)  # one merge holds 16 summaries
         dmi.mutual_info_matrix(ddf, discrete=True, split_every=4)
     assert [spec.counts.table_bytes for _, spec in passes] == [2**20, 4 * 2**20]
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "sync"])
+def test_a_partition_counts_its_pairs_in_blocks_with_the_same_result(monkeypatch, scheduler):
+    # one partition, more threads than partitions: its columns are encoded in runs and
+    # its pairs counted in blocks, one task each; every number is the same as one task's
+    from dmi._pass import blocks, graph
+
+    frame = _wide(n=5_000)
+    frame.loc[frame.index[::7], "z3"] = None  # missing values in one run of columns
+    one = dd.from_pandas(frame, npartitions=1)
+    kw = {"discrete": _codes(frame), "random_state": 0, "p_value": "chi2"}
+    with dask.config.set(scheduler=scheduler):
+        whole = dmi.mutual_info_table(one, **kw)
+        monkeypatch.setattr(blocks, "_MIN_PAIRS_PER_TASK", 2)
+        monkeypatch.setattr(graph, "threads", lambda: 4)
+        assert len(blocks.within_partition(36, 1, 4)) == 4
+        graphs, calls = [], []
+        real = graph.compute
+
+        def spy(objs, **kwargs):
+            calls.append(len(objs))
+            graphs.extend(dict(o.dask) for o in objs)
+            return real(objs, **kwargs)
+
+        monkeypatch.setattr(graph, "compute", spy)
+        split = dmi.mutual_info_table(one, **kw)
+        assert len(calls) == 1
+        with dask.config.set({"dmi.table-memory": "2 MiB"}):  # too large: passes of fewer pairs
+            blocked = dmi.mutual_info_table(one, **kw)
+    tasks = {"-".join(str(k).split("-")[:2]) for g in graphs for k in g}
+    assert {"dmi-encode", "dmi-count", "dmi-chunk"} <= tasks
+    assert len(calls) > 3  # the oversized first attempt, then a pass per block
+    pd.testing.assert_frame_equal(split, whole, check_exact=True)
+    pd.testing.assert_frame_equal(blocked, whole, check_exact=True)
+
+
+def test_blocks_within_a_partition_follow_the_threads():
+    from dmi._pass.blocks import within_partition
+
+    assert within_partition(19_900, 1, 2) == [range(0, 9_950), range(9_950, 19_900)]
+    assert within_partition(19_900, 4, 2) == [range(19_900)]  # the partitions keep both busy
+    assert within_partition(66, 1, 2) == [range(66)]  # too few pairs for a task of their own
+    blocks = within_partition(1_000, 1, 8)
+    assert [len(b) for b in blocks] == [334, 334, 332] and blocks[0].start == 0 and blocks[-1].stop == 1_000

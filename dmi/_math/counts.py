@@ -180,12 +180,14 @@ def _count_sparse(ca: np.ndarray, cb: np.ndarray, shape: tuple[int, int]) -> Spa
     return SparseTable(uniq // shape[1], uniq % shape[1], counts.astype(np.int64), shape)
 
 
-def encode_columns(df: pd.DataFrame, spec: CountSpec) -> list[Encoded]:
-    """Encode every column of a partition (``df`` holds exactly ``spec.columns``, in order)."""
+def encode_columns(df: pd.DataFrame, spec: CountSpec, columns: range | None = None) -> list[Encoded]:
+    """Encode every column of a partition (``df`` holds exactly ``spec.columns``, in order;
+    or the run ``columns`` of them)."""
+    run = range(len(spec.columns)) if columns is None else columns
     edges = spec.edges or (None,) * len(spec.columns)
     return [
-        encode(df.iloc[:, i]) if edges[i] is None else encode_binned(df.iloc[:, i], edges[i])  # type: ignore[arg-type]
-        for i in range(len(spec.columns))
+        encode(df.iloc[:, j]) if edges[i] is None else encode_binned(df.iloc[:, j], edges[i])  # type: ignore[arg-type]
+        for j, i in enumerate(run)
     ]
 
 
@@ -197,11 +199,34 @@ def chunk(df: pd.DataFrame, spec: CountSpec) -> CountState:
     return count(encode_columns(df, spec), len(df), spec)
 
 
+@dataclass(frozen=True, eq=False)
+class Codes:
+    """One partition's columns as codes, ready for counting any of the spec's pairs."""
+
+    spec: CountSpec
+    n_rows: int
+    domains: tuple[Domain, ...]
+    sizes: IntArray
+    """Value codes per column (a folded column has one: present)."""
+    codes: np.ndarray
+    """Shape (n_columns, n_rows), the kernel's dtype; 0 is missing."""
+
+
 def count(encoded: list[Encoded], n: int, spec: CountSpec) -> CountState:
     """Count marginals and pairs of ``n`` rows whose columns are already encoded."""
+    c = codes_of(encoded, n, spec)
+    return count_pairs(c, range(len(spec.pairs)), marginals=True)
+
+
+def codes_of(encoded: list[Encoded], n: int, spec: CountSpec, columns: range | None = None) -> Codes:
+    """Fold the columns over their cap and write every column's codes. ``encoded`` may be
+    the run ``columns`` of the spec's columns only (see :func:`stack_codes`); for all of
+    them, raise :class:`TablesTooLarge`, before any table is built, if the pair tables
+    would not fit ``spec.table_bytes``."""
+    run = range(len(encoded)) if columns is None else columns
     domains: list[Domain] = [e.domain for e in encoded]
     sizes = np.array([d.size for d in domains], dtype=np.int64)
-    caps = [spec.cap(i) for i in range(len(encoded))]
+    caps = [spec.cap(i) for i in run]
     over = {i: _raw_codes(encoded[i], n) for i, cap in enumerate(caps) if cap is not None and sizes[i] > cap}
     for i, raw in list(over.items()):
         counts = np.bincount(raw, minlength=int(sizes[i]) + 1)
@@ -215,23 +240,65 @@ def count(encoded: list[Encoded], n: int, spec: CountSpec) -> CountState:
             np.greater(over[i], 0, out=codes[i], casting="unsafe")
         else:
             e.write(codes[i])
+    out = Codes(spec, n, tuple(domains), sizes, codes)
+    if columns is None:
+        check_tables(out)
+    return out
 
-    cells = [int((sizes[a] + 1) * (sizes[b] + 1)) for a, b in spec.pairs]
-    dense_ids = [k for k, c in enumerate(cells) if use_dense(c, n)]
+
+def stack_codes(parts: Sequence[Codes]) -> Codes:
+    """The codes of all of a partition's columns from runs of them (in order), checked
+    as :func:`codes_of` checks them."""
+    if len(parts) == 1:
+        return parts[0]
+    sizes = np.concatenate([p.sizes for p in parts])
+    codes = np.concatenate([p.codes for p in parts]).astype(code_dtype(sizes), copy=False)
+    out = Codes(parts[0].spec, parts[0].n_rows, tuple(d for p in parts for d in p.domains), sizes, codes)
+    check_tables(out)
+    return out
+
+
+def check_tables(c: Codes) -> None:
+    """:class:`TablesTooLarge` if the pair tables of these codes would not fit the budget."""
     # int32 counters when dense; a sparse table has at most one (row, col, count) per row
+    n, sizes = c.n_rows, c.sizes
     counter = 4 if n < np.iinfo(np.int32).max else 8
-    _check_size(spec, [c * counter if use_dense(c, n) else 24 * min(c, n) for c in cells])
+    cells = [int((sizes[a] + 1) * (sizes[b] + 1)) for a, b in c.spec.pairs]
+    _check_size(c.spec, [x * counter if use_dense(x, n) else 24 * min(x, n) for x in cells])
+
+
+def count_pairs(c: Codes, pair_ids: Sequence[int] | range, *, marginals: bool) -> CountState:
+    """The joint tables of the pairs ``pair_ids`` (positions in ``c.spec.pairs``), and the
+    marginals when asked: a :class:`CountState` whose tables other than those are empty
+    (:func:`join_pairs` puts blocks of pairs together)."""
+    n, sizes, spec = c.n_rows, c.sizes, c.spec
+    ids = list(pair_ids)
+    cells = {k: int((sizes[spec.pairs[k][0]] + 1) * (sizes[spec.pairs[k][1]] + 1)) for k in ids}
+    dense_ids = [k for k in ids if use_dense(cells[k], n)]
     pair_a = np.array([spec.pairs[k][0] for k in dense_ids], dtype=np.int64)
     pair_b = np.array([spec.pairs[k][1] for k in dense_ids], dtype=np.int64)
-    marginals, dense_tables = count_dense(codes, sizes, pair_a, pair_b)
-
+    margins, dense_tables = count_dense(c.codes, sizes, pair_a, pair_b, marginals=marginals)
     tables: list[Table | None] = [None] * len(spec.pairs)
     for k, table in zip(dense_ids, dense_tables, strict=True):
         tables[k] = table
-    for k, (a, b) in enumerate(spec.pairs):
+    for k in ids:
         if tables[k] is None:
-            tables[k] = _count_sparse(codes[a], codes[b], (int(sizes[a]) + 1, int(sizes[b]) + 1))
-    return CountState(spec, n, tuple(domains), tuple(marginals), tuple(tables))  # type: ignore[arg-type]
+            a, b = spec.pairs[k]
+            tables[k] = _count_sparse(c.codes[a], c.codes[b], (int(sizes[a]) + 1, int(sizes[b]) + 1))
+    empty = np.zeros((0, 0), dtype=np.int64)
+    full = tuple(empty if t is None else t for t in tables)
+    return CountState(spec, n, c.domains, tuple(margins), full)
+
+
+def join_pairs(blocks: Sequence[CountState], pair_ids: Sequence[Sequence[int]]) -> CountState:
+    """One partition's counts from blocks of its pairs (:func:`count_pairs`; the first
+    block holds the marginals)."""
+    tables = list(blocks[0].tables)
+    for block, ids in zip(blocks[1:], pair_ids[1:], strict=True):
+        for k in ids:
+            tables[k] = block.tables[k]
+    first = blocks[0]
+    return CountState(first.spec, first.n_rows, first.domains, first.marginals, tuple(tables))
 
 
 def _raw_codes(e: Encoded, n: int) -> IntArray:

@@ -1,4 +1,5 @@
-"""Pairs in blocks: when one summary's pair tables would not fit the memory budget.
+"""Pairs in blocks: when one summary's pair tables would not fit the memory budget, and
+when one partition has more pairs than one core should count alone.
 
 A request's pass counts every pair in one summary per partition, merged in a tree. Its
 tables take, per pair, about ``cells x 8`` bytes (dense) or ``24`` bytes per distinct
@@ -79,3 +80,23 @@ def split(
     blocks = [Block(tuple(ks), False) for ks in out]
     blocks[0] = Block(others + blocks[0].pairs, block.diagonal)
     return blocks
+
+
+# A block of a partition's pairs has at least this many: fewer are not worth a task.
+_MIN_PAIRS_PER_TASK = 256
+
+
+def within_partition(
+    n_pairs: int, n_partitions: int, threads: int, minimum: int | None = None
+) -> list[range]:
+    """The blocks in which each partition counts its pairs: one block when there are at
+    least as many partitions as threads to run them (the partitions already keep every
+    thread busy), else enough blocks, of at least ``_MIN_PAIRS_PER_TASK`` pairs, for the
+    threads to share each partition's pairs. Each block's task holds only its own tables.
+    """
+    per = math.ceil(threads / max(1, n_partitions))
+    count = max(1, min(per, n_pairs // (_MIN_PAIRS_PER_TASK if minimum is None else minimum)))
+    size = math.ceil(n_pairs / count) if n_pairs else 0
+    return (
+        [range(i, min(i + size, n_pairs)) for i in range(0, n_pairs, size)] if count > 1 else [range(n_pairs)]
+    )

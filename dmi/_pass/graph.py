@@ -9,6 +9,7 @@ scheduler is active (a ``distributed.Client`` if one is, Dask's default otherwis
 from __future__ import annotations
 
 import contextlib
+import os
 import pickle
 import sys
 from collections.abc import Callable, Hashable, Sequence
@@ -21,9 +22,10 @@ from dask.base import get_scheduler, tokenize
 from toolz import partition_all
 
 from dmi._inputs.source import Source
-from dmi._math.counts import TablesTooLarge
+from dmi._math.counts import CountState, TablesTooLarge
 from dmi._math.sample import RowIds
-from dmi._pass.onepass import PassSpec, PassState, chunk, merge
+from dmi._pass.blocks import within_partition
+from dmi._pass.onepass import Encoded, PassSpec, PassState, chunk, count_block, encode, join, merge
 
 # A local progress bar appears once the work has taken this many seconds.
 _PROGRESS_AFTER = 1.0
@@ -73,12 +75,40 @@ def run(
         return dask.delayed(obj, name=f"dmi-{what}-{token}", traverse=False)
 
     spec_key, transform_key = static(spec, "spec"), static(transform, "transform")
-    layer = [
-        dask.delayed(_chunk_task, pure=True)(
-            part, spec_key, rows, transform_key, dask_key_name=f"dmi-chunk-{token}-{i}"
+    n_pairs = len(spec.counts.pairs) if spec.counts is not None else 0
+    pair_blocks = within_partition(n_pairs, len(parts), threads())
+    blocks_key = static(pair_blocks, "pair-blocks")
+    # a partition's pairs in blocks: only for the plain pass (a transform adds columns)
+    split = len(pair_blocks) > 1 and transform is None and spec.counts is not None
+    if split:
+        assert spec.counts is not None
+        column_runs = within_partition(len(spec.counts.columns), 1, len(pair_blocks), minimum=1)
+    layer = []
+    for i, (part, rows) in enumerate(zip(parts, source.rows, strict=True)):
+        key = f"{token}-{i}"
+        if not split:
+            layer.append(
+                dask.delayed(_chunk_task, pure=True)(
+                    part, spec_key, rows, transform_key, dask_key_name=f"dmi-chunk-{key}"
+                )
+            )
+            continue
+        # the partition's columns encoded in runs and its pairs counted in blocks, a task each
+        encoded = [
+            dask.delayed(_encode_task, pure=True)(
+                part, spec_key, rows, static(run, f"columns-{g}"), dask_key_name=f"dmi-encode-{key}-{g}"
+            )
+            for g, run in enumerate(column_runs)
+        ]
+        counted = [
+            dask.delayed(_count_task, pure=True)(encoded, blocks_key, b, dask_key_name=f"dmi-count-{key}-{b}")
+            for b in range(len(pair_blocks))
+        ]
+        layer.append(
+            dask.delayed(_join_task, pure=True)(
+                encoded, counted, blocks_key, dask_key_name=f"dmi-chunk-{key}"
+            )
         )
-        for i, (part, rows) in enumerate(zip(parts, source.rows, strict=True))
-    ]
     depth = 0
     while len(layer) > 1:
         groups = [layer] if split_every is None else list(partition_all(split_every, layer))
@@ -184,12 +214,46 @@ def _chunk_task(
         if list(part.columns) != list(spec.columns):
             part = part[list(spec.columns)]
     try:
-        summary = chunk(part, spec, rows)
+        return chunk(part, spec, rows)
     except TablesTooLarge as too_large:  # a normal re-plan, not a failure: no error in the logs
         return too_large
     finally:
         pa.default_memory_pool().release_unused()
-    return summary
+
+
+def _encode_task(part: pd.DataFrame, spec: PassSpec, rows: RowIds, columns: range) -> Encoded:
+    """Encode one run of a partition's counted columns (the first run also draws its
+    sample rows); see :func:`_chunk_task` for the memory released."""
+    try:
+        return encode(part, spec, rows, columns)
+    finally:
+        pa.default_memory_pool().release_unused()
+
+
+def _count_task(parts: list[Encoded], blocks: list[range], b: int) -> CountState | TablesTooLarge:
+    """Count block ``b`` of the partition's pairs, from its encoded runs of columns."""
+    try:
+        return count_block(parts, blocks[b], first=b == 0)
+    except TablesTooLarge as too_large:
+        return too_large
+
+
+def _join_task(
+    parts: list[Encoded], counted: list[CountState | TablesTooLarge], blocks: list[range]
+) -> PassState | TablesTooLarge:
+    """The partition's summary from its blocks of pairs."""
+    for c in counted:
+        if isinstance(c, TablesTooLarge):
+            return c
+    return join(parts, counted, blocks)  # type: ignore[arg-type]
+
+
+def threads() -> int:
+    """The threads that will run the graph: the active client's, or the local pool's."""
+    client = active_client()
+    if client is not None:
+        return max(1, sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()))
+    return int(dask.config.get("num_workers", None) or os.cpu_count() or 1)
 
 
 def _merge_task(summaries: list[PassState | TablesTooLarge]) -> PassState | TablesTooLarge:

@@ -2,6 +2,8 @@
 
 ``chunk(partition) -> PassState`` and ``merge(states) -> PassState``, pure functions over
 pandas and numpy: :mod:`dmi._pass.graph` maps them over the partitions and tree-merges them.
+A partition with many pairs may instead be encoded once and its pairs counted in blocks,
+on several cores (:func:`encode`, :func:`count_block`, :func:`join`).
 """
 
 from __future__ import annotations
@@ -11,8 +13,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dmi._math.counts import CountSpec, CountState
-from dmi._math.counts import chunk as count_chunk
+from dmi._math.counts import (
+    Codes,
+    CountSpec,
+    CountState,
+    codes_of,
+    count_pairs,
+    encode_columns,
+    join_pairs,
+    stack_codes,
+)
 from dmi._math.counts import merge as merge_counts
 from dmi._math.sample import RowIds, Sample, SampleSpec, merge_samples, sample_chunk
 
@@ -45,16 +55,55 @@ def _select(
     return df.iloc[:, [position[c] for c in wanted]]
 
 
+@dataclass(frozen=True, eq=False)
+class Encoded:
+    """One partition read by the pass: its counted columns as codes, and its sample rows.
+    Its pairs may then be counted in blocks (:func:`count_block`, :func:`join`)."""
+
+    n_rows: int
+    codes: Codes | None
+    sample: Sample | None
+
+
+def encode(df: pd.DataFrame, spec: PassSpec, rows: RowIds, columns: range | None = None) -> Encoded:
+    """Encode one partition (which holds exactly ``spec.columns``; ``rows`` identifies its
+    rows for the sample keys) and draw its sample rows. ``columns``: encode only this run
+    of the counted columns (positions in ``spec.counts.columns``); the sample is drawn
+    with the first run."""
+    codes = None
+    if spec.counts is not None:
+        run = range(len(spec.counts.columns)) if columns is None else columns
+        counted = _select(df, spec.columns, tuple(spec.counts.columns[i] for i in run))
+        encoded = encode_columns(counted, spec.counts, columns)
+        codes = codes_of(encoded, len(df), spec.counts, columns)
+    sample = None
+    if spec.sample is not None and (columns is None or columns.start == 0):
+        sample = sample_chunk(_select(df, spec.columns, spec.sample.columns), spec.sample, rows)
+    return Encoded(len(df), codes, sample)
+
+
+def count_block(parts: Sequence[Encoded], pair_ids: Sequence[int], first: bool) -> CountState:
+    """The tables of one block of the partition's pairs, from its encoded runs of columns
+    (the ``first`` block also counts the marginals)."""
+    codes = stack_codes([p.codes for p in parts if p.codes is not None])
+    return count_pairs(codes, pair_ids, marginals=first)
+
+
+def join(
+    parts: Sequence[Encoded], blocks: Sequence[CountState], pair_ids: Sequence[Sequence[int]]
+) -> PassState:
+    """The partition's summary from its blocks of pairs (in the order of ``pair_ids``)."""
+    return PassState(parts[0].n_rows, join_pairs(blocks, pair_ids), parts[0].sample)
+
+
 def chunk(df: pd.DataFrame, spec: PassSpec, rows: RowIds) -> PassState:
     """Summarize one partition (which holds exactly ``spec.columns``; ``rows`` identifies
-    its rows for the sample keys)."""
-    counts = None
-    if spec.counts is not None:
-        counts = count_chunk(_select(df, spec.columns, spec.counts.columns), spec.counts)
-    sample = None
-    if spec.sample is not None:
-        sample = sample_chunk(_select(df, spec.columns, spec.sample.columns), spec.sample, rows)
-    return PassState(len(df), counts, sample)
+    its rows for the sample keys): :func:`encode`, then count all of its pairs."""
+    part = encode(df, spec, rows)
+    if part.codes is None:
+        return PassState(part.n_rows, None, part.sample)
+    every = range(len(part.codes.spec.pairs))
+    return PassState(part.n_rows, count_pairs(part.codes, every, marginals=True), part.sample)
 
 
 def merge(summaries: Sequence[PassState]) -> PassState:
