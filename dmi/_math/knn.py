@@ -219,12 +219,36 @@ def _value_index(
 def _near(
     low: np.ndarray, scale: np.ndarray, table: np.ndarray, cells: int, v: float, s: int
 ) -> int:  # pragma: no cover
-    """A position near the first sorted value >= ``v`` (segment search from segment ``s``)."""
+    """A position near the first sorted value >= ``v``: the segment holding ``v`` is found
+    by galloping from segment ``s`` (a window of a few segments, as KSG's, takes a step or
+    two; Ross's wider ones a few more), then the cell within it."""
     g = low.shape[0]
-    while s > 0 and low[s] > v:
-        s -= 1
-    while s + 1 < g and low[s + 1] <= v:
-        s += 1
+    if low[s] > v:  # below: the last segment whose low is <= v (or 0)
+        step = 1
+        while s - step > 0 and low[s - step] > v:
+            s -= step
+            step <<= 1
+        lo, hi = max(s - step, 0), s  # low[lo] <= v or lo == 0; low[hi] > v
+        while hi - lo > 1:
+            mid = (lo + hi) >> 1
+            if low[mid] > v:
+                hi = mid
+            else:
+                lo = mid
+        s = lo
+    else:  # at or above: the last segment whose low is <= v
+        step = 1
+        while s + step < g and low[s + step] <= v:
+            s += step
+            step <<= 1
+        lo, hi = s, min(s + step, g)  # low[lo] <= v; low[hi] > v or hi == g
+        while hi - lo > 1:
+            mid = (lo + hi) >> 1
+            if low[mid] > v:
+                hi = mid
+            else:
+                lo = mid
+        s = lo
     c = min(max(int((v - low[s]) * scale[s]), 0), cells)
     return int(table[s * (cells + 1) + c])
 
