@@ -223,32 +223,24 @@ def _near(
     by galloping from segment ``s`` (a window of a few segments, as KSG's, takes a step or
     two; Ross's wider ones a few more), then the cell within it."""
     g = low.shape[0]
-    if low[s] > v:  # below: the last segment whose low is <= v (or 0)
-        step = 1
+    step = 1
+    if low[s] > v:  # gallop down to a segment whose low is <= v (or to segment 0)
         while s - step > 0 and low[s - step] > v:
             s -= step
             step <<= 1
-        lo, hi = max(s - step, 0), s  # low[lo] <= v or lo == 0; low[hi] > v
-        while hi - lo > 1:
-            mid = (lo + hi) >> 1
-            if low[mid] > v:
-                hi = mid
-            else:
-                lo = mid
-        s = lo
-    else:  # at or above: the last segment whose low is <= v
-        step = 1
+        lo, hi = max(s - step, 0), s
+    else:  # gallop up to a segment whose low is > v (or past the last)
         while s + step < g and low[s + step] <= v:
             s += step
             step <<= 1
-        lo, hi = s, min(s + step, g)  # low[lo] <= v; low[hi] > v or hi == g
-        while hi - lo > 1:
-            mid = (lo + hi) >> 1
-            if low[mid] > v:
-                hi = mid
-            else:
-                lo = mid
-        s = lo
+        lo, hi = s, min(s + step, g)
+    while hi - lo > 1:  # the last segment in [lo, hi) whose low is <= v
+        mid = (lo + hi) >> 1
+        if low[mid] > v:
+            hi = mid
+        else:
+            lo = mid
+    s = lo
     c = min(max(int((v - low[s]) * scale[s]), 0), cells)
     return int(table[s * (cells + 1) + c])
 
@@ -312,33 +304,33 @@ def _push(best: np.ndarray, d: float) -> None:  # pragma: no cover
 
 
 @numba.njit(nogil=True, cache=True, inline="always")
-def _expand(
-    xs: np.ndarray, ys: np.ndarray, lo: int, hi: int, c: int, px: float, py: float, best: np.ndarray
+def _walk(
+    xs: np.ndarray, ys: np.ndarray, j: int, end: int, step: int, px: float, py: float, best: np.ndarray
 ) -> None:  # pragma: no cover
-    """Offer ``best`` the points of one strip ``[lo, hi)`` (held in x order), outwards from
-    position ``c`` in both directions until their x-distance alone is no better.
+    """Offer ``best`` the points ``j, j + step, ...`` (before ``end``) of a strip held in x
+    order, until their x-distance alone is no better than the k-th best.
 
     ``fl(v - p)`` is monotone in ``v``, so once a point's x-distance reaches the current
     k-th best, every point beyond it in that direction is at least as far."""
     kth = best.shape[0] - 1
-    j = c
-    while j < hi:
+    while j != end:
         dx = abs(xs[j] - px)
         if dx >= best[kth]:
             break
         d = max(dx, abs(ys[j] - py))
         if d < best[kth]:
             _push(best, d)
-        j += 1
-    j = c - 1
-    while j >= lo:
-        dx = abs(xs[j] - px)
-        if dx >= best[kth]:
-            break
-        d = max(dx, abs(ys[j] - py))
-        if d < best[kth]:
-            _push(best, d)
-        j -= 1
+        j += step
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _expand(
+    xs: np.ndarray, ys: np.ndarray, lo: int, hi: int, c: int, px: float, py: float, best: np.ndarray
+) -> None:  # pragma: no cover
+    """Offer ``best`` the points of one strip ``[lo, hi)``, outwards from position ``c``
+    (``lo <= c <= hi``) in both directions (:func:`_walk`)."""
+    _walk(xs, ys, c, hi, 1, px, py, best)
+    _walk(xs, ys, c - 1, lo - 1, -1, px, py, best)
 
 
 @numba.njit(nogil=True, cache=True)
