@@ -251,7 +251,7 @@ def test_missing_values_use_pairwise_complete_sample_rows():
 def test_strip_knn_equals_kdtree(case, k):
     from scipy.spatial import cKDTree
 
-    from dmi._math.knn import kth_neighbor_distance
+    from dmi._math.neighbours import kth_neighbor_distance
 
     rng = np.random.default_rng(k)
     n = 5 if case == "tiny" else 20_000
@@ -283,7 +283,7 @@ def test_strip_knn_equals_kdtree(case, k):
     st.integers(1, 4),
 )
 def test_strip_knn_equals_brute_force(points, digits, k):
-    from dmi._math.knn import kth_neighbor_distance
+    from dmi._math.neighbours import kth_neighbor_distance
 
     pts = np.round(np.array(points), digits)  # rounding makes ties and duplicates
     k = min(k, len(pts) - 1)
@@ -298,15 +298,15 @@ def test_strip_knn_equals_brute_force(points, digits, k):
     st.integers(0, 3),
 )
 def test_neighbour_counts_equal_brute_force(values, radii, digits):
-    from dmi._math.knn import _count_indexed, _count_within, _value_index
+    from dmi._math.neighbours import count_indexed, count_within, value_index
 
     v = np.sort(np.round(np.array(values), digits))  # rounding makes ties
     r = np.array(radii[: v.size])
     want = np.array([np.sum(np.abs(v - v[i]) <= r[i]) for i in range(v.size)])
-    np.testing.assert_array_equal(_count_within(v, r), want)
+    np.testing.assert_array_equal(count_within(v, r), want)
     for segment, cells in [(1, 1), (3, 2), (16, 64), (1024, 2048)]:  # tiny segments: many lookups
-        index = _value_index(v, segment, cells)
-        np.testing.assert_array_equal(_count_indexed(v, r, *index, segment, np.empty(v.size, np.int64)), want)
+        index = value_index(v, segment, cells)
+        np.testing.assert_array_equal(count_indexed(v, r, *index, segment, np.empty(v.size, np.int64)), want)
 
 
 def test_continuous_target_equals_mutual_info_regression():
