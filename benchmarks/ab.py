@@ -18,7 +18,8 @@ Usage::
     python benchmarks/ab.py --before 1b4a612            # HEAD against that commit, 5 rounds
     python benchmarks/ab.py --before main~3 --after HEAD --rounds 7 --write
 
-``--write`` puts the table into ``benchmarks/RESULTS.md`` (section ``ab``).
+``--write`` puts the table into ``benchmarks/RESULTS.md`` (section ``ab-<before>``, one per
+baseline, so the A/B of each change stays beside the others).
 """
 
 from __future__ import annotations
@@ -148,7 +149,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write:
-        write_results("ab", text)
+        write_results(f"ab-{args.before}", text)
 
 
 if __name__ == "__main__":
