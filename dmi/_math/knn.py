@@ -30,7 +30,7 @@ from dmi._math.neighbours import (
     count_indexed,
     count_within,
     group_kth_gaps,
-    kth_in_strips,
+    kth_neighbor_distance,
     scratch,
     value_index,
 )
@@ -70,12 +70,12 @@ def jitter_order(raw: np.ndarray, noise: np.ndarray) -> np.ndarray:
     idx = np.flatnonzero(present)
     if idx.size == 0:
         return idx
-    return idx[np.argsort(_jittered(raw, noise, present)[idx])]
+    return idx[np.argsort(_jittered(raw, noise, raw[idx])[idx])]
 
 
-def _jittered(raw: np.ndarray, noise: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Every row's value scaled and jittered as scikit-learn does over ``rows`` (see :func:`axis`)."""
-    r = raw[rows]
+def _jittered(raw: np.ndarray, noise: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Every row's value scaled and jittered as scikit-learn does over the rows whose
+    values are ``r`` (see :func:`axis`)."""
     std = float(np.std(r))
     scale = 1.0 / std if std > 0 else 1.0
     spread = _NOISE * max(1.0, float(np.mean(np.abs(r))) * scale)
@@ -111,7 +111,8 @@ def axis(col: Prepared, rows: np.ndarray) -> Axis:
     jitter at another scale reorders values within ~1e-10 of each other) is the subset
     sorted again. Any order of equal values gives the same estimates.
     """
-    full = _jittered(col.raw, col.noise, rows)
+    raw = col.raw[rows]
+    full = _jittered(col.raw, col.noise, raw)
     values = full[rows]
     picked = col.order[rows[col.order]]
     ordered = full[picked]
@@ -122,7 +123,6 @@ def axis(col: Prepared, rows: np.ndarray) -> Axis:
         by_value = (np.cumsum(rows) - 1)[picked]  # row position of each sorted value
     rank = np.empty(by_value.size, dtype=np.int64)
     rank[by_value] = np.arange(by_value.size)
-    raw = col.raw[rows]
     constant = bool(raw.size) and bool(raw.min() == raw.max())
     return Axis(values, ordered, by_value, rank, value_index(ordered, SEGMENT, CELLS), constant)
 
@@ -154,11 +154,7 @@ def ksg(x: Axis, y: Axis, k: int, clip: bool = True) -> tuple[float, int]:
     if k >= n:
         raise ValueError(f"n_neighbors={k} must be less than the {n} rows available for this pair")
     space = scratch(n)
-    distance = space.distance[:n]
-    g = max(1, int(math.sqrt(n / (k + 1))))
-    kth_in_strips(
-        x.values, y.values, x.by_value, y.rank, y.sorted, g, k + 1, distance, space.xs, space.ys, space.row
-    )
+    distance = kth_neighbor_distance(x.values, y.values, k, x.by_value, y.rank, y.sorted, space.distance[:n])
     radius = np.nextafter(distance, 0, out=distance)  # a strict inequality for the marginal counts
     # each count includes the point itself: digamma(m + 1); (a + b) is exactly b + a, so
     # the estimate is bit-identical for (x, y) and (y, x)
