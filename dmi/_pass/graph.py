@@ -25,7 +25,7 @@ from dmi._inputs.source import Source
 from dmi._math.counts import CountState, TablesTooLarge
 from dmi._math.sample import RowIds
 from dmi._pass.blocks import within_partition
-from dmi._pass.onepass import Encoded, PassSpec, PassState, chunk, count_block, encode, join, merge
+from dmi._pass.onepass import Encoded, PassSpec, PassState, chunk, count_block, encode, join, merge, stack
 
 # A local progress bar appears once the work has taken this many seconds.
 _PROGRESS_AFTER = 1.0
@@ -100,14 +100,14 @@ def run(
             )
             for g, run in enumerate(column_runs)
         ]
+        # stacked once: every block reads the same codes
+        codes = dask.delayed(_stack_task, pure=True)(encoded, dask_key_name=f"dmi-codes-{key}")
         counted = [
-            dask.delayed(_count_task, pure=True)(encoded, blocks_key, b, dask_key_name=f"dmi-count-{key}-{b}")
+            dask.delayed(_count_task, pure=True)(codes, blocks_key, b, dask_key_name=f"dmi-count-{key}-{b}")
             for b in range(len(pair_blocks))
         ]
         layer.append(
-            dask.delayed(_join_task, pure=True)(
-                encoded, counted, blocks_key, dask_key_name=f"dmi-chunk-{key}"
-            )
+            dask.delayed(_join_task, pure=True)(codes, counted, blocks_key, dask_key_name=f"dmi-chunk-{key}")
         )
     depth = 0
     while len(layer) > 1:
@@ -230,22 +230,28 @@ def _encode_task(part: pd.DataFrame, spec: PassSpec, rows: RowIds, columns: rang
         pa.default_memory_pool().release_unused()
 
 
-def _count_task(parts: list[Encoded], blocks: list[range], b: int) -> CountState | TablesTooLarge:
-    """Count block ``b`` of the partition's pairs, from its encoded runs of columns."""
+def _stack_task(parts: list[Encoded]) -> Encoded | TablesTooLarge:
+    """The partition's encoded runs of columns as one, or the re-plan its tables need."""
     try:
-        return count_block(parts, blocks[b], first=b == 0)
-    except TablesTooLarge as too_large:
+        return stack(parts)
+    except TablesTooLarge as too_large:  # a normal re-plan, not a failure: no error in the logs
         return too_large
 
 
+def _count_task(part: Encoded | TablesTooLarge, blocks: list[range], b: int) -> CountState | TablesTooLarge:
+    """Count block ``b`` of the partition's pairs (an oversized partition is passed on)."""
+    if isinstance(part, TablesTooLarge):
+        return part
+    return count_block(part, blocks[b], first=b == 0)
+
+
 def _join_task(
-    parts: list[Encoded], counted: list[CountState | TablesTooLarge], blocks: list[range]
+    part: Encoded | TablesTooLarge, counted: list[CountState | TablesTooLarge], blocks: list[range]
 ) -> PassState | TablesTooLarge:
     """The partition's summary from its blocks of pairs."""
-    for c in counted:
-        if isinstance(c, TablesTooLarge):
-            return c
-    return join(parts, counted, blocks)  # type: ignore[arg-type]
+    if isinstance(part, TablesTooLarge):
+        return part
+    return join(part, counted, blocks)  # type: ignore[arg-type]
 
 
 def threads() -> int:

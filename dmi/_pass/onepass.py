@@ -2,8 +2,9 @@
 
 ``chunk(partition) -> PassState`` and ``merge(states) -> PassState``, pure functions over
 pandas and numpy: :mod:`dmi._pass.graph` maps them over the partitions and tree-merges them.
-A partition with many pairs may instead be encoded once and its pairs counted in blocks,
-on several cores (:func:`encode`, :func:`count_block`, :func:`join`).
+A partition with many pairs may instead be encoded in runs of columns, stacked once, and
+its pairs counted in blocks, on several cores (:func:`encode`, :func:`stack`,
+:func:`count_block`, :func:`join`).
 """
 
 from __future__ import annotations
@@ -82,18 +83,23 @@ def encode(df: pd.DataFrame, spec: PassSpec, rows: RowIds, columns: range | None
     return Encoded(len(df), codes, sample)
 
 
-def count_block(parts: Sequence[Encoded], pair_ids: Sequence[int], first: bool) -> CountState:
-    """The tables of one block of the partition's pairs, from its encoded runs of columns
-    (the ``first`` block also counts the marginals)."""
+def stack(parts: Sequence[Encoded]) -> Encoded:
+    """One partition's encoded runs of columns (in order) as one :class:`Encoded`, its
+    tables' size checked (:class:`~dmi._math.counts.TablesTooLarge`)."""
     codes = stack_codes([p.codes for p in parts if p.codes is not None])
-    return count_pairs(codes, pair_ids, marginals=first)
+    return Encoded(parts[0].n_rows, codes, parts[0].sample)
 
 
-def join(
-    parts: Sequence[Encoded], blocks: Sequence[CountState], pair_ids: Sequence[Sequence[int]]
-) -> PassState:
+def count_block(part: Encoded, pair_ids: Sequence[int], first: bool) -> CountState:
+    """The tables of one block of the partition's pairs (the ``first`` block also counts
+    the marginals)."""
+    assert part.codes is not None
+    return count_pairs(part.codes, pair_ids, marginals=first)
+
+
+def join(part: Encoded, blocks: Sequence[CountState], pair_ids: Sequence[Sequence[int]]) -> PassState:
     """The partition's summary from its blocks of pairs (in the order of ``pair_ids``)."""
-    return PassState(parts[0].n_rows, join_pairs(blocks, pair_ids), parts[0].sample)
+    return PassState(part.n_rows, join_pairs(blocks, pair_ids), part.sample)
 
 
 def chunk(df: pd.DataFrame, spec: PassSpec, rows: RowIds) -> PassState:
