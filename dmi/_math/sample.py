@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from dmi._math.codes import as_float
+from dmi._math.sorting import argsort_uint64
 from dmi._math.streams import Purpose, word
 
 
@@ -107,8 +108,8 @@ def _smallest(keys: np.ndarray, size: int) -> np.ndarray:
     """Positions of the ``size`` smallest keys, in key order (ties by position)."""
     if keys.size > size:
         cut = np.argpartition(keys, size - 1)[:size]
-        return cut[np.argsort(keys[cut], kind="stable")]
-    return np.argsort(keys, kind="stable")
+        return cut[argsort_uint64(keys[cut])]
+    return argsort_uint64(keys)
 
 
 def sample_chunk(df: pd.DataFrame, spec: SampleSpec, rows: RowIds) -> Sample:
