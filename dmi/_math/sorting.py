@@ -41,7 +41,7 @@ def _argsort_keys(keys: np.ndarray) -> np.ndarray:  # pragma: no cover
         total = 0
         for d in range(1 << _BITS):
             offset[d] = total
-            total += counts[p, d]
+            total += int(counts[p, d])
         for i in range(n):  # scatter in input order: stable
             k = cur[i]
             d = np.int64((k >> shift) & mask)
