@@ -41,12 +41,12 @@ def _argsort_keys(keys: np.ndarray) -> np.ndarray:  # pragma: no cover
         total = 0
         for d in range(1 << _BITS):
             offset[d] = total
-            total += int(counts[p, d])
+            total += counts[p, d]
         for i in range(n):  # scatter in input order: stable
             k = cur[i]
-            d = np.int64((k >> shift) & mask)
-            o = offset[d]
-            offset[d] = o + 1
+            digit = np.int64((k >> shift) & mask)
+            o = offset[digit]
+            offset[digit] = o + 1
             nxt[o] = k
             idx_next[o] = idx[i]
         cur, nxt = nxt, cur
