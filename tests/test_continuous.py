@@ -275,6 +275,7 @@ def test_strip_knn_equals_kdtree(case, k):
     pts = np.column_stack((x, y))
     expected = cKDTree(pts).query(pts, k=k + 1, p=np.inf)[0][:, -1]
     np.testing.assert_array_equal(kth_neighbor_distance(x, y, k), expected)
+    np.testing.assert_array_equal(kth_neighbor_distance(x, y, k, threads=2), expected)  # strips split
 
 
 @given(

@@ -33,6 +33,7 @@ from dmi._math.knn_pairs import (
     in_blocks,
     looks_categorical,
     prepare_sample,
+    threads_per_block,
 )
 from dmi._math.sample import SampleSpec
 from dmi._pass import blocks, graph
@@ -57,10 +58,16 @@ class Results:
 
 
 def _estimate(
-    prep: PreparedSample, tasks: list[KnnTask], k: int, splits: int = 0, permutations: int = 0, seed: int = 0
+    prep: PreparedSample,
+    tasks: list[KnnTask],
+    k: int,
+    splits: int = 0,
+    permutations: int = 0,
+    seed: int = 0,
+    threads: int = 1,
 ) -> tuple[list[Any], dict[int, tuple[int, int]]]:
     """One Dask task: a block of k-NN pairs, and the notes for the looks-categorical check."""
-    return estimate_block(prep, tasks, k, splits, permutations, seed), column_notes(prep, tasks)
+    return estimate_block(prep, tasks, k, splits, permutations, seed, threads), column_notes(prep, tasks)
 
 
 @dataclass(frozen=True)
@@ -168,13 +175,14 @@ def plan(
     )
 
 
-def _prepare(summary: PassState, pl: Plan, seed: int) -> PreparedSample:
+def _prepare(summary: PassState, pl: Plan, seed: int, threads: int = 1) -> PreparedSample:
     """One Dask task: decide the undecided columns from the merged counts, then prepare
-    the merged sample for the k-NN pairs."""
+    the merged sample for the k-NN pairs (its columns shared among ``threads`` threads:
+    nothing else runs while it does)."""
     assert summary.sample is not None
     kinds = pl.resolve(summary.counts)
     continuous = [kinds[c] == CONTINUOUS for c in pl.sample_cols]
-    return prepare_sample(summary.sample, pl.names, continuous, seed)
+    return prepare_sample(summary.sample, pl.names, continuous, seed, threads)
 
 
 def compute(
@@ -222,20 +230,23 @@ def compute(
             max_categories=opts.max_categories,
             table_bytes=limit,
         )
+        knn_blocks = in_blocks(pl.tasks)
+        cores = graph.threads() if knn_blocks else 1
         try:
             summary, block_results = graph.run(
                 source,
                 pl.spec,
                 split_every,
-                prepare=partial(_prepare, pl=pl, seed=seed),
+                prepare=partial(_prepare, pl=pl, seed=seed, threads=cores),
                 estimate=partial(
                     _estimate,
                     k=opts.n_neighbors,
                     splits=stderr_splits,
                     permutations=knn_permutations,
                     seed=seed,
+                    threads=threads_per_block(cores, len(knn_blocks)),
                 ),
-                blocks=in_blocks(pl.tasks),
+                blocks=knn_blocks,
                 progress=progress,
             )
         except TablesTooLarge as err:  # plan smaller blocks of pairs, each its own pass
@@ -285,9 +296,10 @@ def estimate_locally(
     """The k-NN blocks of a plan on a summary's sample, in this process (no Dask)."""
     if not pl.tasks or summary.sample is None:
         return []
-    prep = _prepare(summary, pl, seed)
-    return [
-        _estimate(prep, block, n_neighbors, stderr_splits, knn_permutations, seed)
+    cores = graph.local_threads()
+    prep = _prepare(summary, pl, seed, cores)
+    return [  # one block after another: each may use every core
+        _estimate(prep, block, n_neighbors, stderr_splits, knn_permutations, seed, cores)
         for block in in_blocks(pl.tasks)
     ]
 

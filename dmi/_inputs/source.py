@@ -22,6 +22,7 @@ What each input guarantees about the sample (the same seed gives the same sample
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections.abc import Hashable, Sequence
@@ -108,9 +109,7 @@ def open_data(data: Any) -> Source:
         # lists or bytes into their text.
         index = data.index
         frame = data if isinstance(index, pd.RangeIndex) and index.step > 0 else data.reset_index(drop=True)
-        with dask.config.set({"dataframe.convert-string": False}):
-            ddf = dd.from_pandas(frame, npartitions=max(1, math.ceil(len(data) / _PANDAS_PARTITION_ROWS)))
-        return Source(ddf, (_PANDAS_ROWS,) * ddf.npartitions, pandas=frame)
+        return _pandas_source(frame)
     if _is_path(data) or (
         isinstance(data, Sequence) and not isinstance(data, str) and data and all(_is_path(p) for p in data)
     ):
@@ -122,6 +121,40 @@ def open_data(data: Any) -> Source:
         "data must be a pandas or dask DataFrame, or a Parquet path, glob, pathlib.Path or list of "
         f"paths; got {type(data).__name__}"
     )
+
+
+def _pandas_bounds(n: int) -> list[int]:
+    """Where the partitions of a pandas DataFrame of ``n`` rows start, and ``n``."""
+    parts = max(1, math.ceil(n / _PANDAS_PARTITION_ROWS))
+    return [n * i // parts for i in range(parts + 1)]
+
+
+def _rows(piece: pd.DataFrame, columns: list[Hashable] | None = None) -> pd.DataFrame:
+    """One partition of a pandas DataFrame (a slice of it), its ``columns`` only."""
+    return piece if columns is None else piece[columns]
+
+
+def _pandas_source(frame: pd.DataFrame) -> Source:
+    """A pandas DataFrame (with an increasing RangeIndex) as a Source of row slices.
+
+    Built with ``from_map`` over slices (views, no copy) whose divisions are known from
+    the RangeIndex: ``dd.from_pandas`` lists the whole index in Python to find them
+    (8 ms of a 50 ms call at 1e5 rows). No string conversion: it would turn an object
+    column's 1 and "1" into one category, and lists or bytes into their text.
+    """
+    bounds = _pandas_bounds(len(frame))
+    index = frame.index
+    divisions = None if len(frame) == 0 else (*(index[b] for b in bounds[:-1]), index[-1])
+    with dask.config.set({"dataframe.convert-string": False}):
+        ddf = dd.from_map(
+            _rows,
+            [frame.iloc[a:b] for a, b in itertools.pairwise(bounds)],
+            meta=frame.iloc[:0],
+            divisions=divisions,
+            enforce_metadata=False,
+            label="dmi-from-pandas",
+        )
+    return Source(ddf, (_PANDAS_ROWS,) * (len(bounds) - 1), pandas=frame)
 
 
 def _parquet_source(dataset: parquet.Dataset, pieces: Sequence[parquet.Piece]) -> Source:
@@ -151,9 +184,7 @@ def sampled_partitions(source: Source, rows_wanted: int, seed: int) -> Source:
     """
     rng = stream(seed, Purpose.PARTITIONS)
     if source.pandas is not None:
-        # its index is an increasing RangeIndex, so its divisions are the blocks' first labels
-        index = source.pandas.index
-        starts = np.append(index.get_indexer(pd.Index(source.frame.divisions[:-1])), len(index))
+        starts = _pandas_bounds(len(source.pandas))
         return source.partitions(_choose(rng, np.diff(starts), rows_wanted))
     if source.dataset is not None:
         pieces = source.dataset.pieces

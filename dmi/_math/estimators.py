@@ -81,7 +81,7 @@ class TableOptions:
 
 
 Statistics = Callable[[PairResult, TableOptions, np.random.Generator], dict[str, object]]
-Kernel = Callable[[Any, Any, int, bool], tuple[float, int]]
+Kernel = Callable[[Any, Any, int, bool, int], tuple[float, int]]
 
 
 @dataclass(frozen=True)
@@ -96,9 +96,10 @@ class Estimator:
     statistics: Statistics
     """The table's statistics of a result, MI-like ones in the caller's base."""
     kernel: Kernel | None = None
-    """Sample-based estimators: ``kernel(x, y, k, clip) -> (nats, rows used)`` over a pair's
-    rows, ``x`` a continuous column's :class:`~dmi._math.knn.Axis` on them, ``y`` one too
-    (KSG) or the discrete column's integer labels on them (Ross)."""
+    """Sample-based estimators: ``kernel(x, y, k, clip, threads) -> (nats, rows used)`` over
+    a pair's rows, ``x`` a continuous column's :class:`~dmi._math.knn.Axis` on them, ``y``
+    one too (KSG) or the discrete column's integer labels on them (Ross); ``threads``: how
+    many threads the kernel may share its searches among."""
 
     @property
     def entropies(self) -> bool:

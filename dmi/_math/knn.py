@@ -34,6 +34,7 @@ from dmi._math.neighbours import (
     scratch,
     value_index,
 )
+from dmi._math.parallel import run_pieces
 from dmi._math.sorting import argsort_float64
 
 # sklearn's tie-breaking noise: 1e-10 * max(1, mean |x|) standard normal, after scaling.
@@ -128,12 +129,18 @@ def axis(col: Prepared, rows: np.ndarray) -> Axis:
     return Axis(values, ordered, by_value, rank, value_index(ordered, SEGMENT, CELLS), constant)
 
 
-def _mean_digamma_of_counts(ax: Axis, radius: np.ndarray, space: Scratch) -> float:
+def _mean_digamma_of_counts(ax: Axis, radius: np.ndarray, space: Scratch, threads: int = 1) -> float:
     """``mean(digamma(count))`` over the axis's values, each count the values within the
-    row's ``radius`` (itself included), computed in this thread's work arrays."""
+    row's ``radius`` (itself included), computed in this thread's work arrays (the counts
+    shared among ``threads`` threads)."""
     n = ax.sorted.shape[0]
     by_value = np.take(radius, ax.by_value, out=space.gathered[:n], mode="clip")  # clip: unbuffered
-    counts = count_indexed(ax.sorted, by_value, *ax.index, SEGMENT, space.counts[:n])
+    counts = space.counts[:n]
+
+    def count(first: int, last: int) -> None:
+        count_indexed(ax.sorted, by_value, *ax.index, SEGMENT, counts, first, last)
+
+    run_pieces(count, n, threads)
     return float(np.take(_digamma_of_counts(n), counts, out=space.gathered[:n], mode="clip").mean())
 
 
@@ -144,33 +151,38 @@ def _digamma_of_counts(n: int) -> np.ndarray:
     return table
 
 
-def ksg(x: Axis, y: Axis, k: int, clip: bool = True) -> tuple[float, int]:
+def ksg(x: Axis, y: Axis, k: int, clip: bool = True, threads: int = 1) -> tuple[float, int]:
     """KSG estimate (algorithm 1) of I(X;Y) in nats over the axes' rows, and the rows used.
 
     ``clip``: negative estimates become 0, as in scikit-learn (a permutation test
-    compares the unclipped ones). Raises ValueError when ``k`` is not below the number
-    of rows.
+    compares the unclipped ones). ``threads``: the neighbour searches are shared among
+    this many threads (the estimate does not depend on it). Raises ValueError when ``k``
+    is not below the number of rows.
     """
     n = x.values.shape[0]
     if k >= n:
         raise ValueError(f"n_neighbors={k} must be less than the {n} rows available for this pair")
     space = scratch(n)
-    distance = kth_neighbor_distance(x.values, y.values, k, x.by_value, y.rank, y.sorted, space.distance[:n])
+    distance = kth_neighbor_distance(
+        x.values, y.values, k, x.by_value, y.rank, y.sorted, space.distance[:n], threads
+    )
     radius = np.nextafter(distance, 0, out=distance)  # a strict inequality for the marginal counts
     # each count includes the point itself: digamma(m + 1); (a + b) is exactly b + a, so
     # the estimate is bit-identical for (x, y) and (y, x)
-    marginal = _mean_digamma_of_counts(x, radius, space) + _mean_digamma_of_counts(y, radius, space)
+    marginal = _mean_digamma_of_counts(x, radius, space, threads) + _mean_digamma_of_counts(
+        y, radius, space, threads
+    )
     mi = digamma(n) + digamma(k) - marginal
     return (max(0.0, float(mi)) if clip else float(mi)), n
 
 
-def ross(c: Axis, labels: np.ndarray, k: int, clip: bool = True) -> tuple[float, int]:
+def ross(c: Axis, labels: np.ndarray, k: int, clip: bool = True, threads: int = 1) -> tuple[float, int]:
     """Ross (2014) estimate of I(C;D) in nats for continuous C and discrete labels D.
 
     ``labels`` are integer codes of D on the axis's rows (in row order). Rows whose label
     occurs once are ignored and a class of m rows uses ``min(k, m - 1)`` neighbours, as in
-    scikit-learn. Returns the estimate and the rows used; NaN and 0 when no label occurs
-    twice.
+    scikit-learn. ``threads``: the neighbour counts are shared among this many threads.
+    Returns the estimate and the rows used; NaN and 0 when no label occurs twice.
     """
     cs = c.sorted
     lv = labels[c.by_value]
@@ -197,7 +209,12 @@ def ross(c: Axis, labels: np.ndarray, k: int, clip: bool = True) -> tuple[float,
     if single.any():  # the kept values are the sorted values less the singleton classes
         m_all = count_within(cs[~single], radius[~single])
     else:
-        m_all = count_indexed(cs, radius, *c.index, SEGMENT, np.empty(cs.size, dtype=np.int64))
+        m_all = np.empty(cs.size, dtype=np.int64)
+
+        def count(first: int, last: int) -> None:
+            count_indexed(cs, radius, *c.index, SEGMENT, m_all, first, last)
+
+        run_pieces(count, cs.size, threads)
     # the per-class terms are constant within a class: one digamma per class
     big = counts[counts > 1]
     k_terms = float(np.sum(big * digamma(np.minimum(k, big - 1))))

@@ -18,6 +18,7 @@ import pandas as pd
 
 from dmi._math.estimators import Estimator, Reads, for_pair
 from dmi._math.knn import Axis, Prepared, axis, jitter_order, prepare
+from dmi._math.parallel import run_pieces
 from dmi._math.sample import Sample
 from dmi._math.streams import Purpose, name_id, stream
 
@@ -62,28 +63,40 @@ def column_seed(seed: int, name: Hashable) -> np.random.Generator:
 
 
 def prepare_sample(
-    sample: Sample, names: Sequence[Hashable], continuous: Sequence[bool], seed: int
+    sample: Sample, names: Sequence[Hashable], continuous: Sequence[bool], seed: int, threads: int = 1
 ) -> PreparedSample:
-    """Scale and jitter every continuous column once; factorize every discrete one."""
+    """Scale and jitter every continuous column once; factorize every discrete one.
+
+    ``threads``: the columns are shared among this many threads (the result does not
+    depend on it).
+    """
     prepared: dict[int, Prepared] = {}
     labels: dict[int, np.ndarray] = {}
     counts: dict[int, tuple[int, int]] = {}
     present: dict[int, np.ndarray] = {}
-    for i, (name, is_cont) in enumerate(zip(names, continuous, strict=True)):
-        values = sample.frame.iloc[:, i]
-        if is_cont:
-            x = values.to_numpy(dtype=np.float64)
-            col = prepared[i] = prepare(x, column_seed(seed, name))
-            present[i] = ~np.isnan(x)
-            ordered = x[col.order]  # the present values, ascending
+    todo = [i for i, is_cont in enumerate(continuous) if is_cont]
+    for i, is_cont in enumerate(continuous):
+        if not is_cont:
+            labels[i] = pd.factorize(sample.frame.iloc[:, i], use_na_sentinel=True)[0]
+            present[i] = labels[i] >= 0
+
+    def columns(first: int, last: int) -> list[tuple[int, Prepared]]:
+        done = []
+        for i in todo[first:last]:
+            x = sample.frame.iloc[:, i].to_numpy(dtype=np.float64)
+            done.append((i, prepare(x, column_seed(seed, names[i]))))
+        return done
+
+    for piece in run_pieces(columns, len(todo), threads):
+        for i, col in piece:
+            prepared[i] = col
+            present[i] = ~np.isnan(col.raw)
+            ordered = col.raw[col.order]  # the present values, ascending
             counts[i] = (
                 int(ordered.size and 1 + np.count_nonzero(ordered[1:] != ordered[:-1])),
                 ordered.size,
             )
-        else:
-            labels[i] = pd.factorize(values, use_na_sentinel=True)[0]
-            present[i] = labels[i] >= 0
-    return PreparedSample(prepared, labels, counts, present)
+    return PreparedSample(dict(sorted(prepared.items())), labels, counts, present)
 
 
 def pair_estimator(prep: PreparedSample, t: KnnTask) -> Estimator:
@@ -92,11 +105,12 @@ def pair_estimator(prep: PreparedSample, t: KnnTask) -> Estimator:
 
 
 def estimate_pair(
-    prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray, clip: bool = True
+    prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray, clip: bool = True, threads: int = 1
 ) -> tuple[float, int]:
     """One sample-based pair over the sample rows ``rows`` (a boolean mask): MI in nats, rows used.
 
-    ``clip=False`` keeps negative estimates (for permutation tests).
+    ``clip=False`` keeps negative estimates (for permutation tests); ``threads``: how many
+    threads the kernel may use (the estimate does not depend on it).
     """
     n = int(rows.sum())
     if n == 0:
@@ -104,11 +118,18 @@ def estimate_pair(
     kernel = pair_estimator(prep, t).kernel
     assert kernel is not None  # a sample-based estimator
     x, y = (t.a, t.b) if t.a in prep.continuous else (t.b, t.a)  # the continuous column first
-    first = _axis(prep, x, rows, n)
-    other = _axis(prep, y, rows, n) if y in prep.continuous else prep.labels[y][rows]
+    if threads > 1 and y in prep.continuous:  # the two axes at once
+
+        def axes(first: int, last: int) -> list[Axis]:
+            return [_axis(prep, c, rows, n) for c in (x, y)[first:last]]
+
+        first, other = (a for piece in run_pieces(axes, 2, threads) for a in piece)
+    else:
+        first = _axis(prep, x, rows, n)
+        other = _axis(prep, y, rows, n) if y in prep.continuous else prep.labels[y][rows]
     if first.constant or (isinstance(other, Axis) and other.constant):
         return 0.0, n  # a constant column carries no information
-    return kernel(first, other, k, clip)
+    return kernel(first, other, k, clip, threads)
 
 
 def _axis(prep: PreparedSample, c: int, rows: np.ndarray, n: int) -> Axis:
@@ -122,7 +143,9 @@ def _axis(prep: PreparedSample, c: int, rows: np.ndarray, n: int) -> Axis:
     return shared
 
 
-def _stderr(prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray, splits: int) -> float:
+def _stderr(
+    prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray, splits: int, threads: int = 1
+) -> float:
     """Standard error of a pair's estimate from ``splits`` disjoint sub-samples.
 
     The sample is in random (key) order, so consecutive runs of its complete rows are
@@ -138,7 +161,7 @@ def _stderr(prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray, splits: 
         mask = np.zeros(rows.size, dtype=bool)
         mask[part] = True
         try:
-            estimates.append(estimate_pair(prep, t, k, mask)[0])
+            estimates.append(estimate_pair(prep, t, k, mask, threads=threads)[0])
         except ValueError:  # n_neighbors not below a sub-sample's rows
             return math.nan
     return float(np.std(estimates, ddof=1) / math.sqrt(splits))
@@ -171,19 +194,19 @@ def _permuted(prep: PreparedSample, column: int, rows: np.ndarray, perm: np.ndar
 
 
 def _permutation_p(
-    prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray, permutations: int, seed: int
+    prep: PreparedSample, t: KnnTask, k: int, rows: np.ndarray, permutations: int, seed: int, threads: int = 1
 ) -> float:
     """P-value of a k-NN estimate: the share of ``permutations`` shufflings of column ``b``
     over the pair's complete rows whose estimate is at least the observed one. The
     estimates are compared unclipped: clipped at 0, every pair near independence would
     tie at 0 and get p = 1."""
     rng = stream(seed, Purpose.KNN_PERMUTATIONS, t.slot)
-    observed = estimate_pair(prep, t, k, rows, clip=False)[0]
+    observed = estimate_pair(prep, t, k, rows, clip=False, threads=threads)[0]
     idx = np.flatnonzero(rows)
     hits = 0
     for _ in range(permutations):
         shuffled = _permuted(prep, t.b, idx, idx[rng.permutation(idx.size)])
-        hits += estimate_pair(shuffled, t, k, rows, clip=False)[0] >= observed - 1e-12
+        hits += estimate_pair(shuffled, t, k, rows, clip=False, threads=threads)[0] >= observed - 1e-12
     return (1 + hits) / (1 + permutations)
 
 
@@ -194,23 +217,26 @@ def estimate_block(
     splits: int = 0,
     permutations: int = 0,
     seed: int = 0,
+    threads: int = 1,
 ) -> list[KnnResult]:
     """Estimate a block of sample-based pairs (those that turned out plug-in are left out).
 
     ``splits`` > 1 also estimates each pair's standard error from that many disjoint
     sub-samples (see :func:`_stderr`); ``permutations`` > 0 a permutation p-value
     (see :func:`_permutation_p`, seeded by ``seed``). Otherwise those are NaN.
+    ``threads``: how many threads each pair's kernel may use (more than one only where
+    there are fewer blocks than cores; see :func:`threads_per_block`).
     """
     out = []
     for t in tasks:
         if pair_estimator(prep, t).reads is Reads.COUNTS:
             continue
         rows = prep.present[t.a] & prep.present[t.b]
-        mi, used = estimate_pair(prep, t, k, rows)
-        se = _stderr(prep, t, k, rows, splits) if splits > 1 and used > 0 else math.nan
+        mi, used = estimate_pair(prep, t, k, rows, threads=threads)
+        se = _stderr(prep, t, k, rows, splits, threads) if splits > 1 and used > 0 else math.nan
         p = math.nan
         if permutations > 0 and used > 0 and not math.isnan(mi):
-            p = _permutation_p(prep, t, k, rows, permutations, seed)
+            p = _permutation_p(prep, t, k, rows, permutations, seed, threads)
         out.append(KnnResult(t.slot, pair_estimator(prep, t), mi, used, se, p))
     return out
 
@@ -221,6 +247,12 @@ def in_blocks(tasks: Sequence[KnnTask]) -> list[list[KnnTask]]:
         return []
     per = math.ceil(len(tasks) / _MAX_BLOCKS)
     return [list(tasks[i : i + per]) for i in range(0, len(tasks), per)]
+
+
+def threads_per_block(threads: int, n_blocks: int) -> int:
+    """Threads each block's kernels may use when ``n_blocks`` blocks share ``threads``:
+    the cores that whole blocks would leave idle (one pair on two cores: two threads)."""
+    return max(1, threads // max(1, n_blocks))
 
 
 def column_notes(prep: PreparedSample, tasks: Sequence[KnnTask]) -> dict[int, tuple[int, int]]:

@@ -15,6 +15,8 @@ import threading
 import numba
 import numpy as np
 
+from dmi._math.parallel import run_pieces
+
 
 @numba.njit(nogil=True, cache=True)
 def _first_not(v: np.ndarray, p: float, r: float, j: int, upper: bool) -> int:  # pragma: no cover
@@ -178,9 +180,13 @@ def count_indexed(
     table: np.ndarray,
     segment: int,
     out: np.ndarray,
+    first: int = 0,
+    last: int = -1,
 ) -> np.ndarray:  # pragma: no cover
-    """:func:`count_within` by the value index (:func:`_window` for each value), into ``out``."""
-    for i in range(sv.shape[0]):
+    """:func:`count_within` by the value index (:func:`_window` for each value), into
+    ``out``; for the values at positions ``first .. last - 1`` only (``last=-1``: to the end)."""
+    last = sv.shape[0] if last < 0 else last
+    for i in range(first, last):
         out[i] = _window(sv, i, radius[i], low, scale, table, segment)
     return out
 
@@ -224,30 +230,22 @@ def _expand(
 
 
 @numba.njit(nogil=True, cache=True)
-def kth_in_strips(
+def strip_layout(
     x: np.ndarray,
     y: np.ndarray,
     x_order: np.ndarray,
     y_rank: np.ndarray,
     y_sorted: np.ndarray,
     g: int,
-    kk: int,
-    out: np.ndarray,
     xs: np.ndarray,
     ys: np.ndarray,
     row: np.ndarray,
-) -> None:  # pragma: no cover
-    """Distance from each point to its ``kk``-th nearest point (itself included), max-norm.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    """The points cut into ``g`` strips of equal count by their y rank, each held in x order.
 
-    The points are cut into ``g`` strips of equal count by their y rank, each held in x
-    order. A query searches its own strip outwards from itself, then the strips above
-    and below in order of their y-distance, until a strip's nearest y is no closer
-    than the k-th best distance found. In the strips next to its own, the position of
-    the query's x comes from a pointer that only moves forward (queries run in x order
-    within a strip). Quantile strips adapt to any density: a curve, a spike of ties or
-    a heavy tail fills the strips as evenly as a Gaussian. The distances are
-    ``max(|dx|, |dy|)`` of the same floats, so the result equals a KD-tree's.
-    Writes the distances to ``out``; ``xs``, ``ys`` and ``row`` are scratch space (n each).
+    Writes the points, strip after strip, to ``xs``, ``ys`` and ``row`` (their rows; n
+    each). Returns each strip's first position (``g + 2`` of them, the last two equal)
+    and each strip's smallest and largest y.
     """
     n = x.shape[0]
     start = np.zeros(g + 2, dtype=np.int64)
@@ -265,13 +263,42 @@ def kth_in_strips(
         xs[p] = x[i]
         ys[p] = y[i]
         row[p] = i
-    low = np.empty(g)  # the smallest and largest y of each strip
+    low = np.empty(g)
     high = np.empty(g)
     for r in range(g):
         low[r] = y_sorted[(r * n + g - 1) // g]
         high[r] = y_sorted[((r + 1) * n + g - 1) // g - 1]
+    return start, low, high
+
+
+@numba.njit(nogil=True, cache=True)
+def query_strips(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    row: np.ndarray,
+    start: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    kk: int,
+    first: int,
+    last: int,
+    out: np.ndarray,
+) -> None:  # pragma: no cover
+    """Distance from each point of strips ``first .. last - 1`` to its ``kk``-th nearest
+    point (itself included), max-norm, written to ``out`` at the point's row.
+
+    A query searches its own strip outwards from itself, then the strips above and
+    below in order of their y-distance, until a strip's nearest y is no closer than the
+    k-th best distance found. In the strips next to its own, the position of the
+    query's x comes from a pointer that only moves forward (queries run in x order
+    within a strip). Quantile strips adapt to any density: a curve, a spike of ties or
+    a heavy tail fills the strips as evenly as a Gaussian. The distances are
+    ``max(|dx|, |dy|)`` of the same floats, so the result equals a KD-tree's. Strips are
+    independent queries: disjoint ranges of them may run on different threads.
+    """
+    g = low.shape[0]
     best = np.empty(kk)
-    for r in range(g):
+    for r in range(first, last):
         lo_r = start[r]
         hi_r = start[r + 1]
         below = start[r - 1] if r > 0 else lo_r
@@ -325,15 +352,17 @@ def kth_neighbor_distance(
     y_rank: np.ndarray | None = None,
     y_sorted: np.ndarray | None = None,
     out: np.ndarray | None = None,
+    threads: int = 1,
 ) -> np.ndarray:
     """Max-norm distance from each point of (x, y) to its k-th nearest *other* point.
 
     ``x_order`` (the rows by ascending x), ``y_rank`` (each row's position by y) and
     ``y_sorted``: when the caller has them (an :class:`Axis` does). ``out``: where to
-    write the distances (n of them), else a new array. Equal to
-    ``cKDTree.query(p=inf)``; see :func:`kth_in_strips`. Measured at 1e5 points, k=3:
-    15-20 ms for Gaussian, skewed, tied and curved data alike (the grid with KD-tree
-    fallback it replaced: 40 ms, and 160-400 ms for curves and heavy tails).
+    write the distances (n of them), else a new array. ``threads``: the strips' queries
+    are shared among this many threads (:func:`dmi._math.parallel.run_pieces`). Equal to
+    ``cKDTree.query(p=inf)``; see :func:`query_strips`. Measured at 1e5 points, k=3:
+    15-20 ms for Gaussian, skewed, tied and curved data alike on one thread (the grid
+    with KD-tree fallback it replaced: 40 ms, and 160-400 ms for curves and heavy tails).
     """
     n = x.shape[0]
     if x_order is None:
@@ -346,9 +375,13 @@ def kth_neighbor_distance(
     g = max(1, int(math.sqrt(n / (k + 1))))  # strips of about sqrt(n (k + 1)) points
     space = scratch(n)
     out = np.empty(n) if out is None else out
-    kth_in_strips(
-        x, y, x_order, y_rank, y_sorted, g, k + 1, out, space.xs, space.ys, space.row
-    )  # k + 1: itself
+    xs, ys, row = space.xs, space.ys, space.row
+    start, low, high = strip_layout(x, y, x_order, y_rank, y_sorted, g, xs, ys, row)
+
+    def strips(first: int, last: int) -> None:  # k + 1: the point itself is its nearest
+        query_strips(xs, ys, row, start, low, high, k + 1, first, last, out)
+
+    run_pieces(strips, g, threads)
     return out
 
 

@@ -9,7 +9,6 @@ scheduler is active (a ``distributed.Client`` if one is, Dask's default otherwis
 from __future__ import annotations
 
 import contextlib
-import os
 import pickle
 import sys
 from collections.abc import Callable, Hashable, Sequence
@@ -23,6 +22,7 @@ from toolz import partition_all
 
 from dmi._inputs.source import Source
 from dmi._math.counts import CountState, TablesTooLarge
+from dmi._math.parallel import cores
 from dmi._math.sample import RowIds
 from dmi._pass.blocks import within_partition
 from dmi._pass.onepass import Encoded, PassSpec, PassState, chunk, count_block, encode, join, merge, stack
@@ -259,7 +259,12 @@ def threads() -> int:
     client = active_client()
     if client is not None:
         return max(1, sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()))
-    return int(dask.config.get("num_workers", None) or os.cpu_count() or 1)
+    return local_threads()
+
+
+def local_threads() -> int:
+    """The threads of this process's Dask pool (``num_workers``, else its cores)."""
+    return int(dask.config.get("num_workers", None) or cores())
 
 
 def _merge_task(summaries: list[PassState | TablesTooLarge]) -> PassState | TablesTooLarge:
