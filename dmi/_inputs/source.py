@@ -57,13 +57,24 @@ class Source:
     """The user's pandas DataFrame (with a RangeIndex), when that is what was passed."""
     dataset: parquet.Dataset | None = None
     """The Parquet data set behind the user's paths, when that is what was passed."""
+    lengths: tuple[int, ...] | None = None
+    """The rows of each partition, when known before reading (pandas; Parquet footers)."""
 
     def partitions(self, chosen: Sequence[int]) -> Source:
         """The same source restricted to some partitions (their rows keep their identity)."""
         picked = sorted(chosen)
         return Source(
-            self.frame.partitions[picked], tuple(self.rows[i] for i in picked), self.pandas, self.dataset
+            self.frame.partitions[picked],
+            tuple(self.rows[i] for i in picked),
+            self.pandas,
+            self.dataset,
+            None if self.lengths is None else tuple(self.lengths[i] for i in picked),
         )
+
+    @property
+    def n_rows(self) -> int | None:
+        """The rows of the source, when known before reading it."""
+        return None if self.lengths is None else sum(self.lengths)
 
     def value_range(self, column: Hashable) -> tuple[int, int] | None:
         """The smallest and largest value of an integer column when they are cheap to know
@@ -154,7 +165,8 @@ def _pandas_source(frame: pd.DataFrame) -> Source:
             enforce_metadata=False,
             label="dmi-from-pandas",
         )
-    return Source(ddf, (_PANDAS_ROWS,) * (len(bounds) - 1), pandas=frame)
+    lengths = tuple(b - a for a, b in itertools.pairwise(bounds))
+    return Source(ddf, (_PANDAS_ROWS,) * len(lengths), pandas=frame, lengths=lengths)
 
 
 def _parquet_source(dataset: parquet.Dataset, pieces: Sequence[parquet.Piece]) -> Source:
@@ -171,7 +183,7 @@ def _parquet_source(dataset: parquet.Dataset, pieces: Sequence[parquet.Piece]) -
             label="dmi-read-parquet",
         )
     rows = tuple(RowIds((parquet.file_id(p.path),), True) for p in pieces)
-    return Source(frame, rows, dataset=dataset)
+    return Source(frame, rows, dataset=dataset, lengths=tuple(p.rows for p in pieces))
 
 
 def sampled_partitions(source: Source, rows_wanted: int, seed: int) -> Source:

@@ -42,6 +42,38 @@ class SampleSpec:
     continuous: tuple[bool, ...]
     size: int
     seed: int
+    threshold: int | None = None
+    """Rows whose key is not below this are left out of every partition's sample
+    (:func:`key_threshold`); None keeps each partition's ``size`` smallest keys."""
+
+
+# The threshold's margin over the expected ``size``-th smallest key, in standard
+# deviations of the number of keys below it (a binomial count: about sqrt(size)).
+_MARGIN_SD = 10
+
+
+def key_threshold(size: int, n_rows: int) -> int | None:
+    """A key below which the ``size`` smallest keys of ``n_rows`` rows all lie, almost surely.
+
+    Keys are uniform 64-bit integers, so about ``n_rows * t / 2**64`` rows have a key
+    below ``t``; ``t`` is set for ``size`` plus ten standard deviations of that count
+    (about 3% more rows at size 100,000), so fewer than ``size`` rows fall below it with
+    probability under 1e-20. A partition then keeps only its rows below the threshold
+    (a comparison instead of a partial sort, and samples of ~1/P of the size to take and
+    merge for P partitions). The result is checked, not assumed: see :func:`is_complete`.
+    None when every row would be kept anyway.
+    """
+    wanted = size + _MARGIN_SD * size**0.5 + 100
+    if n_rows <= wanted:
+        return None
+    return min(2**64 - 1, int(wanted / n_rows * 2**64))
+
+
+def is_complete(sample: Sample, n_rows: int) -> bool:
+    """Whether a merged sample drawn with a threshold is the ``size`` smallest keys of
+    all ``n_rows`` rows: it holds ``size`` rows (then every row left out had a key above
+    all of them), or every row."""
+    return len(sample.keys) >= min(sample.size, n_rows)
 
 
 @dataclass(frozen=True)
@@ -104,8 +136,12 @@ def _infinite(name: Hashable) -> ValueError:
     )
 
 
-def _smallest(keys: np.ndarray, size: int) -> np.ndarray:
-    """Positions of the ``size`` smallest keys, in key order (ties by position)."""
+def _smallest(keys: np.ndarray, size: int, threshold: int | None = None) -> np.ndarray:
+    """Positions of the ``size`` smallest keys (of those below ``threshold``), in key order
+    (ties by position)."""
+    if threshold is not None:
+        below = np.flatnonzero(keys < np.uint64(threshold))
+        return below[_smallest(keys[below], size)]
     if keys.size > size:
         cut = np.argpartition(keys, size - 1)[:size]
         return cut[argsort_uint64(keys[cut])]
@@ -120,7 +156,7 @@ def sample_chunk(df: pd.DataFrame, spec: SampleSpec, rows: RowIds) -> Sample:
     row, not only the sampled ones).
     """
     keys = row_keys(df, spec.seed, rows)
-    take = _smallest(keys, spec.size)
+    take = _smallest(keys, spec.size, spec.threshold)
     data: dict[int, Any] = {}
     for i, (name, continuous) in enumerate(zip(spec.columns, spec.continuous, strict=True)):
         s = df.iloc[:, i]

@@ -9,9 +9,11 @@ scheduler is active (a ``distributed.Client`` if one is, Dask's default otherwis
 from __future__ import annotations
 
 import contextlib
+import logging
 import pickle
 import sys
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import dask
@@ -23,9 +25,11 @@ from toolz import partition_all
 from dmi._inputs.source import Source
 from dmi._math.counts import CountState, TablesTooLarge
 from dmi._math.parallel import cores
-from dmi._math.sample import RowIds
+from dmi._math.sample import RowIds, is_complete, key_threshold
 from dmi._pass.blocks import within_partition
 from dmi._pass.onepass import Encoded, PassSpec, PassState, chunk, count_block, encode, join, merge, stack
+
+_log = logging.getLogger("dmi")
 
 # A local progress bar appears once the work has taken this many seconds.
 _PROGRESS_AFTER = 1.0
@@ -63,6 +67,37 @@ def run(
     rows, never reorder them); the pass then summarizes its ``spec.columns``.
     ``progress``: show a progress bar while computing (see :func:`compute`).
     """
+    kw: dict[str, Any] = dict(
+        read=read, transform=transform, prepare=prepare, estimate=estimate, blocks=blocks, progress=progress
+    )
+    n_rows = source.n_rows
+    if spec.sample is None or spec.sample.threshold is not None or n_rows is None or transform is not None:
+        return _run(source, spec, split_every, **kw)  # (a transform may drop rows: n_rows unknown)
+    # The sample's rows are those with the smallest keys: when the rows are known in
+    # advance, each partition keeps only keys below a threshold that the smallest keys
+    # lie under almost surely -- checked after the pass, and the pass is redone without
+    # it in the (about 1e-20) case that too few rows fell below it.
+    bounded = replace(spec, sample=replace(spec.sample, threshold=key_threshold(spec.sample.size, n_rows)))
+    merged, computed = _run(source, bounded, split_every, **kw)
+    if merged.sample is None or is_complete(merged.sample, merged.n_rows):
+        return merged, computed
+    _log.info("dmi: fewer sample rows than expected fell below the key threshold; sampling again without it")
+    return _run(source, spec, split_every, **kw)
+
+
+def _run(
+    source: Source,
+    spec: PassSpec,
+    split_every: int | None,
+    *,
+    read: Sequence[Hashable] | None = None,
+    transform: Transform | None = None,
+    prepare: Callable[[PassState], Any] | None = None,
+    estimate: Callable[[Any, Any], Any] | None = None,
+    blocks: Sequence[Any] = (),
+    progress: bool = False,
+) -> tuple[PassState, list[Any]]:
+    """:func:`run`, with the sample as ``spec`` says."""
     columns = list(spec.columns if read is None else read)
     parts = source.frame[columns].to_delayed()
     # The plan's objects (specs, functions holding a plan, blocks of pairs) enter the graph
