@@ -18,6 +18,7 @@ from dmi._engine.notes import (
 from dmi._engine.summarize import summarize
 from dmi.api import conditional_mutual_info, mutual_info_matrix, mutual_info_table, mutual_info_with
 from dmi.example import make_example
+from dmi.selection import select_features
 from dmi.summary import Summary, load
 
 from . import plot  # matplotlib is imported only when something is drawn
@@ -39,5 +40,6 @@ __all__ = [
     "mutual_info_table",
     "mutual_info_with",
     "plot",
+    "select_features",
     "summarize",
 ]

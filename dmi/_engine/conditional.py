@@ -32,6 +32,7 @@ from dmi._math.counts import CountSpec, _nonzero
 from dmi._math.entropy import entropy, pair_stats
 from dmi._math.knn_pairs import KnnTask, estimate_pair, prepare_sample
 from dmi._math.sample import SampleSpec
+from dmi._math.stats import conditional_dof
 from dmi._pass import graph
 from dmi._pass.onepass import PassSpec
 
@@ -214,9 +215,11 @@ def finish(
     pairs: Sequence[tuple[int, int]],
     z: Hashable,
     opts: Options,
-) -> tuple[list[float], list[int], list[float]]:
-    """``I(a;b|z)`` in nats and rows used for each pair, and ``H(c|z)`` of each discrete
-    column whose composite was counted, from a conditioning pass's merged state."""
+) -> tuple[list[float], list[int], list[float], list[int]]:
+    """``I(a;b|z)`` in nats and rows used for each pair, ``H(c|z)`` of each discrete
+    column whose composite was counted, and each counted pair's degrees of freedom for a
+    G-test of conditional independence (:func:`dmi._math.selection.conditional_dof`; 0
+    for a k-NN pair), from a conditioning pass's merged state."""
     p = len(labels)
     lay = _layout(labels, kinds, pairs, z)
     lay_kinds = tuple(kinds)
@@ -227,6 +230,7 @@ def finish(
         raise ValueError("dropna=False needs discrete columns (a k-NN estimate has no 'missing' value)")
     mi = [math.nan] * len(pairs)
     rows = [0] * len(pairs)
+    dof = [0] * len(pairs)
     entropy_given = [math.nan] * p
     if state.counts is not None:
         cs = state.counts
@@ -243,6 +247,7 @@ def finish(
                 continue
             tables = _by_stratum(table, cs.domains[a], opts.dropna)
             mi[k] = stratified_mi(tables)
+            dof[k] = conditional_dof(tables)
             rows[k] = int(sum(t.sum() for t in tables))
         position = {name: i for i, name in enumerate(cs.spec.columns)}
         for c in range(p):
@@ -291,7 +296,7 @@ def finish(
                 for v, size in zip(values.tolist(), sizes.tolist(), strict=True)
             )
             mi[k], rows[k] = (max(float(total), 0.0) if n else math.nan), n
-    return mi, rows, entropy_given
+    return mi, rows, entropy_given, dof
 
 
 def resolved_kinds(state: Any, labels: Sequence[Hashable], kinds: Sequence[str]) -> tuple[str, ...]:
@@ -313,8 +318,9 @@ def matrix(
     *,
     diagonal: bool,
     stored: Any = None,
-) -> tuple[list[float], list[int], list[float]]:
-    """``I(a;b|z)`` for each pair and ``H(c|z)`` of each discrete column, in one pass over ``data``.
+) -> tuple[list[float], list[int], list[float], list[int]]:
+    """``I(a;b|z)`` for each pair, rows used, ``H(c|z)`` of each discrete column and each
+    counted pair's degrees of freedom (see :func:`finish`), in one pass over ``data``.
 
     ``stored``: instead of a pass, the state a stored summary holds for this request
     (a function of the pass spec, see :func:`dmi._engine.projection.project_given`).

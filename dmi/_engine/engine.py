@@ -209,7 +209,7 @@ def compute(
         used = {c for pair in pairs for c in pair} | (set(range(p)) if diagonal else set())
         binned = sorted(c for c in used if kinds[c] != DISCRETE)
         if binned:
-            edges = _quantile_edges(
+            edges = quantile_edges_pass(
                 source, labels, kinds, binned, split_every, sample_size, seed, opts.bins, progress, notes
             )
             kinds = tuple(DISCRETE for _ in kinds)
@@ -382,7 +382,7 @@ def finish(
     return Results(ordered, ent, present, summary.n_rows, sample_rows)
 
 
-def _quantile_edges(
+def quantile_edges_pass(
     source: Source,
     labels: Sequence[Hashable],
     kinds: Sequence[str],

@@ -331,4 +331,22 @@ def conditional(
     """``I(a;b|given)`` of each pair (nats), rows used, and ``H(c|given)`` of each column: from
     the data's conditioning pass, or from a summary made with ``given=``."""
     stored = partial(project_given, data, given) if isinstance(data, Summary) else None
-    return conditional_matrix(data, labels, kinds, pairs, given, opts, diagonal=diagonal, stored=stored)
+    mi, rows, entropy_given, _ = conditional_matrix(
+        data, labels, kinds, pairs, given, opts, diagonal=diagonal, stored=stored
+    )
+    return mi, rows, entropy_given
+
+
+def conditional_with_dof(
+    data: Any,
+    labels: Sequence[Hashable],
+    kinds: Sequence[str],
+    pairs: Sequence[tuple[int, int]],
+    given: Hashable,
+    opts: Options,
+) -> tuple[list[float], list[int], list[int]]:
+    """``I(a;b|given)`` of each pair (nats), rows used, and the degrees of freedom of its
+    G-test of conditional independence (counted pairs; 0 for k-NN pairs), from the data's
+    conditioning pass."""
+    mi, rows, _, dof = conditional_matrix(data, labels, kinds, pairs, given, opts, diagonal=False)
+    return mi, rows, dof

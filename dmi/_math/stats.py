@@ -209,3 +209,24 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     ranked = p[order] * m / np.arange(1, m + 1)
     q[order] = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)
     return q
+
+
+def g_statistic(mi: float, n: int, dof: int) -> tuple[float, float]:
+    """``(G, p)`` of a G-test: ``G = 2 n I`` (``I`` in nats) against chi-square(``dof``);
+    p = 1 with no degree of freedom, NaN without rows."""
+    if n == 0 or math.isnan(mi):
+        return math.nan, math.nan
+    g = 2.0 * n * mi
+    return g, float(scipy_stats.chi2.sf(g, dof)) if dof > 0 else 1.0
+
+
+def conditional_dof(tables: list[np.ndarray]) -> int:
+    """Degrees of freedom of a conditional independence test from its strata's tables:
+    ``sum_z (r_z - 1)(c_z - 1)`` over the values seen in each stratum (a stratum where
+    X or Y takes one value adds none)."""
+    dof = 0
+    for t in tables:
+        rows = int(np.count_nonzero(t.sum(axis=1)))
+        cols = int(np.count_nonzero(t.sum(axis=0)))
+        dof += max(rows - 1, 0) * max(cols - 1, 0)
+    return dof

@@ -1,0 +1,290 @@
+"""Feature selection on a table's exact counts: the engine side of :func:`dmi.select_features`.
+
+Every column is made discrete first (continuous ones cut into quantile bins from the
+sample, as ``method="binned"``), so relevance, redundancy and conditional terms are all
+exact plug-in estimates on counts over every row, and each has a G-test. Passes over the
+data:
+
+* the quantile edges, when a column is continuous (one sampling pass);
+* relevance ``I(X;Y)`` of every candidate, and for mRMR every candidates' pair
+  ``I(X_j;X_k)``, in one pass;
+* JMI and CMIM: for each selected feature ``X_s`` but the last, one conditioning pass
+  for ``I(X_k;Y|X_s)`` of every remaining candidate (three-way counts ``(X_s, X_k) x Y``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dmi._engine.columns import DISCRETE
+from dmi._engine.engine import quantile_edges_pass
+from dmi._engine.keywords import Options
+from dmi._engine.notes import Notes
+from dmi._engine.request import MATRIX, compute, conditional_with_dof, prepare
+from dmi._inputs.source import Source
+from dmi._math.codes import as_float
+from dmi._math.estimators import to_base
+from dmi._math.selection import CONDITIONAL, best, scores
+from dmi._math.stats import benjamini_hochberg, g_statistic
+from dmi._math.stats import g_test as pair_g_test
+
+
+@dataclass
+class Terms:
+    """What the steps have measured so far, in nats, for ``m`` candidates."""
+
+    relevance: np.ndarray
+    relevance_test: list[tuple[float, int, float]]
+    """Each candidate's marginal G-test: ``(G, dof, p)``."""
+    redundancy: np.ndarray | None = None
+    """mRMR: ``I(X_j;X_k)`` of every two candidates, ``(m, m)``."""
+    conditional: list[np.ndarray] = field(default_factory=list)
+    """JMI, CMIM: per selected feature, ``I(X_k;Y|X_s)`` of every candidate."""
+    conditional_test: list[list[tuple[float, int, float]]] = field(default_factory=list)
+    passes: int = 0
+
+
+def _bin(part: pd.DataFrame, edges: dict[Hashable, tuple[float, ...]]) -> pd.DataFrame:
+    """A partition with each binned column replaced by its bin (0 .. len(edges)), NA where missing."""
+    out = part.copy(deep=False)
+    for name, cut in edges.items():
+        x = as_float(part[name])
+        codes = np.searchsorted(np.asarray(cut, dtype=np.float64), x, side="right").astype(np.int16)
+        out[name] = pd.arrays.IntegerArray(codes, np.isnan(x))
+    return out
+
+
+def binned_view(
+    source: Source, labels: list[Hashable], kinds: tuple[str, ...], opts: Options, notes: Notes
+) -> tuple[Any, list[Hashable], int]:
+    """The data with every continuous (or many-valued integer) column cut into
+    ``opts.bins`` quantile bins from the sample: a lazy Dask DataFrame of discrete columns.
+    Returns it, the binned columns, and the passes it took (0 or 1)."""
+    cont = [c for c, kind in enumerate(kinds) if kind != DISCRETE]
+    edges = {}
+    if cont:
+        edges = quantile_edges_pass(
+            source,
+            labels,
+            kinds,
+            cont,
+            opts.split_every,
+            opts.sample_size,
+            opts.seed,
+            opts.bins,
+            opts.progress,
+            notes,
+        )
+    named = {labels[c]: cut for c, cut in edges.items()}
+    frame = source.frame[labels]
+    meta = _bin(frame._meta, {name: (0.0,) for name in named})
+    return frame.map_partitions(_bin, named, meta=meta), list(named), int(bool(cont))
+
+
+def measure_relevance(frame: Any, labels: list[Hashable], opts: Options, *, redundancy: bool) -> Terms:
+    """One pass: ``I(X;Y)`` of each candidate (``labels[0]`` is the target) and, with
+    ``redundancy``, of every two candidates."""
+    m = len(labels) - 1
+    kinds = (DISCRETE,) * len(labels)
+    pairs = [(0, i) for i in range(1, m + 1)]
+    if redundancy:
+        pairs += [(i, j) for i in range(1, m + 1) for j in range(i + 1, m + 1)]
+    _, source, _, _ = prepare(frame, labels, MATRIX, opts)
+    res = compute(frame, source, labels, kinds, tuple(pairs), opts, diagonal=False)
+    relevance = np.array([r.mi for r in res.pairs[:m]], dtype=np.float64)
+    tests = [pair_g_test(r.stats) if r.stats is not None else (math.nan, 0, math.nan) for r in res.pairs[:m]]
+    terms = Terms(relevance, tests, passes=1)
+    if redundancy:
+        red = np.zeros((m, m))
+        for (i, j), r in zip(pairs[m:], res.pairs[m:], strict=True):
+            red[i - 1, j - 1] = red[j - 1, i - 1] = r.mi
+        terms.redundancy = red
+    return terms
+
+
+def measure_conditional(
+    frame: Any, labels: list[Hashable], given: int, remaining: Sequence[int], opts: Options
+) -> tuple[np.ndarray, list[tuple[float, int, float]]]:
+    """One conditioning pass: ``I(X_k;Y|X_given)`` and its G-test for each remaining
+    candidate ``k`` (positions among the candidates; ``labels[0]`` is the target)."""
+    m = len(labels) - 1
+    names = [labels[0], *(labels[1 + k] for k in remaining)]
+    kinds = (DISCRETE,) * len(names)
+    pairs = [(0, i) for i in range(1, len(names))]
+    _, source, _, _ = prepare(frame, names, MATRIX, opts)
+    mi, rows, dofs = conditional_with_dof(source, names, kinds, pairs, labels[1 + given], opts)
+    values = np.full(m, np.nan)
+    tests: list[tuple[float, int, float]] = [(math.nan, 0, math.nan)] * m
+    for k, value, n, dof in zip(remaining, mi, rows, dofs, strict=True):
+        values[k] = value
+        g, p = g_statistic(value, n, dof)
+        tests[k] = (g, dof, p)
+    return values, tests
+
+
+@dataclass(frozen=True)
+class Step:
+    """One selected feature and the evidence for it."""
+
+    feature: Hashable
+    score: float
+    relevance: float
+    redundancy: float
+    conditional_mi: float
+    given: Hashable | None
+    g: float
+    dof: int
+    p_value: float
+    q_value: float
+
+
+def run_steps(
+    frame: Any,
+    labels: list[Hashable],
+    method: str,
+    k: int | None,
+    alpha: float,
+    quotient: bool,
+    opts: Options,
+) -> tuple[list[Step], pd.DataFrame, str, int]:
+    """Select features one step at a time until ``k``, the candidates run out, or the best
+    candidate's test is not significant after Benjamini-Hochberg at ``alpha``.
+
+    Returns the steps, the candidates not selected (their last scores and tests), why the
+    selection stopped and the passes it took.
+    """
+    candidates = labels[1:]
+    m = len(candidates)
+    terms = measure_relevance(frame, labels, opts, redundancy=method == "mrmr")
+    available = np.ones(m, dtype=bool)
+    chosen: list[int] = []
+    steps: list[Step] = []
+    limit = m if k is None else k
+    stopped = "k" if k is not None else "candidates"
+    last = None
+    while len(steps) < limit:
+        if not available.any():
+            stopped = "candidates"
+            break
+        redundancy = terms.redundancy[:, chosen] if terms.redundancy is not None else None
+        cond = np.column_stack(terms.conditional) if terms.conditional else None
+        sc = scores(method, terms.relevance, redundancy, cond, quotient=quotient)
+        tests = [
+            terms.conditional_test[sc.tested[c]][c] if sc.tested[c] >= 0 else terms.relevance_test[c]
+            for c in range(m)
+        ]
+        p = np.array([t[2] if available[c] else np.nan for c, t in enumerate(tests)])
+        q = benjamini_hochberg(p)
+        pick = best(sc.score, available)
+        last = (sc, tests, q)
+        if pick < 0:
+            stopped = "candidates"
+            break
+        if not q[pick] <= alpha:
+            stopped = "not significant"
+            break
+        given = candidates[chosen[sc.tested[pick]]] if sc.tested[pick] >= 0 else None
+        g, dof, p_pick = tests[pick]
+        steps.append(
+            Step(
+                candidates[pick],
+                float(sc.score[pick]),
+                float(terms.relevance[pick]),
+                float(sc.redundancy[pick]),
+                float(sc.conditional[pick]),
+                given,
+                g,
+                dof,
+                p_pick,
+                float(q[pick]),
+            )
+        )
+        chosen.append(pick)
+        available[pick] = False
+        if method in CONDITIONAL and len(steps) < limit and available.any():
+            remaining = np.flatnonzero(available).tolist()
+            values, ctests = measure_conditional(frame, labels, pick, remaining, opts)
+            terms.conditional.append(values)
+            terms.conditional_test.append(ctests)
+            terms.passes += 1
+    rest = _not_selected(candidates, available, last)
+    return steps, rest, stopped, terms.passes
+
+
+def _not_selected(candidates: list[Hashable], available: np.ndarray, last: Any) -> pd.DataFrame:
+    """The candidates left, with their scores and tests at the last step evaluated."""
+    rows = []
+    for c in np.flatnonzero(available):
+        if last is None:
+            rows.append((candidates[c], math.nan, math.nan, math.nan, math.nan))
+            continue
+        sc, tests, q = last
+        rows.append((candidates[c], float(sc.score[c]), float(tests[c][0]), float(tests[c][2]), float(q[c])))
+    out = pd.DataFrame(rows, columns=["feature", "score", "g", "p_value", "q_value"])
+    return out.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def as_frame(steps: list[Step], base: float) -> pd.DataFrame:
+    """The step table, MI-like columns in units of ``base``."""
+    table = pd.DataFrame(
+        {
+            "step": np.arange(1, len(steps) + 1),
+            "feature": pd.Series([s.feature for s in steps], dtype=object),
+            "score": [s.score for s in steps],
+            "relevance": [to_base(s.relevance, base) for s in steps],
+            "redundancy": [to_base(s.redundancy, base) for s in steps],
+            "conditional_mi": [to_base(s.conditional_mi, base) for s in steps],
+            "given": pd.Series([s.given for s in steps], dtype=object),
+            "g": [s.g for s in steps],
+            "dof": pd.array([s.dof for s in steps], dtype="Int64"),
+            "p_value": [s.p_value for s in steps],
+            "q_value": [s.q_value for s in steps],
+        }
+    )
+    return table
+
+
+def select(
+    data: Any,
+    target: Hashable,
+    columns: Sequence[Hashable] | None,
+    method: str,
+    k: int | None,
+    alpha: float,
+    quotient: bool,
+    opts: Options,
+) -> pd.DataFrame:
+    """:func:`dmi.select_features` once its arguments are checked."""
+    opts, source, labels, kinds = prepare(data, columns, target, opts)
+    candidates = labels[1:]
+    if not candidates:
+        raise ValueError(f"no candidate columns besides the target {target!r}")
+    if k is not None and k > len(candidates):
+        raise ValueError(f"k={k} is larger than the {len(candidates)} candidate columns")
+    notes = Notes()
+    frame, binned, edge_passes = binned_view(source, labels, kinds, opts, notes)
+    notes.emit()
+    plain = replace(opts, method="auto", discrete=True, normalize=None)
+    steps, rest, stopped, passes = run_steps(frame, labels, method, k, alpha, quotient, plain)
+    table = as_frame(steps, opts.base)
+    if method != "mrmr" or not quotient:  # scores in units of base (the quotient has none)
+        table["score"] = to_base(table["score"].to_numpy(), opts.base)
+        rest["score"] = to_base(rest["score"].to_numpy(), opts.base)
+    table.attrs.update(
+        method=method,
+        alpha=alpha,
+        stopped=stopped,
+        passes=passes + edge_passes,
+        binned=binned,
+        bins=opts.bins,
+        unit="nats" if opts.base == math.e else "bits" if opts.base == 2 else f"log base {opts.base:g}",
+        not_selected=rest,
+        target=target,
+    )
+    return table
