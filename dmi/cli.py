@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from dmi._engine.keywords import KEYWORDS
+from dmi._math.selection import METHODS
 from dmi._math.streams import DEFAULT_SEED
 
 OUTPUT_FORMATS = (".csv", ".parquet", ".json")
@@ -53,6 +54,16 @@ def _positive_number(text: str, cast: type, what: str) -> Any:
         value = None
     if value is None or not value > 0:
         raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+    return value
+
+
+def _alpha(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text!r}")
     return value
 
 
@@ -97,8 +108,9 @@ def _keyword(name: str) -> dict[str, Any]:
     return {"default": keyword.default, "help": f"{keyword.help} (default {shown})"}
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    """Options shared by ``dmi matrix`` and ``dmi with``."""
+def _add_common(parser: argparse.ArgumentParser, *, estimators: bool = True) -> None:
+    """Options shared by ``dmi matrix``, ``dmi with`` and ``dmi select`` (``estimators``:
+    the choice of estimator, which ``select`` does not have: it bins and counts)."""
     what = parser.add_argument_group("what to compute")
     what.add_argument("--columns", type=_names, metavar="A,B,...", help="only these columns")
     kinds = what.add_mutually_exclusive_group()
@@ -108,11 +120,14 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     kinds.add_argument(
         "--all-discrete", action="store_true", help="every column is discrete (each value a category)"
     )
-    what.add_argument("--method", choices=("auto", "binned"), **_keyword("method"))
+    if estimators:
+        what.add_argument("--method", choices=("auto", "binned"), **_keyword("method"))
     what.add_argument("--bins", type=_positive, **_keyword("bins"))
-    what.add_argument("--n-neighbors", type=_positive, **_keyword("n_neighbors"))
+    if estimators:
+        what.add_argument("--n-neighbors", type=_positive, **_keyword("n_neighbors"))
     what.add_argument("--bits", action="store_true", help="report bits instead of nats")
-    what.add_argument("--normalize", choices=NORMALIZE_CHOICES, **_keyword("normalize"))
+    if estimators:
+        what.add_argument("--normalize", choices=NORMALIZE_CHOICES, **_keyword("normalize"))
     what.add_argument("--sample-size", type=_positive, **_keyword("sample_size"))
     # the API's None is the fixed seed; the option shows it as the number it is
     seed_help = KEYWORDS["random_state"].help.split(" (")[0]
@@ -165,6 +180,30 @@ def build_parser() -> argparse.ArgumentParser:
     with_.add_argument("--target", required=True, help="the target column")
     _add_common(with_)
     with_.set_defaults(func=_with)
+
+    select = sub.add_parser(
+        "select",
+        help="choose features for a target column, step by step",
+        description="Feature selection by mutual information (MIM, mRMR, JMI or CMIM) on exact counts "
+        "(continuous columns in quantile bins), with each step's G-test and a Benjamini-Hochberg stop.",
+    )
+    select.add_argument("paths", nargs="+", metavar="PATH", help="Parquet files, directories or globs")
+    select.add_argument("--target", required=True, help="the target column")
+    how = select.add_argument_group("how to select")
+    how.add_argument("--k", type=_positive, metavar="N", help="at most N features (default: until the stop)")
+    how.add_argument(
+        "--method", choices=METHODS, default="mrmr", help="the selection criterion (default mrmr)"
+    )
+    how.add_argument(
+        "--alpha",
+        type=_alpha,
+        default=0.05,
+        metavar="A",
+        help="the level of the significance stop (default 0.05)",
+    )
+    how.add_argument("--quotient", action="store_true", help="mRMR in its quotient form (MIQ)")
+    _add_common(select, estimators=False)
+    select.set_defaults(func=_select)
 
     demo = sub.add_parser("demo", help="the MI matrix of built-in example data")
     demo.add_argument("--rows", type=_positive, default=1_000_000, help="rows of example data (default 1M)")
@@ -230,21 +269,21 @@ def _say(args: argparse.Namespace, message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
-def _keywords(args: argparse.Namespace) -> dict[str, Any]:
+def _keywords(args: argparse.Namespace, *, estimators: bool = True) -> dict[str, Any]:
     """The API keywords the common options stand for."""
-    return {
+    keywords = {
         "columns": args.columns,
         "discrete": True if args.all_discrete else (args.discrete if args.discrete else "auto"),
-        "method": args.method,
         "bins": args.bins,
-        "n_neighbors": args.n_neighbors,
         "sample_size": args.sample_size,
         "base": 2 if args.bits else math.e,
-        "normalize": args.normalize,
         "random_state": args.seed,
         "progress": not args.quiet,
         "max_categories": args.max_categories,
     }
+    if estimators:
+        keywords.update(method=args.method, n_neighbors=args.n_neighbors, normalize=args.normalize)
+    return keywords
 
 
 def _data(args: argparse.Namespace) -> str | list[str]:
@@ -278,6 +317,39 @@ def _with(args: argparse.Namespace) -> int:
     print(f"Mutual information with {args.target!r} ({mi.attrs['unit']}), largest first")
     print(ranked.to_string(float_format=_format))
     _write(args, ranked, lambda path: _plot_series(ranked, path))
+    return 0
+
+
+def _select(args: argparse.Namespace) -> int:
+    from dmi.selection import select_features
+
+    _check_outputs(args)
+    with _scheduler(args):
+        steps = select_features(
+            _data(args),
+            args.target,
+            args.k,
+            method=args.method,
+            alpha=args.alpha,
+            quotient=args.quotient,
+            **_keywords(args, estimators=False),
+        )
+    binned = steps.attrs["binned"]
+    print(
+        f"Features for {args.target!r} by {args.method} ({steps.attrs['unit']}; stopped: "
+        f"{steps.attrs['stopped']}; {steps.attrs['passes']} passes over the data"
+        + (f"; {len(binned)} columns in {steps.attrs['bins']} quantile bins" if binned else "")
+        + ")"
+    )
+    shown = steps.drop(columns=["step"]).set_index(pd.Index(steps["step"], name="step"))
+    print(shown.to_string(float_format=lambda v: f"{v:.4g}") if len(steps) else "(none selected)")
+    rest = steps.attrs["not_selected"]
+    if len(rest):
+        print("\nBest of the rest (score, q-value at the last step):")
+        print(rest.head(5).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    table = steps.set_index("step")
+    table.attrs = steps.attrs
+    _write(args, table, lambda path: _plot_selection(steps, path))
     return 0
 
 
@@ -316,6 +388,12 @@ def _save(result: pd.DataFrame | pd.Series, path: Path, fmt: str) -> None:
         frame.to_csv(path)
     elif fmt == ".parquet":
         frame.to_parquet(path)
+    elif not all(pd.api.types.is_numeric_dtype(t) for t in frame.dtypes):  # a table of records
+        records = [
+            {k: _plain(v) for k, v in row.items()} for row in frame.reset_index().to_dict(orient="records")
+        ]
+        doc_records = {"unit": result.attrs.get("unit"), "records": records}
+        path.write_text(json.dumps(doc_records, indent=1) + "\n")
     else:  # exact floats (pandas' to_json keeps 15 digits), NaN as null
         rows = [[None if math.isnan(v) else v for v in row] for row in frame.to_numpy(dtype=float).tolist()]
         doc = {
@@ -325,6 +403,13 @@ def _save(result: pd.DataFrame | pd.Series, path: Path, fmt: str) -> None:
             "data": rows,
         }
         path.write_text(json.dumps(doc, indent=1) + "\n")
+
+
+def _plain(value: Any) -> Any:
+    """A cell as JSON holds it: NaN and NA as null, numpy numbers as Python numbers."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 def _plot_matrix(mi: pd.DataFrame, path: Path) -> None:
@@ -337,6 +422,12 @@ def _plot_series(mi: pd.Series, path: Path) -> None:
     from . import plot
 
     _savefig(plot.bar(mi), path)
+
+
+def _plot_selection(steps: pd.DataFrame, path: Path) -> None:
+    from . import plot
+
+    _savefig(plot.selection(steps), path)
 
 
 def _savefig(ax: Any, path: Path) -> None:

@@ -3,8 +3,9 @@
 * :func:`heatmap` -- a :func:`dmi.mutual_info_matrix` result, columns ordered so that
   dependent columns sit together.
 * :func:`bar` -- a :func:`dmi.mutual_info_with` result as a sorted bar chart.
+* :func:`selection` -- a :func:`dmi.select_features` result, step by step.
 
-Both return the matplotlib ``Axes`` they drew on, so they compose with the rest of a
+All return the matplotlib ``Axes`` they drew on, so they compose with the rest of a
 figure; neither calls ``plt.show()``.
 """
 
@@ -173,5 +174,55 @@ def bar(
         title = f"Mutual information with {series.name}"
     if title is not None:
         ax.set_title(title)
+    ax.figure.tight_layout()  # type: ignore[union-attr]
+    return ax
+
+
+def selection(steps: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Draw a :func:`dmi.select_features` result: each step's score, relevance and redundancy.
+
+    The selected features run along the x axis in the order they were chosen, so the
+    step where the information they add runs out shows as the score falling towards 0
+    while the redundancy rises. The best remaining candidate (``attrs["not_selected"]``),
+    where the selection stopped, is drawn after the last step in grey.
+
+    Parameters
+    ----------
+    steps : pandas.DataFrame
+        The step table :func:`dmi.select_features` returns.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure sized for the number of steps by default.
+    title : str, optional
+        Title; by default "<method> selection for <target>".
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        mRMR's quotient form has no score on the scale of information: only relevance
+        and redundancy are drawn.
+    """
+    plt = _pyplot()
+    names = [str(f) for f in steps["feature"]]
+    x = np.arange(len(names))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(float(min(16.0, max(5.0, 0.6 * len(names) + 2.5))), 3.8))
+    unit = steps.attrs.get("unit")
+    quotient = bool(steps.attrs.get("quotient", False))
+    ax.plot(x, steps["relevance"].to_numpy(dtype=np.float64), "o--", color="C0", label="relevance I(X;Y)")
+    ax.plot(x, steps["redundancy"].to_numpy(dtype=np.float64), "s:", color="C3", label="redundancy term")
+    if not quotient:
+        ax.plot(x, steps["score"].to_numpy(dtype=np.float64), "D-", color="C2", label="score")
+    rest = steps.attrs.get("not_selected")
+    if isinstance(rest, pd.DataFrame) and len(rest) and not quotient:
+        ax.plot([len(names)], [float(rest["score"].iloc[0])], "D", color="0.6", label="best not selected")
+        names = [*names, f"({rest['feature'].iloc[0]})"]
+    ax.set_xticks(np.arange(len(names)), names, rotation=45, ha="right")
+    ax.axhline(0.0, color="0.8", lw=0.8)
+    ax.set_xlabel("selection step")
+    ax.set_ylabel(f"information ({unit})" if unit else "information")
+    if title is None:
+        title = f"{steps.attrs.get('method', '')} selection for {steps.attrs.get('target', '')}".strip()
+    ax.set_title(title)
+    ax.legend(fontsize=8)
     ax.figure.tight_layout()  # type: ignore[union-attr]
     return ax

@@ -59,10 +59,12 @@ def select_features(
     stay as they are; then every term is the exact plug-in MI of counts over all rows.
     A continuous target is binned too.
 
-    **Stopping.** The selection stops at ``k`` features, when the candidates run out,
-    or before a step whose best candidate is not significant: its G-test p-value,
-    adjusted by Benjamini-Hochberg over all remaining candidates' p-values at that step,
-    is above ``alpha``. ``k=None`` selects until that happens. The test is
+    **Stopping.** Each step takes the best-scoring candidate whose G-test is
+    significant: its p-value, adjusted by Benjamini-Hochberg over all remaining
+    candidates' p-values at that step, is at most ``alpha``. A candidate that fails is
+    passed over at that step, and the selection stops at ``k`` features, when the
+    candidates run out, or when no remaining candidate is significant (``k=None``:
+    until then). The test is
 
     - ``mim``, ``mrmr``, and the first step of every method: the G-test of independence
       of ``X`` and ``Y`` (``G = 2 N I(X;Y)``, ``(R-1)(C-1)`` degrees of freedom).
@@ -70,6 +72,11 @@ def select_features(
       the one selected feature ``X_s`` that leaves the least of ``X``'s information about
       ``Y`` (the smallest ``I(X;Y|X_s)``; ``G = 2 N I(X;Y|X_s)``, ``sum_z (R_z-1)(C_z-1)``
       degrees of freedom over the values ``z`` of ``X_s``). Column ``given`` names it.
+
+    Passing over rather than stopping at the best-scoring candidate matters for JMI,
+    whose score averages over the selected features: an exact copy of a selected
+    feature still scores high (it adds to the others what the original does), while its
+    test given the original is 0, and a stop there would miss every feature after it.
 
     What the stop guarantees: at each step, among the remaining candidates' tests, the
     expected share of false discoveries is at most ``alpha`` (Benjamini-Hochberg under
@@ -119,8 +126,9 @@ def select_features(
         the relevance at step 1; NaN for MIM and mRMR), ``given`` (the feature the
         test conditions on), ``g``, ``dof``, ``p_value`` and ``q_value`` of the step's
         test. ``attrs``: ``not_selected`` (a DataFrame of the remaining candidates with
-        their score and test at the last step evaluated: the margin), ``stopped``
-        (``'k'``, ``'not significant'`` or ``'candidates'``), ``passes``, ``binned``,
+        their score and test at the last step evaluated, best score first: the margin),
+        ``stopped`` (``'k'``, ``'not significant'``: no remaining candidate was, or
+        ``'candidates'``: none left), ``passes``, ``binned``,
         ``bins``, ``method``, ``alpha``, ``target`` and ``unit``.
 
     Raises

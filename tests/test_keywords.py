@@ -65,3 +65,14 @@ def test_the_summary_file_records_the_keywords_that_shape_it(tmp_path):
     assert meta["seed"] == DEFAULT_SEED  # random_state=None, resolved
     loaded = dmi.load(tmp_path / "s.dmi")
     assert (loaded.sample_size, loaded.max_categories, loaded.seed) == (77, 9, DEFAULT_SEED)
+
+
+def test_select_features_shares_the_keywords_it_has():
+    # its method= is the selection criterion, not the estimator; the others are the matrix's
+    params = inspect.signature(dmi.select_features).parameters
+    shared = [name for name in params if name in KEYWORDS and name != "method"]
+    assert {"discrete", "bins", "sample_size", "base", "random_state", "max_categories"} <= set(shared)
+    for name in shared:
+        assert params[name].default == KEYWORDS[name].default, name
+        assert params[name].kind is inspect.Parameter.KEYWORD_ONLY, name
+        assert name in dmi.select_features.__doc__.split("Returns")[0], name

@@ -59,9 +59,10 @@ def reference(df: pd.DataFrame, target: str, method: str, k: int | None, alpha: 
                 g_mi, dof = terms[int(np.argmin(values))]
                 pvals[c] = stats.chi2.sf(2 * n * g_mi, dof) if dof > 0 else 1.0
         q = dict(zip(left, stats.false_discovery_control([pvals[c] for c in left], method="bh"), strict=True))
-        pick = max(left, key=lambda c: (score[c], -cands.index(c)))  # ties: the earlier column
-        if q[pick] > alpha:
+        significant = [c for c in left if q[c] <= alpha]
+        if not significant:
             break
+        pick = max(significant, key=lambda c: (score[c], -cands.index(c)))  # ties: the earlier column
         out.append((pick, score[pick], rel[pick], pvals[pick], q[pick]))
         chosen.append(pick)
     return out
@@ -203,7 +204,7 @@ def test_not_selected_candidates_show_the_margin() -> None:
     rest = got.attrs["not_selected"]
     assert got.attrs["stopped"] == "not significant"
     assert set(rest["feature"]) | set(got["feature"]) == set(_planted(1).columns) - {"y"}
-    assert rest["q_value"].iloc[0] > 0.05  # the best candidate left was not significant
+    assert (rest["q_value"] > 0.05).all()  # no candidate left was significant
     assert list(rest["score"]) == sorted(rest["score"], reverse=True)
 
 
@@ -251,3 +252,55 @@ def test_ln_and_bits_agree() -> None:
     bits = dmi.select_features(_table(2), "y", 3, method="mrmr", base=2)
     np.testing.assert_allclose(bits["relevance"], nats["relevance"] / math.log(2), rtol=1e-12)
     np.testing.assert_allclose(bits["g"], nats["g"], rtol=1e-12)
+
+
+def _copy_then_x(n: int = 20_000) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    a, b, x = rng.integers(0, 4, n), rng.integers(0, 3, n), rng.standard_normal(n)
+    df = pd.DataFrame({"a": a, "a_copy": a, "b": b, "x": x, "noise": rng.integers(0, 5, n)})
+    df["y"] = np.where(rng.random(n) < 0.3, rng.integers(0, 6, n), a + b + (x > 1))
+    return df
+
+
+def test_jmi_passes_over_a_copy_of_a_selected_feature() -> None:
+    got = dmi.select_features(_copy_then_x(), "y", method="jmi", random_state=0)
+    # after a and b, a_copy has the best JMI score (it adds to b what a does) but adds
+    # nothing given a: it is passed over, and x, which does add, is taken
+    assert got["feature"].tolist() == ["a", "b", "x"]
+    rest = got.attrs["not_selected"]
+    assert rest["feature"].iloc[0] == "a_copy" and rest["p_value"].iloc[0] == 1.0
+
+
+def test_cli_select_prints_and_writes_the_steps(tmp_path, capsys) -> None:
+    from dmi.cli import main
+
+    _copy_then_x().to_parquet(tmp_path / "t.parquet", index=False)
+    want = dmi.select_features(tmp_path / "t.parquet", "y", method="cmim")
+    out, png = tmp_path / "steps.csv", tmp_path / "steps.png"
+    argv = ["select", str(tmp_path / "t.parquet"), "--target", "y", "--method", "cmim"]
+    assert main([*argv, "--out", str(out), "--plot", str(png), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "by cmim" in printed and "1 columns in 32 quantile bins" in printed
+    written = pd.read_csv(out)
+    assert written["feature"].tolist() == want["feature"].tolist()
+    np.testing.assert_allclose(written["score"], want["score"], rtol=1e-12)
+    assert png.stat().st_size > 10_000
+    assert main([*argv, "--out", str(tmp_path / "steps.json"), "--quiet"]) == 0
+    with pytest.raises(SystemExit) as exc:  # argparse: usage error
+        main([*argv, "--alpha", "2"])
+    assert exc.value.code == 2
+
+
+def test_plot_selection_draws_the_steps(tmp_path) -> None:
+    from dmi import plot
+
+    steps = dmi.select_features(_copy_then_x(), "y", method="jmi", random_state=0)
+    ax = plot.selection(steps)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["a", "b", "x", "(a_copy)"]
+    assert ax.get_ylabel() == "information (nats)"
+    assert ax.get_title() == "jmi selection for y"
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    np.testing.assert_allclose(lines["score"].get_ydata(), steps["score"])
+    ax.figure.savefig(tmp_path / "s.png")
+    assert (tmp_path / "s.png").stat().st_size > 5_000

@@ -153,8 +153,9 @@ def run_steps(
     quotient: bool,
     opts: Options,
 ) -> tuple[list[Step], pd.DataFrame, str, int]:
-    """Select features one step at a time until ``k``, the candidates run out, or the best
-    candidate's test is not significant after Benjamini-Hochberg at ``alpha``.
+    """Select features one step at a time, each the best-scoring candidate whose test is
+    significant after Benjamini-Hochberg at ``alpha``, until ``k``, until the candidates
+    run out, or until no candidate's test is significant.
 
     Returns the steps, the candidates not selected (their last scores and tests), why the
     selection stopped and the passes it took.
@@ -181,13 +182,12 @@ def run_steps(
         ]
         p = np.array([t[2] if available[c] else np.nan for c, t in enumerate(tests)])
         q = benjamini_hochberg(p)
-        pick = best(sc.score, available)
         last = (sc, tests, q)
+        # the best candidate whose test is significant: one that fails it adds nothing
+        # beyond a selected feature (JMI, CMIM) or is unrelated to the target (all)
+        pick = best(sc.score, available & (q <= alpha))
         if pick < 0:
-            stopped = "candidates"
-            break
-        if not q[pick] <= alpha:
-            stopped = "not significant"
+            stopped = "not significant" if best(sc.score, available) >= 0 else "candidates"
             break
         given = candidates[chosen[sc.tested[pick]]] if sc.tested[pick] >= 0 else None
         g, dof, p_pick = tests[pick]
@@ -278,6 +278,7 @@ def select(
         rest["score"] = to_base(rest["score"].to_numpy(), opts.base)
     table.attrs.update(
         method=method,
+        quotient=quotient,
         alpha=alpha,
         stopped=stopped,
         passes=passes + edge_passes,
