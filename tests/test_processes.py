@@ -187,3 +187,13 @@ def test_data_several_times_the_workers_memory_completes(client, dask_processes,
     expected = float((p[nz] * np.log(p[nz] / (px @ py)[nz])).sum())
     assert got.loc["k", "s0"] == pytest.approx(expected, rel=1e-9)
     assert got.attrs["n_rows"]["k"]["s0"] == n_files * rows_per_file
+
+
+def test_feature_selection_on_the_cluster_equals_threads(client, mixed_parquet):
+    kw = {"method": "jmi", "k": 4, "alpha": 0.5, "random_state": 0}
+    on_cluster = dmi.select_features(mixed_parquet, "city", **kw)  # the client is active
+    with dask.config.set(scheduler="threads"):
+        local = dmi.select_features(mixed_parquet, "city", **kw)
+    assert len(on_cluster) == 4
+    pd.testing.assert_frame_equal(on_cluster, local, check_exact=False, rtol=1e-12)
+    assert on_cluster.attrs["passes"] == local.attrs["passes"] == 5  # bins, relevance, 3 conditional
