@@ -56,6 +56,26 @@ def composite_column(c: Hashable) -> str:
     return f"__dmi_given__{c!r}"
 
 
+# Pairs (z, c) with at most this many possible combinations are numbered through a
+# table of that size (one pass over the rows); more take a sort (np.unique).
+_DENSE_COMBINATIONS = 1 << 22
+
+
+def _renumber(combo: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct non-negative values of ``combo`` (ascending) and each row's position
+    among them (-1 stays -1): ``np.unique(return_inverse=True)`` without the sort when
+    the values are below a small ``size``."""
+    if size > _DENSE_COMBINATIONS:
+        present, codes = np.unique(combo, return_inverse=True)
+        missing = bool(present.size and present[0] < 0)
+        return present[int(missing) :], codes - int(missing)
+    seen = np.bincount(combo[combo >= 0], minlength=size) > 0
+    present = np.flatnonzero(seen)
+    table = np.full(size + 1, -1, dtype=np.int64)  # the last slot: combo -1
+    table[present] = np.arange(present.size)
+    return present, table[combo]
+
+
 def add_composites(df: pd.DataFrame, columns: Sequence[Hashable], z: Hashable, dropna: bool) -> pd.DataFrame:
     """``columns``, ``z`` and, for each column ``c``, the categorical ``(z, c)`` pair.
 
@@ -66,17 +86,18 @@ def add_composites(df: pd.DataFrame, columns: Sequence[Hashable], z: Hashable, d
     cz, uz = pd.factorize(part[z], use_na_sentinel=False)
     zs = _plain(pd.Index(uz))
     out = part[[*columns, z]]  # the index (the rows' positions, for the sample keys) is kept
+    composites = {}
     for c in columns:
         cc, uc = pd.factorize(part[c], use_na_sentinel=dropna)  # -1: a missing pair
         cs = _plain(pd.Index(uc))
-        combo = np.where(cc >= 0, cz.astype(np.int64) * max(len(uc), 1) + cc, -1)
-        present, codes = np.unique(combo, return_inverse=True)
-        names = [
-            _composite_name(zs[k // max(len(uc), 1)], cs[k % max(len(uc), 1)]) for k in present if k >= 0
-        ]
-        codes = codes - int(present.size and present[0] < 0)  # the missing combo -1 keeps code -1
-        out[composite_column(c)] = pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
-    return out
+        width = max(len(uc), 1)
+        combo = np.where(cc >= 0, cz.astype(np.int64) * width + cc, -1)
+        present, codes = _renumber(combo, len(uz) * width)
+        names = [_composite_name(zs[k // width], cs[k % width]) for k in present]
+        categories = pd.Index(names, dtype=object)
+        composites[composite_column(c)] = pd.Categorical.from_codes(codes, categories=categories)
+    # one concat, not a column inserted at a time (which copies the frame's blocks each time)
+    return pd.concat([out, pd.DataFrame(composites, index=out.index)], axis=1)
 
 
 def _by_stratum(table: Any, domain: Any, dropna: bool) -> list[np.ndarray]:
