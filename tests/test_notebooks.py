@@ -16,7 +16,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 
 
 def test_the_notebooks_are_found():
-    assert {p.name for p in NOTEBOOKS} >= {"quickstart.ipynb", "cluster.ipynb"}
+    assert {p.name for p in NOTEBOOKS} >= {"quickstart.ipynb", "cluster.ipynb", "feature-selection.ipynb"}
 
 
 @pytest.mark.slow
@@ -48,6 +48,9 @@ def test_notebook_runs(path, tmp_path):
             if "image/png" in o.get("data", {})
         ]
         assert len(images) >= 3  # heatmap, the hour/distance plot, the bar chart
+    if path.stem == "feature-selection":
+        assert "SelectKBest:" in text and "passes over the data" in text
+        assert any("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     if path.stem == "cluster":
         assert "Dashboard: http" in text and "identical to the threaded result: True" in text
 

@@ -304,3 +304,11 @@ def test_plot_selection_draws_the_steps(tmp_path) -> None:
     np.testing.assert_allclose(lines["score"].get_ydata(), steps["score"])
     ax.figure.savefig(tmp_path / "s.png")
     assert (tmp_path / "s.png").stat().st_size > 5_000
+
+
+def test_integers_with_many_values_are_said_to_be_binned() -> None:
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"d": rng.integers(0, 500, 3_000), "y": rng.integers(0, 2, 3_000)})
+    with pytest.warns(dmi.ContinuousIntegersWarning, match=r"continuous \(cut into quantile bins\)"):
+        got = dmi.select_features(df, "y", 1, alpha=0.999, random_state=0)
+    assert got.attrs["binned"] == ["d"]

@@ -411,6 +411,7 @@ def quantile_edges_pass(
         raise ValueError("data has no rows")
     folded = {c: d for c, d in zip(auto, summary.counts.domains if summary.counts else (), strict=True)}
     notes.auto_limit = AUTO_DISCRETE_MAX
+    notes.continuous_as = "cut into quantile bins"
     notes.auto_continuous += [(labels[c], d) for c, d in folded.items() if isinstance(d, Folded)]
     frame = summary.sample.frame
     return {

@@ -93,12 +93,15 @@ def warn_about_columns(
         )
 
 
-def warn_continuous_integers(columns: Sequence[tuple[Hashable, Folded]], limit: int) -> None:
-    """Say which integer columns ``discrete='auto'`` made continuous, and how to override it."""
+def warn_continuous_integers(
+    columns: Sequence[tuple[Hashable, Folded]], limit: int, how: str = "k-NN estimators on the sample"
+) -> None:
+    """Say which integer columns ``discrete='auto'`` made continuous (``how`` they are then
+    estimated), and how to override it."""
     if columns:
         shown = ", ".join(f"{c!r} (more than {limit} values)" for c, _ in columns)
         warn(
-            f"integer column(s) {shown} are treated as continuous (k-NN estimators on the sample), "
+            f"integer column(s) {shown} are treated as continuous ({how}), "
             f"as discrete='auto' does for integers with more than {limit} distinct values; to count "
             "them as categories, pass discrete=[...] naming them (or discrete=True)",
             ContinuousIntegersWarning,
@@ -120,11 +123,14 @@ class Notes:
     """Columns without a single value (and where: "" for all rows, or in the sample)."""
     cap: int | None = None
     auto_limit: int = 0
+    continuous_as: str = "k-NN estimators on the sample"
+    """How the request estimates continuous columns (``method="binned"``: in quantile bins)."""
 
     def emit(self) -> None:
         """Warn, once per column, about everything noted."""
         warn_about_columns(list(dict.fromkeys(self.identifiers)), list(dict(self.folded).items()), self.cap)
-        warn_continuous_integers(list(dict(self.auto_continuous).items()), self.auto_limit)
+        auto = list(dict(self.auto_continuous).items())
+        warn_continuous_integers(auto, self.auto_limit, self.continuous_as)
         suspicious = list(dict.fromkeys(self.suspicious))
         if suspicious:
             warn(
