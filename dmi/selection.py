@@ -8,8 +8,7 @@ from collections.abc import Hashable, Sequence
 
 import pandas as pd
 
-from dmi._engine.request import check_options
-from dmi._engine.select import select
+from dmi._engine.select import binned_options, select
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_choice
 from dmi._math.selection import METHODS
 from dmi._typing import DataLike, Discrete, RandomState, SplitEvery
@@ -173,18 +172,14 @@ def select_features(
             "select_features reads the data (its bins and conditional counts need the rows); "
             "pass the DataFrame or the Parquet path(s), not a dmi.Summary"
         )
-    opts = check_options(
+    opts = binned_options(
         discrete=discrete,
-        method="binned",
         bins=bins,
-        n_neighbors=3,
         sample_size=sample_size,
         base=base,
-        normalize=None,
         dropna=dropna,
         random_state=random_state,
         split_every=split_every,
-        sample="rows",
         progress=progress,
         max_categories=max_categories,
     )

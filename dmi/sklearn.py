@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable
-from dataclasses import replace
 from typing import Any
 
 import dask.dataframe as dd
@@ -24,9 +23,7 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from dmi._engine.notes import Notes
-from dmi._engine.request import check_options, prepare
-from dmi._engine.select import binned_view, measure_relevance
+from dmi._engine.select import binned_options, relevance
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES
 from dmi._typing import Discrete, RandomState
 from dmi.selection import select_features
@@ -252,22 +249,16 @@ def mutual_info_scores(
     target = frame.columns[-1]
     if isinstance(discrete, list | tuple):
         discrete = [*discrete, target]
-    opts = check_options(
+    opts = binned_options(
         discrete=discrete,
-        method="binned",
         bins=bins,
-        n_neighbors=3,
         sample_size=100_000,
         base=math.e,
-        normalize=None,
         dropna=True,
         random_state=random_state,
         split_every=None,
-        sample="rows",
         progress=False,
         max_categories=DEFAULT_MAX_CATEGORIES,
     )
-    opts, source, labels, kinds = prepare(frame, names, target, opts)
-    view, _, _ = binned_view(source, labels, kinds, opts, Notes())
-    terms = measure_relevance(view, labels, replace(opts, method="auto", discrete=True), redundancy=False)
+    terms = relevance(frame, names, target, opts)
     return terms.relevance, np.array([t[2] for t in terms.relevance_test])

@@ -26,7 +26,7 @@ from dmi._engine.columns import DISCRETE
 from dmi._engine.engine import quantile_edges_pass
 from dmi._engine.keywords import Options
 from dmi._engine.notes import Notes
-from dmi._engine.request import MATRIX, compute, conditional_with_dof, prepare
+from dmi._engine.request import MATRIX, check_options, compute, conditional_with_dof, prepare
 from dmi._inputs.source import Source
 from dmi._math.codes import as_float
 from dmi._math.estimators import to_base
@@ -250,6 +250,49 @@ def as_frame(steps: list[Step], base: float) -> pd.DataFrame:
     return table
 
 
+def binned_options(
+    *,
+    discrete: Any,
+    bins: int,
+    sample_size: int,
+    base: float,
+    dropna: bool,
+    random_state: Any,
+    split_every: Any,
+    progress: bool,
+    max_categories: int | None,
+) -> Options:
+    """The checked options of a selection: continuous columns binned, every term counted."""
+    return check_options(
+        discrete=discrete,
+        method="binned",
+        bins=bins,
+        n_neighbors=3,  # no k-NN estimate is made
+        sample_size=sample_size,
+        base=base,
+        normalize=None,
+        dropna=dropna,
+        random_state=random_state,
+        split_every=split_every,
+        sample="rows",
+        progress=progress,
+        max_categories=max_categories,
+    )
+
+
+def _counted(opts: Options) -> Options:
+    """The options of the passes over the binned view, whose columns are all discrete."""
+    return replace(opts, method="auto", discrete=True, normalize=None)
+
+
+def relevance(data: Any, columns: list[Hashable], target: Hashable, opts: Options) -> Terms:
+    """``I(X;Y)`` of each of ``columns`` with ``target`` and its G-test, on the binned view
+    (the bins' pass, if any, and one more)."""
+    opts, source, labels, kinds = prepare(data, columns, target, opts)
+    frame, _, _ = binned_view(source, labels, kinds, opts, Notes())
+    return measure_relevance(frame, labels, _counted(opts), redundancy=False)
+
+
 def select(
     data: Any,
     target: Hashable,
@@ -270,8 +313,7 @@ def select(
     notes = Notes()
     frame, binned, edge_passes = binned_view(source, labels, kinds, opts, notes)
     notes.emit()
-    plain = replace(opts, method="auto", discrete=True, normalize=None)
-    steps, rest, stopped, passes = run_steps(frame, labels, method, k, alpha, quotient, plain)
+    steps, rest, stopped, passes = run_steps(frame, labels, method, k, alpha, quotient, _counted(opts))
     table = as_frame(steps, opts.base)
     if method != "mrmr" or not quotient:  # scores in units of base (the quotient has none)
         table["score"] = to_base(table["score"].to_numpy(), opts.base)
