@@ -12,7 +12,6 @@ from dmi._engine.select import binned_options, select
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_choice
 from dmi._math.selection import METHODS
 from dmi._typing import DataLike, Discrete, RandomState, SplitEvery
-from dmi.summary import Summary
 
 
 def select_features(
@@ -90,8 +89,11 @@ def select_features(
 
     Parameters
     ----------
-    data : dask.dataframe.DataFrame, pandas.DataFrame, str, pathlib.Path or list of paths
-        The table; see :func:`dmi.mutual_info_matrix`.
+    data : dask.dataframe.DataFrame, pandas.DataFrame, str, pathlib.Path, list of paths or dmi.Summary
+        The table; see :func:`dmi.mutual_info_matrix`. A :class:`dmi.Summary` (for
+        example tonight's merged into yesterday's) serves ``mim`` and ``mrmr`` on its
+        discrete columns from its counts, without reading data; continuous columns and
+        JMI/CMIM need the rows.
     target : column name
         The column to explain.
     k : int, optional
@@ -136,9 +138,10 @@ def select_features(
         ``target`` or a column that does not exist.
     ValueError
         An unknown ``method``; ``alpha`` outside (0, 1); ``k`` below 1 or above the
-        number of candidates; no candidate columns.
+        number of candidates; no candidate columns; a summary with continuous columns,
+        or with ``method='jmi'`` or ``'cmim'``.
     TypeError
-        ``k`` or ``alpha`` of the wrong type; a :class:`dmi.Summary` as ``data``.
+        ``k`` or ``alpha`` of the wrong type.
 
     Examples
     --------
@@ -167,11 +170,6 @@ def select_features(
             raise ValueError(f"k must be at least 1, got {k}")
     if not isinstance(quotient, bool):
         raise TypeError(f"quotient must be True or False, got {type(quotient).__name__}")
-    if isinstance(data, Summary):
-        raise TypeError(
-            "select_features reads the data (its bins and conditional counts need the rows); "
-            "pass the DataFrame or the Parquet path(s), not a dmi.Summary"
-        )
     opts = binned_options(
         discrete=discrete,
         bins=bins,

@@ -236,10 +236,34 @@ def test_bad_input_gets_a_clear_error(kwargs, error, match) -> None:
         dmi.select_features(_table(0), **args)
 
 
-def test_a_summary_is_refused_clearly() -> None:
-    summary = dmi.summarize(_table(0), random_state=0)
-    with pytest.raises(TypeError, match=r"not a dmi\.Summary"):
-        dmi.select_features(summary, "y")
+@pytest.mark.parametrize("method", ["mim", "mrmr"])
+def test_a_merged_summary_gives_the_data_s_result(method: str) -> None:
+    df = _table(0)
+    whole = dmi.select_features(df, "y", method=method)
+    # two nights' summaries, rows numbered by their place in the table, merged
+    merged = dmi.summarize(df.iloc[:1_200], random_state=0).merge(
+        dmi.summarize(df.iloc[1_200:], random_state=0)
+    )
+    got = dmi.select_features(merged, "y", method=method)
+    pd.testing.assert_frame_equal(got, whole, check_exact=False, rtol=1e-12)
+    assert got.attrs["passes"] == 0
+
+
+def test_a_summary_cannot_serve_what_it_does_not_hold() -> None:
+    df = _table(0)
+    with pytest.raises(ValueError, match="method='jmi' needs three-way counts"):
+        dmi.select_features(dmi.summarize(df, random_state=0), "y", method="jmi")
+    mixed = df.assign(x=np.random.default_rng(0).standard_normal(len(df)))
+    with pytest.raises(ValueError, match=r"\['x'\] are continuous: a summary keeps only a sample"):
+        dmi.select_features(dmi.summarize(mixed, random_state=0), "y", method="mrmr")
+    with pytest.raises(ValueError, match="discrete= cannot be changed for a summary"):
+        dmi.select_features(dmi.summarize(df, random_state=0), "y", discrete=True)
+    many = dmi.summarize(df.assign(many=np.arange(len(df)) % 500), random_state=0)  # sampled, not counted
+    with (
+        pytest.warns(dmi.ContinuousIntegersWarning),
+        pytest.raises(ValueError, match=r"\['many'\] have too many values to be counted in this summary"),
+    ):
+        dmi.select_features(many, "y", method="mim")
 
 
 def test_no_candidates() -> None:

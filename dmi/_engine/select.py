@@ -22,17 +22,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dmi._engine.columns import DISCRETE
+from dmi._engine.columns import CONTINUOUS, DISCRETE
 from dmi._engine.engine import quantile_edges_pass
 from dmi._engine.keywords import Options
 from dmi._engine.notes import Notes
 from dmi._engine.request import MATRIX, check_options, compute, conditional_with_dof, prepare
 from dmi._inputs.source import Source
 from dmi._math.codes import as_float
-from dmi._math.estimators import to_base
+from dmi._math.estimators import Reads, to_base
 from dmi._math.selection import CONDITIONAL, best, scores
 from dmi._math.stats import benjamini_hochberg, g_statistic
 from dmi._math.stats import g_test as pair_g_test
+from dmi.summary import Summary
 
 
 @dataclass
@@ -87,16 +88,38 @@ def binned_view(
     return frame.map_partitions(_bin, named, meta=meta), list(named), int(bool(cont))
 
 
-def measure_relevance(frame: Any, labels: list[Hashable], opts: Options, *, redundancy: bool) -> Terms:
-    """One pass: ``I(X;Y)`` of each candidate (``labels[0]`` is the target) and, with
-    ``redundancy``, of every two candidates."""
+def measure_relevance(
+    frame: Any,
+    labels: list[Hashable],
+    opts: Options,
+    *,
+    redundancy: bool,
+    kinds: tuple[str, ...] | None = None,
+) -> Terms:
+    """One pass (or a stored summary's counts): ``I(X;Y)`` of each candidate
+    (``labels[0]`` is the target) and, with ``redundancy``, of every two candidates.
+    ``kinds``: the columns' kinds when not all discrete (a summary's undecided integers)."""
     m = len(labels) - 1
-    kinds = (DISCRETE,) * len(labels)
+    stored = kinds is not None
+    kinds = kinds if kinds is not None else (DISCRETE,) * len(labels)
     pairs = [(0, i) for i in range(1, m + 1)]
     if redundancy:
         pairs += [(i, j) for i in range(1, m + 1) for j in range(i + 1, m + 1)]
     _, source, _, _ = prepare(frame, labels, MATRIX, opts)
     res = compute(frame, source, labels, kinds, tuple(pairs), opts, diagonal=False)
+    results = list(zip(pairs, res.pairs, strict=True))
+    counted = {c for pair, r in results if r.stats is not None for c in pair}
+    estimated = {
+        labels[c]
+        for pair, r in results
+        if r.stats is None and r.estimator.reads is not Reads.COUNTS
+        for c in pair
+    } - {labels[c] for c in counted}
+    if stored and estimated:  # a summary's integer columns with many values (sampled, not counted)
+        raise ValueError(
+            f"column(s) {sorted(map(str, estimated))} have too many values to be counted in this summary "
+            "(it keeps a sample of them); select from the data, or leave them out with columns="
+        )
     relevance = np.array([r.mi for r in res.pairs[:m]], dtype=np.float64)
     tests = [pair_g_test(r.stats) if r.stats is not None else (math.nan, 0, math.nan) for r in res.pairs[:m]]
     terms = Terms(relevance, tests, passes=1)
@@ -152,6 +175,7 @@ def run_steps(
     alpha: float,
     quotient: bool,
     opts: Options,
+    kinds: tuple[str, ...] | None = None,
 ) -> tuple[list[Step], pd.DataFrame, str, int]:
     """Select features one step at a time, each the best-scoring candidate whose test is
     significant after Benjamini-Hochberg at ``alpha``, until ``k``, until the candidates
@@ -162,7 +186,7 @@ def run_steps(
     """
     candidates = labels[1:]
     m = len(candidates)
-    terms = measure_relevance(frame, labels, opts, redundancy=method == "mrmr")
+    terms = measure_relevance(frame, labels, opts, redundancy=method == "mrmr", kinds=kinds)
     available = np.ones(m, dtype=bool)
     chosen: list[int] = []
     steps: list[Step] = []
@@ -304,16 +328,37 @@ def select(
     opts: Options,
 ) -> pd.DataFrame:
     """:func:`dmi.select_features` once its arguments are checked."""
+    stored = isinstance(data, Summary)
+    if stored:
+        if method in CONDITIONAL:
+            raise ValueError(
+                f"method={method!r} needs three-way counts with each selected feature, which a summary "
+                "does not hold; select from the data, or use method='mim' or 'mrmr' on the summary"
+            )
+        opts = replace(opts, method="auto")  # a summary's counts are used as they are
     opts, source, labels, kinds = prepare(data, columns, target, opts)
     candidates = labels[1:]
     if not candidates:
         raise ValueError(f"no candidate columns besides the target {target!r}")
     if k is not None and k > len(candidates):
         raise ValueError(f"k={k} is larger than the {len(candidates)} candidate columns")
-    notes = Notes()
-    frame, binned, edge_passes = binned_view(source, labels, kinds, opts, notes)
-    notes.emit()
-    steps, rest, stopped, passes = run_steps(frame, labels, method, k, alpha, quotient, _counted(opts))
+    if stored:
+        continuous = [str(c) for c, kind in zip(labels, kinds, strict=True) if kind == CONTINUOUS]
+        if continuous:
+            raise ValueError(
+                f"column(s) {continuous} are continuous: a summary keeps only a sample of them, not "
+                "counts of their bins over all rows; select from the data, or leave them out with columns="
+            )
+        binned: list[Hashable] = []
+        frame, edge_passes, counted, stored_kinds = data, 0, opts, kinds
+    else:
+        notes = Notes()
+        frame, binned, edge_passes = binned_view(source, labels, kinds, opts, notes)
+        notes.emit()
+        counted, stored_kinds = _counted(opts), None
+    steps, rest, stopped, passes = run_steps(frame, labels, method, k, alpha, quotient, counted, stored_kinds)
+    if stored:
+        passes = 0  # the counts were in the summary
     table = as_frame(steps, opts.base)
     if method != "mrmr" or not quotient:  # scores in units of base (the quotient has none)
         table["score"] = to_base(table["score"].to_numpy(), opts.base)
