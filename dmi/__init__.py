@@ -14,9 +14,11 @@ from dmi._engine.notes import (
     IdentifierWarning,
     LooksCategoricalWarning,
     MaxCategoriesWarning,
+    UndefinedMeasureWarning,
 )
 from dmi._engine.summarize import summarize
 from dmi.api import conditional_mutual_info, mutual_info_matrix, mutual_info_table, mutual_info_with
+from dmi.association import association_matrix
 from dmi.example import make_example
 from dmi.selection import select_features
 from dmi.summary import Summary, load
@@ -32,7 +34,9 @@ __all__ = [
     "LooksCategoricalWarning",
     "MaxCategoriesWarning",
     "Summary",
+    "UndefinedMeasureWarning",
     "__version__",
+    "association_matrix",
     "conditional_mutual_info",
     "load",
     "make_example",

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from dmi._engine.keywords import KEYWORDS
+from dmi._math.measures import MEASURES
 from dmi._math.selection import METHODS
 from dmi._math.streams import DEFAULT_SEED
 
@@ -168,6 +169,13 @@ def build_parser() -> argparse.ArgumentParser:
         "entropy), over all rows, in one pass.",
     )
     matrix.add_argument("paths", nargs="+", metavar="PATH", help="Parquet files, directories or globs")
+    matrix.add_argument(
+        "--measure",
+        choices=MEASURES,
+        default="mi",
+        help="the association measure (default mi; see dmi.association_matrix: "
+        "uncertainty_coefficient is asymmetric, cell (row, column) = U(row | column))",
+    )
     _add_common(matrix)
     matrix.set_defaults(func=_matrix)
 
@@ -296,11 +304,24 @@ def _format(value: float) -> str:
 
 def _matrix(args: argparse.Namespace) -> int:
     from dmi.api import mutual_info_matrix
+    from dmi.association import association_matrix
 
     _check_outputs(args)
+    if args.measure != "mi" and args.normalize is not None:
+        raise UsageError(
+            "--normalize and --measure: choose one (--measure nmi is the arithmetic normalization)"
+        )
     with _scheduler(args):
-        mi = mutual_info_matrix(_data(args), **_keywords(args))
-    print(f"Mutual information ({mi.attrs['unit']}); diagonal: entropy of each column")
+        if args.measure == "mi":
+            mi = mutual_info_matrix(_data(args), **_keywords(args))
+        else:
+            keywords = {k: v for k, v in _keywords(args).items() if k != "normalize"}
+            mi = association_matrix(_data(args), measure=args.measure, **keywords)
+    if args.measure == "mi":
+        print(f"Mutual information ({mi.attrs['unit']}); diagonal: entropy of each column")
+    else:
+        direction = "; cell (row, column) = U(row | column)" if not mi.attrs["symmetric"] else ""
+        print(f"{args.measure} ({mi.attrs['unit']}){direction}")
     print(mi.to_string(float_format=_format))
     _write(args, mi, lambda path: _plot_matrix(mi, path))
     return 0

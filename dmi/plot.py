@@ -31,10 +31,23 @@ def _pyplot() -> Any:
     return plt
 
 
+_MEASURE_LABELS = {
+    "nmi": "normalized mutual information",
+    "variation_of_information": "variation of information",
+    "symmetric_uncertainty": "symmetric uncertainty",
+    "uncertainty_coefficient": "uncertainty coefficient U(row | column)",
+    "cramers_v": "Cramér's V",
+    "information_correlation": "information correlation",
+}
+
+
 def unit_label(result: pd.DataFrame | pd.Series) -> str:
-    """What the numbers of a dmi result measure, for an axis or colour-bar label."""
+    """What the numbers of a dmi result measure, for an axis or colour-bar label (the
+    measure of an :func:`dmi.association_matrix` result, and the direction of an
+    asymmetric one)."""
     unit = result.attrs.get("unit")
-    return f"mutual information ({unit})" if unit else "mutual information"
+    name = _MEASURE_LABELS.get(result.attrs.get("measure", "mi"), "mutual information")
+    return f"{name} ({unit})" if unit and unit != "unitless" else name
 
 
 def cluster_order(mi: pd.DataFrame) -> np.ndarray:
@@ -95,7 +108,10 @@ def heatmap(
     -----
     The diagonal (the entropy of each column, or NaN for continuous columns) is left
     blank: it is on another scale than the pairwise values and would wash out the
-    colours. The colour bar is labelled with the result's unit (``mi.attrs['unit']``).
+    colours. The colour bar is labelled with the result's measure and unit
+    (``mi.attrs``). An asymmetric :func:`dmi.association_matrix` result (Theil's U) is
+    drawn as it is, cell (row, column) = U(row | column), and the label says so; the
+    clustering uses its symmetric part.
     """
     plt = _pyplot()
     if mi.shape[0] != mi.shape[1]:

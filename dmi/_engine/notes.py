@@ -39,6 +39,10 @@ class EmptyColumnWarning(UserWarning):
     """A column has no values (all missing): every result with it is NaN."""
 
 
+class UndefinedMeasureWarning(UserWarning):
+    """An association measure that needs counts was asked of k-NN pairs: their cells are NaN."""
+
+
 def _stacklevel() -> int:
     """The stack level of the first frame outside the dmi package (as ``warnings.warn`` counts)."""
     frame = sys._getframe(1)

@@ -38,6 +38,9 @@ class PairStats:
     singletons: tuple[int, int] = (0, 0)
     """Values of x (of y) known only as singletons: a folded identifier's present rows,
     each a value of its own, and not listed in ``margins`` (so they take no memory)."""
+    chi2: float = math.nan
+    """Pearson's X**2 of independence (``scipy.stats.chi2_contingency(correction=False)``);
+    NaN where the table is not kept (a folded side)."""
 
 
 def entropy(counts: np.ndarray) -> float:
@@ -63,7 +66,9 @@ def _full_index(order: IntArray | None, dropna: bool) -> IntArray | None:
     return order if dropna else np.r_[0, order + 1]
 
 
-def _stats(n: int, mi_sum: float, row_sums: np.ndarray, col_sums: np.ndarray, cells: int) -> PairStats:
+def _stats(
+    n: int, mi_sum: float, row_sums: np.ndarray, col_sums: np.ndarray, cells: int, square: float
+) -> PairStats:
     rows = row_sums[row_sums > 0]
     cols = col_sums[col_sums > 0]
     return PairStats(
@@ -75,6 +80,7 @@ def _stats(n: int, mi_sum: float, row_sums: np.ndarray, col_sums: np.ndarray, ce
         k_y=len(cols),
         cells=cells,
         margins=(rows.astype(np.int64), cols.astype(np.int64)),
+        chi2=max(n * (square - 1.0), 0.0),
     )
 
 
@@ -92,8 +98,8 @@ def _dense_stats(table: np.ndarray, dropna: bool, ia: IntArray | None, ib: IntAr
     n = int(row_sums.sum())
     if n == 0:
         return _EMPTY
-    mi_sum = dense_mi_sum(np.ascontiguousarray(t), row_sums, col_sums, n)
-    return _stats(n, mi_sum, row_sums, col_sums, int(np.count_nonzero(t)))
+    mi_sum, square = dense_mi_sum(np.ascontiguousarray(t), row_sums, col_sums, n)
+    return _stats(n, mi_sum, row_sums, col_sums, int(np.count_nonzero(t)), square)
 
 
 def _sparse_stats(table: SparseTable, dropna: bool, ia: IntArray | None, ib: IntArray | None) -> PairStats:
@@ -117,8 +123,10 @@ def _sparse_stats(table: SparseTable, dropna: bool, ia: IntArray | None, ib: Int
     row_sums = np.bincount(rows, weights=c)
     col_sums = np.bincount(cols, weights=c)
     # one ratio, as in dense_mi_sum: exactly independent tables give exactly 0
-    mi_sum = float(np.sum(c * np.log((c * n) / (row_sums[rows] * col_sums[cols]))))
-    return _stats(n, mi_sum, row_sums, col_sums, int(np.count_nonzero(counts)))
+    expected = row_sums[rows] * col_sums[cols]
+    mi_sum = float(np.sum(c * np.log((c * n) / expected)))
+    square = float(np.sum(c * c / expected))
+    return _stats(n, mi_sum, row_sums, col_sums, int(np.count_nonzero(counts)), square)
 
 
 def pair_stats(

@@ -139,13 +139,15 @@ def count_dense(
 @numba.njit(nogil=True, cache=True)
 def dense_mi_sum(
     table: np.ndarray, row_sums: np.ndarray, col_sums: np.ndarray, n: int
-) -> float:  # pragma: no cover - compiled
-    """``sum c * log(c * n / (r * s))`` over the non-zero cells, in row-major order.
+) -> tuple[float, float]:  # pragma: no cover - compiled
+    """``sum c * log(c * n / (r * s))`` over the non-zero cells, in row-major order, and
+    ``sum c**2 / (r * s)`` (Pearson's X**2 is ``n`` times that sum less one).
 
     One pass, no temporaries. ``c * n`` and ``r * s`` are exact in float64 below 2**53,
     so an exactly independent table gives exactly 0 (sklearn zeroes such terms too).
     """
     acc = 0.0
+    square = 0.0
     nf = float(n)
     for i in range(table.shape[0]):
         r = float(row_sums[i])
@@ -155,5 +157,7 @@ def dense_mi_sum(
             c = table[i, j]
             if c != 0:
                 cf = float(c)
-                acc += cf * np.log((cf * nf) / (r * float(col_sums[j])))
-    return acc
+                rs = r * float(col_sums[j])
+                acc += cf * np.log((cf * nf) / rs)
+                square += cf * cf / rs
+    return acc, square
