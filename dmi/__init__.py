@@ -21,6 +21,7 @@ from dmi.api import conditional_mutual_info, mutual_info_matrix, mutual_info_tab
 from dmi.association import association_matrix
 from dmi.example import make_example
 from dmi.selection import select_features
+from dmi.structure import column_groups, dependency_tree
 from dmi.summary import Summary, load
 
 from . import plot  # matplotlib is imported only when something is drawn
@@ -37,7 +38,9 @@ __all__ = [
     "UndefinedMeasureWarning",
     "__version__",
     "association_matrix",
+    "column_groups",
     "conditional_mutual_info",
+    "dependency_tree",
     "load",
     "make_example",
     "mutual_info_matrix",

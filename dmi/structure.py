@@ -1,0 +1,202 @@
+"""The structure of a table from its MI: :func:`dependency_tree` (Chow-Liu) and
+:func:`column_groups` (redundant columns)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dmi._engine.validate import DEFAULT_MAX_CATEGORIES
+from dmi._typing import DataLike, Discrete, Method, RandomState, SplitEvery
+from dmi.api import mutual_info_table
+from dmi.association import association_matrix
+
+
+def _spanning_forest(n: int, edges: list[tuple[float, int, int]]) -> list[int]:
+    """Kruskal: positions in ``edges`` (weight, a, b) of a maximum spanning forest of ``n``
+    nodes; heavier edges first, equal weights in their given order."""
+    parent = list(range(n))
+
+    def root(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    order = sorted(range(len(edges)), key=lambda k: -edges[k][0])  # stable: ties keep their order
+    chosen = []
+    for k in order:
+        _, a, b = edges[k]
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[ra] = rb
+            chosen.append(k)
+    return chosen
+
+
+def dependency_tree(
+    data: DataLike,
+    columns: Sequence[Hashable] | None = None,
+    *,
+    alpha: float | None = None,
+    discrete: Discrete = "auto",
+    method: Method = "auto",
+    bins: int = 32,
+    n_neighbors: int = 3,
+    sample_size: int = 100_000,
+    base: float = math.e,
+    dropna: bool = True,
+    random_state: RandomState = None,
+    split_every: SplitEvery = None,
+    progress: bool = False,
+    max_categories: int | None = DEFAULT_MAX_CATEGORIES,
+    knn_permutations: int = 0,
+) -> pd.DataFrame:
+    """The Chow-Liu tree of a table: the maximum spanning tree of its MI matrix.
+
+    Chow and Liu (1968): of all trees over the columns, the one whose edges' MI sum is
+    largest is the best tree-shaped approximation of the joint distribution (in
+    Kullback-Leibler divergence). One pass over the data (as
+    :func:`dmi.mutual_info_table`), then Kruskal's algorithm on the pairs' MI, heavier
+    edges first, equal MI in the matrix's pair order.
+
+    With ``alpha``, only edges whose G-test of independence is significant after
+    Benjamini-Hochberg over all pairs (``q_value <= alpha``) are eligible, and the
+    result is the maximum spanning *forest* of those: columns independent of the rest
+    are left unlinked instead of being joined by the least bad edge. k-NN pairs
+    (continuous columns) have a p-value only with ``knn_permutations > 0`` (or use
+    ``method='binned'``); under ``alpha`` a pair without one is not eligible.
+
+    Parameters
+    ----------
+    data, columns, discrete, method, bins, n_neighbors, sample_size, base, dropna, \
+random_state, split_every, progress, max_categories, knn_permutations
+        As for :func:`dmi.mutual_info_table`; ``data`` may be a :class:`dmi.Summary`.
+    alpha : float, optional
+        Keep only edges significant at this false-discovery rate, in (0, 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per edge, heaviest first: ``x``, ``y``, ``mi`` (units of ``base``),
+        ``n`` (rows used), ``p_value``, ``q_value``. ``attrs``: ``columns`` (every
+        node), ``alpha``, ``unit``. A tree has one edge fewer than columns; a forest
+        fewer still.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, dmi
+    >>> rng = np.random.default_rng(0)
+    >>> a = rng.integers(0, 4, 5_000)
+    >>> b = np.where(rng.random(5_000) < 0.8, a, rng.integers(0, 4, 5_000))
+    >>> c = np.where(rng.random(5_000) < 0.8, b, rng.integers(0, 4, 5_000))
+    >>> df = pd.DataFrame({"a": a, "b": b, "c": c, "noise": rng.integers(0, 4, 5_000)})
+    >>> dmi.dependency_tree(df, alpha=0.05)[["x", "y"]].values.tolist()  # a chain; noise alone
+    [['a', 'b'], ['b', 'c']]
+    """
+    if alpha is not None and (isinstance(alpha, bool) or not 0 < float(alpha) < 1):
+        raise ValueError(f"alpha must be None or a number in (0, 1), got {alpha!r}")
+    table = mutual_info_table(
+        data,
+        columns,
+        discrete=discrete,
+        method=method,
+        bins=bins,
+        n_neighbors=n_neighbors,
+        sample_size=sample_size,
+        base=base,
+        dropna=dropna,
+        random_state=random_state,
+        split_every=split_every,
+        progress=progress,
+        max_categories=max_categories,
+        knn_permutations=knn_permutations,
+        p_value="chi2",
+    )
+    names = list(dict.fromkeys([*table["x"], *table["y"]]))
+    if len(names) < 2 and columns is not None:
+        names = list(columns)
+    node = {c: i for i, c in enumerate(names)}
+    eligible = table["mi"].notna()
+    if alpha is not None:
+        eligible &= table["q_value"] <= alpha
+    picked = table[eligible]
+    edges = [
+        (float(m), node[x], node[y]) for x, y, m in zip(picked["x"], picked["y"], picked["mi"], strict=True)
+    ]
+    chosen = _spanning_forest(len(names), edges)
+    tree = picked.iloc[chosen][["x", "y", "mi", "n", "p_value", "q_value"]].reset_index(drop=True)
+    tree.attrs.update(columns=names, alpha=alpha, unit=table.attrs.get("unit", _unit(base)))
+    return tree
+
+
+def _unit(base: float) -> str:
+    return "nats" if base == math.e else "bits" if base == 2 else f"log base {base:g}"
+
+
+def column_groups(
+    data: DataLike | pd.DataFrame,
+    threshold: float = 0.2,
+    *,
+    columns: Sequence[Hashable] | None = None,
+    **keywords: Any,
+) -> pd.Series:
+    """Groups of redundant columns: hierarchical clustering on a normalized distance.
+
+    The distance of two columns is ``1 - SU``, where ``SU = 2 I / (H(X) + H(Y))`` is the
+    symmetric uncertainty: the variation of information ``H(X) + H(Y) - 2 I`` divided by
+    ``H(X) + H(Y)``, so 0 for columns that determine each other and 1 for independent
+    ones. Average linkage (scipy), cut at ``threshold``: every two columns of a group
+    are on average closer than it.
+
+    Parameters
+    ----------
+    data : DataFrame, paths, dmi.Summary, or an association matrix
+        The table, or a result of :func:`dmi.association_matrix` with
+        ``measure="symmetric_uncertainty"`` (reused, no pass).
+    threshold : float, default 0.2
+        The largest average distance within a group, in (0, 1].
+    columns : list, optional
+        The columns to group (default: all).
+    **keywords
+        Passed to :func:`dmi.association_matrix` (``discrete``, ``method``, ...).
+        Continuous columns need ``method="binned"`` (their SU needs entropies).
+
+    Returns
+    -------
+    pandas.Series
+        The group number of each column (1 = the largest group), indexed by column,
+        sorted by group; a column unlike every other is a group of its own.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    if not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
+    if isinstance(data, pd.DataFrame) and data.attrs.get("measure") == "symmetric_uncertainty":
+        su = data if columns is None else data.loc[list(columns), list(columns)]
+    else:
+        su = association_matrix(data, columns, measure="symmetric_uncertainty", **keywords)
+    values = su.to_numpy(dtype=np.float64)
+    missing = [str(c) for c, row in zip(su.index, values, strict=True) if np.isnan(row).any()]
+    if missing:
+        raise ValueError(
+            f"column(s) {missing} have no symmetric uncertainty with every other column (continuous "
+            "columns need method='binned'; empty columns have none)"
+        )
+    names = list(su.index)
+    if len(names) == 1:
+        return pd.Series([1], index=pd.Index(names), name="group")
+    distance = 1.0 - (values + values.T) / 2
+    np.fill_diagonal(distance, 0.0)
+    tree = linkage(squareform(np.clip(distance, 0, 1), checks=False), "average")
+    labels = list(fcluster(tree, threshold, "distance"))
+    sizes = pd.Series(labels).value_counts()
+    by_size = sorted(sizes.index, key=lambda g: (-sizes[g], labels.index(g)))  # ties: the first column's
+    rank = {g: i + 1 for i, g in enumerate(by_size)}
+    groups = pd.Series([rank[g] for g in labels], index=pd.Index(names), name="group")
+    return groups.sort_values(kind="stable")
