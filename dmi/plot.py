@@ -4,6 +4,7 @@
   dependent columns sit together.
 * :func:`bar` -- a :func:`dmi.mutual_info_with` result as a sorted bar chart.
 * :func:`selection` -- a :func:`dmi.select_features` result, step by step.
+* :func:`tree` -- a :func:`dmi.dependency_tree` result (a tree or a forest).
 
 All return the matplotlib ``Axes`` they drew on, so they compose with the rest of a
 figure; neither calls ``plt.show()``.
@@ -241,4 +242,107 @@ def selection(steps: pd.DataFrame, *, ax: Axes | None = None, title: str | None 
     ax.set_title(title)
     ax.legend(fontsize=8)
     ax.figure.tight_layout()  # type: ignore[union-attr]
+    return ax
+
+
+def _tree_layout(nodes: list[str], edges: list[tuple[str, str]]) -> dict[str, tuple[float, float]]:
+    """Positions of a forest drawn top-down: each component from its best-connected node,
+    one row per depth, components side by side (unlinked columns at the right)."""
+    neighbours: dict[str, list[str]] = {n: [] for n in nodes}
+    for a, b in edges:
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    placed: dict[str, tuple[float, float]] = {}
+    left = 0.0
+    for start in sorted(nodes, key=lambda n: (-len(neighbours[n]), nodes.index(n))):
+        if start in placed:
+            continue
+        level, depth, width = [start], 0, 1
+        seen = {start}
+        while level:
+            width = max(width, len(level))
+            for i, n in enumerate(level):
+                placed[n] = (left + i, -float(depth))
+            following = [m for n in level for m in neighbours[n] if m not in seen]
+            seen.update(following)
+            level, depth = list(dict.fromkeys(following)), depth + 1
+        left += width + 0.5
+    return placed
+
+
+def tree(edges: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Draw a :func:`dmi.dependency_tree` result: columns as nodes, edges as lines whose
+    width grows with their MI (written on them when there are at most 30).
+
+    Each component of the forest is drawn from its best-connected column downwards;
+    columns with no edge (independent of the rest under ``alpha``) stand alone on the
+    right.
+
+    Parameters
+    ----------
+    edges : pandas.DataFrame
+        The edge table :func:`dmi.dependency_tree` returns (its ``attrs["columns"]``
+        lists every node).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure by default.
+    title : str, optional
+        Title; by default "Dependency tree" ("forest" when it has several components).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    plt = _pyplot()
+    nodes = [str(c) for c in edges.attrs.get("columns", [])] or list(
+        dict.fromkeys([*map(str, edges["x"]), *map(str, edges["y"])])
+    )
+    pairs = [(str(x), str(y)) for x, y in zip(edges["x"], edges["y"], strict=True)]
+    position = _tree_layout(nodes, pairs)
+    if ax is None:
+        xs = [p[0] for p in position.values()]
+        ys = [p[1] for p in position.values()]
+        size = (
+            float(min(16.0, max(5.0, 1.1 * (max(xs) - min(xs) + 2)))),
+            float(min(12.0, max(3.0, 1.2 * (max(ys) - min(ys) + 2)))),
+        )
+        _, ax = plt.subplots(figsize=size)
+    mi = edges["mi"].to_numpy(dtype=np.float64)
+    top = float(np.nanmax(mi)) if mi.size else 1.0
+    for (a, b), value in zip(pairs, mi, strict=True):
+        (x0, y0), (x1, y1) = position[a], position[b]
+        ax.plot([x0, x1], [y0, y1], color="C0", lw=0.8 + 4.0 * (value / top if top > 0 else 0), zorder=1)
+        if len(pairs) <= 30:
+            ax.text(
+                (x0 + x1) / 2,
+                (y0 + y1) / 2,
+                f"{value:.2g}",
+                fontsize=7,
+                ha="center",
+                va="center",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"},
+                zorder=2,
+            )
+    for name, (x, y) in position.items():
+        ax.text(
+            x,
+            y,
+            name,
+            ha="center",
+            va="center",
+            fontsize=9,
+            zorder=3,
+            bbox={"boxstyle": "round,pad=0.3", "fc": "0.95", "ec": "0.5"},
+        )
+    xs = [p[0] for p in position.values()]
+    ys = [p[1] for p in position.values()]
+    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
+    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+    ax.axis("off")
+    components = len(nodes) - len(pairs)
+    unit = edges.attrs.get("unit")
+    if title is None:
+        title = ("Dependency forest" if components > 1 else "Dependency tree") + (
+            f" (MI in {unit})" if unit else ""
+        )
+    ax.set_title(title)
     return ax

@@ -90,3 +90,16 @@ def test_column_groups_find_the_planted_groups() -> None:
         dmi.column_groups(su, threshold=0)
     with pytest.warns(dmi.UndefinedMeasureWarning), pytest.raises(ValueError, match="need method='binned'"):
         dmi.column_groups(df.assign(x=rng.standard_normal(n)), discrete=list(df.columns), random_state=0)
+
+
+def test_plot_tree_draws_every_column_and_edge(tmp_path) -> None:
+    from dmi import plot
+
+    tree = dmi.dependency_tree(_chain(0), discrete=True, alpha=0.01)
+    ax = plot.tree(tree)
+    names = {t.get_text() for t in ax.texts}
+    assert set(tree.attrs["columns"]) <= names  # the noise columns stand alone
+    assert len(ax.lines) == len(tree) == 3
+    assert ax.get_title() == "Dependency forest (MI in nats)"
+    ax.figure.savefig(tmp_path / "tree.png")
+    assert (tmp_path / "tree.png").stat().st_size > 5_000
