@@ -197,3 +197,15 @@ def test_feature_selection_on_the_cluster_equals_threads(client, mixed_parquet):
     assert len(on_cluster) == 4
     pd.testing.assert_frame_equal(on_cluster, local, check_exact=False, rtol=1e-12)
     assert on_cluster.attrs["passes"] == local.attrs["passes"] == 5  # bins, relevance, 3 conditional
+
+
+def test_association_measures_and_tree_on_the_cluster_equal_threads(client, mixed_parquet):
+    kw = {"method": "binned", "random_state": 0}
+    on_cluster = dmi.association_matrix(mixed_parquet, measure="uncertainty_coefficient", **kw)
+    tree_cluster = dmi.dependency_tree(mixed_parquet, alpha=0.05, **kw)
+    with dask.config.set(scheduler="threads"):
+        local = dmi.association_matrix(mixed_parquet, measure="uncertainty_coefficient", **kw)
+        tree_local = dmi.dependency_tree(mixed_parquet, alpha=0.05, **kw)
+    pd.testing.assert_frame_equal(on_cluster, local, check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(tree_cluster, tree_local, check_exact=False, rtol=1e-12)
+    assert len(tree_local) >= 1
