@@ -39,7 +39,9 @@ def table():
         k = 2 + j % 29
         if j % 5 == 1:  # a noisy function of the previous column
             prev = cols[f"cat{j - 1:03d}"]
-            cols[f"cat{j:03d}"] = np.where(rng.random(ROWS) < 0.7, prev.astype(np.int64) % k, rng.integers(0, k, ROWS))
+            cols[f"cat{j:03d}"] = np.where(
+                rng.random(ROWS) < 0.7, prev.astype(np.int64) % k, rng.integers(0, k, ROWS)
+            )
         else:
             cols[f"cat{j:03d}"] = rng.integers(0, k, ROWS)
     frame = pd.DataFrame({c: pd.Categorical(v) for c, v in cols.items()})
@@ -105,9 +107,13 @@ def main() -> None:
     ]
     for method, seconds, runs, reply, peak in rows:
         if method.startswith("dython"):
-            name = f"dython `associations` ({method[7:]}): {reply['measured']:.1f} s for 40 columns (780 pairs), x 57.5"
+            measured = reply["measured"]
+            name = (
+                f"dython `associations` ({method[7:]}): {measured:.1f} s for 40 columns (780 pairs), x 57.5"
+            )
         else:
-            name = f"dmi `association_matrix` ({'uncertainty_coefficient' if 'theil' in method else 'cramers_v'}, binned)"
+            measure = "uncertainty_coefficient" if "theil" in method else "cramers_v"
+            name = f"dmi `association_matrix` ({measure}, binned)"
         lines.append(f"| {name} | {seconds:.1f} | {', '.join(f'{s:.1f}' for s in runs)} | {peak:.0f} |")
     lines += [
         "",

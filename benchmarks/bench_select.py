@@ -134,7 +134,10 @@ def main() -> None:
     rows = []
     for method in METHODS:
         repeat = 1 if method == "sklearn-10-columns" else args.repeat
-        replies = [run_child([sys.executable, __file__, "--child", method, "--path", str(path)]) for _ in range(repeat)]
+        replies = [
+            run_child([sys.executable, __file__, "--child", method, "--path", str(path)])
+            for _ in range(repeat)
+        ]
         seconds = statistics.median(r["seconds"] for r, _ in replies)
         peak = max(p for _, p in replies) / 2**20
         reply = replies[0][0]
@@ -148,7 +151,8 @@ def main() -> None:
         "columns (5 informative features, 2 noisy copies of each, 185 noise columns; binary target), "
         "select 20. Medians of the runs shown; each run a fresh process.",
         "",
-        "| method | selected | median (s) | runs (s) | passes | planted groups found (of 5) | noise selected | peak RSS (MiB) |",
+        "| method | selected | median (s) | runs (s) | passes | planted groups found (of 5) "
+        "| noise selected | peak RSS (MiB) |",
         "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
     ]
     for method, seconds, runs, reply, groups, noise, peak in rows:
@@ -158,13 +162,16 @@ def main() -> None:
             else method
         )
         lines.append(
-            f"| {name} | {len(reply['selected']) or '-'} | {seconds:.1f} | {', '.join(f'{s:.1f}' for s in runs)} "
+            f"| {name} | {len(reply['selected']) or '-'} | {seconds:.1f} "
+            f"| {', '.join(f'{s:.1f}' for s in runs)} "
             f"| {reply['passes'] if reply['passes'] is not None else '-'} "
-            f"| {groups if groups is not None else '-'} | {noise if noise is not None else '-'} | {peak:.0f} |"
+            f"| {groups if groups is not None else '-'} "
+            f"| {noise if noise is not None else '-'} | {peak:.0f} |"
         )
     lines += [
         "",
-        "dmi's selections: " + "; ".join(f"{m}: {', '.join(r['selected'])}" for m, _, _, r, _, _, _ in rows[:4]),
+        "dmi's selections: "
+        + "; ".join(f"{m}: {', '.join(r['selected'])}" for m, _, _, r, _, _, _ in rows[:4]),
         "",
         "mrmr_selection: " + ", ".join(rows[4][3]["selected"]),
         "",
