@@ -24,7 +24,7 @@ from dmi._engine.request import (
     value,
     without_given,
 )
-from dmi._engine.table import P_VALUE_METHODS, pair_table
+from dmi._engine.table import P_VALUE_METHODS, pair_table, square
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, NORMALIZE_METHODS, check_choice, check_positive_int
 from dmi._math.estimators import to_base
 from dmi._typing import DataLike, Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
@@ -258,20 +258,7 @@ def mutual_info_matrix(
         return _conditional_matrix(ddf, labels, kinds, pairs, given, opts)
     pairs = matrix_pairs(len(labels))
     res = compute(data, ddf, labels, kinds, pairs, opts, diagonal=True)
-
-    p = len(labels)
-    out = np.empty((p, p), dtype=np.float64)
-    used = np.zeros((p, p), dtype=np.int64)
-    for c in range(p):
-        out[c, c] = diagonal(res.entropy[c], opts)
-        used[c, c] = res.n_present[c]
-    for (i, j), r in zip(pairs, res.pairs, strict=True):
-        out[i, j] = out[j, i] = value(r, opts)
-        used[i, j] = used[j, i] = r.n
-    index = pd.Index(labels)
-    result = pd.DataFrame(out, index=index, columns=index.copy())
-    # plain dicts: pandas compares attrs with ==, which a DataFrame would break (concat, nlargest)
-    result.attrs["n_rows"] = {labels[j]: {labels[i]: int(used[i, j]) for i in range(p)} for j in range(p)}
+    result = square(labels, pairs, res, lambda r, _: value(r, opts), lambda h: diagonal(h, opts))
     result.attrs["unit"] = unit(opts)
     return result
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Sequence
 
-import numpy as np
 import pandas as pd
 
 from dmi._engine.columns import matrix_pairs
 from dmi._engine.notes import UndefinedMeasureWarning, warn
 from dmi._engine.request import MATRIX, check_options, compute, prepare, unit
+from dmi._engine.table import square
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_choice
-from dmi._math.estimators import to_base
+from dmi._math.estimators import PairResult
 from dmi._math.measures import INFORMATION, MEASURES, NEED_COUNTS, SYMMETRIC, pair_value, self_value
 from dmi._typing import DataLike, Discrete, Method, RandomState, SampleMode, SplitEvery
 
@@ -124,23 +124,18 @@ random_state, split_every, sample, progress, max_categories
     opts, ddf, labels, kinds = prepare(data, columns, MATRIX, request)
     pairs = matrix_pairs(len(labels))
     res = compute(data, ddf, labels, kinds, pairs, opts, diagonal=True)
-    p = len(labels)
-    out = np.empty((p, p), dtype=np.float64)
-    used = np.zeros((p, p), dtype=np.int64)
-    for c in range(p):
-        out[c, c] = self_value(measure, res.entropy[c])
-        used[c, c] = res.n_present[c]
-    undefined = []
-    for (i, j), r in zip(pairs, res.pairs, strict=True):
+    undefined = [
+        (labels[i], labels[j])
+        for (i, j), r in zip(pairs, res.pairs, strict=True)
+        if not r.estimator.entropies and measure in NEED_COUNTS and not math.isnan(r.mi)
+    ]
+    scale = math.log(opts.base) if measure in INFORMATION else 1.0  # nats to the caller's base
+
+    def cell(r: PairResult, reverse: bool) -> float:
         stats = r.stats if r.estimator.entropies else None
-        if stats is None and measure in NEED_COUNTS and not math.isnan(r.mi):
-            undefined.append((labels[i], labels[j]))
-        kw = {"bias_correction": bias_correction}
-        out[i, j] = pair_value(measure, r.mi, stats, **kw)
-        out[j, i] = pair_value(measure, r.mi, stats, reverse=True, **kw)
-        used[i, j] = used[j, i] = r.n
-    if measure in INFORMATION:
-        out = to_base(out, opts.base)
+        return pair_value(measure, r.mi, stats, reverse=reverse, bias_correction=bias_correction) / scale
+
+    result = square(labels, pairs, res, cell, lambda h: self_value(measure, h) / scale)
     if undefined:
         shown = ", ".join(f"({a!r}, {b!r})" for a, b in undefined[:_SHOWN])
         more = f" and {len(undefined) - _SHOWN} more" if len(undefined) > _SHOWN else ""
@@ -150,9 +145,6 @@ random_state, split_every, sample, progress, max_categories
             "with discrete=[...]",
             UndefinedMeasureWarning,
         )
-    index = pd.Index(labels)
-    result = pd.DataFrame(out, index=index, columns=index.copy())
-    result.attrs["n_rows"] = {labels[j]: {labels[i]: int(used[i, j]) for i in range(p)} for j in range(p)}
     shown_unit = unit(opts) if measure in INFORMATION else "unitless"
     result.attrs.update(measure=measure, symmetric=measure in SYMMETRIC, unit=shown_unit)
     return result

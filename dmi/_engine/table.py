@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from dmi._engine.engine import Results
 from dmi._math import stats
-from dmi._math.estimators import TableOptions, to_base
+from dmi._math.estimators import PairResult, TableOptions, to_base
 from dmi._math.streams import Purpose, stream
 
 P_VALUE_METHODS = ("auto", "chi2", "permutation")
+
+
+def square(
+    labels: Sequence[Hashable],
+    pairs: Sequence[tuple[int, int]],
+    res: Results,
+    cell: Callable[[PairResult, bool], float],
+    self_cell: Callable[[float], float],
+) -> pd.DataFrame:
+    """A columns x columns result: ``cell(pair, reverse)`` at (i, j) and, reversed, at
+    (j, i); ``self_cell(H(X))`` on the diagonal; ``attrs["n_rows"]``: the rows each cell
+    used (plain dicts: pandas compares attrs with ==, which a DataFrame would break)."""
+    p = len(labels)
+    out = np.empty((p, p), dtype=np.float64)
+    used = np.zeros((p, p), dtype=np.int64)
+    for c in range(p):
+        out[c, c] = self_cell(res.entropy[c])
+        used[c, c] = res.n_present[c]
+    for (i, j), r in zip(pairs, res.pairs, strict=True):
+        out[i, j] = cell(r, False)
+        out[j, i] = cell(r, True)
+        used[i, j] = used[j, i] = r.n
+    index = pd.Index(list(labels))
+    result = pd.DataFrame(out, index=index, columns=index.copy())
+    result.attrs["n_rows"] = {labels[j]: {labels[i]: int(used[i, j]) for i in range(p)} for j in range(p)}
+    return result
 
 
 def pair_table(
