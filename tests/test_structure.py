@@ -103,3 +103,15 @@ def test_plot_tree_draws_every_column_and_edge(tmp_path) -> None:
     assert ax.get_title() == "Dependency forest (MI in nats)"
     ax.figure.savefig(tmp_path / "tree.png")
     assert (tmp_path / "tree.png").stat().st_size > 5_000
+
+
+def test_tree_and_groups_from_a_merged_summary_equal_the_data() -> None:
+    df = _chain(3)
+    merged = dmi.summarize(df.iloc[:1_500], random_state=0).merge(
+        dmi.summarize(df.iloc[1_500:], random_state=0)
+    )
+    want = dmi.dependency_tree(df, alpha=0.01)  # integers with few values: discrete under "auto"
+    pd.testing.assert_frame_equal(
+        dmi.dependency_tree(merged, alpha=0.01), want, check_exact=False, rtol=1e-12
+    )
+    pd.testing.assert_series_equal(dmi.column_groups(merged), dmi.column_groups(df))
