@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dmi._engine.request import unit_of_base
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES
 from dmi._typing import DataLike, Discrete, Method, RandomState, SplitEvery
 from dmi.api import mutual_info_table
@@ -130,12 +131,8 @@ random_state, split_every, progress, max_categories, knn_permutations
     ]
     chosen = _spanning_forest(len(names), edges)
     tree = picked.iloc[chosen][["x", "y", "mi", "n", "p_value", "q_value"]].reset_index(drop=True)
-    tree.attrs.update(columns=names, alpha=alpha, unit=table.attrs.get("unit", _unit(base)))
+    tree.attrs.update(columns=names, alpha=alpha, unit=unit_of_base(base))
     return tree
-
-
-def _unit(base: float) -> str:
-    return "nats" if base == math.e else "bits" if base == 2 else f"log base {base:g}"
 
 
 def column_groups(

@@ -302,11 +302,16 @@ def unit(opts: Options) -> str:
     """What a result's numbers measure: 'nats', 'bits', 'log base b' or 'normalized, <mean>'."""
     if opts.normalize is not None:
         return f"normalized, {opts.normalize}"
-    if opts.base == math.e:
+    return unit_of_base(opts.base)
+
+
+def unit_of_base(base: float) -> str:
+    """The unit of information in logarithms of ``base``: 'nats', 'bits' or 'log base b'."""
+    if base == math.e:
         return "nats"
-    if opts.base == 2:
+    if base == 2:
         return "bits"
-    return f"log base {opts.base:g}"
+    return f"log base {base:g}"
 
 
 def check_given_dtype(given: Hashable, dtype: Any) -> None:

@@ -26,9 +26,9 @@ from dmi._engine.columns import CONTINUOUS, DISCRETE
 from dmi._engine.engine import quantile_edges_pass
 from dmi._engine.keywords import Options
 from dmi._engine.notes import Notes
-from dmi._engine.request import MATRIX, check_options, compute, conditional_with_dof, prepare
+from dmi._engine.request import MATRIX, check_options, compute, conditional_with_dof, prepare, unit
 from dmi._inputs.source import Source
-from dmi._math.codes import as_float
+from dmi._math.codes import bin_of
 from dmi._math.estimators import Reads, to_base
 from dmi._math.selection import CONDITIONAL, best, scores
 from dmi._math.stats import benjamini_hochberg, g_statistic
@@ -55,9 +55,8 @@ def _bin(part: pd.DataFrame, edges: dict[Hashable, tuple[float, ...]]) -> pd.Dat
     """A partition with each binned column replaced by its bin (0 .. len(edges)), NA where missing."""
     out = part.copy(deep=False)
     for name, cut in edges.items():
-        x = as_float(part[name])
-        codes = np.searchsorted(np.asarray(cut, dtype=np.float64), x, side="right").astype(np.int16)
-        out[name] = pd.arrays.IntegerArray(codes, np.isnan(x))
+        bins, missing = bin_of(part[name], cut)  # the bins of method="binned"
+        out[name] = pd.arrays.IntegerArray(bins.astype(np.int16), missing)
     return out
 
 
@@ -107,22 +106,19 @@ def measure_relevance(
         pairs += [(i, j) for i in range(1, m + 1) for j in range(i + 1, m + 1)]
     _, source, _, _ = prepare(frame, labels, MATRIX, opts)
     res = compute(frame, source, labels, kinds, tuple(pairs), opts, diagonal=False)
-    results = list(zip(pairs, res.pairs, strict=True))
-    counted = {c for pair, r in results if r.stats is not None for c in pair}
-    estimated = {
-        labels[c]
-        for pair, r in results
-        if r.stats is None and r.estimator.reads is not Reads.COUNTS
-        for c in pair
-    } - {labels[c] for c in counted}
-    if stored and estimated:  # a summary's integer columns with many values (sampled, not counted)
-        raise ValueError(
-            f"column(s) {sorted(map(str, estimated))} have too many values to be counted in this summary "
-            "(it keeps a sample of them); select from the data, or leave them out with columns="
-        )
+    if stored:  # a summary's integer columns with many values are sampled, not counted
+        results = list(zip(pairs, res.pairs, strict=True))
+        counted = {c for pair, r in results if r.stats is not None for c in pair}
+        sampled = {c for pair, r in results if r.estimator.reads is not Reads.COUNTS for c in pair}
+        estimated = {labels[c] for c in sampled - counted}
+        if estimated:
+            raise ValueError(
+                f"column(s) {sorted(map(str, estimated))} have too many values to be counted in this "
+                "summary (it keeps a sample of them); select from the data, or leave them out with columns="
+            )
     relevance = np.array([r.mi for r in res.pairs[:m]], dtype=np.float64)
     tests = [pair_g_test(r.stats) if r.stats is not None else (math.nan, 0, math.nan) for r in res.pairs[:m]]
-    terms = Terms(relevance, tests, passes=1)
+    terms = Terms(relevance, tests, passes=0 if stored else 1)  # a summary holds the counts
     if redundancy:
         red = np.zeros((m, m))
         for (i, j), r in zip(pairs[m:], res.pairs[m:], strict=True):
@@ -357,8 +353,6 @@ def select(
         notes.emit()
         counted, stored_kinds = _counted(opts), None
     steps, rest, stopped, passes = run_steps(frame, labels, method, k, alpha, quotient, counted, stored_kinds)
-    if stored:
-        passes = 0  # the counts were in the summary
     table = as_frame(steps, opts.base)
     if method != "mrmr" or not quotient:  # scores in units of base (the quotient has none)
         table["score"] = to_base(table["score"].to_numpy(), opts.base)
@@ -371,7 +365,7 @@ def select(
         passes=passes + edge_passes,
         binned=binned,
         bins=opts.bins,
-        unit="nats" if opts.base == math.e else "bits" if opts.base == 2 else f"log base {opts.base:g}",
+        unit=unit(opts),
         not_selected=rest,
         target=target,
     )

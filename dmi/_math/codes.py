@@ -253,15 +253,20 @@ def encode(s: pd.Series) -> Encoded:
     return Encoded(Values(pd.Index(uniques)), codes, 1)  # the NA sentinel -1 becomes 0
 
 
+def bin_of(s: pd.Series, edges: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's bin ``0..len(edges)`` (bin ``j`` holds ``edges[j-1] <= x < edges[j]``),
+    and where the value is missing (NaN), where the bin means nothing."""
+    x = as_float(s)
+    return np.searchsorted(np.asarray(edges, dtype=np.float64), x, side="right"), np.isnan(x)
+
+
 def encode_binned(s: pd.Series, edges: tuple[float, ...]) -> Encoded:
-    """Encode a continuous column as its bin: bin ``j`` holds ``edges[j-1] <= x < edges[j]``.
+    """Encode a continuous column as its bin (:func:`bin_of`).
 
     ``len(edges) + 1`` bins, codes ``1..len(edges) + 1``; NaN is missing. The domain is
     the bin numbers ``0..len(edges)``, the same in every partition (no remap).
     """
-    x = as_float(s)
-    bins = np.searchsorted(np.asarray(edges, dtype=np.float64), x, side="right")
-    missing = np.isnan(x)
+    bins, missing = bin_of(s, edges)
     return Encoded(IntRange(0, len(edges)), bins, 1, missing if missing.any() else None)
 
 
