@@ -19,7 +19,7 @@ from dmi._pass import onepass
 from dmi.summary import Summary
 
 
-def _transposed(table: Table) -> Table:
+def transposed(table: Table) -> Table:
     if isinstance(table, SparseTable):
         order = np.lexsort((table.rows, table.cols))
         return SparseTable(table.cols[order], table.rows[order], table.counts[order], table.shape[::-1])
@@ -54,7 +54,7 @@ def project(summary: Summary, spec: onepass.PassSpec) -> onepass.PassState:
             if sa < sb:
                 tables.append(stored.tables[index[(sa, sb)]])
             else:
-                tables.append(_transposed(stored.tables[index[(sb, sa)]]))
+                tables.append(transposed(stored.tables[index[(sb, sa)]]))
         counts = CountState(
             replace(spec.counts, max_categories=stored.spec.max_categories),
             stored.n_rows,

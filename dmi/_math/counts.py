@@ -390,10 +390,12 @@ def _remap_into_dense(out: np.ndarray, table: Table, ma: IntArray | None, mb: In
         out[np.ix_(ia, ib)] += table
 
 
-def merge(summaries: Sequence[CountState]) -> CountState:
-    """Merge summaries of disjoint row sets into one summary of all their rows."""
-    if len(summaries) == 1:
-        return summaries[0]
+def _united(
+    summaries: Sequence[CountState],
+) -> tuple[Sequence[CountState], list[Domain], list[list[IntArray | None]], int]:
+    """The common ground of summaries of one spec: the summaries (columns folded where
+    their values over all of them exceed the cap), each column's united domain and each
+    summary's code map into it, and the rows of all."""
     spec = summaries[0].spec
     for s in summaries[1:]:
         if s.spec != spec:
@@ -402,21 +404,68 @@ def merge(summaries: Sequence[CountState]) -> CountState:
     folding, united = _to_fold(summaries, n_rows)
     if folding:
         summaries = [_fold_columns(s, folding) for s in summaries]
-
     domains: list[Domain] = []
     maps: list[list[IntArray | None]] = []
-    marginals: list[IntArray] = []
     for c in range(len(spec.columns)):
         domain, column_maps = united.get(c) or unite([s.domains[c] for s in summaries], n_rows)
         domains.append(domain)
         maps.append(column_maps)
-        total = np.zeros(domain.size + 1, dtype=np.int64)
-        for s, m in zip(summaries, column_maps, strict=True):
-            if m is None:
-                total += s.marginals[c]
+    return summaries, domains, maps, n_rows
+
+
+def _remapped_marginal(marginal: IntArray, size: int, m: IntArray | None) -> IntArray:
+    out = np.zeros(size + 1, dtype=np.int64)
+    if m is None:
+        out += marginal
+    else:
+        out[m] += marginal
+    return out
+
+
+def align(summaries: Sequence[CountState]) -> list[CountState]:
+    """Summaries of the same spec on the domains their :func:`merge` would have: a code
+    means the same value in each, and each keeps its own counts (and rows).
+
+    For comparing slices of rows (:func:`dmi.drift`): ``merge(align(s))`` equals
+    ``merge(s)``.
+    """
+    summaries, domains, maps, n_rows = _united(summaries)
+    spec = summaries[0].spec
+    out = []
+    for i, s in enumerate(summaries):
+        marginals = tuple(
+            _remapped_marginal(s.marginals[c], domains[c].size, maps[c][i]) for c in range(len(domains))
+        )
+        tables: list[Table] = []
+        for k, (a, b) in enumerate(spec.pairs):
+            shape = (domains[a].size + 1, domains[b].size + 1)
+            ma, mb = maps[a][i], maps[b][i]
+            if use_dense(shape[0] * shape[1], n_rows):
+                dense = np.zeros(shape, dtype=np.int64)
+                _remap_into_dense(dense, s.tables[k], ma, mb)
+                tables.append(dense)
             else:
-                total[m] += s.marginals[c]
-        marginals.append(total)
+                rows, cols, counts = _nonzero(s.tables[k])
+                rows = rows if ma is None else ma[rows]
+                cols = cols if mb is None else mb[cols]
+                tables.append(_reduce_coo(rows, cols, counts.astype(np.int64), shape))
+        out.append(CountState(spec, s.n_rows, tuple(domains), marginals, tuple(tables)))
+    return out
+
+
+def merge(summaries: Sequence[CountState]) -> CountState:
+    """Merge summaries of disjoint row sets into one summary of all their rows."""
+    if len(summaries) == 1:
+        return summaries[0]
+    spec = summaries[0].spec
+    summaries, domains, maps, n_rows = _united(summaries)
+    marginals = [
+        sum(
+            (_remapped_marginal(s.marginals[c], d.size, m) for s, m in zip(summaries, maps[c], strict=True)),
+            start=np.zeros(d.size + 1, dtype=np.int64),
+        )
+        for c, d in enumerate(domains)
+    ]
 
     shapes = [(domains[a].size + 1, domains[b].size + 1) for a, b in spec.pairs]
     _check_size(
