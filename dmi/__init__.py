@@ -19,6 +19,7 @@ from dmi._engine.notes import (
 from dmi._engine.summarize import summarize
 from dmi.api import conditional_mutual_info, mutual_info_matrix, mutual_info_table, mutual_info_with
 from dmi.association import association_matrix
+from dmi.compare import Drift, drift
 from dmi.example import make_example
 from dmi.selection import select_features
 from dmi.structure import column_groups, dependency_tree
@@ -30,6 +31,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ContinuousIntegersWarning",
+    "Drift",
     "EmptyColumnWarning",
     "IdentifierWarning",
     "LooksCategoricalWarning",
@@ -41,6 +43,7 @@ __all__ = [
     "column_groups",
     "conditional_mutual_info",
     "dependency_tree",
+    "drift",
     "load",
     "make_example",
     "mutual_info_matrix",
