@@ -1,4 +1,4 @@
-"""The ``dmi`` command line: ``dmi matrix``, ``dmi with`` and ``dmi demo``.
+"""The ``dmi`` command line: ``dmi matrix``, ``dmi with``, ``dmi select``, ``dmi drift`` and ``dmi demo``.
 
 Exit codes: 0 success; 2 bad usage (argparse); 1 a data or connection error, reported
 as one line on stderr (``--debug`` shows the traceback instead).
@@ -213,6 +213,39 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(select, estimators=False)
     select.set_defaults(func=_select)
 
+    drift = sub.add_parser(
+        "drift",
+        help="what changed between two versions of a table",
+        description="Which columns' distributions and which pairs' dependence differ between two versions "
+        "of a table (see dmi.drift): each version is Parquet (a file, directory or glob) or a summary saved "
+        "by dmi.Summary.save (a .dmi file), which is not read again as data.",
+    )
+    drift.add_argument(
+        "before", metavar="BEFORE", help="the earlier version: Parquet path, or a .dmi summary"
+    )
+    drift.add_argument("after", metavar="AFTER", help="the later version: Parquet path, or a .dmi summary")
+    compare = drift.add_argument_group("how to compare")
+    compare.add_argument(
+        "--alpha",
+        type=_alpha,
+        default=0.05,
+        metavar="A",
+        help="false-discovery rate of the flags (default 0.05)",
+    )
+    compare.add_argument(
+        "--permutations",
+        type=_positive,
+        default=9_999,
+        metavar="N",
+        help="most permutations per pair (default 9,999)",
+    )
+    compare.add_argument("--no-pairs", action="store_true", help="compare the columns only")
+    compare.add_argument(
+        "--pairs-out", type=Path, metavar="FILE", help="also write the pairs table: .csv, .parquet or .json"
+    )
+    _add_common(drift, estimators=False)
+    drift.set_defaults(func=_drift)
+
     demo = sub.add_parser("demo", help="the MI matrix of built-in example data")
     demo.add_argument("--rows", type=_positive, default=1_000_000, help="rows of example data (default 1M)")
     demo.add_argument("--seed", type=int, default=0, help="seed of the example data")
@@ -372,6 +405,67 @@ def _select(args: argparse.Namespace) -> int:
     table.attrs = steps.attrs
     _write(args, table, lambda path: _plot_selection(steps, path))
     return 0
+
+
+def _side(path: str) -> Any:
+    """A ``dmi drift`` version: a saved summary (``.dmi``), else Parquet."""
+    if path.lower().endswith(".dmi"):
+        from dmi.summary import load
+
+        return load(path)
+    return path
+
+
+def _drift(args: argparse.Namespace) -> int:
+    from dmi.compare import drift
+
+    _check_outputs(args)
+    pairs_out = args.pairs_out
+    if pairs_out is not None:
+        if pairs_out.suffix.lower() not in OUTPUT_FORMATS:
+            raise UsageError(
+                f"--pairs-out: unknown format {pairs_out.suffix or '(none)'!r}; use one of {OUTPUT_FORMATS}"
+            )
+        if not pairs_out.parent.is_dir():
+            raise UsageError(f"cannot write {str(pairs_out)!r}: no directory {str(pairs_out.parent)!r}")
+    keywords = _keywords(args, estimators=False)
+    if args.max_categories == KEYWORDS["max_categories"].default:
+        del keywords["max_categories"]  # a saved summary's cap is used
+    with _scheduler(args):
+        result = drift(
+            _side(args.before),
+            _side(args.after),
+            pairs=not args.no_pairs,
+            alpha=args.alpha,
+            permutations=args.permutations,
+            **keywords,
+        )
+    cols, attrs = result.columns, result.columns.attrs
+    print(f"{result!r}")
+    print(f"\nColumns: I(column; version) and Jensen-Shannon divergence ({attrs['unit']})")
+    print(cols.set_index("column").to_string(float_format=lambda v: f"{v:.4g}"))
+    if attrs["only_before"] or attrs["only_after"]:
+        print(f"Only before: {attrs['only_before']}; only after: {attrs['only_after']}")
+    if len(result.pairs):
+        moved = result.pairs.sort_values(
+            ["q_value", "change"], key=lambda s: s.abs() if s.name == "change" else s
+        )
+        print(f"\nPairs, most significant change first (MI in {attrs['unit']}; {min(20, len(moved))} of {len(moved)}):")
+        print(moved.head(20).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    table = cols.set_index("column")
+    table.attrs = attrs
+    _write(args, table, lambda path: _savefig(_drift_axes(result), path))
+    if pairs_out is not None and len(result.pairs):
+        with _atomic(pairs_out) as tmp:
+            _save(result.pairs, tmp, pairs_out.suffix.lower())
+        _say(args, f"Wrote {pairs_out}")
+    return 0
+
+
+def _drift_axes(result: Any) -> Any:
+    from . import plot
+
+    return plot.drift(result)[0]
 
 
 def _write(args: argparse.Namespace, result: pd.DataFrame | pd.Series, plot: Any) -> None:

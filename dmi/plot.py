@@ -5,8 +5,9 @@
 * :func:`bar` -- a :func:`dmi.mutual_info_with` result as a sorted bar chart.
 * :func:`selection` -- a :func:`dmi.select_features` result, step by step.
 * :func:`tree` -- a :func:`dmi.dependency_tree` result (a tree or a forest).
+* :func:`drift` -- a :func:`dmi.drift` result: the columns that shifted, the pairs that moved.
 
-All return the matplotlib ``Axes`` they drew on, so they compose with the rest of a
+All return the matplotlib ``Axes`` they drew on (:func:`drift`: its two), so they compose with the rest of a
 figure; neither calls ``plt.show()``.
 """
 
@@ -346,3 +347,67 @@ def tree(edges: pd.DataFrame, *, ax: Axes | None = None, title: str | None = Non
         )
     ax.set_title(title)
     return ax
+
+
+def drift(result: Any, *, top: int = 20, axes: Any = None, title: str | None = None) -> Any:
+    """Draw a :func:`dmi.drift` result: each column's shift, and the pairs that moved most.
+
+    Left, the Jensen-Shannon divergence of each column's two distributions (largest at
+    the top); right, the ``top`` pairs with the largest change of MI, as an arrow from
+    MI before to MI after. Columns and pairs whose test is significant
+    (``drifted``, ``changed``) are drawn in red, the rest in grey.
+
+    Parameters
+    ----------
+    result : dmi.Drift
+        What :func:`dmi.drift` returned.
+    top : int, default 20
+        How many columns and pairs to show.
+    axes : pair of matplotlib.axes.Axes, optional
+        Where to draw; a new figure of two panels by default (one without pairs).
+    title : str, optional
+        Title of the figure.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+        The panels drawn on.
+    """
+    plt = _pyplot()
+    cols = result.columns.dropna(subset=["js_divergence"]).sort_values("js_divergence", ascending=False)
+    cols = cols.iloc[:top].iloc[::-1]
+    pairs = result.pairs.dropna(subset=["change"])
+    pairs = pairs.reindex(pairs["change"].abs().sort_values(ascending=False).index).iloc[:top].iloc[::-1]
+    panels = 2 if len(pairs) else 1
+    if axes is None:
+        height = float(min(12.0, max(2.5, 0.3 * max(len(cols), len(pairs)) + 1.4)))
+        _, axes = plt.subplots(1, panels, figsize=(6.0 * panels, height), squeeze=False)
+        axes = axes[0]
+    axes = np.atleast_1d(axes)
+    unit = result.columns.attrs.get("unit", "")
+    colours = np.where(cols["drifted"].to_numpy(dtype=bool), "C3", "0.6")
+    axes[0].barh(
+        [str(c) for c in cols["column"]], cols["js_divergence"].to_numpy(dtype=np.float64), color=colours
+    )
+    axes[0].set_xlabel(f"Jensen-Shannon divergence ({unit})")
+    axes[0].set_title("columns (red: drifted)")
+    if panels == 2:
+        y = np.arange(len(pairs))
+        moved = pairs["changed"].to_numpy(dtype=bool)
+        for k, (before, after, hit) in enumerate(
+            zip(pairs["mi_before"], pairs["mi_after"], moved, strict=True)
+        ):
+            colour = "C3" if hit else "0.6"
+            axes[1].annotate(
+                "", xy=(after, k), xytext=(before, k), arrowprops={"arrowstyle": "->", "color": colour}
+            )
+            axes[1].plot([before, after], [k, k], color=colour, lw=0.8, alpha=0.5)  # sets the limits
+            axes[1].plot([before], [k], "o", color=colour, ms=3)
+        axes[1].set_yticks(y, [f"{a} ~ {b}" for a, b in zip(pairs["x"], pairs["y"], strict=True)])
+        axes[1].set_ylim(-0.8, len(pairs) - 0.2)
+        axes[1].set_xlabel(f"mutual information ({unit}), before -> after")
+        axes[1].set_title("pairs (red: dependence changed)")
+    if title is not None:
+        axes[0].figure.suptitle(title)
+    axes[0].figure.tight_layout()
+    return axes

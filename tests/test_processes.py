@@ -209,3 +209,16 @@ def test_association_measures_and_tree_on_the_cluster_equal_threads(client, mixe
     pd.testing.assert_frame_equal(on_cluster, local, check_exact=False, rtol=1e-12)
     pd.testing.assert_frame_equal(tree_cluster, tree_local, check_exact=False, rtol=1e-12)
     assert len(tree_local) >= 1
+
+
+def test_drift_on_the_cluster_equals_threads(client, mixed_parquet):
+    files = sorted(str(p) for p in mixed_parquet.glob("*.parquet"))
+    kw = {"random_state": 2, "sample_size": 5_000, "permutations": 999}
+    on_cluster = dmi.drift(files[:3], files[3:], **kw)
+    with dask.config.set(scheduler="threads"):
+        local = dmi.drift(files[:3], files[3:], **kw)
+    pd.testing.assert_frame_equal(on_cluster.columns, local.columns, check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(on_cluster.pairs, local.pairs, check_exact=False, rtol=1e-12)
+    assert set(on_cluster.columns["basis"]) == {"counts", "binned sample"}
+    prefixes = client.run_on_scheduler(lambda dask_scheduler=None: list(dask_scheduler.task_prefixes))
+    assert "dmi-chunk" in prefixes

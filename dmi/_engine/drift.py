@@ -23,10 +23,11 @@ import numpy as np
 import pandas as pd
 
 from dmi._engine.columns import AUTO, CONTINUOUS
+from dmi._engine.notes import warn_about_columns
 from dmi._engine.projection import project, transposed
 from dmi._engine.summarize import _full_spec
 from dmi._math import drift as math_drift
-from dmi._math.codes import Folded, as_float, bin_of, quantile_edges, value_order
+from dmi._math.codes import Domain, Folded, as_float, bin_of, quantile_edges, value_order
 from dmi._math.counts import CountState, align
 from dmi._math.entropy import pair_stats
 from dmi._math.estimators import to_base
@@ -85,19 +86,26 @@ def plan(before: Summary, after: Summary, labels: list[Hashable], bins: int) -> 
     spec = _full_spec(labels, kinds, before.sample_size, before.seed, before.max_categories)
     states = [project(s, spec) for s in (before, after)]
     counts = None
+    domains: dict[Hashable, Domain] = {}
     counted: dict[Hashable, int] = {}
     if spec.counts is not None:
-        b, a = align([s.counts for s in states])  # type: ignore[misc]
+        b, a = align([s.counts for s in states if s.counts is not None])
         counts = (b, a)
         counted = {c: i for i, c in enumerate(spec.counts.columns)}
+        domains = {c: b.domains[i] for c, i in counted.items()}
     basis = []
+    folded: list[tuple[Hashable, Folded]] = []
     for c, kind in zip(labels, kinds, strict=True):
+        domain = domains.get(c)
         if kind == CONTINUOUS:
             basis.append(SAMPLE)
-        elif isinstance(counts[0].domains[counted[c]], Folded):  # type: ignore[index]
+        elif isinstance(domain, Folded):
             basis.append(SAMPLE if kind == AUTO else FOLDED)
+            if kind != AUTO:
+                folded.append((c, domain))
         else:
             basis.append(COUNTS)
+    warn_about_columns([], folded, before.max_categories)
     samples = [s.sample.frame for s in states if s.sample is not None]
     binned = [c for c, how in zip(labels, basis, strict=True) if how == SAMPLE]
     edges, codes = {}, {}
