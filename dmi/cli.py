@@ -450,7 +450,10 @@ def _drift(args: argparse.Namespace) -> int:
         moved = result.pairs.sort_values(
             ["q_value", "change"], key=lambda s: s.abs() if s.name == "change" else s
         )
-        print(f"\nPairs, most significant change first (MI in {attrs['unit']}; {min(20, len(moved))} of {len(moved)}):")
+        print(
+            f"\nPairs, most significant change first (MI in {attrs['unit']}; "
+            f"{min(20, len(moved))} of {len(moved)}):"
+        )
         print(moved.head(20).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     table = cols.set_index("column")
     table.attrs = attrs

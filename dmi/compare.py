@@ -216,7 +216,7 @@ def drift(
     table = engine.columns_table(plan, opts.dropna, opts.base)
     table["drifted"] = table["q_value"] <= alpha
     if pairs and len(labels) > 1:
-        changes = engine.pairs_table(plan, opts.dropna, opts.base, permutations, opts.seed)
+        changes = engine.pairs_table(plan, opts.dropna, opts.base, permutations, opts.seed, opts.progress)
     else:
         changes = engine.empty_pairs()
     changes["changed"] = changes["q_value"] <= alpha

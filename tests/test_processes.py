@@ -221,4 +221,4 @@ def test_drift_on_the_cluster_equals_threads(client, mixed_parquet):
     pd.testing.assert_frame_equal(on_cluster.pairs, local.pairs, check_exact=False, rtol=1e-12)
     assert set(on_cluster.columns["basis"]) == {"counts", "binned sample"}
     prefixes = client.run_on_scheduler(lambda dask_scheduler=None: list(dask_scheduler.task_prefixes))
-    assert "dmi-chunk" in prefixes
+    assert {"dmi-chunk", "dmi-drift-pairs"} <= set(prefixes)

@@ -16,9 +16,11 @@ side), so last month's saved summary is compared without reading last month's da
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
+import dask
 import numpy as np
 import pandas as pd
 
@@ -31,8 +33,9 @@ from dmi._math.codes import Domain, Folded, as_float, bin_of, quantile_edges, va
 from dmi._math.counts import CountState, align
 from dmi._math.entropy import pair_stats
 from dmi._math.estimators import to_base
-from dmi._math.parallel import cores, run_pieces
+from dmi._math.parallel import ranges
 from dmi._math.stats import benjamini_hochberg
+from dmi._pass import graph
 from dmi.summary import Summary
 
 COUNTS = "counts"
@@ -174,24 +177,51 @@ def _tables(p: Plan, x: Hashable, y: Hashable) -> tuple[list, tuple]:
     return [math_drift.dense_table(xb, yb, shape), math_drift.dense_table(xa, ya, shape)], (None, None)
 
 
-def pairs_table(p: Plan, dropna: bool, base: float, permutations: int, seed: int) -> pd.DataFrame:
-    """One row per pair: MI before and after, the change, the permutation test of it."""
+def _pair_row(p: Plan, i: int, j: int, dropna: bool, permutations: int, seed: int) -> tuple:
+    x, y = p.labels[i], p.labels[j]
+    if FOLDED in (p.basis[i], p.basis[j]):
+        return (x, y, math.nan, math.nan, math.nan, 0, 0, FOLDED)
+    tables, orders = _tables(p, x, y)
+    stats = [pair_stats(t, dropna, *orders) for t in tables]
+    rng = np.random.default_rng([seed, i, j])  # the same draws whatever the blocks
+    pvalue = math_drift.change_p(math_drift.cells(tables[0], tables[1], dropna), permutations, rng)
+    how = COUNTS if p.basis[i] == p.basis[j] == COUNTS else SAMPLE
+    return (x, y, stats[0].mi, stats[1].mi, pvalue, stats[0].n, stats[1].n, how)
+
+
+def _pair_rows(
+    p: Plan, pairs: list[tuple[int, int]], dropna: bool, permutations: int, seed: int
+) -> list[tuple]:
+    return [_pair_row(p, i, j, dropna, permutations, seed) for i, j in pairs]
+
+
+# Tasks of pairs: enough to keep a cluster busy and balance uneven pairs, few enough that
+# each carries real work.
+_MAX_BLOCKS = 64
+
+
+def pairs_table(
+    p: Plan, dropna: bool, base: float, permutations: int, seed: int, progress: bool
+) -> pd.DataFrame:
+    """One row per pair: MI before and after, the change, the permutation test of it.
+    The pairs are Dask tasks (on the active scheduler, with a progress bar if asked); the
+    plan travels to each worker once."""
     todo = [(i, j) for i in range(len(p.labels)) for j in range(i + 1, len(p.labels))]
-
-    def one(k: int) -> tuple:
-        i, j = todo[k]
-        x, y = p.labels[i], p.labels[j]
-        if FOLDED in (p.basis[i], p.basis[j]):
-            return (x, y, math.nan, math.nan, math.nan, 0, 0, FOLDED)
-        tables, orders = _tables(p, x, y)
-        stats = [pair_stats(t, dropna, *orders) for t in tables]
-        rng = np.random.default_rng([seed, i, j])
-        pvalue = math_drift.change_p(math_drift.cells(tables[0], tables[1], dropna), permutations, rng)
-        how = COUNTS if p.basis[i] == p.basis[j] == COUNTS else SAMPLE
-        return (x, y, stats[0].mi, stats[1].mi, pvalue, stats[0].n, stats[1].n, how)
-
-    pieces = run_pieces(lambda first, last: [one(k) for k in range(first, last)], len(todo), cores())
-    frame = pd.DataFrame([row for piece in pieces for row in piece], columns=_PAIR_COLUMNS)
+    shared = dask.delayed(p, traverse=False)
+    token = uuid.uuid4().hex
+    blocks = [
+        dask.delayed(_pair_rows)(
+            shared,
+            todo[first:last],
+            dropna,
+            permutations,
+            seed,
+            dask_key_name=f"dmi-drift-pairs-{k}-{token}",
+        )
+        for k, (first, last) in enumerate(ranges(len(todo), _MAX_BLOCKS))
+    ]
+    rows = [row for block in graph.compute(blocks, progress=progress) for row in block]
+    frame = pd.DataFrame(rows, columns=_PAIR_COLUMNS)
     frame[["mi_before", "mi_after"]] = to_base(frame[["mi_before", "mi_after"]].astype(np.float64), base)
     return _with_tests(frame)
 

@@ -152,7 +152,7 @@ def change_p(pair: Cells, permutations: int, rng: np.random.Generator, stop_afte
     observed = float(statistic(pair.before[None, :].astype(np.float64))[0])
     largest = max(1, _BATCH_VALUES // max(pooled.size, 1))
     reached = done = 0
-    batch = min(4 * stop_after, largest)
+    batch = min(2 * stop_after, largest)
     while done < permutations:
         size = min(batch, permutations - done)
         drawn = rng.multivariate_hypergeometric(pooled, nb, size=size, method="marginals")
