@@ -154,6 +154,10 @@ def _add_common(parser: argparse.ArgumentParser, *, estimators: bool = True) -> 
     out.add_argument("--debug", action="store_true", help="show tracebacks")
 
 
+def _add_alpha(group: Any, what: str) -> None:
+    group.add_argument("--alpha", type=_alpha, default=0.05, metavar="A", help=f"{what} (default 0.05)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``dmi`` command."""
     parser = argparse.ArgumentParser(
@@ -202,13 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument(
         "--method", choices=METHODS, default="mrmr", help="the selection criterion (default mrmr)"
     )
-    how.add_argument(
-        "--alpha",
-        type=_alpha,
-        default=0.05,
-        metavar="A",
-        help="the level of the significance stop (default 0.05)",
-    )
+    _add_alpha(how, "the level of the significance stop")
     how.add_argument("--quotient", action="store_true", help="mRMR in its quotient form (MIQ)")
     _add_common(select, estimators=False)
     select.set_defaults(func=_select)
@@ -225,13 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     drift.add_argument("after", metavar="AFTER", help="the later version: Parquet path, or a .dmi summary")
     compare = drift.add_argument_group("how to compare")
-    compare.add_argument(
-        "--alpha",
-        type=_alpha,
-        default=0.05,
-        metavar="A",
-        help="false-discovery rate of the flags (default 0.05)",
-    )
+    _add_alpha(compare, "false-discovery rate of the flags")
     compare.add_argument(
         "--permutations",
         type=_positive,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,9 +11,10 @@ import pandas as pd
 
 from dmi._engine import drift as engine
 from dmi._engine.columns import check_known, select_columns
-from dmi._engine.request import check_options, unit_of_base
+from dmi._engine.request import unit_of_base
+from dmi._engine.select import binned_options
 from dmi._engine.summarize import summarize
-from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_positive_int
+from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_alpha, check_positive_int
 from dmi._inputs.source import check_unique, open_data
 from dmi._typing import DataLike, Discrete, RandomState, SplitEvery
 from dmi.summary import Summary
@@ -168,12 +168,11 @@ def drift(
     >>> result.columns[["column", "drifted"]].values.tolist()
     [['plan', True], ['x', False]]
     """
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
-        raise ValueError(f"alpha must be a number in (0, 1), got {alpha!r}")
+    check_alpha(alpha)
     check_positive_int("permutations", permutations)
     if not isinstance(pairs, bool):
         raise TypeError(f"pairs must be True or False, got {pairs!r}")
-    opts = check_options(
+    opts = binned_options(
         discrete=discrete,
         bins=bins,
         sample_size=sample_size,

@@ -9,7 +9,7 @@ from collections.abc import Hashable, Sequence
 import pandas as pd
 
 from dmi._engine.select import binned_options, select
-from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_choice
+from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_alpha, check_choice
 from dmi._math.selection import METHODS
 from dmi._typing import DataLike, Discrete, RandomState, SplitEvery
 
@@ -159,10 +159,7 @@ def select_features(
     ['a', 'a_copy']
     """
     check_choice("method", method, METHODS)
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"alpha must be a number in (0, 1), got {type(alpha).__name__}")
-    if not 0 < float(alpha) < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    check_alpha(alpha)
     if k is not None:
         if isinstance(k, bool) or not isinstance(k, numbers.Integral):
             raise TypeError(f"k must be a positive integer or None, got {type(k).__name__}")

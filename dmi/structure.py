@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dmi._engine.request import unit_of_base
-from dmi._engine.validate import DEFAULT_MAX_CATEGORIES
+from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_alpha
 from dmi._typing import DataLike, Discrete, Method, RandomState, SplitEvery
 from dmi.api import mutual_info_table
 from dmi.association import association_matrix
@@ -99,8 +99,7 @@ random_state, split_every, progress, max_categories, knn_permutations
     >>> dmi.dependency_tree(df, alpha=0.05)[["x", "y"]].values.tolist()  # a chain; noise alone
     [['a', 'b'], ['b', 'c']]
     """
-    if alpha is not None and (isinstance(alpha, bool) or not 0 < float(alpha) < 1):
-        raise ValueError(f"alpha must be None or a number in (0, 1), got {alpha!r}")
+    check_alpha(alpha, optional=True)
     table = mutual_info_table(
         data,
         columns,

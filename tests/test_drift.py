@@ -246,7 +246,7 @@ def test_inputs_are_not_modified() -> None:
     ("kwargs", "error", "match"),
     [
         ({"alpha": 0}, ValueError, "alpha must be a number in \\(0, 1\\)"),
-        ({"alpha": True}, ValueError, "alpha"),
+        ({"alpha": True}, TypeError, "alpha must be a number"),
         ({"permutations": 0}, ValueError, "permutations"),
         ({"pairs": "yes"}, TypeError, "pairs must be True or False"),
         ({"bins": 1}, ValueError, "bins"),

@@ -41,6 +41,19 @@ def check_choice(name: str, value: Any, allowed: tuple[Any, ...]) -> Any:
     return value
 
 
+def check_alpha(alpha: Any, *, optional: bool = False) -> float | None:
+    """Validate a significance level or false-discovery rate: a number in (0, 1)
+    (or None when ``optional``)."""
+    if alpha is None and optional:
+        return None
+    allowed = "None or a number in (0, 1)" if optional else "a number in (0, 1)"
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"alpha must be {allowed}, got {alpha!r}")
+    if not 0 < float(alpha) < 1:
+        raise ValueError(f"alpha must be {allowed}, got {alpha!r}")
+    return float(alpha)
+
+
 def check_positive_int(name: str, value: Any, minimum: int = 1) -> int:
     """Validate an integer argument that must be at least ``minimum``."""
     if not _is_int(value):
