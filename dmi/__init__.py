@@ -21,6 +21,7 @@ from dmi.api import conditional_mutual_info, mutual_info_matrix, mutual_info_tab
 from dmi.association import association_matrix
 from dmi.compare import Drift, drift
 from dmi.example import make_example
+from dmi.inputs import Scan, scan_csv, scan_parquet
 from dmi.selection import select_features
 from dmi.structure import column_groups, dependency_tree
 from dmi.summary import Summary, load
@@ -36,6 +37,7 @@ __all__ = [
     "IdentifierWarning",
     "LooksCategoricalWarning",
     "MaxCategoriesWarning",
+    "Scan",
     "Summary",
     "UndefinedMeasureWarning",
     "__version__",
@@ -50,6 +52,8 @@ __all__ = [
     "mutual_info_table",
     "mutual_info_with",
     "plot",
+    "scan_csv",
+    "scan_parquet",
     "select_features",
     "summarize",
 ]

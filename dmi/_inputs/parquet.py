@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -61,8 +62,15 @@ class Dataset:
 
     fs: Any
     schema: pa.Schema
+    """The files' columns, then the hive partition columns."""
     pieces: tuple[Piece, ...]
     footers: tuple[pq.FileMetaData, ...] = ()
+    partitions: dict[str, dict[str, Any]] | None = None
+    """Each file's hive partition values (``year=2026/...``), when the files have them."""
+    filter: Any = None
+    """The rows to keep: a ``pyarrow.compute.Expression`` (None: every row)."""
+    filter_columns: tuple[str, ...] | None = None
+    """The columns the filter reads (None: it may read any)."""
 
     def value_range(self, column: str) -> tuple[int, int] | None:
         """The smallest and largest value of an integer column, from the row groups'
@@ -86,29 +94,126 @@ class Dataset:
         return None if lo is None or hi is None else (int(lo), int(hi))
 
 
-def expand(paths: Sequence[str]) -> tuple[Any, list[str]]:
-    """The filesystem and the Parquet files behind paths, globs and directories.
+_NOT_PARQUET = {
+    ".csv": "a CSV file: pass the path on its own (dmi reads .csv, .tsv and their compressed forms as CSV) "
+    "or dmi.scan_csv(path, ...)",
+    ".tsv": "a TSV file: pass the path on its own, or dmi.scan_csv(path, sep='\\t')",
+    ".json": "JSON, which dmi does not read: use pandas.read_json or dask.dataframe.read_json "
+    "(lines=True for JSON lines) and pass the DataFrame",
+    ".jsonl": "JSON lines, which dmi does not read: use dask.dataframe.read_json(path, lines=True) and pass "
+    "the DataFrame",
+    ".ndjson": "JSON lines, which dmi does not read: use dask.dataframe.read_json(path, lines=True) and pass "
+    "the DataFrame",
+    ".xlsx": "an Excel file, which dmi does not read: use pandas.read_excel and pass the DataFrame",
+    ".feather": "Arrow IPC (Feather): use pyarrow.feather.read_table and pass the Table",
+    ".arrow": "Arrow IPC: use pyarrow.ipc or pyarrow.dataset.dataset(path, format='ipc') and pass it",
+    ".orc": "ORC: use pyarrow.dataset.dataset(path, format='orc') and pass it",
+}
+
+
+def not_parquet_hint(path: str) -> str | None:
+    """What a path's extension says it holds, when that is not Parquet, and what to use."""
+    name = path.lower()
+    for compressed in (".gz", ".bz2", ".xz", ".zst", ".zip"):
+        name = name.removesuffix(compressed)
+    for ext, hint in _NOT_PARQUET.items():
+        if name.endswith(ext):
+            return hint
+    return None
+
+
+def filesystem(paths: Sequence[str], storage_options: dict[str, Any] | None) -> Any:
+    """The fsspec filesystem of ``paths`` (``s3://``, ``gs://``, ``memory://``, local...)."""
+    import fsspec
+
+    fs, _, _ = fsspec.core.get_fs_token_paths(list(paths), storage_options=storage_options or {})
+    return fs
+
+
+def expand(
+    paths: Sequence[str], storage_options: dict[str, Any] | None = None
+) -> tuple[Any, list[str], dict[str, str]]:
+    """The filesystem, the Parquet files behind paths, globs and directories, and the
+    directory each file's hive partitions (``key=value`` folders) are read below.
 
     Raises FileNotFoundError naming a path (or glob) that matches no file.
     """
-    import fsspec
-
-    fs, _, _ = fsspec.core.get_fs_token_paths(list(paths))
+    fs = filesystem(paths, storage_options)
     files: list[str] = []
+    bases: dict[str, str] = {}
     for p in paths:
         # full names as the filesystem gives them (relative local paths made absolute),
         # so a file is named the same however the user spelled it
-        found = fs.glob(p) if any(ch in p for ch in "*?[") else ([fs.info(p)["name"]] if fs.exists(p) else [])
+        magic = any(ch in p for ch in "*?[")
+        found = fs.glob(p) if magic else ([fs.info(p)["name"]] if fs.exists(p) else [])
         matched: list[str] = []
         for f in sorted(found):
             if fs.isdir(f):
-                matched += sorted(x for x in fs.find(f) if x.endswith((".parquet", ".parq", ".pq")))
+                inside = sorted(x for x in fs.find(f) if x.endswith((".parquet", ".parq", ".pq")))
+                matched += inside
+                bases.update(dict.fromkeys(inside, f))
             else:
                 matched.append(f)
+                if magic:  # below the glob's fixed part
+                    fixed = p[: min(p.index(ch) for ch in "*?[" if ch in p)]
+                    root = fs.info(fixed.rsplit("/", 1)[0] or "/")["name"] if "/" in fixed else ""
+                    bases[f] = root
         if not matched:
+            holds = [x for f in found if fs.isdir(f) for x in fs.find(f)][:1000]
+            if any(not_parquet_hint(x) for x in holds):
+                example = next(x for x in holds if not_parquet_hint(x))
+                raise FileNotFoundError(
+                    f"no Parquet data found at {p!r}; it holds {example!r}, which looks like "
+                    f"{not_parquet_hint(example)}"
+                )
             raise FileNotFoundError(f"no Parquet data found at {p!r}")
         files += matched
-    return fs, files
+    return fs, files, bases
+
+
+_HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+
+
+def hive_partitions(files: Sequence[str], bases: dict[str, str]) -> dict[str, dict[str, Any]] | None:
+    """Each file's ``key=value`` folders below its base, with values typed as pyarrow's
+    hive partitioning types them (integers when every value is one, else strings);
+    None when no file has any. ParquetError when files disagree on the keys."""
+    from urllib.parse import unquote
+
+    raw: dict[str, dict[str, str | None]] = {}
+    for f in files:
+        base = bases.get(f)
+        rel = f[len(base) :].strip("/") if base is not None and f.startswith(base) else ""
+        folders = rel.split("/")[:-1] if rel else []
+        pairs = [seg.split("=", 1) for seg in folders if "=" in seg]
+        raw[f] = {unquote(k): (None if v == _HIVE_NULL else unquote(v)) for k, v in pairs}
+    if not any(raw.values()):
+        return None
+    first = files[0]
+    for f in files:
+        if list(raw[f]) != list(raw[first]):
+            raise ParquetError(
+                f"{f!r} has hive partition folders {list(raw[f])} but {first!r} has {list(raw[first])}; "
+                "every file of a data set must sit at the same depth of key=value folders"
+            )
+    out: dict[str, dict[str, Any]] = {f: {} for f in files}
+    for key in raw[first]:
+        values = [raw[f][key] for f in files]
+        numbers = all(v is None or v.lstrip("-").isdigit() for v in values)
+        for f, v in zip(files, values, strict=True):
+            out[f][key] = None if v is None else int(v) if numbers else v
+    return out
+
+
+def partition_schema(partitions: dict[str, dict[str, Any]]) -> pa.Schema:
+    """The partition columns' types: int64 where every value is an integer, else string."""
+    first = next(iter(partitions.values()))
+    fields = []
+    for key in first:
+        values = [p[key] for p in partitions.values() if p[key] is not None]
+        kind = pa.int64() if values and all(isinstance(v, int) for v in values) else pa.string()
+        fields.append(pa.field(key, kind))
+    return pa.schema(fields)
 
 
 def _footer(fs: Any, path: str) -> pq.FileMetaData:
@@ -116,6 +221,9 @@ def _footer(fs: Any, path: str) -> pq.FileMetaData:
         with fs.open(path, "rb") as fh:
             return pq.ParquetFile(fh).metadata
     except (OSError, pa.ArrowException) as err:
+        hint = not_parquet_hint(path)
+        if hint is not None:
+            raise ParquetError(f"{path!r} is not a Parquet file; it looks like {hint}") from err
         raise ParquetError(f"{path!r} is not a readable Parquet file: {err}") from err
 
 
@@ -166,21 +274,92 @@ def _same_kind(a: pa.DataType, b: pa.DataType) -> bool:
     return bool(plain(a) == plain(b))
 
 
-def _pieces(path: str, meta: pq.FileMetaData) -> list[Piece]:
-    """Row groups of one file grouped into pieces of about ``PIECE_ROWS`` rows."""
+def _pieces(path: str, meta: pq.FileMetaData, kept: Sequence[int] | None = None) -> list[Piece]:
+    """Row groups of one file (those ``kept``; default all) grouped into pieces of about
+    ``PIECE_ROWS`` rows; a piece is a run of consecutive row groups."""
+    starts = [0]
+    for i in range(meta.num_row_groups):
+        starts.append(starts[-1] + meta.row_group(i).num_rows)
+    groups = range(meta.num_row_groups) if kept is None else sorted(kept)
     pieces: list[Piece] = []
     group: list[int] = []
-    rows = first = 0
-    for i in range(meta.num_row_groups):
+    rows = 0
+    for i in groups:
         n = meta.row_group(i).num_rows
-        if group and rows + n > PIECE_ROWS:
-            pieces.append(Piece(path, tuple(group), rows, first))
-            group, first, rows = [], first + rows, 0
+        if group and (rows + n > PIECE_ROWS or i != group[-1] + 1):
+            pieces.append(Piece(path, tuple(group), rows, starts[group[0]]))
+            group, rows = [], 0
         group.append(i)
         rows += n
-    if group or not pieces:
-        pieces.append(Piece(path, tuple(group), rows, first))
+    if group or (not pieces and kept is None):
+        pieces.append(Piece(path, tuple(group), rows, starts[group[0]] if group else 0))
     return pieces
+
+
+def filter_expression(filters: Any, schema: pa.Schema) -> tuple[Any, tuple[str, ...] | None]:
+    """``filters`` as a pyarrow expression, and the columns it reads (None: unknown).
+
+    Accepts what ``pyarrow.parquet.read_table`` and ``dask.dataframe.read_parquet``
+    accept: a list of ``(column, op, value)`` tuples (all must hold), a list of such
+    lists (any must hold), or a ``pyarrow.compute.Expression``. Raises KeyError for a
+    column the data does not have and ValueError for a malformed filter.
+    """
+    import pyarrow.compute as pc
+
+    if isinstance(filters, pc.Expression):
+        return filters, None
+    if not isinstance(filters, list) or not filters:
+        raise ValueError(
+            "filters must be a non-empty list of (column, op, value) tuples, a list of such lists, or a "
+            f"pyarrow.compute.Expression; got {filters!r}"
+        )
+    groups = filters if isinstance(filters[0], list) else [filters]
+    columns: list[str] = []
+    for group in groups:
+        for term in group if isinstance(group, list) else [group]:
+            if not isinstance(term, tuple) or len(term) != 3:
+                raise ValueError(f"filters: each condition must be a (column, op, value) tuple, got {term!r}")
+            if term[0] not in schema.names:
+                raise KeyError(f"filters: unknown column {term[0]!r}; available columns are {schema.names}")
+            columns.append(term[0])
+    try:
+        expression = pq.filters_to_expression(filters)
+    except (TypeError, ValueError, NotImplementedError, pa.ArrowException) as err:
+        raise ValueError(f"filters: {err}") from err
+    return expression, tuple(dict.fromkeys(columns))
+
+
+def _arrow_fs(fs: Any) -> Any:
+    """An fsspec filesystem as a pyarrow one (for pyarrow.dataset)."""
+    from pyarrow.fs import FSSpecHandler, PyFileSystem
+
+    return PyFileSystem(FSSpecHandler(fs))
+
+
+def _partition_expression(values: dict[str, Any] | None) -> Any:
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    expression = pc.scalar(True)
+    for key, value in (values or {}).items():
+        expression &= ds.field(key).is_null() if value is None else ds.field(key) == value
+    return expression
+
+
+def _kept_row_groups(
+    fs: Any, path: str, schema: pa.Schema, values: dict[str, Any] | None, where: Any
+) -> list[int]:
+    """The row groups of a file that may hold rows matching ``where``: the file's partition
+    values and each row group's statistics decide (pyarrow.dataset), no data is read."""
+    import pyarrow.dataset as ds
+
+    fragment = ds.ParquetFileFormat().make_fragment(
+        path, filesystem=_arrow_fs(fs), partition_expression=_partition_expression(values)
+    )
+    try:
+        return [g.id for part in fragment.split_by_row_group(where, schema=schema) for g in part.row_groups]
+    except (OSError, pa.ArrowException) as err:
+        raise ParquetError(f"cannot apply the filters to {path!r}: {err}") from err
 
 
 def file_id(path: str) -> int:
@@ -188,43 +367,110 @@ def file_id(path: str) -> int:
     return name_id(path)
 
 
-def open_dataset(paths: Sequence[str]) -> Dataset:
+def open_dataset(
+    paths: Sequence[str], *, filters: Any = None, storage_options: dict[str, Any] | None = None
+) -> Dataset:
     """Read every file's footer and check the files agree; reads no data.
+
+    Hive partition folders (``year=2026/month=11/part.parquet`` below a directory or a
+    glob's fixed part) become columns. ``filters`` prunes files and row groups by their
+    partition values and statistics, and keeps only the matching rows when reading.
 
     Raises FileNotFoundError for a path that matches nothing, and ParquetError
     (a ValueError) naming the file for an unreadable file or a schema that drifts.
     """
-    fs, files = expand(paths)
-    with ThreadPoolExecutor(min(_FOOTER_THREADS, len(files))) as pool:
+    fs, files, bases = expand(paths, storage_options)
+    partitions = hive_partitions(files, bases)
+    return files_dataset(
+        fs, files, partitions, None if partitions is None else partition_schema(partitions), filters
+    )
+
+
+def files_dataset(
+    fs: Any,
+    files: Sequence[str],
+    partitions: dict[str, dict[str, Any]] | None,
+    extra: pa.Schema | None,
+    filters: Any = None,
+) -> Dataset:
+    """:func:`open_dataset` for files already found, with their partition values and types."""
+    with ThreadPoolExecutor(max(1, min(_FOOTER_THREADS, len(files)))) as pool:
         footers = list(pool.map(lambda f: _footer(fs, f), files))
     schemas = [_user_schema(m) for m in footers]
     for path, schema in zip(files[1:], schemas[1:], strict=True):
         _check_same_schema(files[0], schemas[0], path, schema)
-    pieces = [p for f, m in zip(files, footers, strict=True) for p in _pieces(f, m)]
-    return Dataset(fs, schemas[0], tuple(pieces), tuple(footers))
+    schema = schemas[0]
+    if partitions is not None and extra is not None:
+        clash = [n for n in extra.names if n in schema.names]
+        if clash:
+            raise ParquetError(
+                f"column {clash[0]!r} is both in the files and a partition folder ({clash[0]}=...) of "
+                f"{files[0]!r}; rename one"
+            )
+        schema = pa.schema([*schema, *extra])
+    where, filter_columns = (None, None) if filters is None else filter_expression(filters, schema)
+    pieces = []
+    for f, m in zip(files, footers, strict=True):
+        if where is None:
+            pieces += _pieces(f, m)
+        else:
+            values = None if partitions is None else partitions[f]
+            pieces += _pieces(f, m, _kept_row_groups(fs, f, schema, values, where))
+    if not pieces:  # every row group pruned: one empty piece keeps the frame's columns
+        pieces = [Piece(files[0], (), 0, 0)]
+    return Dataset(fs, schema, tuple(pieces), tuple(footers), partitions, where, filter_columns)
 
 
 class Reader:
     """Reads one piece (a picklable callable: it is shipped to the workers)."""
 
-    def __init__(self, fs: Any, schema: pa.Schema, columns: list[Hashable] | None = None) -> None:
-        self.fs = fs
-        self.schema = schema
+    def __init__(self, dataset: Dataset, columns: list[Hashable] | None = None) -> None:
+        self.fs = dataset.fs
+        self.schema = dataset.schema
+        self.partitions = dataset.partitions
+        self.filter = dataset.filter
+        self.filter_columns = dataset.filter_columns
         self.columns = columns
+        self._dataset = dataset
 
     def project_columns(self, columns: list[Hashable]) -> Reader:
-        return Reader(self.fs, self.schema, list(columns))
+        return Reader(self._dataset, list(columns))
 
     def __call__(self, piece: Piece, columns: list[Hashable] | None = None) -> pd.DataFrame:
         wanted = list(columns if columns is not None else (self.columns or self.schema.names))
+        keys = list(next(iter(self.partitions.values()))) if self.partitions else []
+        needed = list(wanted)
+        if self.filter is not None:
+            more = self.filter_columns if self.filter_columns is not None else self.schema.names
+            needed += [c for c in more if c not in needed]
+        in_file = [c for c in needed if c not in keys]
         try:
             with self.fs.open(piece.path, "rb") as fh:
-                table = pq.ParquetFile(fh).read_row_groups(list(piece.row_groups), columns=wanted)
+                table = pq.ParquetFile(fh).read_row_groups(list(piece.row_groups), columns=in_file)
         except (OSError, pa.ArrowException) as err:
             raise ParquetError(f"cannot read {piece.path!r}: {err}") from err
-        expected = pa.schema([self.schema.field(c) for c in wanted])
+        expected = pa.schema([self.schema.field(c) for c in in_file])
         _check_same_schema(piece.path, expected, piece.path, table.schema)
-        return _to_pandas(table, piece.first_row)
+        if not keys and self.filter is None:
+            return _to_pandas(table.select(wanted), piece.first_row)
+        values = self.partitions[piece.path] if self.partitions else {}
+        for key in keys:
+            if key in needed:
+                kind = self.schema.field(key).type
+                table = table.append_column(key, pa.repeat(pa.scalar(values[key], kind), table.num_rows))
+        positions = np.arange(piece.first_row, piece.first_row + table.num_rows, dtype=np.int64)
+        if self.filter is not None:
+            table = table.append_column(_POSITION, pa.array(positions))
+            try:
+                table = table.filter(self.filter)
+            except (pa.ArrowException, TypeError, ValueError) as err:
+                raise ParquetError(f"cannot apply the filters to {piece.path!r}: {err}") from err
+            positions = table.column(_POSITION).to_numpy()
+        return _to_pandas(table.select(wanted), positions=positions)
+
+
+# The column holding each row's position in its file while a filter is applied.
+_POSITION = "__dmi_position__"
 
 
 def empty_frame(dataset: Dataset) -> pd.DataFrame:
@@ -232,8 +478,12 @@ def empty_frame(dataset: Dataset) -> pd.DataFrame:
     return _to_pandas(dataset.schema.empty_table())
 
 
-def _to_pandas(table: pa.Table, first_row: int = 0) -> pd.DataFrame:
-    """The table as pandas, indexed by each row's position in its file."""
+def _to_pandas(table: pa.Table, first_row: int = 0, positions: np.ndarray | None = None) -> pd.DataFrame:
+    """The table as pandas, indexed by each row's position in its file (``positions``, or
+    consecutive from ``first_row``)."""
     frame = table.to_pandas(types_mapper=pd.ArrowDtype, ignore_metadata=True)
-    frame.index = pd.RangeIndex(first_row, first_row + len(frame))
+    if positions is None:
+        frame.index = pd.RangeIndex(first_row, first_row + len(frame))
+    else:
+        frame.index = pd.Index(positions, dtype=np.int64)
     return frame

@@ -33,9 +33,12 @@ import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from dask.base import tokenize
 
-from dmi._inputs import parquet
+from dmi._inputs import arrow, csv, parquet
+from dmi._inputs.scan import Scan
 from dmi._math.sample import RowIds
 from dmi._math.streams import Purpose, name_id, stream
 
@@ -59,6 +62,8 @@ class Source:
     """The Parquet data set behind the user's paths, when that is what was passed."""
     lengths: tuple[int, ...] | None = None
     """The rows of each partition, when known before reading (pandas; Parquet footers)."""
+    table: Any = None
+    """The user's Arrow table (a pyarrow Table, or a polars DataFrame's), when that is what was passed."""
 
     def partitions(self, chosen: Sequence[int]) -> Source:
         """The same source restricted to some partitions (their rows keep their identity)."""
@@ -69,6 +74,7 @@ class Source:
             self.pandas,
             self.dataset,
             None if self.lengths is None else tuple(self.lengths[i] for i in picked),
+            self.table,
         )
 
     @property
@@ -85,6 +91,10 @@ class Source:
             return None if pd.isna(lo) or pd.isna(hi) else (int(lo), int(hi))
         if self.dataset is not None and isinstance(column, str):
             return self.dataset.value_range(column)
+        if self.table is not None and pa.types.is_integer(self.table.schema.field(column).type):
+            bounds = pc.min_max(self.table.column(column))
+            lo, hi = bounds["min"].as_py(), bounds["max"].as_py()
+            return None if lo is None or hi is None else (int(lo), int(hi))
         return None
 
 
@@ -121,17 +131,118 @@ def open_data(data: Any) -> Source:
         index = data.index
         frame = data if isinstance(index, pd.RangeIndex) and index.step > 0 else data.reset_index(drop=True)
         return _pandas_source(frame)
+    if isinstance(data, Scan):
+        return _scan_source(data)
     if _is_path(data) or (
         isinstance(data, Sequence) and not isinstance(data, str) and data and all(_is_path(p) for p in data)
     ):
-        dataset = parquet.open_dataset(_paths(data))
-        return _parquet_source(dataset, dataset.pieces)
+        return _scan_source(_scan_of(_paths(data)))
+    kind = arrow.kind_of(data)
+    if kind is not None:
+        return _arrow_source(data, kind)
     if isinstance(data, pd.Series | dd.Series):
         raise TypeError("data must be a DataFrame, not a Series; use series.to_frame() for one column")
     raise TypeError(
-        "data must be a pandas or dask DataFrame, or a Parquet path, glob, pathlib.Path or list of "
-        f"paths; got {type(data).__name__}"
+        "data must be a pandas, Dask or polars DataFrame, a polars LazyFrame, a pyarrow Table or Dataset, "
+        "Parquet or CSV path(s) (a path, glob, pathlib.Path or list of them), dmi.scan_parquet(...) or "
+        f"dmi.scan_csv(...); got {type(data).__name__}"
     )
+
+
+def _arrow_source(data: Any, kind: str) -> Source:
+    """A pyarrow Table or Dataset, or a polars DataFrame or LazyFrame, as a Source (see
+    :mod:`dmi._inputs.arrow`)."""
+    if kind == "dataset":
+        return _dataset_source(data)
+    if kind == "lazy":
+        n = arrow.lazy_rows(data)
+        reader: Any = arrow.LazySlices(data)
+        meta = arrow.lazy_meta(data)
+        table = None
+    else:
+        table = data.to_arrow() if kind == "polars" else data
+        n = table.num_rows
+        reader = arrow.TableSlices(table)
+        meta = arrow.to_pandas(table.slice(0, 0))
+    check_unique(list(meta.columns))
+    bounds = _pandas_bounds(n)
+    ranges = list(itertools.pairwise(bounds))
+    frame = dd.from_map(reader, ranges, meta=meta, enforce_metadata=False, label=f"dmi-from-{kind}")
+    lengths = tuple(b - a for a, b in ranges)
+    return Source(frame, (_PANDAS_ROWS,) * len(ranges), lengths=lengths, table=table)
+
+
+def _dataset_source(data: Any) -> Source:
+    """A pyarrow Dataset: of Parquet files, read as Parquet paths are; else by fragments."""
+    import fsspec
+    import fsspec.implementations.arrow
+    import pyarrow.dataset as ds
+    import pyarrow.fs as pafs
+
+    if isinstance(data, ds.FileSystemDataset) and isinstance(data.format, ds.ParquetFileFormat):
+        files, partitions = arrow.dataset_partitions(data)
+        if not files:
+            raise ValueError("the pyarrow Dataset has no files")
+        if isinstance(data.filesystem, pafs.LocalFileSystem):  # named as a path names them
+            fs = fsspec.filesystem("file")
+            named = {f: fs.info(os.path.abspath(f))["name"] for f in files}
+            files = [named[f] for f in files]
+            partitions = None if partitions is None else {named[f]: v for f, v in partitions.items()}
+        else:
+            fs = fsspec.implementations.arrow.ArrowFSWrapper(data.filesystem)
+        extra = None
+        if partitions is not None:
+            keys = list(next(iter(partitions.values())))
+            extra = pa.schema([data.schema.field(k) for k in keys])
+        dataset = parquet.files_dataset(fs, files, partitions, extra)
+        return _parquet_source(dataset, dataset.pieces)
+    fragments = list(data.get_fragments())
+    if not fragments:
+        raise ValueError("the pyarrow Dataset has no fragments")
+    meta = arrow.to_pandas(data.schema.empty_table())
+    check_unique(list(meta.columns))
+    frame = dd.from_map(
+        arrow.Fragments(data.schema), fragments, meta=meta, enforce_metadata=False, label="dmi-from-dataset"
+    )
+    rows = tuple(RowIds((name_id(getattr(f, "path", str(i))),), True) for i, f in enumerate(fragments))
+    return Source(frame, rows)
+
+
+def _scan_of(paths: list[str]) -> Scan:
+    """Plain paths as a scan: CSV when every path names CSV files, else Parquet."""
+    kinds = [csv.is_csv(p) for p in paths]
+    if all(kinds):
+        return Scan("csv", tuple(paths), {})
+    if any(kinds):
+        raise ValueError(
+            f"data mixes CSV and other paths ({paths[kinds.index(True)]!r} and "
+            f"{paths[kinds.index(False)]!r}); pass one kind of file"
+        )
+    for p in paths:
+        hint = parquet.not_parquet_hint(p)
+        if hint is not None:
+            raise ValueError(f"{p!r} is not a Parquet file; it looks like {hint}")
+    return Scan("parquet", tuple(paths), {})
+
+
+def _scan_source(scan: Scan) -> Source:
+    if scan.format == "csv":
+        return _csv_source(csv.open_csv(list(scan.paths), **scan.options))
+    dataset = parquet.open_dataset(list(scan.paths), **scan.options)
+    return _parquet_source(dataset, dataset.pieces)
+
+
+def _csv_source(files: csv.CsvSet) -> Source:
+    """CSV blocks as a Source: each row is its file's, its block's and its place in the block."""
+    frame = dd.from_map(
+        csv.Reader(files),
+        list(files.blocks),
+        meta=files.empty_frame(),
+        enforce_metadata=False,
+        label="dmi-read-csv",
+    )
+    rows = tuple(RowIds((name_id(b.path), b.offset), False) for b in files.blocks)
+    return Source(frame, rows)
 
 
 def _pandas_bounds(n: int) -> list[int]:
@@ -171,7 +282,7 @@ def _pandas_source(frame: pd.DataFrame) -> Source:
 
 def _parquet_source(dataset: parquet.Dataset, pieces: Sequence[parquet.Piece]) -> Source:
     """Parquet pieces as a Source: each row is its file's and its position in the file."""
-    reader = parquet.Reader(dataset.fs, dataset.schema)
+    reader = parquet.Reader(dataset)
     # No conversion of Arrow string columns to pandas' string dtype: the values are the
     # same, and the cast (large_string -> string) took about 0.1 s per 1M-row partition.
     with dask.config.set({"dataframe.convert-string": False}):
@@ -183,7 +294,8 @@ def _parquet_source(dataset: parquet.Dataset, pieces: Sequence[parquet.Piece]) -
             label="dmi-read-parquet",
         )
     rows = tuple(RowIds((parquet.file_id(p.path),), True) for p in pieces)
-    return Source(frame, rows, dataset=dataset, lengths=tuple(p.rows for p in pieces))
+    lengths = None if dataset.filter is not None else tuple(p.rows for p in pieces)  # rows filtered out
+    return Source(frame, rows, dataset=dataset, lengths=lengths)
 
 
 def sampled_partitions(source: Source, rows_wanted: int, seed: int) -> Source:

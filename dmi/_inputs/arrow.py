@@ -1,0 +1,145 @@
+"""Arrow-shaped inputs as partitions: pyarrow ``Table``/``Dataset``, polars ``DataFrame``/``LazyFrame``.
+
+No Dask here: :mod:`dmi._inputs.source` maps these readers over row ranges or fragments
+with ``dask.dataframe.from_map``. Nothing is copied into pandas as a whole: each
+partition converts its own slice (Arrow-backed pandas columns, as the Parquet reader
+gives), so memory holds the user's table plus one partition's conversion.
+
+* A pyarrow ``Table`` and a polars ``DataFrame`` (through ``DataFrame.to_arrow()``, which
+  shares polars' memory) are cut into slices of rows; a row is identified by its position,
+  exactly as in a pandas DataFrame, so the sample is the same rows as for the same data in
+  pandas.
+* A polars ``LazyFrame`` is never collected whole: each partition collects its own slice of
+  the query (``lf.slice(start, n)``, with only the columns a call needs). This streams a
+  scan; a query with a sort or a join would be run once per partition, so collect such a
+  query first and pass the DataFrame.
+* A ``pyarrow.dataset.Dataset`` of Parquet files is read as Parquet paths are (its
+  partition columns included); of other formats, one fragment per partition.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Hashable
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+
+def _plain(kind: pa.DataType) -> pa.DataType:
+    """String and binary views (polars exports them) as the large types pandas knows."""
+    if pa.types.is_dictionary(kind):
+        return pa.dictionary(kind.index_type, _plain(kind.value_type), kind.ordered)
+    if kind == pa.string_view():
+        return pa.large_string()
+    if kind == pa.binary_view():
+        return pa.large_binary()
+    return kind
+
+
+def to_pandas(table: pa.Table, start: int = 0) -> pd.DataFrame:
+    """An Arrow table as pandas (Arrow-backed columns), indexed by position from ``start``."""
+    schema = pa.schema([pa.field(f.name, _plain(f.type)) for f in table.schema])
+    if schema != table.schema:
+        table = table.cast(schema)
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype, ignore_metadata=True)
+    frame.index = pd.RangeIndex(start, start + len(frame))
+    return frame
+
+
+class TableSlices:
+    """Reads rows ``[start, stop)`` of an Arrow table (a picklable callable)."""
+
+    def __init__(self, table: pa.Table, columns: list[Hashable] | None = None) -> None:
+        self.table = table
+        self.columns = columns
+
+    def project_columns(self, columns: list[Hashable]) -> TableSlices:
+        return TableSlices(self.table, list(columns))
+
+    def __call__(self, bounds: tuple[int, int], columns: list[Hashable] | None = None) -> pd.DataFrame:
+        start, stop = bounds
+        wanted = columns if columns is not None else self.columns
+        part = self.table.slice(start, stop - start)
+        return to_pandas(part if wanted is None else part.select(list(wanted)), start)
+
+
+class LazySlices:
+    """Collects rows ``[start, stop)`` of a polars LazyFrame's query (a picklable callable)."""
+
+    def __init__(self, query: Any, columns: list[Hashable] | None = None) -> None:
+        self.query = query
+        self.columns = columns
+
+    def project_columns(self, columns: list[Hashable]) -> LazySlices:
+        return LazySlices(self.query, list(columns))
+
+    def __call__(self, bounds: tuple[int, int], columns: list[Hashable] | None = None) -> pd.DataFrame:
+        start, stop = bounds
+        wanted = columns if columns is not None else self.columns
+        query = self.query.slice(start, stop - start)
+        if wanted is not None:
+            query = query.select(list(wanted))
+        return to_pandas(query.collect().to_arrow(), start)
+
+
+class Fragments:
+    """Reads one fragment of a pyarrow Dataset (a picklable callable)."""
+
+    def __init__(self, schema: pa.Schema, columns: list[Hashable] | None = None) -> None:
+        self.schema = schema
+        self.columns = columns
+
+    def project_columns(self, columns: list[Hashable]) -> Fragments:
+        return Fragments(self.schema, list(columns))
+
+    def __call__(self, fragment: Any, columns: list[Hashable] | None = None) -> pd.DataFrame:
+        wanted = columns if columns is not None else self.columns
+        table = fragment.to_table(schema=self.schema, columns=None if wanted is None else list(wanted))
+        return to_pandas(table)
+
+
+def kind_of(data: Any) -> str | None:
+    """``"table"``, ``"polars"``, ``"lazy"`` or ``"dataset"`` for the inputs of this module,
+    else None. polars is not imported unless the caller already did."""
+    if isinstance(data, pa.Table):
+        return "table"
+    if "pyarrow.dataset" in sys.modules:
+        import pyarrow.dataset as ds
+
+        if isinstance(data, ds.Dataset):
+            return "dataset"
+    if "polars" in sys.modules:
+        import polars as pl
+
+        if isinstance(data, pl.DataFrame):
+            return "polars"
+        if isinstance(data, pl.LazyFrame):
+            return "lazy"
+    return None
+
+
+def lazy_rows(query: Any) -> int:
+    """The rows of a polars query (polars counts them; for a scan, from the files' metadata)."""
+    import polars as pl
+
+    return int(query.select(pl.len()).collect().item())
+
+
+def lazy_meta(query: Any) -> pd.DataFrame:
+    """A polars query's columns and pandas dtypes, without rows."""
+    return to_pandas(query.limit(0).collect().to_arrow())
+
+
+def dataset_partitions(dataset: Any) -> tuple[list[str], dict[str, dict[str, Any]] | None]:
+    """A pyarrow Parquet dataset's files and each file's partition values."""
+    import pyarrow.dataset as ds
+
+    files, partitions = [], {}
+    for fragment in dataset.get_fragments():
+        files.append(fragment.path)
+        partitions[fragment.path] = ds.get_partition_keys(fragment.partition_expression) or {}
+    if not any(partitions.values()):
+        return files, None
+    return files, partitions
