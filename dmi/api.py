@@ -301,11 +301,14 @@ def mutual_info_with(
     progress: bool = False,
     max_categories: int | None = DEFAULT_MAX_CATEGORIES,
     given: Hashable | None = None,
+    sort: bool = False,
 ) -> pd.Series:
     """Mutual information of one target column with every other column.
 
     Like :meth:`pandas.DataFrame.corrwith`: only the pairs ``(target, column)`` are
-    counted, not the whole matrix.
+    counted, not the whole matrix, and the result keeps the columns' order (as
+    ``corrwith`` does) unless ``sort=True`` asks for the largest first (as ``dmi with``
+    prints it).
 
     Parameters
     ----------
@@ -320,6 +323,8 @@ def mutual_info_with(
     discrete, method, bins, n_neighbors, sample_size, base, normalize, dropna, random_state, split_every,
     sample, progress, max_categories, given
         As for :func:`mutual_info_matrix`.
+    sort : bool, default False
+        Largest first (NaN last, ties in the columns' order) instead of the columns' order.
 
     Returns
     -------
@@ -359,6 +364,18 @@ def mutual_info_with(
         progress=progress,
         max_categories=max_categories,
     )
+    if not isinstance(sort, bool):
+        raise TypeError(f"sort must be True or False, got {sort!r}")
+    result = _with(data, target, columns, request, given)
+    if sort:
+        return result.sort_values(ascending=False, na_position="last", kind="stable")
+    return result
+
+
+def _with(
+    data: DataLike, target: Hashable, columns: Any, request: Options, given: Hashable | None
+) -> pd.Series:
+    """:func:`mutual_info_with` in the columns' order."""
     opts, ddf, labels, kinds = prepare(data, columns, target, request, given=given)
     if given is not None:
         if given == target:

@@ -186,10 +186,16 @@ def build_parser() -> argparse.ArgumentParser:
     with_ = sub.add_parser(
         "with",
         help="MI of one target column with every other column",
-        description="Mutual information of a target column with every other column, largest first.",
+        description="Mutual information of a target column with every other column, largest first "
+        "(--column-order keeps the columns' order, as dmi.mutual_info_with does by default).",
     )
     with_.add_argument("paths", nargs="+", metavar="PATH", help="Parquet files, directories or globs")
     with_.add_argument("--target", required=True, help="the target column")
+    with_.add_argument(
+        "--column-order",
+        action="store_true",
+        help="keep the columns' order (default: largest first; dmi.mutual_info_with(..., sort=True))",
+    )
     _add_common(with_)
     with_.set_defaults(func=_with)
 
@@ -357,12 +363,11 @@ def _with(args: argparse.Namespace) -> int:
 
     _check_outputs(args)
     with _scheduler(args):
-        mi = mutual_info_with(_data(args), args.target, **_keywords(args))
-    ranked = mi.sort_values(ascending=False, na_position="last")
-    ranked.attrs = mi.attrs
-    print(f"Mutual information with {args.target!r} ({mi.attrs['unit']}), largest first")
-    print(ranked.to_string(float_format=_format))
-    _write(args, ranked, lambda path: _plot_series(ranked, path))
+        mi = mutual_info_with(_data(args), args.target, sort=not args.column_order, **_keywords(args))
+    order = "in the columns' order" if args.column_order else "largest first"
+    print(f"Mutual information with {args.target!r} ({mi.attrs['unit']}), {order}")
+    print(mi.to_string(float_format=_format))
+    _write(args, mi, lambda path: _plot_series(mi, path))
     return 0
 
 

@@ -19,7 +19,9 @@ def df() -> pd.DataFrame:
 
 @pytest.mark.parametrize("data", [[1, 2, 3], np.zeros((3, 2)), 42, None, {"a": [1]}])
 def test_type_error_for_non_frames(data):
-    with pytest.raises(TypeError, match="data must be a pandas, Dask or polars DataFrame, .* Parquet or CSV path"):
+    with pytest.raises(
+        TypeError, match=r"data must be a pandas, Dask or polars DataFrame, .* Parquet or CSV path"
+    ):
         dmi.mutual_info_matrix(data)
 
 

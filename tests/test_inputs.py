@@ -130,7 +130,7 @@ def test_file_forms_give_one_sample(files) -> None:
 
 
 def test_fsspec_memory_file_system(files) -> None:
-    root, df = files
+    _, df = files
     fs = fsspec.filesystem("memory")
     for i, part in enumerate(np.array_split(np.arange(len(df)), 2)):
         with fs.open(f"memory://dmi-test/t/p{i}.parquet", "wb") as fh:

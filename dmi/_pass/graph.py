@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import pickle
-import sys
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -28,6 +27,7 @@ from dmi._math.parallel import cores
 from dmi._math.sample import RowIds, is_complete, key_threshold
 from dmi._pass.blocks import within_partition
 from dmi._pass.onepass import Encoded, PassSpec, PassState, chunk, count_block, encode, join, merge, stack
+from dmi._pass.progress import has_widgets, in_notebook, text_output
 
 _log = logging.getLogger("dmi")
 
@@ -187,40 +187,28 @@ def active_client() -> Any:
 
 
 def compute(objs: Sequence[Any], *, progress: bool = False) -> list[Any]:
-    """``dask.compute`` on the active scheduler, with a progress bar if asked.
-
-    With a ``distributed.Client``: its progress bar (a widget in a notebook, text on
-    stderr in a console; the client's dashboard shows the same). With a local
-    scheduler: :class:`dask.diagnostics.ProgressBar` on stderr, shown once the work
-    has taken a second.
-    """
+    """``dask.compute`` on the active scheduler, with progress if asked (see
+    :mod:`dmi._pass.progress`): with a ``distributed.Client``, its progress bar (a widget
+    in a notebook with ipywidgets; the client's dashboard shows the same); with a local
+    scheduler, :class:`dask.diagnostics.ProgressBar`, shown once the work has taken a
+    second. Text bars go to stderr, or replace one output line in a notebook."""
     if not progress:
         return list(dask.compute(*objs))
     client = active_client()
     if client is None:
         from dask.diagnostics import ProgressBar
 
-        with ProgressBar(minimum=_PROGRESS_AFTER, dt=0.2, out=sys.stderr):
+        with text_output() as out, ProgressBar(minimum=_PROGRESS_AFTER, dt=0.2, out=out):
             return list(dask.compute(*objs))
     from distributed import progress as show_progress
-    from distributed.utils import is_kernel
 
     futures = client.compute(list(objs))
-    if is_kernel() and _has_widgets():
+    if in_notebook() and has_widgets():
         show_progress(futures)  # a widget; gather() below waits for the result
     else:
-        with contextlib.redirect_stdout(sys.stderr):  # the text bar writes to stdout
+        with text_output() as out, contextlib.redirect_stdout(out):  # the text bar writes to stdout
             show_progress(futures, notebook=False)
     return list(client.gather(futures))
-
-
-def _has_widgets() -> bool:
-    """Whether the notebook progress widget can be shown (it needs ipywidgets)."""
-    try:
-        import ipywidgets  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _apply(func: Callable[..., Any], *args: Any) -> Any:
