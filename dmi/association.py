@@ -46,17 +46,17 @@ def association_matrix(
     asymmetric (Theil's U) or unitless (Cramér's V), and the result says which in
     ``attrs``.
 
-    =============================  =========================================  =========  =========
-    ``measure``                    cell (x, y)                                symmetric  k-NN pairs
-    =============================  =========================================  =========  =========
-    ``mi``                         ``I(X;Y)`` in units of ``base``            yes        yes
-    ``nmi``                        ``I / mean(H(X), H(Y))`` (arithmetic)      yes        NaN
-    ``variation_of_information``   ``H(X) + H(Y) - 2 I``, a metric (``base``) yes        NaN
-    ``symmetric_uncertainty``      ``2 I / (H(X) + H(Y))``                    yes        NaN
-    ``uncertainty_coefficient``    Theil's ``U(X|Y) = I / H(X)``              **no**     NaN
-    ``cramers_v``                  Cramér's V (Bergsma's bias correction)     yes        NaN
-    ``information_correlation``    ``sqrt(1 - exp(-2 I))``, I in nats         yes        yes
-    =============================  =========================================  =========  =========
+    =============================  ==========================================  =========  ==========
+    ``measure``                    cell (x, y)                                 symmetric  k-NN pairs
+    =============================  ==========================================  =========  ==========
+    ``mi``                         ``I(X;Y)`` in units of ``base``             yes        yes
+    ``nmi``                        ``I / mean(H(X), H(Y))`` (arithmetic)       yes        NaN
+    ``variation_of_information``   ``H(X) + H(Y) - 2 I``, a metric (``base``)  yes        NaN
+    ``symmetric_uncertainty``      ``2 I / (H(X) + H(Y))``                     yes        NaN
+    ``uncertainty_coefficient``    Theil's ``U(X|Y) = I / H(X)``               **no**     NaN
+    ``cramers_v``                  Cramér's V (Bergsma's bias correction)      yes        NaN
+    ``information_correlation``    ``sqrt(1 - exp(-2 I))``, I in nats          yes        yes
+    =============================  ==========================================  =========  ==========
 
     ``uncertainty_coefficient`` is asymmetric: the cell in row ``x``, column ``y`` is
     ``U(x|y)``, the share of ``x``'s entropy that ``y`` explains (dython's

@@ -39,16 +39,16 @@ def select_features(
     Maximisation: A Unifying Framework for Information Theoretic Feature Selection",
     JMLR 13 (2012), for a candidate ``X``, the selected set ``S`` and the target ``Y``:
 
-    ======== =================================================== ==========================
-    method   score of a candidate                                passes over the data
-    ======== =================================================== ==========================
-    ``mim``  ``I(X;Y)``: relevance only (redundant copies kept)  1
-    ``mrmr`` ``I(X;Y) - mean_{s in S} I(X;X_s)`` (Peng et al.    1
+    ======== ====================================================== ==========================
+    method   score of a candidate                                   passes over the data
+    ======== ====================================================== ==========================
+    ``mim``  ``I(X;Y)``: relevance only (redundant copies kept)     1
+    ``mrmr`` ``I(X;Y) - mean_{s in S} I(X;X_s)`` (Peng et al.       1
              2005; ``quotient=True``: ``I(X;Y) / mean I(X;X_s)``)
-    ``jmi``  ``mean_{s in S} I(X;Y|X_s)`` (Yang and Moody 1999)  1 + one per selected
-                                                                 feature but the last
-    ``cmim`` ``min_{s in S} I(X;Y|X_s)`` (Fleuret 2004)          as ``jmi``
-    ======== =================================================== ==========================
+    ``jmi``  ``mean_{s in S} I(X;Y|X_s)`` (Yang and Moody 1999)     1 + one per selected
+                                                                    feature but the last
+    ``cmim`` ``min_{s in S} I(X;Y|X_s)`` (Fleuret 2004)             as ``jmi``
+    ======== ====================================================== ==========================
 
     With nothing selected yet every score is the relevance. Ties go to the earlier
     column. Every column is made discrete first: continuous columns (and integer

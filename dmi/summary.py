@@ -247,7 +247,7 @@ def _save(summary: Summary, path: str) -> None:
 
 
 def load(path: str | os.PathLike[str]) -> Summary:
-    """Read a summary written by :meth:`Summary.save`.
+    """Read a summary written by :meth:`dmi.Summary.save`.
 
     Raises ValueError for a file that is not a dmi summary, or one written by a newer
     dmi (a newer format version).

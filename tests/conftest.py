@@ -111,3 +111,33 @@ def dask_processes(tmp_path_factory):
         yield state
     finally:
         subprocess.run([*cmd, "stop", "--dir", str(directory)], capture_output=True, timeout=60)
+
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+@pytest.fixture(scope="session")
+def docs_site(tmp_path_factory):
+    """The documentation site, built once (warnings as errors, every reference checked),
+    with the notebooks executed: ``(html folder, folder of the executed notebooks, log)``."""
+    out = tmp_path_factory.mktemp("site")
+    html = out / "html"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-n",
+            "-q",
+            "-b",
+            "html",
+            str(DOCS),
+            str(html),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    return html, out / "jupyter_execute", proc

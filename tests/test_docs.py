@@ -1,0 +1,102 @@
+"""The documentation site builds with warnings as errors, every link inside it resolves, the
+notebooks are rendered with their outputs, and the API and CLI references are complete."""
+
+from __future__ import annotations
+
+import html.parser
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+import dmi
+from dmi.cli import build_parser
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+
+def test_the_site_builds_without_a_warning(docs_site) -> None:
+    _, _, proc = docs_site
+    problems = [line for line in proc.stderr.splitlines() if "WARNING" in line or "ERROR" in line]
+    problems = [line for line in problems if "IPKernelApp" not in line]  # the kernel's own chatter
+    assert proc.returncode == 0 and not problems, proc.stderr[-4000:]
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.add(str(found["id"]))
+        for name in ("href", "src"):
+            if tag in ("a", "img", "link", "script") and found.get(name):
+                self.links.append(str(found[name]))
+
+
+def _parse(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_every_link_inside_the_site_resolves(docs_site) -> None:
+    """Relative links and their #anchors; links that leave the site are not followed
+    (CI has no network)."""
+    root, _, proc = docs_site
+    assert proc.returncode == 0
+    pages = {p: _parse(p) for p in root.rglob("*.html") if "_static" not in p.parts}  # not theme templates
+    broken = []
+    for page, parsed in pages.items():
+        for link in parsed.links:
+            url = urlparse(link)
+            if url.scheme or link.startswith(("//", "mailto:")):
+                continue
+            target = page if not url.path else (page.parent / unquote(url.path)).resolve()
+            if not target.exists():
+                broken.append(f"{page.relative_to(root)} -> {link}")
+            elif url.fragment and target.suffix == ".html":
+                ids = pages[target].ids if target in pages else _parse(target).ids
+                if unquote(url.fragment) not in ids:
+                    broken.append(f"{page.relative_to(root)} -> {link} (no such anchor)")
+    assert not broken, broken[:20]
+    assert len(pages) > 30
+
+
+def test_notebooks_are_rendered_with_their_outputs(docs_site) -> None:
+    root, _, _ = docs_site
+    for name, images in (("quickstart", 3), ("feature-selection", 1), ("cluster", 0)):
+        page = (root / "notebooks" / f"{name}.html").read_text(encoding="utf-8")
+        assert page.count('class="cell_output') >= 3, name
+        assert page.count("<img") >= images, name
+    assert "Pearson r(hour, distance) = " in (root / "notebooks" / "quickstart.html").read_text()
+    # the guide's own code cells run too
+    assert 'class="cell_output' in (root / "guide" / "inputs.html").read_text()
+
+
+def test_the_api_reference_lists_every_public_name(docs_site) -> None:
+    root, _, _ = docs_site
+    api = (root / "api.html").read_text(encoding="utf-8")
+    public = [n for n in dmi.__all__ if n not in ("__version__", "plot")]
+    missing = [n for n in public if f"dmi.{n}.html" not in api]
+    assert not missing
+    for name in ("heatmap", "bar", "selection", "tree", "drift"):
+        assert f"dmi.plot.{name}.html" in api
+    page = (root / "generated" / "dmi.mutual_info_matrix.html").read_text(encoding="utf-8")
+    assert "Parameters" in page and "max_categories" in page and "Examples" in page
+
+
+def test_the_cli_reference_is_the_parser(docs_site) -> None:
+    root, _, _ = docs_site
+    page = (root / "cli.html").read_text(encoding="utf-8")
+    commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for command, parser in commands.items():
+        assert re.search(rf">\s*{command}\s*<", page), command
+        for action in parser._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help":
+                    assert option in page, (command, option)
