@@ -22,28 +22,15 @@ uniform sample. The saved format is a zip archive (not a pickle) holding:
 
 from __future__ import annotations
 
-import io
-import json
 import os
-import zipfile
 from collections.abc import Hashable
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from dmi._math.codes import Domain, Folded, IntRange, Values
-from dmi._math.counts import CountSpec, CountState, SparseTable, Table
+from dmi._archive import label, read, write
 from dmi._math.sample import Sample
 from dmi._pass import onepass
-
-FORMAT = "dmi-summary"
-VERSION = 3
-"""Version 3 keys the sample by row identity (older samples were keyed by content and
-merge only with each other) and records integer columns whose kind the pass decides
-(kind ``"a"``, counted with a cap of ``auto_cap`` values); version 2 added
-``max_categories`` and folded columns; version 1 files read as uncapped."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,161 +130,38 @@ def _check_disjoint(a: Sample | None, b: Sample | None) -> None:
         )
 
 
-# --- the file format ------------------------------------------------------------------------
-
-
-def _label(c: Hashable) -> Any:
-    if not isinstance(c, str | int) or isinstance(c, bool):
-        raise TypeError(f"cannot save column name {c!r}: only str and int column names are portable")
-    return c
-
-
-def _domain_meta(i: int, domain: Domain, archive: zipfile.ZipFile) -> dict[str, Any]:
-    if isinstance(domain, IntRange):
-        return {"kind": "range", "lo": domain.lo, "hi": domain.hi}
-    name = f"domain-{i}.parquet"
-    buffer = io.BytesIO()
-    if isinstance(domain, Folded):
-        meta: dict[str, Any] = {"kind": "folded", "at_least": domain.at_least, "unique": domain.unique}
-        if domain.ranges is None:
-            return meta | {"ranges": None}
-        frame = pd.DataFrame({"lo": [r[0] for r in domain.ranges], "hi": [r[1] for r in domain.ranges]})
-    else:
-        frame = pd.DataFrame({"value": domain.values})
-    try:
-        frame.to_parquet(buffer, index=False)
-    except (TypeError, ValueError, ArithmeticError) as err:
-        raise TypeError(f"cannot save the values of column {i}: {err}") from err
-    archive.writestr(name, buffer.getvalue())
-    if isinstance(domain, Folded):
-        return meta | {"ranges": name}
-    return {"kind": "values", "file": name}
-
-
-def _read_domain(d: dict[str, Any], archive: zipfile.ZipFile) -> Domain:
-    if d["kind"] == "range":
-        return IntRange(int(d["lo"]), int(d["hi"]))
-    if d["kind"] == "folded":
-        ranges = None
-        if d["ranges"] is not None:
-            frame = pd.read_parquet(io.BytesIO(archive.read(d["ranges"])))
-            ranges = tuple(zip(frame["lo"].tolist(), frame["hi"].tolist(), strict=True))
-        return Folded(int(d["at_least"]), bool(d["unique"]), ranges)
-    values = pd.read_parquet(io.BytesIO(archive.read(d["file"])))["value"]
-    return Values(pd.Index(values))
+# --- the file format: dmi/_archive.py ------------------------------------------------------
 
 
 def _save(summary: Summary, path: str) -> None:
-    state = summary.state
-    arrays: dict[str, np.ndarray] = {}
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            meta: dict[str, Any] = {
-                "format": FORMAT,
-                "version": VERSION,
-                "columns": [_label(c) for c in summary.columns],
-                "kinds": list(summary.kinds),
-                "dtypes": list(summary.dtypes),
-                "seed": summary.seed,
-                "sample_size": summary.sample_size,
-                "n_rows": state.n_rows,
-                "given": None if summary.given is None else _label(summary.given),
-                "counts": None,
-                "sample": None,
-            }
-            if state.counts is not None:
-                cs = state.counts
-                tables = []
-                for k, table in enumerate(cs.tables):
-                    if isinstance(table, SparseTable):
-                        arrays[f"t{k}_rows"], arrays[f"t{k}_cols"] = table.rows, table.cols
-                        arrays[f"t{k}_counts"] = table.counts
-                        tables.append({"kind": "sparse", "shape": list(table.shape)})
-                    else:
-                        arrays[f"t{k}"] = np.asarray(table, dtype=np.int64)
-                        tables.append({"kind": "dense"})
-                for c, m in enumerate(cs.marginals):
-                    arrays[f"m{c}"] = np.asarray(m, dtype=np.int64)
-                meta["counts"] = {
-                    "columns": [_label(c) for c in cs.spec.columns],
-                    "pairs": [list(p) for p in cs.spec.pairs],
-                    "max_categories": cs.spec.max_categories,
-                    "auto": None if cs.spec.auto is None else list(cs.spec.auto),
-                    "auto_cap": cs.spec.auto_cap,
-                    "domains": [_domain_meta(i, d, archive) for i, d in enumerate(cs.domains)],
-                    "tables": tables,
-                }
-                buffer = io.BytesIO()
-                np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
-                archive.writestr("counts.npz", buffer.getvalue())
-            if state.sample is not None:
-                sample = state.sample
-                frame = sample.frame.set_axis([str(i) for i in range(sample.frame.shape[1])], axis=1)
-                frame["__key"] = sample.keys
-                buffer = io.BytesIO()
-                frame.to_parquet(buffer, index=False)
-                archive.writestr("sample.parquet", buffer.getvalue())
-                meta["sample"] = {"size": sample.size}
-            archive.writestr("meta.json", json.dumps(meta, indent=1))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    meta = {
+        "columns": [label(c) for c in summary.columns],
+        "kinds": list(summary.kinds),
+        "dtypes": list(summary.dtypes),
+        "seed": summary.seed,
+        "sample_size": summary.sample_size,
+        "given": None if summary.given is None else label(summary.given),
+    }
+    write(path, meta, summary.state)
 
 
 def load(path: str | os.PathLike[str]) -> Summary:
-    """Read a summary written by :meth:`dmi.Summary.save`.
+    """Read a summary written by :meth:`dmi.Summary.save`, verified before it is used.
 
-    Raises ValueError for a file that is not a dmi summary, or one written by a newer
-    dmi (a newer format version).
+    Every member's size and checksum, the metadata's consistency, the counts (non-negative,
+    adding up to the rows and to each column's counts, shaped as the columns' values) and
+    the sample are checked first (see ``docs/robustness.md``).
+
+    Raises
+    ------
+    ValueError
+        Naming the file and what is wrong: not a dmi summary, damaged, truncated, changed
+        by hand, a zip bomb, or written by a newer dmi (a newer format version).
+    FileNotFoundError
+        No file at ``path``.
     """
     path = os.fspath(path)
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, IsADirectoryError) as err:
-        raise ValueError(f"{path!r} is not a dmi summary file (not a zip archive)") from err
-    with archive:
-        try:
-            meta = json.loads(archive.read("meta.json"))
-        except (KeyError, json.JSONDecodeError) as err:
-            raise ValueError(f"{path!r} is not a dmi summary file (no readable meta.json)") from err
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise ValueError(f"{path!r} is not a dmi summary file (format {meta.get('format')!r})")
-        if not isinstance(meta.get("version"), int) or meta["version"] > VERSION:
-            raise ValueError(
-                f"{path!r} is a dmi summary of format version {meta.get('version')!r}, newer than this dmi "
-                f"reads (version {VERSION}); upgrade dmi"
-            )
-        counts = None
-        if meta["counts"] is not None:
-            spec_meta = meta["counts"]
-            arrays = np.load(io.BytesIO(archive.read("counts.npz")), allow_pickle=False)
-            domains = [_read_domain(d, archive) for d in spec_meta["domains"]]
-            tables: list[Table] = []
-            for k, t in enumerate(spec_meta["tables"]):
-                if t["kind"] == "sparse":
-                    shape = (int(t["shape"][0]), int(t["shape"][1]))
-                    tables.append(
-                        SparseTable(arrays[f"t{k}_rows"], arrays[f"t{k}_cols"], arrays[f"t{k}_counts"], shape)
-                    )
-                else:
-                    tables.append(arrays[f"t{k}"])
-            spec = CountSpec(
-                tuple(spec_meta["columns"]),
-                tuple(tuple(p) for p in spec_meta["pairs"]),
-                max_categories=spec_meta.get("max_categories"),
-                auto=None if spec_meta.get("auto") is None else tuple(spec_meta["auto"]),
-                auto_cap=int(spec_meta.get("auto_cap", 0)),
-            )
-            marginals = tuple(arrays[f"m{c}"] for c in range(len(spec.columns)))
-            counts = CountState(spec, int(meta["n_rows"]), tuple(domains), marginals, tuple(tables))
-        sample = None
-        if meta["sample"] is not None:
-            frame = pd.read_parquet(io.BytesIO(archive.read("sample.parquet")))
-            keys = frame.pop("__key").to_numpy(dtype=np.uint64)
-            sample = Sample(keys, frame.set_axis(range(frame.shape[1]), axis=1), int(meta["sample"]["size"]))
-    state = onepass.PassState(int(meta["n_rows"]), counts, sample)
+    meta, state = read(path)
     return Summary(
         tuple(meta["columns"]),
         tuple(meta["kinds"]),
