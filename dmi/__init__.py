@@ -17,6 +17,7 @@ from dmi._engine.notes import (
     UndefinedMeasureWarning,
 )
 from dmi._engine.summarize import summarize
+from dmi._pass.faults import ClusterError
 from dmi.api import conditional_mutual_info, mutual_info_matrix, mutual_info_table, mutual_info_with
 from dmi.association import association_matrix
 from dmi.compare import Drift, drift
@@ -31,6 +32,7 @@ from . import plot  # matplotlib is imported only when something is drawn
 __version__ = "0.1.0"
 
 __all__ = [
+    "ClusterError",
     "ContinuousIntegersWarning",
     "Drift",
     "EmptyColumnWarning",

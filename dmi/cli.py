@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import math
 import os
 import secrets
@@ -28,6 +29,7 @@ from dmi._engine.keywords import KEYWORDS
 from dmi._math.measures import MEASURES
 from dmi._math.selection import METHODS
 from dmi._math.streams import DEFAULT_SEED
+from dmi._pass.faults import ClusterError
 
 OUTPUT_FORMATS = (".csv", ".parquet", ".json")
 NORMALIZE_CHOICES = ("arithmetic", "geometric", "min", "max")
@@ -289,7 +291,14 @@ def _scheduler(args: argparse.Namespace) -> Iterator[None]:
             ) from err
         with client:
             _say(args, f"Connected to {args.scheduler}; dashboard: {client.dashboard_link}")
-            yield
+            try:
+                yield
+            except ClusterError:
+                # closing the client logs its reconnect task's traceback: the one-line error
+                # says it all (--debug keeps distributed's logs)
+                if not args.debug:
+                    logging.disable(logging.CRITICAL)
+                raise
         return
     with (
         # any free ports: a busy 8787 (another cluster's dashboard) must not matter
@@ -614,7 +623,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         parser.exit(2, f"{parser.prog} {args.command}: error: {err}\n")
-    except (ValueError, TypeError, KeyError, OSError, ImportError) as err:
+    except (ValueError, TypeError, KeyError, OSError, ImportError, ClusterError) as err:
         if args.debug:
             raise
         message = err.args[0] if isinstance(err, KeyError) and err.args else str(err)

@@ -7,6 +7,7 @@ the workers' memory limits.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import cloudpickle
 import dask
@@ -222,3 +224,142 @@ def test_drift_on_the_cluster_equals_threads(client, mixed_parquet):
     assert set(on_cluster.columns["basis"]) == {"counts", "binned sample"}
     prefixes = client.run_on_scheduler(lambda dask_scheduler=None: list(dask_scheduler.task_prefixes))
     assert {"dmi-chunk", "dmi-drift-pairs"} <= set(prefixes)
+
+
+@pytest.mark.slow
+def test_eight_concurrent_callers_on_one_client_get_their_own_results(client, mixed_parquet):
+    """Eight threads, each computing a different matrix on one client at once: no state is
+    shared between calls (each gets its own graph keys, options and sample)."""
+    columns = ["c00", "c01", "c02", "c03", "c04", "c05", "city", "grade", "f00", "f01", "f02"]
+    requests = [
+        {
+            "columns": columns[i : i + 4],
+            "random_state": i,
+            "sample_size": 2_000 + 500 * i,
+            "base": 2 if i % 2 else math.e,
+        }
+        for i in range(8)
+    ]
+    with dask.config.set(scheduler="threads"):
+        expected = [dmi.mutual_info_matrix(mixed_parquet, **kw) for kw in requests]
+    results: dict[int, object] = {}
+    barrier = threading.Barrier(8)
+
+    def call(i: int) -> None:
+        barrier.wait()  # all eight start together
+        results[i] = dmi.mutual_info_matrix(mixed_parquet, **requests[i])
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=240)
+    assert sorted(results) == list(range(8))
+    for i in range(8):
+        pd.testing.assert_frame_equal(results[i], expected[i], check_exact=True)
+
+
+CLUSTER_SCRIPT = Path(__file__).resolve().parents[1] / "cluster" / "local" / "cluster.py"
+
+
+def _cluster(directory: Path) -> dict:
+    cmd = [sys.executable, str(CLUSTER_SCRIPT), "start", "--workers", "2", "--memory-limit", "2GiB"]
+    started = subprocess.run([*cmd, "--dir", str(directory)], capture_output=True, text=True, timeout=180)
+    assert started.returncode == 0, started.stderr
+    return json.loads((directory / "cluster.json").read_text())
+
+
+def _stop(directory: Path) -> None:
+    subprocess.run(
+        [sys.executable, str(CLUSTER_SCRIPT), "stop", "--dir", str(directory)], capture_output=True
+    )
+
+
+@pytest.mark.slow
+def test_losing_the_scheduler_mid_run_fails_fast_with_one_line_and_a_rerun_is_right(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(8):
+        dmi.make_example(250_000, random_state=i).to_parquet(data / f"p{i}.parquet", index=False)
+    command = [sys.executable, "-m", "dmi", "matrix", str(data), "--quiet", "--all-discrete"]
+    local = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert local.returncode == 0, local.stderr
+    first = _cluster(tmp_path / "first")
+    try:
+        run = subprocess.Popen(
+            [*command, "--scheduler", first["address"]],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        with Client(first["address"], timeout="30s") as watcher:  # kill once dmi's tasks are running
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and run.poll() is None:
+                states = watcher.run_on_scheduler(_task_states, "dmi-chunk")
+                if any(state == "memory" for state, _ in states.values()):
+                    break
+                time.sleep(0.01)
+            assert run.poll() is None, "the run finished before the scheduler could be killed"
+            os.kill(first["scheduler_pid"], signal.SIGKILL)
+            killed = time.monotonic()
+            _, stderr = run.communicate(timeout=120)
+        waited = time.monotonic() - killed
+    finally:
+        _stop(tmp_path / "first")
+    assert run.returncode == 1
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("dmi: error: the connection to the Dask scheduler"), stderr
+    assert "was lost during the computation" in lines[0] and "rerun" in lines[0]
+    assert waited < 60, waited  # bounded: measured about 1 s
+    second = _cluster(tmp_path / "second")
+    try:
+        rerun = subprocess.run(
+            [*command, "--scheduler", second["address"]], capture_output=True, text=True, timeout=300
+        )
+    finally:
+        _stop(tmp_path / "second")
+    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.stdout == local.stdout
+
+
+def _wide_strings_file(path: Path) -> None:
+    """One row group of 1M rows and three 120-character string columns: about 0.5 GB in a
+    worker once read, more than a 400 MB worker holds beside its own 280 MB."""
+    rng = np.random.default_rng(0)
+    n = 1_000_000
+    words = pa.array(["".join(rng.choice(list("abcdefghij"), 120)) for _ in range(2000)])
+    columns = {f"s{j}": words.take(pa.array(rng.integers(0, 2000, n))) for j in range(3)}
+    columns["k"] = pa.array(rng.integers(0, 10, n))
+    pq.write_table(pa.table(columns), path, row_group_size=n, use_dictionary=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("memory_limit", ["400MB", "3GB"])
+def test_memory_pressure_completes_or_stops_with_the_setting_to_change(tmp_path, memory_limit):
+    """Both sides of the line: a worker too small for one partition stops the call with a
+    ClusterError naming memory_limit (after allowed-failures restarts, never a hang); a
+    large enough one completes with the threaded result."""
+    from distributed import LocalCluster
+
+    _wide_strings_file(tmp_path / "wide.parquet")
+    with dask.config.set(scheduler="threads"):
+        expected = dmi.mutual_info_matrix(tmp_path / "wide.parquet", discrete=True)
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 1}),
+        LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=memory_limit,
+            dashboard_address=":0",
+        ) as cluster,
+        Client(cluster),
+    ):
+        started = time.monotonic()
+        if memory_limit == "400MB":
+            with pytest.raises(dmi.ClusterError, match=r"workers kept dying .*memory_limit.*--memory-limit"):
+                dmi.mutual_info_matrix(tmp_path / "wide.parquet", discrete=True)
+        else:
+            got = dmi.mutual_info_matrix(tmp_path / "wide.parquet", discrete=True)
+            pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        assert time.monotonic() - started < 240  # bounded; measured about 5 s either way

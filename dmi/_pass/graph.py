@@ -26,6 +26,7 @@ from dmi._math.counts import CountState, TablesTooLarge
 from dmi._math.parallel import cores
 from dmi._math.sample import RowIds, is_complete, key_threshold
 from dmi._pass.blocks import within_partition
+from dmi._pass.faults import cluster_errors
 from dmi._pass.onepass import Encoded, PassSpec, PassState, chunk, count_block, encode, join, merge, stack
 from dmi._pass.progress import has_widgets, in_notebook, text_output
 
@@ -192,9 +193,16 @@ def compute(objs: Sequence[Any], *, progress: bool = False) -> list[Any]:
     in a notebook with ipywidgets; the client's dashboard shows the same); with a local
     scheduler, :class:`dask.diagnostics.ProgressBar`, shown once the work has taken a
     second. Text bars go to stderr, or replace one output line in a notebook."""
+    client = active_client()
+    if client is None:
+        return _compute(objs, progress, None)
+    with cluster_errors(client):
+        return _compute(objs, progress, client)
+
+
+def _compute(objs: Sequence[Any], progress: bool, client: Any) -> list[Any]:
     if not progress:
         return list(dask.compute(*objs))
-    client = active_client()
     if client is None:
         from dask.diagnostics import ProgressBar
 
