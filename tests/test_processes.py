@@ -322,28 +322,30 @@ def test_losing_the_scheduler_mid_run_fails_fast_with_one_line_and_a_rerun_is_ri
     assert rerun.stdout == local.stdout
 
 
-def _wide_strings_file(path: Path) -> None:
+@pytest.fixture(scope="module")
+def wide_strings(tmp_path_factory) -> Path:
     """One row group of 1M rows and three 120-character string columns: about 0.5 GB in a
     worker once read, more than a 400 MB worker holds beside its own 280 MB."""
+    path = tmp_path_factory.mktemp("wide") / "wide.parquet"
     rng = np.random.default_rng(0)
     n = 1_000_000
     words = pa.array(["".join(rng.choice(list("abcdefghij"), 120)) for _ in range(2000)])
     columns = {f"s{j}": words.take(pa.array(rng.integers(0, 2000, n))) for j in range(3)}
     columns["k"] = pa.array(rng.integers(0, 10, n))
     pq.write_table(pa.table(columns), path, row_group_size=n, use_dictionary=False)
+    return path
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("memory_limit", ["400MB", "3GB"])
-def test_memory_pressure_completes_or_stops_with_the_setting_to_change(tmp_path, memory_limit):
+def test_memory_pressure_completes_or_stops_with_the_setting_to_change(wide_strings, memory_limit):
     """Both sides of the line: a worker too small for one partition stops the call with a
     ClusterError naming memory_limit (after allowed-failures restarts, never a hang); a
     large enough one completes with the threaded result."""
     from distributed import LocalCluster
 
-    _wide_strings_file(tmp_path / "wide.parquet")
     with dask.config.set(scheduler="threads"):
-        expected = dmi.mutual_info_matrix(tmp_path / "wide.parquet", discrete=True)
+        expected = dmi.mutual_info_matrix(wide_strings, discrete=True)
     with (
         dask.config.set({"distributed.scheduler.allowed-failures": 1}),
         LocalCluster(
@@ -358,8 +360,8 @@ def test_memory_pressure_completes_or_stops_with_the_setting_to_change(tmp_path,
         started = time.monotonic()
         if memory_limit == "400MB":
             with pytest.raises(dmi.ClusterError, match=r"workers kept dying .*memory_limit.*--memory-limit"):
-                dmi.mutual_info_matrix(tmp_path / "wide.parquet", discrete=True)
+                dmi.mutual_info_matrix(wide_strings, discrete=True)
         else:
-            got = dmi.mutual_info_matrix(tmp_path / "wide.parquet", discrete=True)
+            got = dmi.mutual_info_matrix(wide_strings, discrete=True)
             pd.testing.assert_frame_equal(got, expected, check_exact=True)
         assert time.monotonic() - started < 240  # bounded; measured about 5 s either way

@@ -48,56 +48,48 @@ def to_pandas(table: pa.Table, start: int = 0) -> pd.DataFrame:
     return frame
 
 
-class TableSlices:
-    """Reads rows ``[start, stop)`` of an Arrow table (a picklable callable)."""
+class _Reader:
+    """A picklable callable reading one partition of ``source``, only ``columns`` if set
+    (Dask's column projection calls :meth:`project_columns`)."""
 
-    def __init__(self, table: pa.Table, columns: list[Hashable] | None = None) -> None:
-        self.table = table
+    def __init__(self, source: Any, columns: list[Hashable] | None = None) -> None:
+        self.source = source
         self.columns = columns
 
-    def project_columns(self, columns: list[Hashable]) -> TableSlices:
-        return TableSlices(self.table, list(columns))
+    def project_columns(self, columns: list[Hashable]) -> _Reader:
+        return type(self)(self.source, list(columns))
+
+    def wanted(self, columns: list[Hashable] | None) -> list[Hashable] | None:
+        return list(columns) if columns is not None else self.columns
+
+
+class TableSlices(_Reader):
+    """Rows ``[start, stop)`` of an Arrow table."""
 
     def __call__(self, bounds: tuple[int, int], columns: list[Hashable] | None = None) -> pd.DataFrame:
         start, stop = bounds
-        wanted = columns if columns is not None else self.columns
-        part = self.table.slice(start, stop - start)
-        return to_pandas(part if wanted is None else part.select(list(wanted)), start)
+        wanted = self.wanted(columns)
+        part = self.source.slice(start, stop - start)
+        return to_pandas(part if wanted is None else part.select(wanted), start)
 
 
-class LazySlices:
-    """Collects rows ``[start, stop)`` of a polars LazyFrame's query (a picklable callable)."""
-
-    def __init__(self, query: Any, columns: list[Hashable] | None = None) -> None:
-        self.query = query
-        self.columns = columns
-
-    def project_columns(self, columns: list[Hashable]) -> LazySlices:
-        return LazySlices(self.query, list(columns))
+class LazySlices(_Reader):
+    """Rows ``[start, stop)`` of a polars LazyFrame's query, collected on their own."""
 
     def __call__(self, bounds: tuple[int, int], columns: list[Hashable] | None = None) -> pd.DataFrame:
         start, stop = bounds
-        wanted = columns if columns is not None else self.columns
-        query = self.query.slice(start, stop - start)
+        wanted = self.wanted(columns)
+        query = self.source.slice(start, stop - start)
         if wanted is not None:
-            query = query.select(list(wanted))
+            query = query.select(wanted)
         return to_pandas(query.collect().to_arrow(), start)
 
 
-class Fragments:
-    """Reads one fragment of a pyarrow Dataset (a picklable callable)."""
-
-    def __init__(self, schema: pa.Schema, columns: list[Hashable] | None = None) -> None:
-        self.schema = schema
-        self.columns = columns
-
-    def project_columns(self, columns: list[Hashable]) -> Fragments:
-        return Fragments(self.schema, list(columns))
+class Fragments(_Reader):
+    """One fragment of a pyarrow Dataset (``source``: the dataset's schema)."""
 
     def __call__(self, fragment: Any, columns: list[Hashable] | None = None) -> pd.DataFrame:
-        wanted = columns if columns is not None else self.columns
-        table = fragment.to_table(schema=self.schema, columns=None if wanted is None else list(wanted))
-        return to_pandas(table)
+        return to_pandas(fragment.to_table(schema=self.source, columns=self.wanted(columns)))
 
 
 def kind_of(data: Any) -> str | None:

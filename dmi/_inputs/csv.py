@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from dmi._inputs.parquet import filesystem
+from dmi._inputs.files import filesystem, find
 
 CSV_SUFFIXES = (".csv", ".tsv", ".tab")
 _COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd", ".zip": "zip"}
@@ -130,14 +130,7 @@ class CsvSet:
 def _expand(fs: Any, paths: Sequence[str]) -> list[str]:
     files: list[str] = []
     for p in paths:
-        magic = any(ch in p for ch in "*?[")
-        found = fs.glob(p) if magic else ([fs.info(p)["name"]] if fs.exists(p) else [])
-        matched: list[str] = []
-        for f in sorted(found):
-            if fs.isdir(f):
-                matched += sorted(x for x in fs.find(f) if is_csv(x))
-            else:
-                matched.append(f)
+        matched, _ = find(fs, [p], is_csv)
         if not matched:
             raise FileNotFoundError(f"no CSV data found at {p!r}")
         files += matched

@@ -33,6 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dmi._inputs.files import filesystem, find, matches
 from dmi._math.streams import name_id
 
 # A partition holds about this many rows (whole row groups; a file with fewer is one piece).
@@ -122,14 +123,6 @@ def not_parquet_hint(path: str) -> str | None:
     return None
 
 
-def filesystem(paths: Sequence[str], storage_options: dict[str, Any] | None) -> Any:
-    """The fsspec filesystem of ``paths`` (``s3://``, ``gs://``, ``memory://``, local...)."""
-    import fsspec
-
-    fs, _, _ = fsspec.core.get_fs_token_paths(list(paths), storage_options=storage_options or {})
-    return fs
-
-
 def expand(
     paths: Sequence[str], storage_options: dict[str, Any] | None = None
 ) -> tuple[Any, list[str], dict[str, str]]:
@@ -142,32 +135,17 @@ def expand(
     files: list[str] = []
     bases: dict[str, str] = {}
     for p in paths:
-        # full names as the filesystem gives them (relative local paths made absolute),
-        # so a file is named the same however the user spelled it
-        magic = any(ch in p for ch in "*?[")
-        found = fs.glob(p) if magic else ([fs.info(p)["name"]] if fs.exists(p) else [])
-        matched: list[str] = []
-        for f in sorted(found):
-            if fs.isdir(f):
-                inside = sorted(x for x in fs.find(f) if x.endswith((".parquet", ".parq", ".pq")))
-                matched += inside
-                bases.update(dict.fromkeys(inside, f))
-            else:
-                matched.append(f)
-                if magic:  # below the glob's fixed part
-                    fixed = p[: min(p.index(ch) for ch in "*?[" if ch in p)]
-                    root = fs.info(fixed.rsplit("/", 1)[0] or "/")["name"] if "/" in fixed else ""
-                    bases[f] = root
+        matched, found_bases = find(fs, [p], lambda x: x.endswith((".parquet", ".parq", ".pq")))
         if not matched:
-            holds = [x for f in found if fs.isdir(f) for x in fs.find(f)][:1000]
-            if any(not_parquet_hint(x) for x in holds):
-                example = next(x for x in holds if not_parquet_hint(x))
+            holds = [x for x in matches(fs, p) if not_parquet_hint(x)][:1]
+            if holds:
                 raise FileNotFoundError(
-                    f"no Parquet data found at {p!r}; it holds {example!r}, which looks like "
-                    f"{not_parquet_hint(example)}"
+                    f"no Parquet data found at {p!r}; it holds {holds[0]!r}, which looks like "
+                    f"{not_parquet_hint(holds[0])}"
                 )
             raise FileNotFoundError(f"no Parquet data found at {p!r}")
         files += matched
+        bases.update(found_bases)
     return fs, files, bases
 
 
