@@ -47,6 +47,14 @@ def _wait_for(predicate, timeout: float, what: str, procs: list[subprocess.Popen
         time.sleep(0.1)
 
 
+def _read_json(path: Path) -> dict | None:
+    """The scheduler file once it is whole (the scheduler writes it in place, not atomically)."""
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
 def start(workers: int, memory_limit: str, directory: Path, host: str, port: int, timeout: float) -> dict:
     directory.mkdir(parents=True, exist_ok=True)
     if (directory / STATE).exists():
@@ -67,8 +75,9 @@ def start(workers: int, memory_limit: str, directory: Path, host: str, port: int
     ]  # fmt: skip
     state = {"pids": [procs[0].pid], "scheduler_pid": procs[0].pid, "worker_pids": []}
     try:
-        _wait_for(scheduler_file.exists, timeout, "scheduler", procs)
-        info = json.loads(scheduler_file.read_text())
+        _wait_for(lambda: _read_json(scheduler_file) is not None, timeout, "scheduler", procs)
+        info = _read_json(scheduler_file)
+        assert info is not None
         address = info["address"]
         for i in range(workers):
             name = f"worker-{i}"
