@@ -310,8 +310,11 @@ def test_cli_drift(tmp_path, capsys) -> None:
             str(out),
             "--pairs-out",
             str(pairs_out),
+            "--plot",
+            str(tmp_path / "drift.png"),
         ]
     )
+    assert (tmp_path / "drift.png").stat().st_size > 10_000  # the picture of both panels
     assert code == 0
     printed = capsys.readouterr().out
     assert "Drift" in printed and "x" in printed
