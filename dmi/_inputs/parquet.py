@@ -23,6 +23,7 @@ integer column with nulls stays an integer.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -55,6 +56,8 @@ class Piece:
     rows: int
     first_row: int = 0
     """The position of the piece's first row in its file."""
+    values: tuple[tuple[str, Any], ...] = ()
+    """The file's hive partition values, ``(key, value)`` in the folders' order."""
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,9 @@ class Dataset:
     """The files' columns, then the hive partition columns."""
     pieces: tuple[Piece, ...]
     footers: tuple[pq.FileMetaData, ...] = ()
-    partitions: dict[str, dict[str, Any]] | None = None
-    """Each file's hive partition values (``year=2026/...``), when the files have them."""
+    partition_keys: tuple[str, ...] = ()
+    """The hive partition columns (``year=2026/...`` folders), last in ``schema``; each
+    piece holds its file's values."""
     filter: Any = None
     """The rows to keep: a ``pyarrow.compute.Expression`` (None: every row)."""
     filter_columns: tuple[str, ...] | None = None
@@ -252,9 +256,13 @@ def _same_kind(a: pa.DataType, b: pa.DataType) -> bool:
     return bool(plain(a) == plain(b))
 
 
-def _pieces(path: str, meta: pq.FileMetaData, kept: Sequence[int] | None = None) -> list[Piece]:
+def _pieces(
+    path: str, meta: pq.FileMetaData, kept: Sequence[int] | None = None, values: dict[str, Any] | None = None
+) -> list[Piece]:
     """Row groups of one file (those ``kept``; default all) grouped into pieces of about
-    ``PIECE_ROWS`` rows; a piece is a run of consecutive row groups."""
+    ``PIECE_ROWS`` rows; a piece is a run of consecutive row groups. ``values``: the
+    file's partition values, which every piece carries."""
+    held = tuple((values or {}).items())
     starts = [0]
     for i in range(meta.num_row_groups):
         starts.append(starts[-1] + meta.row_group(i).num_rows)
@@ -265,12 +273,12 @@ def _pieces(path: str, meta: pq.FileMetaData, kept: Sequence[int] | None = None)
     for i in groups:
         n = meta.row_group(i).num_rows
         if group and (rows + n > PIECE_ROWS or i != group[-1] + 1):
-            pieces.append(Piece(path, tuple(group), rows, starts[group[0]]))
+            pieces.append(Piece(path, tuple(group), rows, starts[group[0]], held))
             group, rows = [], 0
         group.append(i)
         rows += n
     if group or (not pieces and kept is None):
-        pieces.append(Piece(path, tuple(group), rows, starts[group[0]] if group else 0))
+        pieces.append(Piece(path, tuple(group), rows, starts[group[0]] if group else 0, held))
     return pieces
 
 
@@ -389,34 +397,36 @@ def files_dataset(
     where, filter_columns = (None, None) if filters is None else filter_expression(filters, schema)
     pieces = []
     for f, m in zip(files, footers, strict=True):
-        if where is None:
-            pieces += _pieces(f, m)
-        else:
-            values = None if partitions is None else partitions[f]
-            pieces += _pieces(f, m, _kept_row_groups(fs, f, schema, values, where))
+        values = None if partitions is None else partitions[f]
+        kept = None if where is None else _kept_row_groups(fs, f, schema, values, where)
+        pieces += _pieces(f, m, kept, values)
     if not pieces:  # every row group pruned: one empty piece keeps the frame's columns
         pieces = [Piece(files[0], (), 0, 0)]
-    return Dataset(fs, schema, tuple(pieces), tuple(footers), partitions, where, filter_columns)
+    keys = () if extra is None else tuple(extra.names)
+    return Dataset(fs, schema, tuple(pieces), tuple(footers), keys, where, filter_columns)
 
 
 class Reader:
     """Reads one piece (a picklable callable: it is shipped to the workers)."""
 
     def __init__(self, dataset: Dataset, columns: list[Hashable] | None = None) -> None:
+        # only what reading needs: not the footers and pieces of every file, which would
+        # travel with each task
         self.fs = dataset.fs
         self.schema = dataset.schema
-        self.partitions = dataset.partitions
+        self.keys = dataset.partition_keys
         self.filter = dataset.filter
         self.filter_columns = dataset.filter_columns
         self.columns = columns
-        self._dataset = dataset
 
     def project_columns(self, columns: list[Hashable]) -> Reader:
-        return Reader(self._dataset, list(columns))
+        projected = copy.copy(self)
+        projected.columns = list(columns)
+        return projected
 
     def __call__(self, piece: Piece, columns: list[Hashable] | None = None) -> pd.DataFrame:
         wanted = list(columns if columns is not None else (self.columns or self.schema.names))
-        keys = list(next(iter(self.partitions.values()))) if self.partitions else []
+        keys = self.keys
         needed = list(wanted)
         if self.filter is not None:
             more = self.filter_columns if self.filter_columns is not None else self.schema.names
@@ -431,7 +441,7 @@ class Reader:
         _check_same_schema(piece.path, expected, piece.path, table.schema)
         if not keys and self.filter is None:
             return _to_pandas(table.select(wanted), piece.first_row)
-        values = self.partitions[piece.path] if self.partitions else {}
+        values = dict(piece.values)
         for key in keys:
             if key in needed:
                 kind = self.schema.field(key).type
