@@ -53,6 +53,8 @@ class Plan:
     """Both sides' counts on one domain per column."""
     counted: dict[Hashable, int]
     """Position of each counted column in the counts."""
+    tables: dict[tuple[int, int], int]
+    """Position of each counted pair ``(a, b)`` (positions in the counts) among its tables."""
     codes: dict[Hashable, tuple[np.ndarray, np.ndarray, int]]
     """Each column compared on the samples: its codes on each side's sample rows
     (0 = missing, 1.. the bins or values) and the number of codes past 0."""
@@ -91,11 +93,13 @@ def plan(before: Summary, after: Summary, labels: list[Hashable], bins: int) -> 
     counts = None
     domains: dict[Hashable, Domain] = {}
     counted: dict[Hashable, int] = {}
+    tables: dict[tuple[int, int], int] = {}
     if spec.counts is not None:
         b, a = align([s.counts for s in states if s.counts is not None])
         counts = (b, a)
         counted = {c: i for i, c in enumerate(spec.counts.columns)}
         domains = {c: b.domains[i] for c, i in counted.items()}
+        tables = {pair: k for k, pair in enumerate(spec.counts.pairs)}
     basis = []
     folded: list[tuple[Hashable, Folded]] = []
     for c, kind in zip(labels, kinds, strict=True):
@@ -130,11 +134,12 @@ def plan(before: Summary, after: Summary, labels: list[Hashable], bins: int) -> 
                 factor = factor.astype(np.int64) + 1  # -1 (missing) becomes 0
                 n0 = len(samples[0])
                 codes[c] = (factor[:n0], factor[n0:], len(uniques))
-    return Plan(labels, basis, counts, counted, codes, edges)
+    return Plan(labels, basis, counts, counted, tables, codes, edges)
 
 
-def _marginals(p: Plan, c: Hashable, dropna: bool) -> tuple[np.ndarray, np.ndarray]:
-    if p.basis[p.labels.index(c)] == COUNTS:
+def _marginals(p: Plan, position: int, dropna: bool) -> tuple[np.ndarray, np.ndarray]:
+    c = p.labels[position]
+    if p.basis[position] == COUNTS:
         i = p.counted[c]
         sides = [s.marginals[i] for s in p.counts]  # type: ignore[union-attr]
     else:
@@ -146,11 +151,11 @@ def _marginals(p: Plan, c: Hashable, dropna: bool) -> tuple[np.ndarray, np.ndarr
 def columns_table(p: Plan, dropna: bool, base: float) -> pd.DataFrame:
     """One row per column: ``I(column; version)``, the JS divergence, the G-test, rows."""
     rows = []
-    for c, how in zip(p.labels, p.basis, strict=True):
+    for position, (c, how) in enumerate(zip(p.labels, p.basis, strict=True)):
         if how == FOLDED:
             shift = math_drift.Shift(math.nan, math.nan, math.nan, 0, math.nan, 0, 0)
         else:
-            shift = math_drift.column_shift(*_marginals(p, c, dropna))
+            shift = math_drift.column_shift(*_marginals(p, position, dropna))
         rows.append((c, shift.mi, shift.js, shift.g, shift.dof, shift.p, shift.n_before, shift.n_after, how))
     out = pd.DataFrame(
         rows, columns=["column", "mi", "js_divergence", "g", "dof", "p_value", "n_before", "n_after", "basis"]
@@ -160,12 +165,11 @@ def columns_table(p: Plan, dropna: bool, base: float) -> pd.DataFrame:
     return out
 
 
-def _tables(p: Plan, x: Hashable, y: Hashable) -> tuple[list, tuple]:
+def _tables(p: Plan, x: Hashable, y: Hashable, counted: bool) -> tuple[list, tuple]:
     """Both sides' tables of a pair and the value orders of its sides (None: sorted)."""
-    if p.basis[p.labels.index(x)] == COUNTS and p.basis[p.labels.index(y)] == COUNTS:
+    if counted:
         i, j = p.counted[x], p.counted[y]
-        spec = p.counts[0].spec  # type: ignore[index]
-        k = spec.pairs.index((min(i, j), max(i, j)))
+        k = p.tables[(min(i, j), max(i, j))]
         tables = [s.tables[k] for s in p.counts]  # type: ignore[union-attr]
         orders = tuple(value_order(p.counts[0].domains[c]) for c in (min(i, j), max(i, j)))  # type: ignore[index]
         if i > j:  # the stored table is (y, x)
@@ -181,11 +185,11 @@ def _pair_row(p: Plan, i: int, j: int, dropna: bool, permutations: int, seed: in
     x, y = p.labels[i], p.labels[j]
     if FOLDED in (p.basis[i], p.basis[j]):
         return (x, y, math.nan, math.nan, math.nan, 0, 0, FOLDED)
-    tables, orders = _tables(p, x, y)
+    how = COUNTS if p.basis[i] == p.basis[j] == COUNTS else SAMPLE
+    tables, orders = _tables(p, x, y, how == COUNTS)
     stats = [pair_stats(t, dropna, *orders) for t in tables]
     rng = np.random.default_rng([seed, i, j])  # the same draws whatever the blocks
     pvalue = math_drift.change_p(math_drift.cells(tables[0], tables[1], dropna), permutations, rng)
-    how = COUNTS if p.basis[i] == p.basis[j] == COUNTS else SAMPLE
     return (x, y, stats[0].mi, stats[1].mi, pvalue, stats[0].n, stats[1].n, how)
 
 
