@@ -11,11 +11,11 @@ import pandas as pd
 
 from dmi._engine import drift as engine
 from dmi._engine.columns import check_known, select_columns
-from dmi._engine.request import unit_of_base
+from dmi._engine.request import frame_columns, unit_of_base
 from dmi._engine.select import binned_options
 from dmi._engine.summarize import summarize
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_alpha, check_positive_int
-from dmi._inputs.source import check_unique, open_data
+from dmi._inputs.source import Source, open_data
 from dmi._typing import DataLike, Discrete, RandomState, SplitEvery
 from dmi.summary import Summary
 
@@ -51,13 +51,8 @@ class Drift:
         return text + f" at q <= {a['alpha']})"
 
 
-def _columns_of(side: Any) -> list[Hashable]:
-    if isinstance(side, Summary):
-        return list(side.columns)
-    frame = open_data(side).frame
-    names = list(frame.columns)
-    check_unique(names)
-    return names
+def _columns_of(side: Summary | Source) -> list[Hashable]:
+    return list(side.columns) if isinstance(side, Summary) else frame_columns(side.frame)
 
 
 def drift(
@@ -183,7 +178,9 @@ def drift(
         progress=progress,
         max_categories=max_categories,
     )
-    names = [_columns_of(side) for side in (before, after)]
+    # each side opened once (files' footers, headers): its columns now, its pass below
+    opened = [side if isinstance(side, Summary) else open_data(side) for side in (before, after)]
+    names = [_columns_of(side) for side in opened]
     if columns is None:
         theirs = set(names[1])
         labels = [c for c in names[0] if c in theirs]
@@ -192,7 +189,7 @@ def drift(
     else:
         labels = select_columns(columns, names[0])
         check_known("columns (after)", labels, names[1])
-    stored = [s for s in (before, after) if isinstance(s, Summary)]
+    stored = [s for s in opened if isinstance(s, Summary)]
     cap = stored[0].max_categories if stored and not opts.cap_given else opts.max_categories
 
     def summary_of(side: Any) -> Summary:
@@ -209,7 +206,7 @@ def drift(
             max_categories=cap,
         )
 
-    sides = summary_of(before), summary_of(after)
+    sides = summary_of(opened[0]), summary_of(opened[1])
     engine.check_sides(*sides, labels)
     plan = engine.plan(*sides, labels, opts.bins)
     table = engine.columns_table(plan, opts.dropna, opts.base)

@@ -27,7 +27,7 @@ import pandas as pd
 from dmi._engine.columns import AUTO, CONTINUOUS
 from dmi._engine.notes import warn_about_columns
 from dmi._engine.projection import project, transposed
-from dmi._engine.summarize import _full_spec
+from dmi._engine.summarize import full_spec
 from dmi._math import drift as math_drift
 from dmi._math.codes import Domain, Folded, as_float, bin_of, quantile_edges, value_order
 from dmi._math.counts import CountState, align
@@ -88,7 +88,7 @@ def check_sides(before: Summary, after: Summary, labels: Sequence[Hashable]) -> 
 def plan(before: Summary, after: Summary, labels: list[Hashable], bins: int) -> Plan:
     """Project both summaries on ``labels``, align their counts and bin what is sampled."""
     kinds = tuple(dict(zip(before.columns, before.kinds, strict=True))[c] for c in labels)
-    spec = _full_spec(labels, kinds, before.sample_size, before.seed, before.max_categories)
+    spec = full_spec(labels, kinds, before.sample_size, before.seed, before.max_categories)
     states = [project(s, spec) for s in (before, after)]
     counts = None
     domains: dict[Hashable, Domain] = {}

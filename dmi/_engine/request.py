@@ -31,7 +31,7 @@ from dmi._engine.validate import (
     check_random_state,
     check_split_every,
 )
-from dmi._inputs.source import check_unique, open_data, sampled_partitions
+from dmi._inputs.source import Source, check_unique, open_data, sampled_partitions
 from dmi._math.entropy import normalized
 from dmi._math.estimators import PairResult, to_base
 from dmi._typing import Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
@@ -90,7 +90,7 @@ def check_options(
     )
 
 
-def _frame_columns(ddf: Any) -> list[Hashable]:
+def frame_columns(ddf: Any) -> list[Hashable]:
     """The frame's column labels, which must be unique and not empty."""
     frame_columns = list(ddf.columns)
     check_unique(frame_columns)
@@ -120,10 +120,10 @@ def prepare(
     """
     if isinstance(data, Summary):
         return _prepare_summary(data, columns, target, opts, given)
-    source = open_data(data)
-    frame_columns = _frame_columns(source.frame)
-    labels = _labels(columns, target, frame_columns)
-    kinds = resolve_kinds(opts.discrete, labels, source.frame.dtypes, frame_columns)
+    source = data if isinstance(data, Source) else open_data(data)  # a caller may have opened it
+    names = frame_columns(source.frame)
+    labels = _labels(columns, target, names)
+    kinds = resolve_kinds(opts.discrete, labels, source.frame.dtypes, names)
     if narrow:
         kinds = narrow_kinds(source, labels, kinds)
     return opts, source, labels, kinds

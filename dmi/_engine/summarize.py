@@ -80,7 +80,7 @@ def summarize(
     else:
         state, _ = graph.run(
             ddf,
-            _full_spec(labels, kinds, sample_size, seed, opts.max_categories),
+            full_spec(labels, kinds, sample_size, seed, opts.max_categories),
             opts.split_every,
             progress=opts.progress,
         )
@@ -98,7 +98,7 @@ def _dtype_name(dtype: Any) -> str:
     return str(dtype)
 
 
-def _full_spec(
+def full_spec(
     labels: Sequence[Hashable], kinds: Sequence[str], sample_size: int, seed: int, max_categories: int | None
 ) -> PassSpec:
     """Counts of every pair of discrete (or undecided integer) columns; a sample of every
