@@ -1,8 +1,9 @@
 """Drift between two versions of a table, from counts (pure numpy/scipy).
 
 * :func:`column_shift` -- has a column's distribution changed? ``I(X; V)``, the MI of the
-  column and the version ``V`` (before or after), from the two count vectors, with its
-  G-test (``G = 2 N I``, ``dof = K - 1`` for ``K`` values seen) and the Jensen-Shannon
+  column and the version ``V`` (before or after), and its G-test (``G = 2 N I``,
+  ``dof = K - 1`` for ``K`` values seen): the pair statistics of the 2 x K table of version
+  by value, as for any pair of counted columns; and the Jensen-Shannon
   divergence of the two distributions (which, unlike ``I(X; V)``, does not depend on how
   many rows each side has).
 * :func:`change_p` -- has a pair's dependence changed? A permutation test over versions:
@@ -22,9 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse
 from scipy.special import entr, xlogy
-from scipy.stats import chi2
 
 from dmi._math.counts import Table, _nonzero
+from dmi._math.entropy import pair_stats
+from dmi._math.stats import g_test
 from dmi._typing import IntArray
 
 # Permuted tables held at once: cells x permutations (memory bound, 8 bytes each).
@@ -57,21 +59,13 @@ def column_shift(before: IntArray, after: IntArray) -> Shift:
     nb, na = int(before.sum()), int(after.sum())
     if nb == 0 or na == 0:
         return Shift(math.nan, math.nan, math.nan, 0, math.nan, nb, na)
+    # I(X;V) and its G-test are those of the 2 x K table of version by value
+    stats = pair_stats(np.stack([before, after]).astype(np.int64), dropna=False)
+    g, dof, p = g_test(stats)
     seen = (before + after) > 0
-    b = before[seen].astype(np.float64)
-    a = after[seen].astype(np.float64)
-    n = nb + na
-    both = b + a
-    # I(X;V) = H(X) - H(X|V), from the 2 x K table
-    h_x = float(entr(both / n).sum())
-    h_given = (nb * float(entr(b / nb).sum()) + na * float(entr(a / na).sum())) / n
-    mi = max(h_x - h_given, 0.0)
-    pb, pa = b / nb, a / na
+    pb, pa = before[seen] / nb, after[seen] / na
     js = float(entr((pb + pa) / 2).sum() - (entr(pb).sum() + entr(pa).sum()) / 2)
-    dof = int(seen.sum()) - 1
-    g = 2.0 * n * mi
-    p = float(chi2.sf(g, dof)) if dof > 0 else 1.0
-    return Shift(mi, max(js, 0.0), g, dof, p, nb, na)
+    return Shift(stats.mi, max(js, 0.0), g, dof, p, nb, na)
 
 
 @dataclass(frozen=True)
