@@ -258,10 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _check_outputs(args: argparse.Namespace) -> None:
     """Refuse output files dmi cannot write before any work is done."""
-    if args.out is not None and args.out.suffix.lower() not in OUTPUT_FORMATS:
-        raise UsageError(
-            f"--out: unknown format {args.out.suffix or '(none)'!r}; use one of {OUTPUT_FORMATS}"
-        )
+    tables = [("--out", args.out), ("--pairs-out", getattr(args, "pairs_out", None))]  # pairs: dmi drift
+    for option, table in tables:
+        if table is not None and table.suffix.lower() not in OUTPUT_FORMATS:
+            raise UsageError(
+                f"{option}: unknown format {table.suffix or '(none)'!r}; use one of {OUTPUT_FORMATS}"
+            )
     if args.plot is not None:
         if args.plot.suffix.lower() not in (".png", ".svg", ".pdf"):
             raise UsageError(f"--plot: use a .png, .svg or .pdf file, got {str(args.plot)!r}")
@@ -269,7 +271,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
             import matplotlib  # noqa: F401
         except ImportError:
             raise UsageError("--plot needs matplotlib: pip install 'dmi[plot]'") from None
-    for path in (args.out, args.plot):
+    for path in (*(table for _, table in tables), args.plot):
         if path is not None and not path.parent.is_dir():
             raise UsageError(f"cannot write {str(path)!r}: no directory {str(path.parent)!r}")
 
@@ -426,14 +428,6 @@ def _drift(args: argparse.Namespace) -> int:
     from dmi.compare import drift
 
     _check_outputs(args)
-    pairs_out = args.pairs_out
-    if pairs_out is not None:
-        if pairs_out.suffix.lower() not in OUTPUT_FORMATS:
-            raise UsageError(
-                f"--pairs-out: unknown format {pairs_out.suffix or '(none)'!r}; use one of {OUTPUT_FORMATS}"
-            )
-        if not pairs_out.parent.is_dir():
-            raise UsageError(f"cannot write {str(pairs_out)!r}: no directory {str(pairs_out.parent)!r}")
     keywords = _keywords(args, estimators=False)
     if args.max_categories == KEYWORDS["max_categories"].default:
         del keywords["max_categories"]  # a saved summary's cap is used
@@ -464,10 +458,8 @@ def _drift(args: argparse.Namespace) -> int:
     table = cols.set_index("column")
     table.attrs = attrs
     _write(args, table, lambda path: _savefig(_drift_axes(result), path))
-    if pairs_out is not None and len(result.pairs):
-        with _atomic(pairs_out) as tmp:
-            _save(result.pairs, tmp, pairs_out.suffix.lower())
-        _say(args, f"Wrote {pairs_out}")
+    if args.pairs_out is not None and len(result.pairs):
+        _write_table(args, result.pairs, args.pairs_out)
     return 0
 
 
@@ -479,13 +471,17 @@ def _drift_axes(result: Any) -> Any:
 
 def _write(args: argparse.Namespace, result: pd.DataFrame | pd.Series, plot: Any) -> None:
     if args.out is not None:
-        with _atomic(args.out) as tmp:
-            _save(result, tmp, args.out.suffix.lower())
-        _say(args, f"Wrote {args.out}")
+        _write_table(args, result, args.out)
     if args.plot is not None:
         with _atomic(args.plot) as tmp:
             plot(tmp)
         _say(args, f"Drew {args.plot}")
+
+
+def _write_table(args: argparse.Namespace, result: pd.DataFrame | pd.Series, path: Path) -> None:
+    with _atomic(path) as tmp:
+        _save(result, tmp, path.suffix.lower())
+    _say(args, f"Wrote {path}")
 
 
 @contextlib.contextmanager
