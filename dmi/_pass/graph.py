@@ -178,7 +178,7 @@ def _run(
 
 def active_client() -> Any:
     """The ``distributed.Client`` that ``dask.compute`` would use now, or None."""
-    try:  # imported when asked: a local computation never loads distributed
+    try:  # imported when asked (dask's own get_scheduler imports it too, to look for a client)
         from distributed import default_client
 
         client = default_client()
