@@ -66,7 +66,7 @@ def select_columns(columns: Any, frame_columns: Sequence[Hashable]) -> list[Hash
 def auto_kind(dtype: Any) -> str:
     """``"d"`` for bool, string/object and categorical dtypes; ``"a"`` (decided by the
     number of values, see :data:`AUTO`) for integers; ``"c"`` for floats, datetimes,
-    durations and Arrow decimals.
+    dates, durations and Arrow decimals.
 
     Raises TypeError for dtypes dmi does not handle yet.
     """
@@ -109,7 +109,8 @@ def resolve_kinds(
             except TypeError:
                 raise TypeError(
                     f"column {c!r} has dtype {by_name[c]} which dmi cannot analyse; "
-                    "supported dtypes are bool, integer, float, string/object and category"
+                    "supported dtypes are bool, integer, float, decimal, string/object, category, "
+                    "Arrow dictionary, datetime, date and duration"
                 ) from None
         return tuple(auto)
     kinds: tuple[str, ...]

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dmi._math.kernels import write_codes
 from dmi._typing import IntArray
@@ -201,6 +202,33 @@ def _nested(name: Any, detail: str) -> TypeError:
     )
 
 
+def _dictionary_codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """An Arrow dictionary column's codes (-1 where missing) and its dictionary as plain
+    values, so that partitions whose dictionaries differ unite by value. Read from the
+    indices (any integer width; pandas' factorize fails on unsigned ones, as polars writes)."""
+    array = pa.array(s.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.unify_dictionaries().combine_chunks() if array.num_chunks > 1 else array.chunk(0)
+    codes = pc.fill_null(array.indices.cast(pa.int64()), -1).to_numpy()
+    return codes, pd.Index(pd.arrays.ArrowExtensionArray(array.dictionary))
+
+
+def factorize(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pandas.factorize`` (codes, -1 where missing, and the values), also for the Arrow
+    columns it fails on: dictionaries with unsigned indices (as polars writes them) and
+    unsigned integers with missing values (pandas fills them with -1, which Arrow refuses)."""
+    dtype = s.dtype
+    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_dictionary(dtype.pyarrow_dtype):
+        return _dictionary_codes(s)
+    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_unsigned_integer(dtype.pyarrow_dtype):
+        missing = s.isna().to_numpy()
+        codes = np.full(len(s), -1, dtype=np.intp)
+        codes[~missing], found = pd.factorize(s.to_numpy(dtype=np.uint64, na_value=0)[~missing])
+        return codes, pd.Index(found).astype(dtype)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return codes, pd.Index(uniques)
+
+
 def encode(s: pd.Series) -> Encoded:
     """Encode one column of a partition: its domain, and how to write its codes.
 
@@ -240,16 +268,13 @@ def encode(s: pd.Series) -> Encoded:
         elif n == 0 or mask is not None:
             return Encoded(Values(pd.Index([], dtype=np.int64)), np.zeros(n, dtype=np.int8), 0)
     try:
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        codes, uniques = factorize(s)
     except TypeError as err:  # unhashable values: lists, dicts, arrays
         raise _nested(s.name, str(err)) from None
     if isinstance(dtype, np.dtype) and dtype.kind == "O":
         nested = next((v for v in uniques if isinstance(v, list | tuple | dict | set | np.ndarray)), None)
         if nested is not None:
             raise _nested(s.name, f"e.g. a {type(nested).__name__}")
-    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_dictionary(dtype.pyarrow_dtype):
-        # plain values, so partitions whose dictionaries differ unite by value
-        uniques = uniques.astype(pd.ArrowDtype(dtype.pyarrow_dtype.value_type))
     return Encoded(Values(pd.Index(uniques)), codes, 1)  # the NA sentinel -1 becomes 0
 
 
@@ -361,9 +386,10 @@ def value_order(domain: Domain) -> IntArray | None:
 
 
 def is_time(dtype: Any) -> bool:
-    """Datetimes (with or without time zone) and durations, numpy- or Arrow-backed."""
+    """Datetimes (with or without time zone), dates and durations, numpy- or Arrow-backed."""
     if isinstance(dtype, pd.ArrowDtype):
-        return bool(pa.types.is_timestamp(dtype.pyarrow_dtype) or pa.types.is_duration(dtype.pyarrow_dtype))
+        t = dtype.pyarrow_dtype
+        return bool(pa.types.is_timestamp(t) or pa.types.is_duration(t) or pa.types.is_date(t))
     return bool(pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype))
 
 
@@ -374,14 +400,16 @@ def is_decimal(dtype: Any) -> bool:
 def as_float(s: pd.Series) -> np.ndarray:
     """A continuous column as float64, NaN where missing.
 
-    Datetimes become seconds since the epoch (UTC for zone-aware ones) and durations
-    seconds: MI does not depend on the unit or the origin.
+    Datetimes and dates become seconds since the epoch (UTC for zone-aware ones) and
+    durations seconds: MI does not depend on the unit or the origin.
     """
     dtype = s.dtype
     if is_time(dtype):
         if isinstance(dtype, pd.ArrowDtype):
             kind = "timedelta64[ns]" if pa.types.is_duration(dtype.pyarrow_dtype) else "datetime64[ns]"
-            if pa.types.is_timestamp(dtype.pyarrow_dtype) and dtype.pyarrow_dtype.tz is not None:
+            if pa.types.is_date(dtype.pyarrow_dtype):
+                s = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(s.array).cast(pa.timestamp("s"))))
+            elif pa.types.is_timestamp(dtype.pyarrow_dtype) and dtype.pyarrow_dtype.tz is not None:
                 kind = f"datetime64[ns, {dtype.pyarrow_dtype.tz}]"
             s = s.astype(kind)  # type: ignore[call-overload]
         array: Any = s.array

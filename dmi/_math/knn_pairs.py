@@ -14,8 +14,8 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import pandas as pd
 
+from dmi._math.codes import factorize
 from dmi._math.estimators import Estimator, Reads, for_pair
 from dmi._math.knn import Axis, Prepared, axis, jitter_order, prepare
 from dmi._math.parallel import run_pieces
@@ -80,7 +80,7 @@ def prepare_sample(
     todo = [i for i, is_cont in enumerate(continuous) if is_cont]
     for i, is_cont in enumerate(continuous):
         if not is_cont:
-            labels[i] = pd.factorize(sample.frame.iloc[:, i], use_na_sentinel=True)[0]
+            labels[i] = factorize(sample.frame.iloc[:, i])[0]
             present[i] = labels[i] >= 0
 
     def columns(first: int, last: int) -> list[tuple[int, Prepared]]:
