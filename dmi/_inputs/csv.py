@@ -23,6 +23,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -137,21 +138,42 @@ def _expand(fs: Any, paths: Sequence[str]) -> list[str]:
     return files
 
 
-def decide_dtypes(head: pd.DataFrame) -> dict[Hashable, Any]:
+_WHOLE = r"^\s*[+-]?\d+\s*$"
+
+
+def decide_dtypes(head: pd.DataFrame, texts: pd.DataFrame | None = None) -> dict[Hashable, Any]:
     """The type every block is read with, from the first rows as pandas inferred them:
     integers as nullable ``Int64`` (a missing value further down is not an error),
-    booleans as ``boolean``, text as ``str``; floats and the rest as inferred."""
+    booleans as ``boolean``, text as ``str``; floats and the rest as inferred.
+
+    ``texts``: the same rows of the float columns as text. A float column whose every
+    present value is written as a whole number (``3``, not ``3.0``) is an integer column
+    with missing values, which pandas reads as float: it becomes ``Int64`` too, so a file
+    with a missing value types the column as a file without one does. Likewise a column of
+    booleans with missing values (which pandas reads as objects) becomes ``boolean``."""
     out: dict[Hashable, Any] = {}
     for name, kind in head.dtypes.items():
-        if pd.api.types.is_bool_dtype(kind):
+        if pd.api.types.is_bool_dtype(kind) or (pd.api.types.is_object_dtype(kind) and _booleans(head[name])):
             out[name] = "boolean"
-        elif pd.api.types.is_integer_dtype(kind):
+        elif pd.api.types.is_integer_dtype(kind) or (
+            texts is not None and name in texts.columns and _whole_numbers(texts[name])
+        ):
             out[name] = "Int64"
         elif pd.api.types.is_object_dtype(kind) or pd.api.types.is_string_dtype(kind):
             out[name] = "str"
         else:
             out[name] = kind
     return out
+
+
+def _booleans(values: pd.Series) -> bool:
+    present = values.dropna()
+    return bool(len(present)) and all(isinstance(v, bool | np.bool_) for v in present)
+
+
+def _whole_numbers(text: pd.Series) -> bool:
+    present = text.dropna()
+    return bool(len(present)) and bool(present.str.fullmatch(_WHOLE).all())
 
 
 def _open(fs: Any, path: str) -> Any:
@@ -186,13 +208,18 @@ def open_csv(
     try:
         with _open(fs, files[0]) as fh:
             head = pd.read_csv(fh, sep=sep, nrows=sample_rows, **kwargs)
+        floats = [c for c, kind in head.dtypes.items() if pd.api.types.is_float_dtype(kind)]
+        texts = None
+        if floats and "dtype" not in kwargs and "converters" not in kwargs:
+            with _open(fs, files[0]) as fh:
+                texts = pd.read_csv(fh, sep=sep, nrows=sample_rows, usecols=floats, dtype=str, **kwargs)
     except (ValueError, TypeError, OSError, UnicodeDecodeError, pd.errors.ParserError) as err:
         raise ValueError(f"cannot read {files[0]!r} as CSV (sep={sep!r}): {err}") from err
     names = list(head.columns)
     dups = sorted({str(c) for c in names if names.count(c) > 1})
     if dups:
         raise ValueError(f"{files[0]!r} has duplicate column names: {dups}; rename them first")
-    dtypes = decide_dtypes(head)
+    dtypes = decide_dtypes(head, texts)
     for column, kind in (dtype or {}).items():
         if column not in dtypes:
             raise KeyError(f"dtype: unknown column {column!r}; the columns of {files[0]!r} are {names}")
