@@ -5,8 +5,12 @@ Members (no pickle anywhere):
 - ``meta.json``: format, version, the summary's metadata, and (version 4) each other
   member's size and SHA-256;
 - ``counts.npz``: marginal and pair counts (``numpy.savez_compressed``, loaded without pickle);
-- ``domain-<i>.parquet``: the values of a counted column;
-- ``sample.parquet``: the sampled rows and their keys.
+- ``domain-<i>.arrow``: the values of a counted column (``.parquet`` before version 5);
+- ``sample.arrow``: the sampled rows and their keys (``.parquet`` before version 5).
+
+Since version 5 the values and the sample are Arrow IPC files written by
+:mod:`dmi._columns_file`, each column with a record in ``meta.json`` saying how to make the
+pandas column again, and checked at save time to read back with the same dtype and values.
 
 :func:`read` trusts nothing it reads. Any failure is one ValueError naming the file and
 what is wrong, raised before a number is computed:
@@ -37,15 +41,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
+from dmi._columns_file import ColumnsFileError, decode, encode
 from dmi._math.codes import Domain, Folded, IntRange, Values
 from dmi._math.counts import CountSpec, CountState, SparseTable, Table
 from dmi._math.sample import Sample
 from dmi._pass import onepass
 
 FORMAT = "dmi-summary"
-VERSION = 4
-"""Version 4 records each member's size and SHA-256 in ``meta.json``; version 3 keys the
+VERSION = 5
+"""Version 5 stores the sample and the values as Arrow files with a record per column
+(exact for every dtype dmi takes: Arrow dictionaries, categoricals, decimals...);
+version 4 records each member's size and SHA-256 in ``meta.json``; version 3 keys the
 sample by row identity and records integer columns whose kind the pass decides (kind
 ``"a"``); version 2 added ``max_categories`` and folded columns; version 1 files read as
 uncapped."""
@@ -72,28 +80,26 @@ def label(c: Hashable) -> Any:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def _parquet(frame: pd.DataFrame, what: str) -> bytes:
-    buffer = io.BytesIO()
-    try:
-        frame.to_parquet(buffer, index=False)
-    except (TypeError, ValueError, ArithmeticError) as err:
-        raise TypeError(f"cannot save {what}: {err}") from err
-    return buffer.getvalue()
+def _columns(frame: pd.DataFrame, what: str, name: str, members: dict[str, bytes]) -> list[dict[str, Any]]:
+    """Store ``frame`` as member ``name``; its columns' records."""
+    members[name], records = encode(frame, what)
+    return records
 
 
 def _domain_meta(i: int, domain: Domain, members: dict[str, bytes]) -> dict[str, Any]:
     if isinstance(domain, IntRange):
         return {"kind": "range", "lo": domain.lo, "hi": domain.hi}
-    name = f"domain-{i}.parquet"
+    name = f"domain-{i}.arrow"
     if isinstance(domain, Folded):
         meta: dict[str, Any] = {"kind": "folded", "at_least": domain.at_least, "unique": domain.unique}
         if domain.ranges is None:
             return meta | {"ranges": None}
         frame = pd.DataFrame({"lo": [r[0] for r in domain.ranges], "hi": [r[1] for r in domain.ranges]})
-        members[name] = _parquet(frame, f"the values of column {i}")
-        return meta | {"ranges": name}
-    members[name] = _parquet(pd.DataFrame({"value": domain.values}), f"the values of column {i}")
-    return {"kind": "values", "file": name}
+        records = _columns(frame.astype(np.int64), f"the ranges of column {i}", name, members)
+        return meta | {"ranges": name, "columns": records}
+    values = pd.DataFrame({"value": pd.Series(domain.values, copy=False)}, copy=False)
+    records = _columns(values, f"the values of column {i}", name, members)
+    return {"kind": "values", "file": name, "columns": records}
 
 
 def write(path: str, meta: dict[str, Any], state: onepass.PassState) -> None:
@@ -130,10 +136,13 @@ def write(path: str, meta: dict[str, Any], state: onepass.PassState) -> None:
         members["counts.npz"] = buffer.getvalue()
     if state.sample is not None:
         sample = state.sample
-        frame = sample.frame.set_axis([str(i) for i in range(sample.frame.shape[1])], axis=1)
-        frame["__key"] = sample.keys
-        members["sample.parquet"] = _parquet(frame, "the sample")
-        meta["sample"] = {"size": sample.size}
+        width = sample.frame.shape[1]
+        # the columns' own names, for a clear error; positions when the sample has other columns
+        names = meta["columns"] if width == len(meta["columns"]) and meta["given"] is None else range(width)
+        frame = sample.frame.set_axis(list(names), axis=1)
+        frame.insert(width, "the row keys", sample.keys)
+        records = _columns(frame, "the sample", "sample.arrow", members)
+        meta["sample"] = {"size": sample.size, "columns": records}
     meta["members"] = {
         name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
         for name, data in members.items()
@@ -161,6 +170,7 @@ class _Reader:
         self.archive = archive
         self.infos = {i.filename: i for i in archive.infolist()}
         self.recorded: dict[str, dict[str, Any]] | None = None
+        self.version = VERSION
 
     def fail(self, what: str) -> SummaryFileError:
         return SummaryFileError(f"{self.path!r} is not a valid dmi summary file: {what}")
@@ -196,12 +206,52 @@ class _Reader:
             raise self.fail(f"member {name!r} does not match its checksum (the file was changed or damaged)")
         return data
 
-    def parquet(self, name: str) -> pd.DataFrame:
+    def columns(self, name: str, records: Any) -> pd.DataFrame:
+        """A member holding columns: an Arrow file decoded by its records (version 5), or
+        Parquet read by pandas (older files, which have no records).
+
+        A failure is raised outside the ``except`` block, so that nothing keeps the failed
+        conversion's frames (and the Arrow objects in them) alive until the interpreter
+        exits: destroyed that late, they abort the process ("terminate called without an
+        active exception")."""
         data = self.member(name)
+        problem = ""
+        if records is not None:
+            try:
+                return decode(data, records)
+            except ColumnsFileError as err:
+                problem = f"member {name!r}: {err}"
+            raise self.fail(problem)
         try:
             return pd.read_parquet(io.BytesIO(data))
         except Exception as err:  # pyarrow raises many kinds for a damaged file
-            raise self.fail(f"member {name!r} is not readable Parquet ({type(err).__name__}: {err})") from err
+            problem = f"member {name!r} is not readable Parquet ({type(err).__name__}: {err})"
+        try:
+            return _parquet_by_column(data)
+        except Exception:
+            pass
+        raise self.fail(problem)
+
+
+def _parquet_by_column(data: bytes) -> pd.DataFrame:
+    """A Parquet member of a file written before version 5, whose pandas metadata pandas
+    cannot read back (it names an Arrow dictionary dtype, which pandas cannot parse): the
+    Arrow-backed columns as their Arrow type (which the file's Arrow schema keeps), the
+    others as pandas converts them."""
+    table = pq.read_table(io.BytesIO(data))
+    meta = table.schema.pandas_metadata or {}
+    arrow_backed = {
+        c.get("field_name")
+        for c in meta.get("columns", [])
+        if str(c.get("numpy_type", "")).endswith("[pyarrow]")
+    }
+    columns = {
+        name: pd.arrays.ArrowExtensionArray(table.column(name).combine_chunks())
+        if name in arrow_backed
+        else table.column(name).to_pandas()
+        for name in table.column_names
+    }
+    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
 
 
 def _require(ok: bool, reader: _Reader, what: str) -> None:
@@ -256,8 +306,24 @@ def _expected_members(meta: dict[str, Any]) -> set[str]:
                     if isinstance(d.get(key), str):
                         names.add(d[key])
     if meta.get("sample") is not None:
-        names.add("sample.parquet")
+        names.add(_sample_member(meta))
     return names
+
+
+def _sample_member(meta: dict[str, Any]) -> str:
+    """An Arrow file where the sample has column records (version 5), else Parquet."""
+    declared = meta.get("sample")
+    return "sample.arrow" if isinstance(declared, dict) and "columns" in declared else "sample.parquet"
+
+
+def _records(r: _Reader, d: dict[str, Any]) -> list[Any] | None:
+    """The column records of a member (required from version 5 on), None for the Parquet
+    of older files."""
+    records = d.get("columns")
+    if records is None and r.version < 5:
+        return None
+    _require(isinstance(records, list), r, "a member's column records are missing")
+    return records
 
 
 def _domain(r: _Reader, i: int, d: Any) -> Domain:
@@ -272,11 +338,12 @@ def _domain(r: _Reader, i: int, d: Any) -> Domain:
         if d["kind"] == "folded":
             ranges = None
             if d["ranges"] is not None:
-                frame = r.parquet(d["ranges"])
+                frame = r.columns(d["ranges"], _records(r, d))
+                frame.columns = ["lo", "hi"][: frame.shape[1]]
                 ranges = tuple(zip(frame["lo"].tolist(), frame["hi"].tolist(), strict=True))
             _require(_is_int(d["at_least"]) and isinstance(d["unique"], bool), r, f"domain {i} is malformed")
             return Folded(int(d["at_least"]), bool(d["unique"]), ranges)
-        values = r.parquet(d["file"])["value"]
+        values = r.columns(d["file"], _records(r, d)).iloc[:, 0]
     except (KeyError, TypeError, ValueError) as err:
         if isinstance(err, SummaryFileError):
             raise
@@ -408,15 +475,20 @@ def _counts(r: _Reader, meta: dict[str, Any], columns: list[Any], kinds: list[st
 def _sample(r: _Reader, meta: dict[str, Any], columns: list[Any]) -> Sample:
     declared = meta["sample"]
     _require(isinstance(declared, dict) and _is_int(declared.get("size")), r, "'sample' is malformed")
-    frame = r.parquet("sample.parquet")
+    frame = r.columns(_sample_member(meta), _records(r, declared))
     width = len(columns) if meta.get("given") is None else frame.shape[1] - 1
-    expected = [str(i) for i in range(width)] + ["__key"]
+    expected: list[Any] = [str(i) for i in range(width)] + ["__key"]
+    if _sample_member(meta) == "sample.arrow":
+        expected = list(range(width + 1))
+        _require(
+            declared["columns"][-1:] == [{"as": "numpy", "dtype": "<u8"}], r, "the sample has no row keys"
+        )
     _require(
         list(frame.columns) == expected,
         r,
         f"the sample has columns {list(frame.columns)[:8]}, not {width} and keys",
     )
-    keys = frame.pop("__key").to_numpy(dtype=np.uint64)
+    keys = frame.pop(expected[-1]).to_numpy(dtype=np.uint64)
     size = declared["size"]
     _require(len(frame) <= size, r, f"the sample holds {len(frame):,} rows, more than its size {size:,}")
     _require(len(frame) <= meta["n_rows"], r, "the sample holds more rows than the summary")
@@ -451,6 +523,7 @@ def read(path: str) -> tuple[dict[str, Any], onepass.PassState]:
                 f"{path!r} is a dmi summary of format version {meta.get('version')!r}, newer than this dmi "
                 f"reads (version {VERSION}); upgrade dmi"
             )
+        r.version = meta["version"]
         _check_meta(r, meta)
         unknown = sorted(set(r.infos) - _expected_members(meta))
         _require(not unknown, r, f"it holds members dmi did not write: {unknown[:5]}")

@@ -86,7 +86,7 @@ def test_save_and_load_round_trip(tmp_path):
     pd.testing.assert_frame_equal(dmi.mutual_info_matrix(loaded), direct, check_exact=True)
     with zipfile.ZipFile(tmp_path / "table.dmi") as z:  # a documented, non-pickle format
         meta = json.loads(z.read("meta.json"))
-        assert meta["format"] == "dmi-summary" and meta["version"] == 4
+        assert meta["format"] == "dmi-summary" and meta["version"] == 5
         assert not any(name.endswith((".pkl", ".pickle")) for name in z.namelist())
 
 
@@ -219,7 +219,7 @@ def test_loading_other_files_is_a_clear_error(tmp_path):
     s.save(tmp_path / "s.dmi")
     for change, match in [
         ({"format": "something"}, r"format 'something'"),
-        ({"version": 5}, r"version 5, newer"),
+        ({"version": 6}, r"version 6, newer"),
     ]:
         with zipfile.ZipFile(tmp_path / "s.dmi") as z:
             files = {name: z.read(name) for name in z.namelist()}

@@ -20,6 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dmi
+from dmi._archive import VERSION
+from dmi._columns_file import decode, encode
 
 DATA = Path(__file__).parent / "data"
 
@@ -109,7 +111,7 @@ def test_a_saved_file_records_each_members_size_and_checksum(saved) -> None:
     path, _ = saved
     files = _members(path)
     meta = json.loads(files["meta.json"])
-    assert meta["version"] == 4
+    assert meta["version"] == VERSION == 5
     assert set(meta["members"]) == set(files) - {"meta.json"}
     for name, record in meta["members"].items():
         assert record == {"size": len(files[name]), "sha256": hashlib.sha256(files[name]).hexdigest()}
@@ -152,7 +154,7 @@ EDITS = {
 }
 
 
-@pytest.mark.parametrize("checksums", [True, False], ids=["version 4", "without checksums"])
+@pytest.mark.parametrize("checksums", [True, False], ids=["version 5", "without checksums"])
 @pytest.mark.parametrize("edit", list(EDITS))
 def test_hand_edited_files_are_one_clear_error(saved, tmp_path, edit, checksums) -> None:
     path, _ = saved
@@ -167,12 +169,11 @@ def test_hand_edited_files_are_one_clear_error(saved, tmp_path, edit, checksums)
 def test_a_changed_member_fails_its_checksum(saved, tmp_path) -> None:
     path, _ = saved
     files = _members(path)
-    sample = pd.read_parquet(__import__("io").BytesIO(files["sample.parquet"]))
-    sample["0"] = sample["0"][::-1].to_numpy()  # plausible, consistent, and wrong
-    buffer = __import__("io").BytesIO()
-    sample.to_parquet(buffer, index=False)
-    files["sample.parquet"] = buffer.getvalue()
-    with pytest.raises(ValueError, match=r"member 'sample.parquet' (declares|does not match its checksum)"):
+    records = json.loads(files["meta.json"])["sample"]["columns"]
+    sample = decode(files["sample.arrow"], records)
+    sample[0] = sample[0][::-1].to_numpy()  # plausible, consistent, and wrong
+    files["sample.arrow"] = encode(sample, "the sample")[0]
+    with pytest.raises(ValueError, match=r"member 'sample.arrow' (declares|does not match its checksum)"):
         dmi.load(_write(tmp_path / "changed.dmi", files))
 
 
@@ -253,19 +254,19 @@ def test_zip_bombs_are_refused_without_exhausting_memory(saved, tmp_path) -> Non
     tracemalloc.start()
     try:
         # 1. a member that expands far past the size it declares (and was saved with)
-        lying = _write(tmp_path / "lying.dmi", {**files, "sample.parquet": bomb})
-        _patch_declared_size(lying, "sample.parquet", meta["members"]["sample.parquet"]["size"])
-        with pytest.raises(ValueError, match=r"member 'sample.parquet' cannot be read"):
+        lying = _write(tmp_path / "lying.dmi", {**files, "sample.arrow": bomb})
+        _patch_declared_size(lying, "sample.arrow", meta["members"]["sample.arrow"]["size"])
+        with pytest.raises(ValueError, match=r"member 'sample.arrow' cannot be read"):
             dmi.load(lying)
         # 2. a member that honestly declares far more than was saved
-        honest = _write(tmp_path / "honest.dmi", {**files, "sample.parquet": bomb})
+        honest = _write(tmp_path / "honest.dmi", {**files, "sample.arrow": bomb})
         with pytest.raises(ValueError, match=r"declares 268,435,456 bytes but .* were saved"):
             dmi.load(honest)
         # 3. a file without recorded sizes (version 3) that expands 1000 times its size
         old = dict(meta, version=3)
         old.pop("members")
         unrecorded = _write(
-            tmp_path / "old.dmi", {**files, "meta.json": json.dumps(old).encode(), "sample.parquet": bomb}
+            tmp_path / "old.dmi", {**files, "meta.json": json.dumps(old).encode(), "sample.arrow": bomb}
         )
         with pytest.raises(ValueError, match=r"expand to .* \(a zip bomb\?\)"):
             dmi.load(unrecorded)
