@@ -41,15 +41,17 @@ def ensure_mixed_data(rows: int, root: Path) -> Path:
 
 def ksg_kernel(px, py, rows):
     """The KSG kernel of one pair, its axes included (what one pair of a matrix costs)."""
-    from dmi._math.knn import axis, ksg
+    from dmi._math.jitter import axis
+    from dmi._math.knn import ksg
 
-    return ksg(axis(px, rows), axis(py, rows), 3)
+    return ksg(axis(px, rows, py.order), axis(py, rows, px.order), 3)
 
 
 def ross_kernel(pc, labels, rows):
-    from dmi._math.knn import axis, ross
+    from dmi._math.jitter import axis
+    from dmi._math.knn import ross
 
-    return ross(axis(pc, rows), labels, 3)
+    return ross(axis(pc, rows, np.flatnonzero(rows)), labels, 3)
 
 
 def timed(repeat: int, fn, *args, **kwargs) -> tuple[float, object]:
@@ -68,7 +70,7 @@ def ksg_pairs(sizes: list[int], repeat: int) -> list[str]:
     from sklearn.feature_selection import mutual_info_regression
 
     import dmi
-    from dmi._math.knn import prepare
+    from dmi._math.jitter import prepare
 
     lines = [
         "### One KSG pair (bivariate Gaussian, rho = 0.6, k = 3)",
@@ -108,7 +110,7 @@ def ross_pairs(n: int, classes_list: list[int], repeat: int) -> list[str]:
     from sklearn.feature_selection import mutual_info_classif
 
     import dmi
-    from dmi._math.knn import prepare
+    from dmi._math.jitter import prepare
 
     lines = [
         f"### One Ross pair ({n:,} rows, k = 3)",

@@ -8,13 +8,18 @@ Every pair of columns of a table larger than memory, over all rows, in one pass:
     dmi.plot.heatmap(mi)                        # needs matplotlib: pip install 'dmi[plot]'
 """
 
+from dmi._archive import SummaryFileError
 from dmi._engine.notes import (
+    ConstantColumnWarning,
     ContinuousIntegersWarning,
     EmptyColumnWarning,
     IdentifierWarning,
     LooksCategoricalWarning,
     MaxCategoriesWarning,
+    SparseTableWarning,
+    TiedValuesWarning,
     UndefinedMeasureWarning,
+    UntestedPairsWarning,
 )
 from dmi._engine.summarize import summarize
 from dmi._pass.faults import ClusterError
@@ -33,6 +38,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ClusterError",
+    "ConstantColumnWarning",
     "ContinuousIntegersWarning",
     "Drift",
     "EmptyColumnWarning",
@@ -40,8 +46,12 @@ __all__ = [
     "LooksCategoricalWarning",
     "MaxCategoriesWarning",
     "Scan",
+    "SparseTableWarning",
     "Summary",
+    "SummaryFileError",
+    "TiedValuesWarning",
     "UndefinedMeasureWarning",
+    "UntestedPairsWarning",
     "__version__",
     "association_matrix",
     "column_groups",

@@ -147,7 +147,10 @@ def write(path: str, meta: dict[str, Any], state: onepass.PassState) -> None:
         name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
         for name, data in members.items()
     }
-    tmp = os.path.join(os.path.dirname(path) or ".", f".{os.path.basename(path)}.{secrets.token_hex(8)}.tmp")
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):  # say so with the user's path, not the temporary file's
+        raise FileNotFoundError(f"cannot save {path!r}: no directory {folder!r}")
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(8)}.tmp")
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, data in members.items():

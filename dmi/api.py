@@ -20,6 +20,7 @@ from dmi._engine.request import (
     diagonal,
     narrow_kinds,
     prepare,
+    stored_or_source,
     unit,
     value,
     without_given,
@@ -27,7 +28,16 @@ from dmi._engine.request import (
 from dmi._engine.table import P_VALUE_METHODS, pair_table, square
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, NORMALIZE_METHODS, check_choice, check_positive_int
 from dmi._math.estimators import to_base
-from dmi._typing import DataLike, Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
+from dmi._typing import (
+    DataLike,
+    Discrete,
+    Method,
+    Normalize,
+    RandomState,
+    SampleMode,
+    SplitEvery,
+    describe_data,
+)
 from dmi.summary import Summary
 
 
@@ -37,7 +47,7 @@ def mutual_info_matrix(
     *,
     discrete: Discrete = "auto",
     method: Method = "auto",
-    bins: int = 32,
+    bins: int | str = "auto",
     n_neighbors: int = 3,
     sample_size: int = 100_000,
     base: float = math.e,
@@ -54,9 +64,8 @@ def mutual_info_matrix(
 
     Parameters
     ----------
-    data : dask.dataframe.DataFrame, pandas.DataFrame, str, pathlib.Path or list of paths
-        The table. Paths and globs are read lazily as Parquet with
-        :func:`dask.dataframe.read_parquet`, and only the needed columns are read.
+    data : DataFrame, LazyFrame, Table, Dataset, path(s), dmi.Scan or dmi.Summary
+    <data forms>
     columns : list of column names, optional
         Columns to analyse, in the order wanted in the result. Default: all columns,
         in the frame's order.
@@ -82,9 +91,12 @@ def mutual_info_matrix(
         sample holds every row) and every pair takes the plug-in estimate over all
         rows. This needs a second pass over the data: the first gathers the sample
         for the edges. Discrete columns are untouched.
-    bins : int, default 32
+    bins : int or 'auto', default 'auto'
         Number of quantile bins for continuous columns with ``method='binned'``
-        (fewer where heavy ties make quantiles repeat).
+        (fewer where heavy ties make quantiles repeat). ``'auto'`` (the default)
+        gives each column ``floor(sqrt(rows / 5))`` bins, from 2 to 32, so a table of
+        two binned columns expects at least 5 rows per cell (32 from 5,120 rows on). The
+        bins used are in ``result.attrs["bins"]``.
     n_neighbors : int, default 3
         k of the k-nearest-neighbour estimators (``method='auto'``). Must be below
         the rows a pair has in the sample.
@@ -260,7 +272,14 @@ def mutual_info_matrix(
     res = compute(data, ddf, labels, kinds, pairs, opts, diagonal=True)
     result = square(labels, pairs, res, lambda r, _: value(r, opts), lambda h: diagonal(h, opts))
     result.attrs["unit"] = unit(opts)
+    if res.bins is not None:
+        result.attrs["bins"] = res.bins
     return result
+
+
+mutual_info_matrix.__doc__ = (mutual_info_matrix.__doc__ or "").replace(
+    "<data forms>", describe_data().lstrip()
+)
 
 
 def _conditional_matrix(
@@ -271,7 +290,8 @@ def _conditional_matrix(
     out = np.full((p, p), np.nan)
     used = np.zeros((p, p), dtype=np.int64)
     for c in range(p):
-        out[c, c] = to_base(h_given[c], opts.base)
+        out[c, c] = to_base(h_given[c][0], opts.base)
+        used[c, c] = h_given[c][1]
     for (i, j), cmi, n in zip(pairs, mi, rows, strict=True):
         out[i, j] = out[j, i] = to_base(cmi, opts.base)
         used[i, j] = used[j, i] = n
@@ -289,7 +309,7 @@ def mutual_info_with(
     *,
     discrete: Discrete = "auto",
     method: Method = "auto",
-    bins: int = 32,
+    bins: int | str = "auto",
     n_neighbors: int = 3,
     sample_size: int = 100_000,
     base: float = math.e,
@@ -312,8 +332,8 @@ def mutual_info_with(
 
     Parameters
     ----------
-    data : dask.dataframe.DataFrame, pandas.DataFrame, str, pathlib.Path or list of paths
-        The table; see :func:`mutual_info_matrix`.
+    data : DataFrame, LazyFrame, Table, Dataset, path(s), dmi.Scan or dmi.Summary
+        The table, in any form :func:`mutual_info_matrix` takes.
     target : column name
         The column to relate every other column to.
     columns : list of column names, optional
@@ -395,6 +415,8 @@ def _with(
     result = pd.Series(values, index=pd.Index(others), dtype=np.float64, name=target)
     result.attrs["n_rows"] = {c: int(r.n) for c, r in zip(others, res.pairs, strict=True)}
     result.attrs["unit"] = unit(opts)
+    if res.bins is not None:
+        result.attrs["bins"] = res.bins
     return result
 
 
@@ -404,7 +426,7 @@ def mutual_info_table(
     *,
     discrete: Discrete = "auto",
     method: Method = "auto",
-    bins: int = 32,
+    bins: int | str = "auto",
     n_neighbors: int = 3,
     sample_size: int = 100_000,
     base: float = math.e,
@@ -525,7 +547,7 @@ split_every, sample, progress, max_categories
         stderr_splits=stderr_splits,
         knn_permutations=knn_permutations,
     )
-    return pair_table(
+    table = pair_table(
         labels,
         pairs,
         res,
@@ -535,6 +557,9 @@ split_every, sample, progress, max_categories
         permutations=permutations,
         seed=opts.seed,
     )
+    if res.bins is not None:
+        table.attrs["bins"] = res.bins
+    return table
 
 
 def conditional_mutual_info(
@@ -566,8 +591,8 @@ def conditional_mutual_info(
 
     Parameters
     ----------
-    data : dask.dataframe.DataFrame, pandas.DataFrame, str, pathlib.Path or list of paths
-        The table; see :func:`mutual_info_matrix`.
+    data : DataFrame, LazyFrame, Table, Dataset, path(s), dmi.Scan or dmi.Summary
+        The table, in any form :func:`mutual_info_matrix` takes.
     x, y : column name
         The two columns whose dependence is measured.
     given : column name
@@ -622,13 +647,14 @@ def conditional_mutual_info(
             max_categories=max_categories,
         )
 
-    if isinstance(data, Summary):
-        if data.given != given:
+    opened = stored_or_source(data)
+    if isinstance(opened, Summary):
+        if opened.given != given:
             raise ValueError(
                 f"conditional_mutual_info needs three-way counts: summarize the data with given={given!r} "
-                f"(this summary's given is {data.given!r})"
+                f"(this summary's given is {opened.given!r})"
             )
-        opts, summary, labels, kinds = prepare(data, None, MATRIX, request(discrete), given=given)
+        opts, summary, labels, kinds = prepare(opened, None, MATRIX, request(discrete), given=given)
         check_known("x, y", [x, y], labels)
         kind_of = dict(zip(labels, kinds, strict=True))
         mi, _, _ = conditional(
@@ -636,13 +662,13 @@ def conditional_mutual_info(
         )
         return float(to_base(mi[0], opts.base))
     request(discrete)  # checked as given
-    opts, source, _, _ = prepare(data, None, MATRIX, request(True))
+    opts, source, _, _ = prepare(opened, None, MATRIX, request(True))
     frame = source.frame
     names = [x, y, given]
     check_known("x, y, given", names, list(frame.columns))
     if len(set(names)) < 3:
         raise ValueError(f"x, y and given must be three different columns; got {x!r}, {y!r}, {given!r}")
-    check_given_dtype(given, frame.dtypes[given])
+    check_given_dtype(given, frame.dtypes[given], discrete)
     kinds = narrow_kinds(source, [x, y], resolve_kinds(discrete, [x, y], frame.dtypes, list(frame.columns)))
     mi, _, _ = conditional(source, [x, y], kinds, [(0, 1)], given, opts, diagonal=False)
     cmi = mi[0]

@@ -28,7 +28,7 @@ def association_matrix(
     bias_correction: bool = True,
     discrete: Discrete = "auto",
     method: Method = "auto",
-    bins: int = 32,
+    bins: int | str = "auto",
     n_neighbors: int = 3,
     sample_size: int = 100_000,
     base: float = math.e,

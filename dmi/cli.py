@@ -15,10 +15,12 @@ import json
 import logging
 import math
 import os
+import re
 import secrets
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,8 +32,15 @@ from dmi._math.measures import MEASURES
 from dmi._math.selection import METHODS
 from dmi._math.streams import DEFAULT_SEED
 from dmi._pass.faults import ClusterError
+from dmi._typing import FILE_FORMS
 
 OUTPUT_FORMATS = (".csv", ".parquet", ".json")
+# The data a command takes: the file forms of dmi._typing.DATA_FORMS (a command cannot take a DataFrame).
+_PATHS_HELP = (
+    f"The data: {' or '.join(FILE_FORMS[:-1])} files, directories or globs (CSV: .csv, .tsv, .tab, "
+    f"compressed or not), or the .dmi file of a saved {FILE_FORMS[-1]}"
+)
+_ONE_PATH_HELP = f"{' or '.join(FILE_FORMS[:-1])} path or glob, or the .dmi file of a saved {FILE_FORMS[-1]}"
 NORMALIZE_CHOICES = ("arithmetic", "geometric", "min", "max")
 # Seconds to wait for a scheduler before giving up.
 DEFAULT_TIMEOUT = 10.0
@@ -74,6 +83,29 @@ def _positive(text: str) -> int:
     return int(_positive_number(text, int, "a positive integer"))
 
 
+def _bins(text: str) -> int | str:
+    """``--bins``: 'auto' or a whole number of at least 2."""
+    if text == "auto":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a whole number of at least 2, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a seed: a whole number of at least 0, got {text!r}")
+    return value
+
+
 def _cap(text: str) -> int | None:
     if text.lower() == "none":
         return None
@@ -98,8 +130,9 @@ def _seconds(text: str) -> float:
     return float(_positive_number(text, float, "a positive number of seconds"))
 
 
-def _keyword(name: str) -> dict[str, Any]:
-    """An option's default and help, from the one definition of the API keyword it sets."""
+def _keyword(name: str, help: str | None = None) -> dict[str, Any]:
+    """An option's default and help, from the one definition of the API keyword it sets
+    (``help``: what the option does in this command, where that differs)."""
     keyword = KEYWORDS[name]
     shown = (
         "none"
@@ -108,12 +141,32 @@ def _keyword(name: str) -> dict[str, Any]:
         if isinstance(keyword.default, int)
         else keyword.default
     )
-    return {"default": keyword.default, "help": f"{keyword.help} (default {shown})"}
+    return {"default": keyword.default, "help": f"{help or keyword.help} (default {shown})"}
 
 
-def _add_common(parser: argparse.ArgumentParser, *, estimators: bool = True) -> None:
-    """Options shared by ``dmi matrix``, ``dmi with`` and ``dmi select`` (``estimators``:
-    the choice of estimator, which ``select`` does not have: it bins and counts)."""
+# What --bins and --sample-size do in the commands that bin every continuous column
+# (select, drift) rather than only with --method binned (matrix, with).
+_BINNED_HELP = {
+    "bins": "quantile bins of each continuous column: every column is counted "
+    "('auto': sqrt(rows / 5), from 2 to 32)",
+    "sample_size": "rows of the uniform sample the quantile edges are taken from",
+    "random_state": "seed of the sample the quantile edges are taken from",
+}
+_DRIFT_HELP = {
+    "bins": "quantile bins of each sampled column ('auto': sqrt(n / 5), from 2 to 32, n the smaller "
+    "side's sample rows)",
+    "sample_size": "rows of each side's uniform sample, on which continuous columns are compared",
+    "random_state": "seed of the samples and of the permutation tests",
+}
+
+
+def _add_common(
+    parser: argparse.ArgumentParser, *, estimators: bool = True, helps: dict[str, str] | None = None
+) -> None:
+    """Options shared by ``dmi matrix``, ``dmi with``, ``dmi select`` and ``dmi drift``
+    (``estimators``: the choice of estimator, which ``select`` and ``drift`` do not have:
+    they bin and count; ``helps``: what an option does in this command)."""
+    helps = helps or {}
     what = parser.add_argument_group("what to compute")
     what.add_argument("--columns", type=_names, metavar="A,B,...", help="only these columns")
     kinds = what.add_mutually_exclusive_group()
@@ -125,16 +178,19 @@ def _add_common(parser: argparse.ArgumentParser, *, estimators: bool = True) -> 
     )
     if estimators:
         what.add_argument("--method", choices=("auto", "binned"), **_keyword("method"))
-    what.add_argument("--bins", type=_positive, **_keyword("bins"))
+    bins_help = "with --method binned: " + KEYWORDS["bins"].help if estimators else None
+    what.add_argument("--bins", type=_bins, **_keyword("bins", helps.get("bins", bins_help)))
     if estimators:
         what.add_argument("--n-neighbors", type=_positive, **_keyword("n_neighbors"))
     what.add_argument("--bits", action="store_true", help="report bits instead of nats")
     if estimators:
         what.add_argument("--normalize", choices=NORMALIZE_CHOICES, **_keyword("normalize"))
-    what.add_argument("--sample-size", type=_positive, **_keyword("sample_size"))
+    what.add_argument("--sample-size", type=_positive, **_keyword("sample_size", helps.get("sample_size")))
     # the API's None is the fixed seed; the option shows it as the number it is
-    seed_help = KEYWORDS["random_state"].help.split(" (")[0]
-    what.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"{seed_help} (default {DEFAULT_SEED})")
+    seed_help = helps.get("random_state", KEYWORDS["random_state"].help.split(" (")[0])
+    what.add_argument(
+        "--seed", type=_seed, default=DEFAULT_SEED, help=f"{seed_help} (default {DEFAULT_SEED})"
+    )
     what.add_argument("--max-categories", type=_cap, metavar="N", **_keyword("max_categories"))
     where = parser.add_argument_group("where to compute (default: threads in this process)")
     place = where.add_mutually_exclusive_group()
@@ -156,15 +212,25 @@ def _add_common(parser: argparse.ArgumentParser, *, estimators: bool = True) -> 
     out.add_argument("--debug", action="store_true", help="show tracebacks")
 
 
-def _add_alpha(group: Any, what: str) -> None:
-    group.add_argument("--alpha", type=_alpha, default=0.05, metavar="A", help=f"{what} (default 0.05)")
+def _alpha_or_none(text: str) -> float | None:
+    return None if text.lower() == "none" else _alpha(text)
+
+
+def _add_alpha(group: Any, what: str, *, optional: bool = False) -> None:
+    group.add_argument(
+        "--alpha",
+        type=_alpha_or_none if optional else _alpha,
+        default=0.05,
+        metavar="A",
+        help=f"{what} (default 0.05)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``dmi`` command."""
     parser = argparse.ArgumentParser(
         prog="dmi",
-        description="Mutual information between the columns of a Parquet data set, on Dask.",
+        description=f"Mutual information between the columns of a table, on Dask. {_PATHS_HELP}.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -174,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Mutual information between every pair of columns (the diagonal is each column's "
         "entropy), over all rows, in one pass.",
     )
-    matrix.add_argument("paths", nargs="+", metavar="PATH", help="Parquet files, directories or globs")
+    matrix.add_argument("paths", nargs="+", metavar="PATH", help=_PATHS_HELP)
     matrix.add_argument(
         "--measure",
         choices=MEASURES,
@@ -191,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Mutual information of a target column with every other column, largest first "
         "(--column-order keeps the columns' order, as dmi.mutual_info_with does by default).",
     )
-    with_.add_argument("paths", nargs="+", metavar="PATH", help="Parquet files, directories or globs")
+    with_.add_argument("paths", nargs="+", metavar="PATH", help=_PATHS_HELP)
     with_.add_argument("--target", required=True, help="the target column")
     with_.add_argument(
         "--column-order",
@@ -207,16 +273,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Feature selection by mutual information (MIM, mRMR, JMI or CMIM) on exact counts "
         "(continuous columns in quantile bins), with each step's G-test and a Benjamini-Hochberg stop.",
     )
-    select.add_argument("paths", nargs="+", metavar="PATH", help="Parquet files, directories or globs")
+    select.add_argument("paths", nargs="+", metavar="PATH", help=_PATHS_HELP)
     select.add_argument("--target", required=True, help="the target column")
     how = select.add_argument_group("how to select")
     how.add_argument("--k", type=_positive, metavar="N", help="at most N features (default: until the stop)")
     how.add_argument(
         "--method", choices=METHODS, default="mrmr", help="the selection criterion (default mrmr)"
     )
-    _add_alpha(how, "the level of the significance stop")
+    _add_alpha(
+        how,
+        "the level of the significance stop; 'none': no stop, the best score at each step until --k",
+        optional=True,
+    )
     how.add_argument("--quotient", action="store_true", help="mRMR in its quotient form (MIQ)")
-    _add_common(select, estimators=False)
+    _add_common(select, estimators=False, helps=_BINNED_HELP)
     select.set_defaults(func=_select)
 
     drift = sub.add_parser(
@@ -226,10 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
         "of a table (see dmi.drift): each version is Parquet (a file, directory or glob) or a summary saved "
         "by dmi.Summary.save (a .dmi file), which is not read again as data.",
     )
-    drift.add_argument(
-        "before", metavar="BEFORE", help="the earlier version: Parquet path, or a .dmi summary"
-    )
-    drift.add_argument("after", metavar="AFTER", help="the later version: Parquet path, or a .dmi summary")
+    drift.add_argument("before", metavar="BEFORE", help=f"the earlier version: {_ONE_PATH_HELP}")
+    drift.add_argument("after", metavar="AFTER", help=f"the later version: {_ONE_PATH_HELP}")
     compare = drift.add_argument_group("how to compare")
     _add_alpha(compare, "false-discovery rate of the flags")
     compare.add_argument(
@@ -243,12 +311,12 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--pairs-out", type=Path, metavar="FILE", help="also write the pairs table: .csv, .parquet or .json"
     )
-    _add_common(drift, estimators=False)
+    _add_common(drift, estimators=False, helps=_DRIFT_HELP)
     drift.set_defaults(func=_drift)
 
     demo = sub.add_parser("demo", help="the MI matrix of built-in example data")
     demo.add_argument("--rows", type=_positive, default=1_000_000, help="rows of example data (default 1M)")
-    demo.add_argument("--seed", type=int, default=0, help="seed of the example data")
+    demo.add_argument("--seed", type=_seed, default=0, help="seed of the example data")
     demo.add_argument("--workers", type=_workers, metavar="N", help=_WORKERS_HELP)
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -336,8 +404,27 @@ def _keywords(args: argparse.Namespace, *, estimators: bool = True) -> dict[str,
     return keywords
 
 
+_JSON = (".json", ".jsonl", ".ndjson")
+
+
+def _readable(path: str) -> str:
+    """``path``, or a ValueError saying how to convert a format the command line cannot read
+    (the Python API takes a DataFrame; a command takes files)."""
+    suffix = Path(path).suffix.lower()
+    if suffix in _JSON:
+        lines = ", lines=True" if suffix != ".json" else ""
+        target = str(Path(path).with_suffix(".parquet"))
+        raise ValueError(
+            f"{path!r} is JSON, which dmi does not read, and a command takes files, not DataFrames: "
+            f'convert it once to Parquet, python -c "import pandas as pd; pd.read_json({path!r}{lines})'
+            f'.to_parquet({target!r})", then run dmi on {target!r}'
+        )
+    return path
+
+
 def _data(args: argparse.Namespace) -> str | list[str]:
-    return args.paths[0] if len(args.paths) == 1 else list(args.paths)
+    paths = [_readable(p) for p in args.paths]
+    return paths[0] if len(paths) == 1 else paths
 
 
 def _format(value: float) -> str:
@@ -354,19 +441,40 @@ def _matrix(args: argparse.Namespace) -> int:
             "--normalize and --measure: choose one (--measure nmi is the arithmetic normalization)"
         )
     with _scheduler(args):
+        start = time.perf_counter()
         if args.measure == "mi":
             mi = mutual_info_matrix(_data(args), **_keywords(args))
         else:
             keywords = {k: v for k, v in _keywords(args).items() if k != "normalize"}
             mi = association_matrix(_data(args), measure=args.measure, **keywords)
+        elapsed = time.perf_counter() - start
+    symmetric = args.measure == "mi" or bool(mi.attrs["symmetric"])
     if args.measure == "mi":
         print(f"Mutual information ({mi.attrs['unit']}); diagonal: entropy of each column")
     else:
-        direction = "; cell (row, column) = U(row | column)" if not mi.attrs["symmetric"] else ""
+        direction = "; cell (row, column) = U(row | column)" if not symmetric else ""
         print(f"{args.measure} ({mi.attrs['unit']}){direction}")
-    print(mi.to_string(float_format=_format))
+    if args.out is None:
+        print(mi.to_string(float_format=_format))
+    else:  # the file holds the matrix: a report, not a screenful of numbers
+        print(f"{mi.shape[0]} x {mi.shape[1]} matrix in {elapsed:.2f} s, written to {args.out}")
+        print("Strongest pairs:")
+        for a, b, v in _strongest(mi, symmetric)[:10]:
+            print(f"  {a} ~ {b}: {_format(v)}")
     _write(args, mi, lambda path: _plot_matrix(mi, path))
     return 0
+
+
+def _strongest(mi: pd.DataFrame, symmetric: bool) -> list[tuple[str, str, float]]:
+    """The off-diagonal cells (each pair once when ``symmetric``), largest first, NaN left out."""
+    names, values = [str(c) for c in mi.columns], mi.to_numpy(dtype=float)
+    cells = [
+        (names[i], names[j], float(values[i, j]))
+        for i in range(len(names))
+        for j in range(len(names))
+        if (j > i or (not symmetric and j != i)) and not math.isnan(values[i, j])
+    ]
+    return sorted(cells, key=lambda cell: -cell[2])
 
 
 def _with(args: argparse.Namespace) -> int:
@@ -377,7 +485,10 @@ def _with(args: argparse.Namespace) -> int:
         mi = mutual_info_with(_data(args), args.target, sort=not args.column_order, **_keywords(args))
     order = "in the columns' order" if args.column_order else "largest first"
     print(f"Mutual information with {args.target!r} ({mi.attrs['unit']}), {order}")
-    print(mi.to_string(float_format=_format))
+    shown = mi if args.out is None else mi.head(20)
+    print(shown.to_string(float_format=_format))
+    if len(shown) < len(mi):
+        print(f"... {len(mi) - len(shown)} more in {args.out}")
     _write(args, mi, lambda path: _plot_series(mi, path))
     return 0
 
@@ -386,6 +497,8 @@ def _select(args: argparse.Namespace) -> int:
     from dmi.selection import select_features
 
     _check_outputs(args)
+    if args.alpha is None and args.k is None:
+        raise UsageError("--alpha none (no significance stop) needs --k N: how many features to select")
     with _scheduler(args):
         steps = select_features(
             _data(args),
@@ -403,8 +516,20 @@ def _select(args: argparse.Namespace) -> int:
         + (f"; {len(binned)} columns in {steps.attrs['bins']} quantile bins" if binned else "")
         + ")"
     )
-    shown = steps.drop(columns=["step"]).set_index(pd.Index(steps["step"], name="step"))
+    shown = steps.drop(columns=["step", "reason"]).set_index(pd.Index(steps["step"], name="step"))
     print(shown.to_string(float_format=lambda v: f"{v:.4g}") if len(steps) else "(none selected)")
+    if len(steps):
+        print("\nWhy each was taken:")
+        for step, feature, reason in zip(steps["step"], steps["feature"], steps["reason"], strict=True):
+            print(f"  {step}. {feature}: {reason}")
+        negative = steps["step"][steps["score"] < 0].tolist() if not args.quotient else []
+        if negative and args.method in ("mim", "mrmr"):
+            print(
+                f"Steps {', '.join(map(str, negative))} have negative {args.method} scores: each was taken "
+                "because its test of relevance to the target is significant, and "
+                f"{args.method}'s stop tests relevance, not the score; --k stops earlier, and --method jmi "
+                "tests what a feature adds to the ones selected."
+            )
     rest = steps.attrs["not_selected"]
     if len(rest):
         print("\nBest of the rest (score, q-value at the last step):")
@@ -421,7 +546,7 @@ def _side(path: str) -> Any:
         from dmi.summary import load
 
         return load(path)
-    return path
+    return _readable(path)
 
 
 def _drift(args: argparse.Namespace) -> int:
@@ -609,12 +734,65 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# Python keywords in dmi's messages, and the options that set them on the command line.
+_AS_OPTIONS = (
+    (re.compile(r"discrete=\[\.\.\.\]( naming them)?"), "--discrete A,B,... naming them"),
+    (re.compile(r"\(or discrete=True\)"), "(or --all-discrete)"),
+    (re.compile(r"discrete=True"), "--all-discrete"),
+    (re.compile(r"as discrete='auto' does"), "as dmi does by default"),
+    (re.compile(r"discrete='auto'"), "dmi's default"),
+    (re.compile(r"\bdiscrete= "), "--discrete "),
+    (re.compile(r"method='binned'"), "--method binned"),
+    (re.compile(r"n_neighbors=(\d+)"), r"--n-neighbors \1"),
+    (re.compile(r"\bmax_categories=([\d,_]+)"), r"--max-categories \1"),
+    (re.compile(r"a larger max_categories \(or None\)"), "a larger --max-categories (or none)"),
+    (re.compile(r"\bmax_categories\b"), "--max-categories"),
+    (re.compile(r"\bsample_size\b"), "--sample-size"),
+    (re.compile(r"\brandom_state\b"), "--seed"),
+    (re.compile(r"columns=\[\.\.\.\]"), "--columns A,B,..."),
+    (re.compile(r"alpha=([\d.]+)"), r"--alpha \1"),
+    (re.compile(r"^(target|columns|discrete):"), r"--\1:"),
+)
+
+
+def as_options(message: str) -> str:
+    """A message of dmi's Python API in the command line's words (its options, not keywords)."""
+    for pattern, option in _AS_OPTIONS:
+        message = pattern.sub(option, message)
+    return message
+
+
+@contextlib.contextmanager
+def _cli_warnings() -> Iterator[None]:
+    """Show each warning once, as one line ``dmi: warning: ...`` in the CLI's words (not
+    Python's ``file:line: Category: message`` and source line)."""
+    seen: set[str] = set()
+
+    def show(
+        message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None
+    ) -> None:
+        text = as_options(str(message))
+        if text not in seen:
+            seen.add(text)
+            print(f"dmi: warning: {text}", file=sys.stderr, flush=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = show
+        yield
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dmi`` console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        with _cli_warnings():
+            return int(args.func(args))
+    except BrokenPipeError:  # the reader went away (``dmi matrix ... | head``): not an error
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except UsageError as err:
         if args.debug:
             raise
@@ -623,7 +801,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         message = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
-        print(f"dmi: error: {message}", file=sys.stderr)
+        print(f"dmi: error: {as_options(str(message))}", file=sys.stderr)
         return 1
     return 0  # pragma: no cover - parser.exit raises
 

@@ -11,11 +11,11 @@ import pandas as pd
 
 from dmi._engine import drift as engine
 from dmi._engine.columns import check_known, select_columns
-from dmi._engine.request import frame_columns, unit_of_base
+from dmi._engine.request import frame_columns, stored_or_source, unit_of_base
 from dmi._engine.select import binned_options
 from dmi._engine.summarize import summarize
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_alpha, check_positive_int
-from dmi._inputs.source import Source, open_data
+from dmi._inputs.source import Source
 from dmi._typing import DataLike, Discrete, RandomState, SplitEvery
 from dmi.summary import Summary
 
@@ -63,7 +63,7 @@ def drift(
     pairs: bool = True,
     alpha: float = 0.05,
     permutations: int = 9_999,
-    bins: int = 32,
+    bins: int | str = "auto",
     base: float = math.e,
     dropna: bool = True,
     discrete: Discrete = "auto",
@@ -125,8 +125,9 @@ def drift(
         The false-discovery rate of the ``drifted`` and ``changed`` flags.
     permutations : int, default 199
         Permutations per pair; the smallest p-value is ``1 / (1 + permutations)``.
-    bins : int, default 32
-        Quantile bins of a sampled column.
+    bins : int or 'auto', default 'auto'
+        Quantile bins of a sampled column. ``'auto'``: ``floor(sqrt(n / 5))`` from 2 to 32,
+        n the smaller side's sample rows; the bins used are in ``attrs["bins"]``.
     base : float, default e
         Unit of ``mi``, ``js_divergence`` and the pairs' MI (2: bits).
     dropna : bool, default True
@@ -179,7 +180,7 @@ def drift(
         max_categories=max_categories,
     )
     # each side opened once (files' footers, headers): its columns now, its pass below
-    opened = [side if isinstance(side, Summary) else open_data(side) for side in (before, after)]
+    opened = [stored_or_source(side) for side in (before, after)]
     names = [_columns_of(side) for side in opened]
     if columns is None:
         theirs = set(names[1])
@@ -224,6 +225,7 @@ def drift(
         "only_before": [c for c in names[0] if c not in set(names[1])],
         "only_after": [c for c in names[1] if c not in set(names[0])],
         "edges": dict(plan.edges),
+        "bins": plan.bins,
         "permutations": permutations,
     }
     table.attrs.update(attrs)

@@ -201,8 +201,11 @@ def selection(steps: pd.DataFrame, *, ax: Axes | None = None, title: str | None 
 
     The selected features run along the x axis in the order they were chosen, so the
     step where the information they add runs out shows as the score falling towards 0
-    while the redundancy rises. The best remaining candidate (``attrs["not_selected"]``),
-    where the selection stopped, is drawn after the last step in grey.
+    while the redundancy rises. Steps whose score is negative (a feature more redundant
+    with those already selected than relevant to the target, which mRMR's significance
+    stop still takes) are marked in red, and a line marks the first of them. The best
+    remaining candidate (``attrs["not_selected"]``), where the selection stopped, is
+    drawn after the last step in grey.
 
     Parameters
     ----------
@@ -229,7 +232,20 @@ def selection(steps: pd.DataFrame, *, ax: Axes | None = None, title: str | None 
     ax.plot(x, steps["relevance"].to_numpy(dtype=np.float64), "o--", color="C0", label="relevance I(X;Y)")
     ax.plot(x, steps["redundancy"].to_numpy(dtype=np.float64), "s:", color="C3", label="redundancy term")
     if not quotient:
-        ax.plot(x, steps["score"].to_numpy(dtype=np.float64), "D-", color="C2", label="score")
+        score = steps["score"].to_numpy(dtype=np.float64)
+        ax.plot(x, score, "D-", color="C2", label="score")
+        negative = np.flatnonzero(score < 0)
+        if negative.size:
+            ax.plot(x[negative], score[negative], "D", color="C3", mfc="none", ms=11, label="score < 0")
+            ax.axvline(negative[0] - 0.5, color="C3", ls=":", lw=1.0)
+            ax.annotate(
+                f"score < 0 from step {negative[0] + 1}",
+                (negative[0] - 0.45, 1.0),
+                xycoords=("data", "axes fraction"),
+                va="top",
+                fontsize=8,
+                color="C3",
+            )
     rest = steps.attrs.get("not_selected")
     if isinstance(rest, pd.DataFrame) and len(rest) and not quotient:
         ax.plot([len(names)], [float(rest["score"].iloc[0])], "D", color="0.6", label="best not selected")

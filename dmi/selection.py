@@ -20,10 +20,10 @@ def select_features(
     k: int | None = None,
     *,
     method: str = "mrmr",
-    alpha: float = 0.05,
+    alpha: float | None = 0.05,
     columns: Sequence[Hashable] | None = None,
     discrete: Discrete = "auto",
-    bins: int = 32,
+    bins: int | str = "auto",
     quotient: bool = False,
     sample_size: int = 100_000,
     base: float = math.e,
@@ -89,8 +89,8 @@ def select_features(
 
     Parameters
     ----------
-    data : dask.dataframe.DataFrame, pandas.DataFrame, str, pathlib.Path, list of paths or dmi.Summary
-        The table; see :func:`dmi.mutual_info_matrix`. A :class:`dmi.Summary` (for
+    data : DataFrame, LazyFrame, Table, Dataset, path(s), dmi.Scan or dmi.Summary
+        The table, in any form :func:`dmi.mutual_info_matrix` takes. A :class:`dmi.Summary` (for
         example tonight's merged into yesterday's) serves ``mim`` and ``mrmr`` on its
         discrete columns from its counts, without reading data; continuous columns and
         JMI/CMIM need the rows.
@@ -99,15 +99,21 @@ def select_features(
     k : int, optional
         The most features to select (``None``: until the stop).
     method : {'mrmr', 'mim', 'jmi', 'cmim'}, default 'mrmr'
-    alpha : float, default 0.05
-        The level of the Benjamini-Hochberg stop, in (0, 1).
+    alpha : float or None, default 0.05
+        The level of the Benjamini-Hochberg stop, in (0, 1). ``None``: no stop: each step
+        takes the best-scoring candidate, significant or not, until ``k`` (as the
+        ``mrmr_selection`` package does); the tests are still reported. ``k=None`` with
+        ``alpha=None`` is an error.
     columns : list of column names, optional
         The candidates (default: every column but ``target``).
     discrete, sample_size, random_state, split_every, progress, max_categories
         As for :func:`dmi.mutual_info_matrix`; ``sample_size`` and ``random_state`` set
         the sample the quantile bins are taken from.
-    bins : int, default 32
-        Quantile bins of each continuous column.
+    bins : int or 'auto', default 'auto'
+        Quantile bins of each continuous column. ``'auto'`` (the default) gives each
+        column ``floor(sqrt(rows / 5))`` bins, from 2 to 32, so a table of two binned
+        columns expects at least 5 rows per cell (32 from 5,120 rows on). The bins used
+        are in the result's ``attrs["bins"]``.
     quotient : bool, default False
         ``method='mrmr'`` in its quotient form (MIQ) instead of the difference (MID).
     base : float, default math.e
@@ -126,8 +132,12 @@ def select_features(
         0 for MIM), ``conditional_mi`` (JMI's mean, CMIM's minimum of ``I(X;Y|X_s)``;
         the relevance at step 1; NaN for MIM and mRMR), ``given`` (the feature the
         test conditions on), ``g``, ``dof``, ``p_value`` and ``q_value`` of the step's
-        test. ``attrs``: ``not_selected`` (a DataFrame of the remaining candidates with
-        their score and test at the last step evaluated, best score first: the margin),
+        test, and ``reason``: why it was taken (its q-value against ``alpha``, and a
+        warning word where its score is negative: with mRMR and MIM the stop tests
+        relevance to the target, so a feature more redundant than relevant can still be
+        taken; give ``k`` to stop earlier). ``attrs``: ``not_selected`` (a DataFrame of
+        the remaining candidates with their score and test at the last step evaluated,
+        best score first: the margin),
         ``stopped`` (``'k'``, ``'not significant'``: no remaining candidate was, or
         ``'candidates'``: none left), ``passes``, ``binned``,
         ``bins``, ``method``, ``alpha``, ``target`` and ``unit``.
@@ -138,8 +148,8 @@ def select_features(
         ``target`` or a column that does not exist.
     ValueError
         An unknown ``method``; ``alpha`` outside (0, 1); ``k`` below 1 or above the
-        number of candidates; no candidate columns; a summary with continuous columns,
-        or with ``method='jmi'`` or ``'cmim'``.
+        number of candidates; ``k=None`` with ``alpha=None``; no candidate columns; a
+        summary with continuous columns, or with ``method='jmi'`` or ``'cmim'``.
     TypeError
         ``k`` or ``alpha`` of the wrong type.
 
@@ -159,7 +169,12 @@ def select_features(
     ['a', 'a_copy']
     """
     check_choice("method", method, METHODS)
-    check_alpha(alpha)
+    alpha = check_alpha(alpha, optional=True)
+    if k is None and alpha is None:
+        raise ValueError(
+            "k=None and alpha=None would select every candidate: give k (how many features) or "
+            "alpha (the significance stop), or both"
+        )
     if k is not None:
         if isinstance(k, bool) or not isinstance(k, numbers.Integral):
             raise TypeError(f"k must be a positive integer or None, got {type(k).__name__}")
@@ -178,4 +193,4 @@ def select_features(
         progress=progress,
         max_categories=max_categories,
     )
-    return select(data, target, columns, method, None if k is None else int(k), float(alpha), quotient, opts)
+    return select(data, target, columns, method, None if k is None else int(k), alpha, quotient, opts)

@@ -94,8 +94,9 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
         Which features are discrete (as for :func:`dmi.mutual_info_matrix`; a list names
         columns of a DataFrame, or ``x0, x1, ...`` of an array). ``y`` is discrete when
         it holds integers, booleans or strings, else binned.
-    bins : int, default 32
-        Quantile bins of each continuous feature.
+    bins : int or 'auto', default 'auto'
+        Quantile bins of each continuous feature (``'auto'``: ``floor(sqrt(rows / 5))``,
+        from 2 to 32).
     random_state : int, optional
         Seed of the sample the quantile bins are taken from.
 
@@ -129,7 +130,7 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
         method: str = "mrmr",
         alpha: float = 0.05,
         discrete: Discrete = "auto",
-        bins: int = 32,
+        bins: int | str = "auto",
         random_state: RandomState = None,
     ) -> None:
         self.k = k
@@ -220,7 +221,7 @@ def mutual_info_scores(
     y: Any,
     *,
     discrete: Discrete = "auto",
-    bins: int = 32,
+    bins: int | str = "auto",
     random_state: RandomState = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each feature's mutual information with ``y`` (nats) and its G-test p-value.

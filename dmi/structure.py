@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dmi._engine.notes import UntestedPairsWarning, warn
 from dmi._engine.request import unit_of_base
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_alpha
 from dmi._typing import DataLike, Discrete, Method, RandomState, SplitEvery
@@ -46,7 +47,7 @@ def dependency_tree(
     alpha: float | None = None,
     discrete: Discrete = "auto",
     method: Method = "auto",
-    bins: int = 32,
+    bins: int | str = "auto",
     n_neighbors: int = 3,
     sample_size: int = 100_000,
     base: float = math.e,
@@ -70,7 +71,8 @@ def dependency_tree(
     result is the maximum spanning *forest* of those: columns independent of the rest
     are left unlinked instead of being joined by the least bad edge. k-NN pairs
     (continuous columns) have a p-value only with ``knn_permutations > 0`` (or use
-    ``method='binned'``); under ``alpha`` a pair without one is not eligible.
+    ``method='binned'``); under ``alpha`` a pair without one is not eligible, and a
+    :class:`dmi.UntestedPairsWarning` names those pairs.
 
     Parameters
     ----------
@@ -123,6 +125,16 @@ random_state, split_every, progress, max_categories, knn_permutations
     node = {c: i for i, c in enumerate(names)}
     eligible = table["mi"].notna()
     if alpha is not None:
+        untested = table[eligible & table["p_value"].isna()]
+        if len(untested):
+            names = [f"{x!r} ~ {y!r}" for x, y in zip(untested["x"], untested["y"], strict=True)]
+            shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+            warn(
+                f"alpha={alpha:g} leaves out {len(untested)} pair(s) that have no p-value: {shown} (k-NN "
+                "pairs of continuous columns are tested only with knn_permutations > 0, e.g. 199; or "
+                "use method='binned'), so those columns may be left unlinked however strong the pair",
+                UntestedPairsWarning,
+            )
         eligible &= table["q_value"] <= alpha
     picked = table[eligible]
     edges = [

@@ -95,7 +95,12 @@ def test_matrix_writes_the_api_result(table, tmp_path, capsys):
     pd.testing.assert_frame_equal(pd.read_parquet(out), expected, check_exact=True, check_names=False)
     stdout, stderr = capsys.readouterr()
     assert stdout.startswith("Mutual information (bits)")
-    assert f"{expected.loc['c00', 'c01']:.4f}" in stdout
+    # with --out a report, not the matrix: its shape and the strongest pairs, largest first
+    assert f"{expected.shape[0]} x {expected.shape[1]} matrix in " in stdout
+    upper = expected.where(np.triu(np.ones(expected.shape, dtype=bool), k=1)).stack()
+    a, b = upper.idxmax()
+    assert stdout.splitlines()[3] == f"  {a} ~ {b}: {upper.max():.4f}"
+    assert f"{expected.loc['c00', 'c02']:.4f}" not in stdout  # an independent pair: not listed
     assert "Wrote" not in stderr  # --quiet
     assert [p.name for p in tmp_path.iterdir()] == ["mi.parquet"]  # no temporary file left
 
@@ -233,3 +238,85 @@ def test_unreachable_scheduler_fails_fast(table):
     assert proc.returncode == 1
     assert f"cannot reach the Dask scheduler at 'tcp://127.0.0.1:{port}' within 2 s" in proc.stderr
     assert elapsed < 30  # the 2 s timeout plus interpreter start-up, not a hang
+
+
+BAD_VALUES = [
+    *[
+        (command, option, value)
+        for command in ("matrix", "with", "select", "drift")
+        for option, value in (
+            ("--bins", "1"),
+            ("--bins", "many"),
+            ("--sample-size", "0"),
+            ("--seed", "-1"),
+            ("--seed", "x"),
+            ("--max-categories", "0"),
+            ("--timeout", "0"),
+            ("--workers", "-1"),
+            ("--columns", ","),
+            ("--discrete", ","),
+        )
+    ],
+    *[(command, "--n-neighbors", "0") for command in ("matrix", "with")],
+    *[(command, "--method", "kde") for command in ("matrix", "with", "select")],
+    *[(command, "--normalize", "mean") for command in ("matrix", "with")],
+    ("matrix", "--measure", "pearson"),
+    ("select", "--k", "0"),
+    ("select", "--alpha", "0"),
+    ("select", "--alpha", "1.5"),
+    ("drift", "--alpha", "no"),
+    ("drift", "--permutations", "0"),
+    ("demo", "--rows", "0"),
+    ("demo", "--seed", "-3"),
+]
+
+
+@pytest.mark.parametrize(("command", "option", "value"), BAD_VALUES)
+def test_every_bad_option_value_exits_2(command, option, value, capsys):
+    """Bad usage is exit 2 everywhere (--bins 1 gave 1 while --k 0 gave 2), before any data is read."""
+    argv = {
+        "matrix": ["matrix", "absent.parquet"],
+        "with": ["with", "absent.parquet", "--target", "t"],
+        "select": ["select", "absent.parquet", "--target", "t"],
+        "drift": ["drift", "a.parquet", "b.parquet"],
+        "demo": ["demo"],
+    }[command]
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, option, value])
+    assert exc.value.code == 2
+    assert option in capsys.readouterr().err
+
+
+def test_usage_found_after_parsing_exits_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["select", "absent.parquet", "--target", "t", "--alpha", "none"])
+    assert exc.value.code == 2
+    assert "--alpha none (no significance stop) needs --k N" in capsys.readouterr().err
+
+
+def test_each_command_describes_its_own_options(capsys):
+    helps = {}
+    for command in ("matrix", "select", "drift"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        helps[command] = " ".join(capsys.readouterr().out.split())
+    assert "with --method binned: quantile bins" in helps["matrix"]
+    assert "rows of the uniform sample for the k-NN estimators" in helps["matrix"]
+    for command in ("select", "drift"):
+        assert "with --method binned" not in helps[command] and "k-NN" not in helps[command]
+    assert "rows of the uniform sample the quantile edges are taken from" in helps["select"]
+    assert "rows of each side's uniform sample" in helps["drift"]
+    assert "'none': no stop" in helps["select"]
+
+
+def test_json_input_says_how_to_convert(tmp_path):
+    (tmp_path / "rows.jsonl").write_text('{"a": 1}\n')
+    proc, _ = _run("matrix", str(tmp_path / "rows.jsonl"))
+    assert proc.returncode == 1
+    assert "pd.read_json(" in proc.stderr and "lines=True" in proc.stderr and ".to_parquet(" in proc.stderr
+
+
+def test_with_out_prints_a_report_not_everything(table, tmp_path, capsys):
+    assert main(["with", str(table), "--target", "c00", "--out", str(tmp_path / "w.csv"), "--quiet"]) == 0
+    assert "Mutual information with 'c00'" in capsys.readouterr().out
+    assert len(pd.read_csv(tmp_path / "w.csv")) > 0

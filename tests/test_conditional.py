@@ -79,7 +79,8 @@ def test_from_parquet(tmp_path):
 
 def test_bad_input():
     frame = _mixed(5).assign(f=np.linspace(0, 1, 6_000))
-    with pytest.raises(ValueError, match=r"given='f' is a float column .*Bin it first"):
+    refused = r"given='f' is a float column .*discrete=\[\.\.\., 'f'\]; else bin it first"
+    with pytest.raises(ValueError, match=refused):
         dmi.conditional_mutual_info(frame, "x", "y", given="f")
     with pytest.raises(ValueError, match=r"three different columns"):
         dmi.conditional_mutual_info(frame, "x", "x", given="z")

@@ -94,7 +94,8 @@ def test_binned_columns_equal_sklearn_on_the_summaries_samples() -> None:
         position = list(s_before.columns).index(name)
         values = [s.state.sample.frame.iloc[:, position].to_numpy(dtype=float) for s in (s_before, s_after)]
         pooled = np.concatenate(values)
-        edges = np.unique(np.quantile(pooled, np.linspace(0, 1, 33)[1:-1]))
+        assert result.columns.attrs["bins"] == 31  # bins="auto": floor(sqrt(5,000 / 5))
+        edges = np.unique(np.quantile(pooled, np.linspace(0, 1, 32)[1:-1]))
         assert result.columns.attrs["edges"][name] == pytest.approx(tuple(edges))
         bins = np.concatenate([np.searchsorted(edges, v, side="right") for v in values])
         version = np.repeat([0, 1], [len(values[0]), len(values[1])])

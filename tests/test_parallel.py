@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 import dmi
-from dmi._math.knn import axis, prepare, ross
+from dmi._math.jitter import axis, prepare
+from dmi._math.knn import ross
 from dmi._math.knn_pairs import prepare_sample, threads_per_block
 from dmi._math.parallel import ranges, run_pieces
 from dmi._math.sample import Sample
@@ -55,7 +56,8 @@ def test_ross_with_threads_is_bit_identical(classes: int) -> None:
     n = 30_000
     d = rng.integers(0, classes, n)
     c = np.round(d / classes + 0.3 * rng.standard_normal(n), 2)  # ties
-    ax = axis(prepare(c, np.random.default_rng(1)), np.ones(n, dtype=bool))
+    col = prepare(c, np.random.default_rng(1))
+    ax = axis(col, np.ones(n, dtype=bool), col.order)
     assert ross(ax, d, 3, threads=2) == ross(ax, d, 3, threads=1)
 
 
@@ -70,7 +72,7 @@ def test_prepare_sample_with_threads_is_identical() -> None:
     two = prepare_sample(sample, ["a", "b", "c"], [True, False, True], seed=3, threads=2)
     assert list(one.continuous) == list(two.continuous) == [0, 2]
     for c in (0, 2):
-        np.testing.assert_array_equal(one.continuous[c].noise, two.continuous[c].noise)
+        np.testing.assert_array_equal(one.continuous[c].draws, two.continuous[c].draws)
         np.testing.assert_array_equal(one.continuous[c].order, two.continuous[c].order)
         np.testing.assert_array_equal(one.present[c], two.present[c])
     assert one.counts == two.counts

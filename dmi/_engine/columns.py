@@ -5,6 +5,7 @@ Pure functions over column names and dtypes; no data is read here.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -43,10 +44,24 @@ def check_known(name: str, labels: Sequence[Hashable], frame_columns: Sequence[H
     known = set(frame_columns)
     unknown = [c for c in labels if c not in known]
     if unknown:
+        hints = [
+            f"{c!r}: did you mean {_format_names(m)}?" for c in unknown if (m := closest(c, frame_columns))
+        ]
         raise KeyError(
-            f"{name}: unknown column(s) {_format_names(unknown)}; "
-            f"available columns are {_format_names(list(frame_columns))}"
+            f"{name}: unknown column(s) {_format_names(unknown)}"
+            + (f" ({'; '.join(hints)})" if hints else "")
+            + f"; available columns are {_format_names(list(frame_columns))}"
         )
+
+
+def closest(label: Hashable, frame_columns: Sequence[Hashable]) -> list[Hashable]:
+    """The columns whose names are closest to a misspelled ``label`` (``difflib``; case
+    ignored, so ``'Cut'`` finds ``'cut'`` and ``'prce'`` finds ``'price'``)."""
+    by_text: dict[str, Hashable] = {}
+    for c in frame_columns:
+        by_text.setdefault(str(c).lower(), c)
+    found = difflib.get_close_matches(str(label).lower(), list(by_text), n=3, cutoff=0.6)
+    return [by_text[t] for t in found]
 
 
 def select_columns(columns: Any, frame_columns: Sequence[Hashable]) -> list[Hashable]:

@@ -236,9 +236,10 @@ def finish(
     pairs: Sequence[tuple[int, int]],
     z: Hashable,
     opts: Options,
-) -> tuple[list[float], list[int], list[float], list[int]]:
+) -> tuple[list[float], list[int], list[tuple[float, int]], list[int]]:
     """``I(a;b|z)`` in nats and rows used for each pair, ``H(c|z)`` of each discrete
-    column whose composite was counted, and each counted pair's degrees of freedom for a
+    column whose composite was counted (with the rows it is over), and each counted pair's
+    degrees of freedom for a
     G-test of conditional independence (:func:`dmi._math.selection.conditional_dof`; 0
     for a k-NN pair), from a conditioning pass's merged state."""
     p = len(labels)
@@ -252,7 +253,7 @@ def finish(
     mi = [math.nan] * len(pairs)
     rows = [0] * len(pairs)
     dof = [0] * len(pairs)
-    entropy_given = [math.nan] * p
+    entropy_given: list[tuple[float, int]] = [(math.nan, 0)] * p
     if state.counts is not None:
         cs = state.counts
         counted_pairs = set(dd)
@@ -274,7 +275,11 @@ def finish(
         for c in range(p):
             i = position.get(composite_column(labels[c]))
             if i is not None and kinds[c] == DISCRETE and not isinstance(cs.domains[i], Folded):
-                entropy_given[c] = conditional_entropy(cs.marginals[i], cs.domains[i])
+                # the rows H(c|z) is over: where both are present (the composite's present codes)
+                entropy_given[c] = (
+                    conditional_entropy(cs.marginals[i], cs.domains[i]),
+                    int(cs.marginals[i][1:].sum()),
+                )
         plain = {composite_column(c): c for c in labels} | {c: c for c in labels}
         kind_of = dict(zip(labels, kinds, strict=True))
         named = zip(cs.spec.columns, cs.domains, strict=True)
@@ -339,7 +344,7 @@ def matrix(
     *,
     diagonal: bool,
     stored: Any = None,
-) -> tuple[list[float], list[int], list[float], list[int]]:
+) -> tuple[list[float], list[int], list[tuple[float, int]], list[int]]:
     """``I(a;b|z)`` for each pair, rows used, ``H(c|z)`` of each discrete column and each
     counted pair's degrees of freedom (see :func:`finish`), in one pass over ``data``.
 

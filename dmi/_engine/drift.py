@@ -29,7 +29,7 @@ from dmi._engine.notes import warn_about_columns
 from dmi._engine.projection import project, transposed
 from dmi._engine.summarize import full_spec
 from dmi._math import drift as math_drift
-from dmi._math.codes import Domain, Folded, as_float, bin_of, quantile_edges, value_order
+from dmi._math.codes import Domain, Folded, as_float, auto_bins, bin_of, quantile_edges, value_order
 from dmi._math.counts import CountState, align
 from dmi._math.entropy import pair_stats
 from dmi._math.estimators import to_base
@@ -59,6 +59,8 @@ class Plan:
     """Each column compared on the samples: its codes on each side's sample rows
     (0 = missing, 1.. the bins or values) and the number of codes past 0."""
     edges: dict[Hashable, tuple[float, ...]]
+    bins: int | None = None
+    """The quantile bins of the sampled columns (None when no column is binned)."""
 
 
 def check_sides(before: Summary, after: Summary, labels: Sequence[Hashable]) -> None:
@@ -85,8 +87,9 @@ def check_sides(before: Summary, after: Summary, labels: Sequence[Hashable]) -> 
         )
 
 
-def plan(before: Summary, after: Summary, labels: list[Hashable], bins: int) -> Plan:
-    """Project both summaries on ``labels``, align their counts and bin what is sampled."""
+def plan(before: Summary, after: Summary, labels: list[Hashable], bins: int | str) -> Plan:
+    """Project both summaries on ``labels``, align their counts and bin what is sampled
+    (``bins="auto"``: from the smaller side's sample rows, :func:`auto_bins`)."""
     kinds = tuple(dict(zip(before.columns, before.kinds, strict=True))[c] for c in labels)
     spec = full_spec(labels, kinds, before.sample_size, before.seed, before.max_categories)
     states = [project(s, spec) for s in (before, after)]
@@ -116,11 +119,12 @@ def plan(before: Summary, after: Summary, labels: list[Hashable], bins: int) -> 
     samples = [s.sample.frame for s in states if s.sample is not None]
     binned = [c for c, how in zip(labels, basis, strict=True) if how == SAMPLE]
     edges, codes = {}, {}
+    used = auto_bins(min(len(frame) for frame in samples)) if bins == "auto" and samples else bins
     for c in binned:
         i = labels.index(c)
         values = [as_float(frame.iloc[:, i]) for frame in samples]
         pooled = np.concatenate(values)
-        edges[c] = quantile_edges(pooled[~np.isnan(pooled)], bins)
+        edges[c] = quantile_edges(pooled[~np.isnan(pooled)], int(used))
         sides = []
         for v in values:
             bin_codes, missing = bin_of(pd.Series(v), edges[c])
@@ -134,7 +138,7 @@ def plan(before: Summary, after: Summary, labels: list[Hashable], bins: int) -> 
                 factor = factor.astype(np.int64) + 1  # -1 (missing) becomes 0
                 n0 = len(samples[0])
                 codes[c] = (factor[:n0], factor[n0:], len(uniques))
-    return Plan(labels, basis, counts, counted, tables, codes, edges)
+    return Plan(labels, basis, counts, counted, tables, codes, edges, int(used) if binned else None)
 
 
 def _marginals(p: Plan, position: int, dropna: bool) -> tuple[np.ndarray, np.ndarray]:

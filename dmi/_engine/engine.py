@@ -10,7 +10,7 @@ import logging
 import math
 import sys
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -21,7 +21,7 @@ from dmi._engine.columns import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, c
 from dmi._engine.keywords import Options
 from dmi._engine.notes import Notes
 from dmi._inputs.source import Source
-from dmi._math.codes import Domain, Folded, quantile_edges, value_order
+from dmi._math.codes import Domain, Folded, auto_bins, quantile_edges, value_order
 from dmi._math.counts import CountSpec, CountState, TablesTooLarge
 from dmi._math.entropy import entropy, folded_entropy, folded_pair_stats, pair_stats
 from dmi._math.estimators import PLUG_IN, PairResult
@@ -37,6 +37,7 @@ from dmi._math.knn_pairs import (
 )
 from dmi._math.sample import SampleSpec
 from dmi._pass import blocks, graph
+from dmi._pass.config import table_memory
 from dmi._pass.onepass import PassSpec, PassState
 
 _log = logging.getLogger("dmi")
@@ -55,6 +56,8 @@ class Results:
     """Rows of the data."""
     sample_rows: int = 0
     """Rows of the uniform sample (0 without sample-based pairs)."""
+    bins: int | None = None
+    """The quantile bins continuous columns were cut into (``method="binned"``), else None."""
 
 
 def _estimate(
@@ -65,9 +68,10 @@ def _estimate(
     permutations: int = 0,
     seed: int = 0,
     threads: int = 1,
-) -> tuple[list[Any], dict[int, tuple[int, int]]]:
-    """One Dask task: a block of k-NN pairs, and the notes for the looks-categorical check."""
-    return estimate_block(prep, tasks, k, splits, permutations, seed, threads), column_notes(prep, tasks)
+) -> tuple[list[Any], dict[int, tuple[int, int, bool]]]:
+    """One Dask task: a block of k-NN pairs, and the notes on its continuous columns
+    (looks categorical, heavily tied, constant)."""
+    return estimate_block(prep, tasks, k, splits, permutations, seed, threads), column_notes(prep, tasks, k)
 
 
 @dataclass(frozen=True)
@@ -204,12 +208,13 @@ def compute(
     p = len(labels)
     split_every, sample_size, seed, progress = opts.split_every, opts.sample_size, opts.seed, opts.progress
     edges: dict[int, tuple[float, ...]] = {}
-    notes = Notes()
+    bins: int | None = None
+    notes = Notes(n_neighbors=opts.n_neighbors)
     if opts.method == "binned":
         used = {c for pair in pairs for c in pair} | (set(range(p)) if diagonal else set())
         binned = sorted(c for c in used if kinds[c] != DISCRETE)
         if binned:
-            edges = quantile_edges_pass(
+            edges, bins = quantile_edges_pass(
                 source, labels, kinds, binned, split_every, sample_size, seed, opts.bins, progress, notes
             )
             kinds = tuple(DISCRETE for _ in kinds)
@@ -251,9 +256,12 @@ def compute(
             )
         except TablesTooLarge as err:  # plan smaller blocks of pairs, each its own pass
             smaller = blocks.split(block, pl.counted_pairs, err.pair_bytes, pairs, limit)
+            fan_in = split_every if split_every is not None else source.frame.npartitions
             message = (
-                f"dmi: pair tables of about {format_bytes(sum(err.pair_bytes))} exceed dmi.table-memory; "
-                f"counting them in {len(smaller)} passes instead of one"
+                f"dmi: one summary's pair tables would take about {format_bytes(sum(err.pair_bytes))}, more "
+                f"than its share of dmi.table-memory ({format_bytes(table_memory())} over the {fan_in} "
+                f"summaries a merge holds at once, split_every={fan_in}: {format_bytes(err.limit)} each); "
+                f"counting the pairs in {len(smaller)} passes instead of one"
             )
             _log.info(message)
             if progress:  # the user watches a bar: say why more bars follow
@@ -262,7 +270,7 @@ def compute(
             continue
         done.append((block, finish(pl, summary, block_results, labels, dropna=opts.dropna, notes=notes)))
     notes.emit()
-    return _combine(done, len(pairs), p)
+    return replace(_combine(done, len(pairs), p), bins=bins)
 
 
 def _combine(done: Sequence[tuple[blocks.Block, Results]], n_pairs: int, p: int) -> Results:
@@ -322,6 +330,7 @@ def finish(
     p = len(labels)
     kinds = pl.resolve(summary.counts)
     results: dict[int, PairResult] = {}
+    sparse: list[tuple[Hashable, Hashable, int, int, int]] = []
     if summary.counts is not None:
         cs = summary.counts
         orders = [value_order(d) for d in cs.domains]
@@ -335,13 +344,18 @@ def finish(
             else:
                 stats = pair_stats(table, dropna, orders[a], orders[b])
             results[k] = PairResult(PLUG_IN, stats.mi, stats.n, stats)
-    knn_notes: dict[int, tuple[int, int]] = {}
+            if 0 < stats.n < stats.k_x * stats.k_y:  # fewer rows than cells: mostly bias
+                sparse.append((labels[i], labels[j], stats.n, stats.k_x, stats.k_y))
+    knn_notes: dict[int, tuple[int, int, bool]] = {}
     for block_out, block_notes in block_results:
         for r in block_out:
             results[r.slot] = PairResult(r.estimator, r.mi, r.n, stderr=r.stderr, p_value=r.p_value)
         knn_notes.update(block_notes)
     todo = Notes() if notes is None else notes
-    todo.suspicious += [pl.names[c] for c, (u, n) in sorted(knn_notes.items()) if looks_categorical(u, n)]
+    todo.suspicious += [pl.names[c] for c, (u, n, _) in sorted(knn_notes.items()) if looks_categorical(u, n)]
+    todo.tied += [(pl.names[c], u, n) for c, (u, n, tied) in sorted(knn_notes.items()) if tied]
+    todo.constant += [pl.names[c] for c, (u, _, _) in sorted(knn_notes.items()) if u == 1]
+    todo.sparse += sparse
 
     ent = [math.nan] * p
     present = [0] * p
@@ -363,6 +377,8 @@ def finish(
                 ent[c] = folded_entropy(d, m, dropna)
             else:
                 ent[c] = entropy(m[1:] if dropna else m)
+                if np.count_nonzero(m[1:]) == 1:
+                    todo.constant.append(labels[c])
             present[c] = int(m[1:].sum() if dropna else m.sum())
     sample_rows = len(summary.sample.frame) if summary.sample is not None else 0
     if summary.sample is not None:
@@ -390,14 +406,15 @@ def quantile_edges_pass(
     split_every: int | None,
     sample_size: int,
     seed: int,
-    bins: int,
+    bins: int | str,
     progress: bool,
     notes: Notes,
-) -> dict[int, tuple[float, ...]]:
+) -> tuple[dict[int, tuple[float, ...]], int]:
     """The first pass of ``method="binned"``: a uniform sample of the continuous columns
-    ``cols``, from which their quantile edges. Undecided integer columns are counted in
-    the same pass (capped): those with many values are binned too, the others stay
-    categories (no edges)."""
+    ``cols``, from which their quantile edges, and the bins each column is cut into
+    (``"auto"``: from the rows the pass counted, :func:`~dmi._math.codes.auto_bins`).
+    Undecided integer columns are counted in the same pass (capped): those with many
+    values are binned too, the others stay categories (no edges)."""
     names = tuple(labels[c] for c in cols)
     auto = [c for c in cols if kinds[c] == AUTO]
     counts = (
@@ -414,8 +431,10 @@ def quantile_edges_pass(
     notes.continuous_as = "cut into quantile bins"
     notes.auto_continuous += [(labels[c], d) for c, d in folded.items() if isinstance(d, Folded)]
     frame = summary.sample.frame
-    return {
-        c: quantile_edges(frame.iloc[:, i].to_numpy(dtype=np.float64), bins)
+    used = auto_bins(summary.n_rows) if bins == "auto" else int(bins)
+    edges = {
+        c: quantile_edges(frame.iloc[:, i].to_numpy(dtype=np.float64), used)
         for i, c in enumerate(cols)
         if not (c in folded and not isinstance(folded[c], Folded))
     }
+    return edges, used

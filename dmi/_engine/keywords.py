@@ -38,7 +38,11 @@ KEYWORDS: dict[str, Keyword] = {
         "auto", "which columns are categories ('auto': by dtype; integers by their number of values)"
     ),
     "method": Keyword("auto", "'auto': counts and k-NN estimators; 'binned': quantile bins", "--method"),
-    "bins": Keyword(32, "quantile bins of continuous columns with method='binned'", "--bins"),
+    "bins": Keyword(
+        "auto",
+        "quantile bins of each continuous column ('auto': sqrt(rows / 5), from 2 to 32)",
+        "--bins",
+    ),
     "n_neighbors": Keyword(3, "k of the k-NN estimators", "--n-neighbors"),
     "sample_size": Keyword(100_000, "rows of the uniform sample for the k-NN estimators", "--sample-size"),
     "base": Keyword(math.e, "logarithm base of the result (e: nats, 2: bits)"),
@@ -78,7 +82,8 @@ class Options:
     sample_size: int
     seed: int
     method: str
-    bins: int
+    bins: int | str
+    """A number of quantile bins, or ``"auto"`` (resolved from the rows, :func:`auto_bins`)."""
     sample: str
     progress: bool
     max_categories: int | None = KEYWORDS["max_categories"].default

@@ -43,6 +43,22 @@ class UndefinedMeasureWarning(UserWarning):
     """An association measure that needs counts was asked of k-NN pairs: their cells are NaN."""
 
 
+class SparseTableWarning(UserWarning):
+    """A counted pair's table has fewer rows than cells: its plug-in MI is mostly bias."""
+
+
+class TiedValuesWarning(UserWarning):
+    """A column estimated by k-NN repeats each value in more rows than ``n_neighbors``."""
+
+
+class UntestedPairsWarning(UserWarning):
+    """A significance level was given, but some pairs have no p-value to compare with it."""
+
+
+class ConstantColumnWarning(UserWarning):
+    """A column takes one value: its MI with every column is 0."""
+
+
 def _stacklevel() -> int:
     """The stack level of the first frame outside the dmi package (as ``warnings.warn`` counts)."""
     frame = sys._getframe(1)
@@ -61,6 +77,11 @@ def _in_package(filename: str) -> bool:
 def warn(message: str, category: type[Warning]) -> None:
     """``warnings.warn`` at the user's line (the first caller outside dmi)."""
     warnings.warn(message, category, stacklevel=_stacklevel())
+
+
+def _bias(n: int, r: int, c: int) -> float:
+    """The plug-in MI's expected upward bias in nats, (R-1)(C-1)/(2N) (Miller 1955)."""
+    return (r - 1) * (c - 1) / (2 * n)
 
 
 def _shown(columns: Sequence[Hashable]) -> str:
@@ -125,6 +146,13 @@ class Notes:
     """Integer columns that ``discrete='auto'`` made continuous."""
     empty: list[tuple[Hashable, str]] = field(default_factory=list)
     """Columns without a single value (and where: "" for all rows, or in the sample)."""
+    sparse: list[tuple[Hashable, Hashable, int, int, int]] = field(default_factory=list)
+    """Counted pairs with fewer rows than cells: (x, y, rows, values of x, values of y)."""
+    tied: list[tuple[Hashable, int, int]] = field(default_factory=list)
+    """k-NN columns with more sampled rows per value than ``n_neighbors``: (column, values, rows)."""
+    constant: list[Hashable] = field(default_factory=list)
+    """Columns with one value among their present rows."""
+    n_neighbors: int = 3
     cap: int | None = None
     auto_limit: int = 0
     continuous_as: str = "k-NN estimators on the sample"
@@ -143,10 +171,55 @@ class Notes:
                 "discrete=True)",
                 LooksCategoricalWarning,
             )
+        self._emit_weak()
         empty = dict(self.empty)
         if empty:
             shown = ", ".join(f"{c!r}{where}" for c, where in empty.items())
             warn(
                 f"column(s) {shown} have no values (every row is missing): their results are NaN",
                 EmptyColumnWarning,
+            )
+
+    def _emit_weak(self) -> None:
+        """The warnings that say a number is weak: constant columns, sparse tables, ties."""
+        # a column another warning already names is not named again
+        identifiers = set(self.identifiers)
+        auto = {c for c, _ in self.auto_continuous}
+        constant = list(dict.fromkeys(self.constant))
+        if constant:
+            warn(
+                f"column(s) {_shown(constant)} take a single value: their MI with every column is 0 "
+                "(they carry no information); leave them out",
+                ConstantColumnWarning,
+            )
+        sparse = [
+            s
+            for s in {(x, y): (x, y, n, r, c) for x, y, n, r, c in self.sparse}.values()
+            if not {s[0], s[1]} & identifiers
+        ]
+        if sparse:
+            sparse.sort(key=lambda s: s[2] / (s[3] * s[4]))  # the sparsest first
+            shown = "; ".join(
+                f"{x!r} ~ {y!r} ({n:,} rows, {r} x {c} values, bias about {_bias(n, r, c):.3g} nats)"
+                for x, y, n, r, c in sparse[:5]
+            )
+            more = f"; and {len(sparse) - 5} more" if len(sparse) > 5 else ""
+            warn(
+                f"{len(sparse)} counted pair(s) have fewer rows than cells in their table: {shown}{more}. "
+                "Their plug-in MI is mostly its upward bias, about (R-1)(C-1)/(2N) nats for R and C values "
+                "over N rows, not dependence. Read mi_miller_madow (bias-corrected), ami (adjusted for "
+                "chance) and p_value in dmi.mutual_info_table, or use fewer categories",
+                SparseTableWarning,
+            )
+        tied = [t for t in {c: (c, u, n) for c, u, n in self.tied}.values() if t[0] not in auto]
+        if tied:
+            shown = ", ".join(f"{c!r} ({u:,} values in {n:,} sampled rows)" for c, u, n in tied)
+            warn(
+                f"continuous column(s) {shown} repeat each value in more rows than "
+                f"n_neighbors={self.n_neighbors} on average: the k-NN estimators tell the copies apart "
+                "only by random jitter and see dependence only at the scale of a few neighbours, so a "
+                "pattern between the repeated values (the hour within a timestamp) can read as about 0. "
+                "If the values are categories or whole counts, pass discrete=[...] naming them to count "
+                "them exactly over all rows; method='binned' is the other choice",
+                TiedValuesWarning,
             )

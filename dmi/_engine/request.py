@@ -6,6 +6,7 @@ Private to :mod:`dmi.api`, whose functions are the documented entry points.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Hashable, Sequence
 from dataclasses import replace
 from functools import partial
@@ -19,6 +20,7 @@ from dmi._engine.columns import AUTO, CONTINUOUS, check_known, counted, narrow, 
 from dmi._engine.conditional import matrix as conditional_matrix
 from dmi._engine.engine import Results
 from dmi._engine.keywords import DefaultCap, Options, default
+from dmi._engine.notes import Notes
 from dmi._engine.projection import project, project_given
 from dmi._engine.validate import (
     METHODS,
@@ -35,14 +37,14 @@ from dmi._inputs.source import Source, check_unique, open_data, sampled_partitio
 from dmi._math.entropy import normalized
 from dmi._math.estimators import PairResult, to_base
 from dmi._typing import Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
-from dmi.summary import Summary
+from dmi.summary import Summary, load
 
 
 def check_options(
     *,
     discrete: Discrete = default("discrete"),
     method: Method = default("method"),
-    bins: int = default("bins"),
+    bins: int | str = default("bins"),
     n_neighbors: int = default("n_neighbors"),
     sample_size: int = default("sample_size"),
     base: float = default("base"),
@@ -61,7 +63,7 @@ def check_options(
     """
     check_choice("method", method, METHODS)
     check_choice("sample", sample, SAMPLE_MODES)
-    check_positive_int("bins", bins, minimum=2)
+    _check_bins(bins)
     check_positive_int("n_neighbors", n_neighbors)
     check_positive_int("sample_size", sample_size)
     if not (isinstance(discrete, str | bool | np.bool_) or isinstance(discrete, Sequence | pd.Index)):
@@ -81,13 +83,25 @@ def check_options(
         sample_size=int(sample_size),
         seed=check_random_state(random_state),
         method=method,
-        bins=int(bins),
+        bins=bins if isinstance(bins, str) else int(bins),
         sample=sample,
         progress=bool(progress),
         max_categories=check_max_categories(max_categories),
         seed_given=random_state is not None,
         cap_given=not isinstance(max_categories, DefaultCap),
     )
+
+
+def _check_bins(bins: Any) -> None:
+    """``bins``: ``"auto"`` or an integer of at least 2."""
+    if isinstance(bins, str):
+        if bins != "auto":
+            raise ValueError(f"bins must be 'auto' or an integer >= 2, got {bins!r}")
+        return
+    try:
+        check_positive_int("bins", bins, minimum=2)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"bins must be 'auto' or an integer >= 2, got {bins!r}") from None
 
 
 def frame_columns(ddf: Any) -> list[Hashable]:
@@ -100,6 +114,23 @@ def frame_columns(ddf: Any) -> list[Hashable]:
 
 
 MATRIX = object()  # the "no target" marker of prepare()
+
+
+def stored_or_source(data: Any) -> Summary | Source:
+    """The one fork between a stored summary and data: a :class:`dmi.Summary` as it is, a
+    path to a ``.dmi`` file loaded (:func:`dmi.load`), anything else opened as data."""
+    if isinstance(data, Summary | Source):
+        return data
+    if isinstance(data, str | os.PathLike) and os.fspath(data).lower().endswith(".dmi"):
+        return load(data)
+    if isinstance(data, list | tuple) and any(
+        isinstance(d, str | os.PathLike) and os.fspath(d).lower().endswith(".dmi") for d in data
+    ):
+        raise ValueError(
+            "a list holding .dmi summary files: load and merge them first, "
+            "dmi.load(a).merge(dmi.load(b)), and pass the merged summary"
+        )
+    return open_data(data)
 
 
 def prepare(
@@ -118,9 +149,10 @@ def prepare(
     proves them discrete now (:func:`dmi._engine.columns.narrow`); a summary keeps them undecided,
     so that summaries of other rows, with other ranges, still merge.
     """
+    data = stored_or_source(data)  # a caller may have opened it
     if isinstance(data, Summary):
         return _prepare_summary(data, columns, target, opts, given)
-    source = data if isinstance(data, Source) else open_data(data)  # a caller may have opened it
+    source = data
     names = frame_columns(source.frame)
     labels = _labels(columns, target, names)
     kinds = resolve_kinds(opts.discrete, labels, source.frame.dtypes, names)
@@ -192,7 +224,7 @@ def without_given(
         return labels, kinds
     dtypes = ddf.frame.dtypes
     check_known("given", [given], list(dtypes.index))
-    check_given_dtype(given, dtypes[given])
+    check_given_dtype(given, dtypes[given], opts.discrete)
     if opts.normalize is not None or opts.method != "auto" or opts.sample != "rows":
         raise ValueError("given= works with normalize=None, method='auto' and sample='rows'")
     keep = [i for i, c in enumerate(labels) if c != given]
@@ -228,7 +260,9 @@ def compute(
             stderr_splits=stderr_splits,
             knn_permutations=knn_permutations,
         )
-        res = engine.finish(pl, state, blocks, labels, dropna=opts.dropna)
+        notes = Notes(n_neighbors=opts.n_neighbors)
+        res = engine.finish(pl, state, blocks, labels, dropna=opts.dropna, notes=notes)
+        notes.emit()
     else:
         if isinstance(data, pd.DataFrame) and len(data) == 0:
             raise ValueError("data has no rows")
@@ -314,12 +348,18 @@ def unit_of_base(base: float) -> str:
     return f"log base {base:g}"
 
 
-def check_given_dtype(given: Hashable, dtype: Any) -> None:
-    """ValueError when the column to condition on is a float column (it has no strata)."""
-    if pd.api.types.is_float_dtype(dtype):
+def check_given_dtype(given: Hashable, dtype: Any, discrete: Any = "auto") -> None:
+    """ValueError when the column to condition on is a float column (it has no strata),
+    unless ``discrete`` names it (or is True): a column the user calls discrete is
+    discrete, whatever its dtype (whole numbers stored as floats because of NaN)."""
+    named = discrete is True or (
+        not isinstance(discrete, str | bool) and given in list(discrete)  # a list of names
+    )
+    if pd.api.types.is_float_dtype(dtype) and not named:
         raise ValueError(
-            f"given={given!r} is a float column ({dtype}); conditioning needs discrete strata. "
-            "Bin it first (e.g. pandas.cut or qcut into a few intervals), or condition on a discrete column"
+            f"given={given!r} is a float column ({dtype}); conditioning needs discrete strata. If its "
+            f"values are categories (whole numbers stored as floats), name it: discrete=[..., {given!r}]; "
+            "else bin it first (e.g. pandas.cut or qcut into a few intervals)"
         )
 
 
@@ -332,9 +372,10 @@ def conditional(
     opts: Options,
     *,
     diagonal: bool,
-) -> tuple[list[float], list[int], list[float]]:
-    """``I(a;b|given)`` of each pair (nats), rows used, and ``H(c|given)`` of each column: from
-    the data's conditioning pass, or from a summary made with ``given=``."""
+) -> tuple[list[float], list[int], list[tuple[float, int]]]:
+    """``I(a;b|given)`` of each pair (nats), rows used, and ``H(c|given)`` of each column with
+    the rows it is over: from the data's conditioning pass, or from a summary made with
+    ``given=``."""
     stored = partial(project_given, data, given) if isinstance(data, Summary) else None
     mi, rows, entropy_given, _ = conditional_matrix(
         data, labels, kinds, pairs, given, opts, diagonal=diagonal, stored=stored

@@ -26,7 +26,15 @@ from dmi._engine.columns import CONTINUOUS, DISCRETE
 from dmi._engine.engine import quantile_edges_pass
 from dmi._engine.keywords import Options
 from dmi._engine.notes import Notes
-from dmi._engine.request import MATRIX, check_options, compute, conditional_with_dof, prepare, unit
+from dmi._engine.request import (
+    MATRIX,
+    check_options,
+    compute,
+    conditional_with_dof,
+    prepare,
+    stored_or_source,
+    unit,
+)
 from dmi._inputs.source import Source
 from dmi._math.codes import bin_of
 from dmi._math.estimators import Reads, to_base
@@ -62,14 +70,16 @@ def _bin(part: pd.DataFrame, edges: dict[Hashable, tuple[float, ...]]) -> pd.Dat
 
 def binned_view(
     source: Source, labels: list[Hashable], kinds: tuple[str, ...], opts: Options, notes: Notes
-) -> tuple[Any, list[Hashable], int]:
+) -> tuple[Any, list[Hashable], int, int | None]:
     """The data with every continuous (or many-valued integer) column cut into
     ``opts.bins`` quantile bins from the sample: a lazy Dask DataFrame of discrete columns.
-    Returns it, the binned columns, and the passes it took (0 or 1)."""
+    Returns it, the binned columns, the passes it took (0 or 1) and the bins (None when
+    no column is binned)."""
     cont = [c for c, kind in enumerate(kinds) if kind != DISCRETE]
-    edges = {}
+    edges: dict[int, tuple[float, ...]] = {}
+    bins = None
     if cont:
-        edges = quantile_edges_pass(
+        edges, bins = quantile_edges_pass(
             source,
             labels,
             kinds,
@@ -84,7 +94,12 @@ def binned_view(
     named = {labels[c]: cut for c, cut in edges.items()}
     frame = source.frame[labels]
     meta = _bin(frame._meta, {name: (0.0,) for name in named})
-    return frame.map_partitions(_bin, named, meta=meta), list(named), int(bool(cont))
+    return (
+        frame.map_partitions(_bin, named, meta=meta),
+        list(named),
+        int(bool(cont)),
+        (bins if named else None),
+    )
 
 
 def measure_relevance(
@@ -161,6 +176,19 @@ class Step:
     dof: int
     p_value: float
     q_value: float
+    reason: str = ""
+    """Why it was taken: its test's q-value against ``alpha``, or the best score (no stop)."""
+
+
+def _reason(q: float, alpha: float | None, score: float, quotient: bool) -> str:
+    """A step's reason, in words: the evidence it was taken on, and a negative score."""
+    if alpha is None:
+        why = "best score (alpha=None: no test stops the selection)"
+    else:
+        why = f"best score with q = {q:.3g} <= alpha = {alpha:g}"
+    if score < 0 and not quotient:
+        why += "; score < 0: more redundant with the selected features than relevant"
+    return why
 
 
 def run_steps(
@@ -168,14 +196,15 @@ def run_steps(
     labels: list[Hashable],
     method: str,
     k: int | None,
-    alpha: float,
+    alpha: float | None,
     quotient: bool,
     opts: Options,
     kinds: tuple[str, ...] | None = None,
 ) -> tuple[list[Step], pd.DataFrame, str, int]:
     """Select features one step at a time, each the best-scoring candidate whose test is
     significant after Benjamini-Hochberg at ``alpha``, until ``k``, until the candidates
-    run out, or until no candidate's test is significant.
+    run out, or until no candidate's test is significant (``alpha=None``: the
+    best-scoring candidate, tested but never stopped by the test, until ``k``).
 
     Returns the steps, the candidates not selected (their last scores and tests), why the
     selection stopped and the passes it took.
@@ -205,7 +234,7 @@ def run_steps(
         last = (sc, tests, q)
         # the best candidate whose test is significant: one that fails it adds nothing
         # beyond a selected feature (JMI, CMIM) or is unrelated to the target (all)
-        pick = best(sc.score, available & (q <= alpha))
+        pick = best(sc.score, available if alpha is None else available & (q <= alpha))
         if pick < 0:
             stopped = "not significant" if best(sc.score, available) >= 0 else "candidates"
             break
@@ -223,6 +252,7 @@ def run_steps(
                 dof,
                 p_pick,
                 float(q[pick]),
+                _reason(float(q[pick]), alpha, float(sc.score[pick]), quotient),
             )
         )
         chosen.append(pick)
@@ -265,6 +295,7 @@ def as_frame(steps: list[Step], base: float) -> pd.DataFrame:
             "dof": pd.array([s.dof for s in steps], dtype="Int64"),
             "p_value": [s.p_value for s in steps],
             "q_value": [s.q_value for s in steps],
+            "reason": pd.Series([s.reason for s in steps], dtype=object),
         }
     )
     return table
@@ -273,7 +304,7 @@ def as_frame(steps: list[Step], base: float) -> pd.DataFrame:
 def binned_options(
     *,
     discrete: Any,
-    bins: int,
+    bins: int | str,
     sample_size: int,
     base: float,
     dropna: bool,
@@ -309,7 +340,7 @@ def relevance(data: Any, columns: list[Hashable], target: Hashable, opts: Option
     """``I(X;Y)`` of each of ``columns`` with ``target`` and its G-test, on the binned view
     (the bins' pass, if any, and one more)."""
     opts, source, labels, kinds = prepare(data, columns, target, opts)
-    frame, _, _ = binned_view(source, labels, kinds, opts, Notes())
+    frame, _, _, _ = binned_view(source, labels, kinds, opts, Notes())
     return measure_relevance(frame, labels, _counted(opts), redundancy=False)
 
 
@@ -319,11 +350,12 @@ def select(
     columns: Sequence[Hashable] | None,
     method: str,
     k: int | None,
-    alpha: float,
+    alpha: float | None,
     quotient: bool,
     opts: Options,
 ) -> pd.DataFrame:
     """:func:`dmi.select_features` once its arguments are checked."""
+    data = stored_or_source(data)
     stored = isinstance(data, Summary)
     if stored:
         if method in CONDITIONAL:
@@ -346,10 +378,10 @@ def select(
                 "counts of their bins over all rows; select from the data, or leave them out with columns="
             )
         binned: list[Hashable] = []
-        frame, edge_passes, counted, stored_kinds = data, 0, opts, kinds
+        frame, edge_passes, counted, stored_kinds, bins = data, 0, opts, kinds, None
     else:
         notes = Notes()
-        frame, binned, edge_passes = binned_view(source, labels, kinds, opts, notes)
+        frame, binned, edge_passes, bins = binned_view(source, labels, kinds, opts, notes)
         notes.emit()
         counted, stored_kinds = _counted(opts), None
     steps, rest, stopped, passes = run_steps(frame, labels, method, k, alpha, quotient, counted, stored_kinds)
@@ -364,7 +396,7 @@ def select(
         stopped=stopped,
         passes=passes + edge_passes,
         binned=binned,
-        bins=opts.bins,
+        bins=bins,
         unit=unit(opts),
         not_selected=rest,
         target=target,

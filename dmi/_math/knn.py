@@ -7,9 +7,11 @@
 Both follow scikit-learn's ``_compute_mi_cc`` / ``_compute_mi_cd`` conventions: the
 neighbour radius is the k-th neighbour's distance moved one float towards 0 (so the
 marginal counts use a strict inequality), the estimate is clipped at 0. Each column of a
-pair is read as an :class:`Axis` (its values scaled and jittered over the pair's rows,
-sorted once, with a value index; a column without missing values has one Axis for all of
-its pairs). The exact neighbour searches are in :mod:`dmi._math.neighbours`: the k-th
+pair is read as an :class:`~dmi._math.jitter.Axis` (its values scaled and jittered over the
+pair's rows, as :mod:`dmi._math.jitter` deals the draws, sorted, with a value index). The
+estimates depend on the axes' values and orders only, never on the rows' order in the
+sample: sums run in value order, and Ross's classes are numbered by their first value.
+The exact neighbour searches are in :mod:`dmi._math.neighbours`: the k-th
 neighbour distance in the joint space (max-norm) by a search in quantile strips, the
 marginal counts by each axis's value index.
 """
@@ -18,13 +20,13 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.special import digamma
 
+from dmi._math.jitter import Axis
 from dmi._math.neighbours import (
-    CELLS,
     SEGMENT,
     Scratch,
     count_indexed,
@@ -32,101 +34,8 @@ from dmi._math.neighbours import (
     group_kth_gaps,
     kth_neighbor_distance,
     scratch,
-    value_index,
 )
 from dmi._math.parallel import run_pieces
-from dmi._math.sorting import argsort_float64
-
-# sklearn's tie-breaking noise: 1e-10 * max(1, mean |x|) standard normal, after scaling.
-_NOISE = 1e-10
-
-
-@dataclass(frozen=True, eq=False)
-class Prepared:
-    """One continuous column of the sample: raw values, its noise draw, its sort order."""
-
-    raw: np.ndarray
-    """float64 values, NaN where missing."""
-    noise: np.ndarray
-    """One standard-normal draw per row: the tie-breaking jitter before its scale."""
-    order: np.ndarray
-    """Present rows in the order of their jittered values on all present rows (the order
-    of (value, noise), but where distinct values lie within the jitter of each other)."""
-
-
-def prepare(x: np.ndarray, rng: np.random.Generator) -> Prepared:
-    """Draw the column's tie-breaking noise and sort it once, for all of its pairs.
-
-    The noise is drawn for every row (present or not), so a row's jitter does not
-    depend on which other rows are missing.
-    """
-    raw = np.asarray(x, dtype=np.float64)
-    noise: np.ndarray = np.asarray(rng.standard_normal(size=raw.shape[0]))
-    return Prepared(raw, noise, jitter_order(raw, noise))
-
-
-def jitter_order(raw: np.ndarray, noise: np.ndarray) -> np.ndarray:
-    """The present rows in the order of their jittered values on all present rows (one
-    radix sort; a lexsort of (value, noise) takes twice as long as numpy's argsort)."""
-    present = ~np.isnan(raw)
-    idx = np.flatnonzero(present)
-    if idx.size == 0:
-        return idx
-    return idx[argsort_float64(_jittered(raw, noise, raw[idx])[idx])]
-
-
-def _jittered(raw: np.ndarray, noise: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """Every row's value scaled and jittered as scikit-learn does over the rows whose
-    values are ``r`` (see :func:`axis`)."""
-    std = float(np.std(r))
-    scale = 1.0 / std if std > 0 else 1.0
-    spread = _NOISE * max(1.0, float(np.mean(np.abs(r))) * scale)
-    return raw * scale + spread * noise
-
-
-@dataclass(frozen=True, eq=False)
-class Axis:
-    """One continuous column on one set of rows, as the k-NN kernels read it."""
-
-    values: np.ndarray
-    """Scaled and jittered values, in row order."""
-    sorted: np.ndarray
-    """The same values, ascending."""
-    by_value: np.ndarray
-    """The row of each sorted value (``values[by_value] == sorted``)."""
-    rank: np.ndarray
-    """The sorted position of each row (the inverse of ``by_value``)."""
-    index: tuple[np.ndarray, np.ndarray, np.ndarray]
-    """Where a value falls among ``sorted``, nearly (:func:`value_index`): for the
-    marginal counts."""
-    constant: bool
-    """Whether the column takes one value on these rows (it then carries no information)."""
-
-
-def axis(col: Prepared, rows: np.ndarray) -> Axis:
-    """The column on ``rows`` (a boolean mask), as scikit-learn prepares it; and sorted.
-
-    Scaled to unit variance over exactly these rows (ddof=0, as
-    ``sklearn.preprocessing.scale``; a constant column is left unscaled), then jittered
-    by ``1e-10 * max(1, mean |x|)`` times the row's noise. The sorted values are the
-    column's precomputed order restricted to ``rows``; only if that is not in order (the
-    jitter at another scale reorders values within ~1e-10 of each other) is the subset
-    sorted again. Any order of equal values gives the same estimates.
-    """
-    raw = col.raw[rows]
-    full = _jittered(col.raw, col.noise, raw)
-    values = full[rows]
-    picked = col.order[rows[col.order]]
-    ordered = full[picked]
-    if ordered.size > 1 and not bool(np.all(ordered[1:] >= ordered[:-1])):
-        by_value = argsort_float64(values)
-        ordered = values[by_value]
-    else:
-        by_value = (np.cumsum(rows) - 1)[picked]  # row position of each sorted value
-    rank = np.empty(by_value.size, dtype=np.int64)
-    rank[by_value] = np.arange(by_value.size)
-    constant = bool(raw.size) and bool(raw.min() == raw.max())
-    return Axis(values, ordered, by_value, rank, value_index(ordered, SEGMENT, CELLS), constant)
 
 
 def _mean_digamma_of_counts(ax: Axis, radius: np.ndarray, space: Scratch, threads: int = 1) -> float:
@@ -185,7 +94,10 @@ def ross(c: Axis, labels: np.ndarray, k: int, clip: bool = True, threads: int = 
     Returns the estimate and the rows used; NaN and 0 when no label occurs twice.
     """
     cs = c.sorted
-    lv = labels[c.by_value]
+    # classes numbered by their first row in value order (not by the labels' own codes,
+    # which follow the sample's row order): the per-class sums then run in an order the
+    # rows' contents decide
+    lv = pd.factorize(labels[c.by_value])[0]
     # A stable sort of the labels over the value order leaves each class a sorted run;
     # narrow integer labels take numpy's radix sort (measured: 4x faster than lexsort).
     lv = lv.astype(np.int16 if lv.size and lv.max() < np.iinfo(np.int16).max else np.int64)

@@ -17,7 +17,7 @@ import numpy as np
 
 from dmi._math.codes import factorize
 from dmi._math.estimators import Estimator, Reads, for_pair
-from dmi._math.knn import Axis, Prepared, axis, jitter_order, prepare
+from dmi._math.jitter import Axis, Prepared, axis, content_rank, partner_order_of_labels, prepare, ranked
 from dmi._math.parallel import run_pieces
 from dmi._math.sample import Sample
 from dmi._math.streams import Purpose, name_id, stream
@@ -41,9 +41,15 @@ class PreparedSample:
     """Per continuous column: (distinct values, present values) in the sample."""
     present: dict[int, np.ndarray] = field(default_factory=dict)
     """Per column, the sample rows where it has a value."""
+    content: dict[int, np.ndarray] = field(default_factory=dict)
+    """Per discrete column, a rank of each label's value that its contents decide."""
+    partners: dict[int, np.ndarray] = field(default_factory=dict)
+    """Per column, its present rows in an order of its contents: how a tied partner of a
+    pair deals its draws (:func:`dmi._math.jitter.axis`)."""
     axes: dict[int, Axis] = field(default_factory=dict)
-    """Per continuous column, its :class:`~dmi._math.knn.Axis` on all of its present rows,
-    made when a pair first needs it and shared by its other pairs (in one process)."""
+    """Per continuous column without ties, its :class:`~dmi._math.jitter.Axis` on all of its
+    present rows, made when a pair first needs it and shared by its other pairs (in one
+    process). A tied column's axis depends on the pair's other column."""
 
 
 @dataclass(frozen=True)
@@ -77,11 +83,15 @@ def prepare_sample(
     labels: dict[int, np.ndarray] = {}
     counts: dict[int, tuple[int, int]] = {}
     present: dict[int, np.ndarray] = {}
+    content: dict[int, np.ndarray] = {}
+    partners: dict[int, np.ndarray] = {}
     todo = [i for i, is_cont in enumerate(continuous) if is_cont]
     for i, is_cont in enumerate(continuous):
         if not is_cont:
-            labels[i] = factorize(sample.frame.iloc[:, i])[0]
+            labels[i], values = factorize(sample.frame.iloc[:, i])
             present[i] = labels[i] >= 0
+            content[i] = content_rank(values)
+            partners[i] = partner_order_of_labels(labels[i], content[i])
 
     def columns(first: int, last: int) -> list[tuple[int, Prepared]]:
         done = []
@@ -94,12 +104,9 @@ def prepare_sample(
         for i, col in piece:
             prepared[i] = col
             present[i] = ~np.isnan(col.raw)
-            ordered = col.raw[col.order]  # the present values, ascending
-            counts[i] = (
-                int(ordered.size and 1 + np.count_nonzero(ordered[1:] != ordered[:-1])),
-                ordered.size,
-            )
-    return PreparedSample(dict(sorted(prepared.items())), labels, counts, present)
+            partners[i] = col.order
+            counts[i] = (col.starts.size - 1, col.order.size)
+    return PreparedSample(dict(sorted(prepared.items())), labels, counts, present, content, partners)
 
 
 def pair_estimator(prep: PreparedSample, t: KnnTask) -> Estimator:
@@ -124,25 +131,28 @@ def estimate_pair(
     if threads > 1 and y in prep.continuous:  # the two axes at once
 
         def axes(first: int, last: int) -> list[Axis]:
-            return [_axis(prep, c, rows, n) for c in (x, y)[first:last]]
+            return [_axis(prep, c, partner, rows, n) for c, partner in ((x, y), (y, x))[first:last]]
 
         first, other = (a for piece in run_pieces(axes, 2, threads) for a in piece)
     else:
-        first = _axis(prep, x, rows, n)
-        other = _axis(prep, y, rows, n) if y in prep.continuous else prep.labels[y][rows]
-    if first.constant or (isinstance(other, Axis) and other.constant):
-        return 0.0, n  # a constant column carries no information
+        first = _axis(prep, x, y, rows, n)
+        other = _axis(prep, y, x, rows, n) if y in prep.continuous else prep.labels[y][rows]
+    constant = other.constant if isinstance(other, Axis) else bool((other == other[0]).all())
+    if first.constant or constant:
+        return 0.0, n  # a constant column carries no information: exactly 0, not a rounding residue
     return kernel(first, other, k, clip, threads)
 
 
-def _axis(prep: PreparedSample, c: int, rows: np.ndarray, n: int) -> Axis:
-    """Continuous column ``c`` on ``rows`` (``n`` of them): the column's shared axis when
-    ``rows`` are all of its present rows, else one made for these rows."""
-    if n != prep.counts[c][1]:  # rows is a subset of the column's present rows
-        return axis(prep.continuous[c], rows)
+def _axis(prep: PreparedSample, c: int, partner: int, rows: np.ndarray, n: int) -> Axis:
+    """Continuous column ``c`` on ``rows`` (``n`` of them) of its pair with ``partner``: the
+    column's shared axis when it has no ties and ``rows`` are all of its present rows, else
+    one made for this pair."""
+    col = prep.continuous[c]
+    if col.tied or n != prep.counts[c][1]:  # a tied column deals its draws by the partner
+        return axis(col, rows, prep.partners[partner])
     shared = prep.axes.get(c)
     if shared is None:
-        shared = prep.axes[c] = axis(prep.continuous[c], rows)
+        shared = prep.axes[c] = axis(col, rows, col.order)
     return shared
 
 
@@ -184,16 +194,19 @@ class KnnResult:
 
 def _permuted(prep: PreparedSample, column: int, rows: np.ndarray, perm: np.ndarray) -> PreparedSample:
     """``prep`` with column ``column``'s values on ``rows`` (indices) permuted by ``perm``."""
+    axes = {c: a for c, a in prep.axes.items() if c != column}
     if column in prep.continuous:
         col = prep.continuous[column]
-        raw, noise = col.raw.copy(), col.noise.copy()
-        raw[rows], noise[rows] = col.raw[perm], col.noise[perm]
-        order = jitter_order(raw, noise)
-        continuous = {**prep.continuous, column: Prepared(raw, noise, order)}
-        return replace(prep, continuous=continuous, axes={c: a for c, a in prep.axes.items() if c != column})
+        raw = col.raw.copy()
+        raw[rows] = col.raw[perm]
+        permuted = ranked(raw, col.draws)  # the column's own stream, dealt by the new ranks
+        continuous = {**prep.continuous, column: permuted}
+        partners = {**prep.partners, column: permuted.order}
+        return replace(prep, continuous=continuous, partners=partners, axes=axes)
     labels = prep.labels[column].copy()
     labels[rows] = prep.labels[column][perm]
-    return replace(prep, labels={**prep.labels, column: labels}, axes=dict(prep.axes))
+    partners = {**prep.partners, column: partner_order_of_labels(labels, prep.content[column])}
+    return replace(prep, labels={**prep.labels, column: labels}, partners=partners, axes=axes)
 
 
 def _permutation_p(
@@ -258,10 +271,18 @@ def threads_per_block(threads: int, n_blocks: int) -> int:
     return max(1, threads // max(1, n_blocks))
 
 
-def column_notes(prep: PreparedSample, tasks: Sequence[KnnTask]) -> dict[int, tuple[int, int]]:
-    """``(distinct values, present values)`` in the sample of each continuous column of ``tasks``."""
+def column_notes(prep: PreparedSample, tasks: Sequence[KnnTask], k: int) -> dict[int, tuple[int, int, bool]]:
+    """``(distinct values, present values, heavily tied)`` in the sample of each continuous
+    column of ``tasks``; heavily tied: more than ``k`` rows per distinct value on average."""
     cols = {c for t in tasks for c in (t.a, t.b) if c in prep.continuous}
-    return {c: prep.counts[c] for c in cols}
+    return {c: (*prep.counts[c], heavily_tied(*prep.counts[c], k)) for c in cols}
+
+
+def heavily_tied(n_unique: int, n_present: int, k: int) -> bool:
+    """More sampled rows per distinct value than the estimators' ``k`` neighbours, on
+    average: most points' nearest neighbours are copies of their own value, told apart only
+    by the tie-breaking jitter (and the column does not already look categorical)."""
+    return n_unique > 1 and n_present > k * n_unique and not looks_categorical(n_unique, n_present)
 
 
 def looks_categorical(n_unique: int, n_present: int) -> bool:
