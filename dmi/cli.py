@@ -83,27 +83,24 @@ def _positive(text: str) -> int:
     return int(_positive_number(text, int, "a positive integer"))
 
 
-def _bins(text: str) -> int | str:
-    """``--bins``: 'auto' or a whole number of at least 2."""
-    if text == "auto":
-        return text
+def _whole(text: str, minimum: int, what: str) -> int:
+    """``text`` as a whole number of at least ``minimum``, or an argparse error naming ``what``."""
     try:
         value = int(text)
     except ValueError:
-        value = 0
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"expected 'auto' or a whole number of at least 2, got {text!r}")
+        value = minimum - 1
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
     return value
+
+
+def _bins(text: str) -> int | str:
+    """``--bins``: 'auto' or a whole number of at least 2."""
+    return text if text == "auto" else _whole(text, 2, "'auto' or a whole number of at least 2")
 
 
 def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a seed: a whole number of at least 0, got {text!r}")
-    return value
+    return _whole(text, 0, "a seed: a whole number of at least 0")
 
 
 def _cap(text: str) -> int | None:
@@ -117,13 +114,7 @@ _WORKERS_HELP = "start a local cluster of N worker processes (default, or 0: thr
 
 def _workers(text: str) -> int:
     """``--workers N``: N >= 1 local worker processes; 0 means threads (as leaving it out)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number of worker processes (0: threads), got {text!r}")
-    return value
+    return _whole(text, 0, "a number of worker processes (0: threads)")
 
 
 def _seconds(text: str) -> float:
