@@ -28,6 +28,7 @@ from dmi.association import association_matrix
 from dmi.compare import Drift, drift
 from dmi.example import make_example
 from dmi.inputs import Scan, scan_csv, scan_parquet
+from dmi.pairs import top_pairs
 from dmi.selection import select_features
 from dmi.structure import column_groups, dependency_tree
 from dmi.summary import Summary, load
@@ -68,4 +69,5 @@ __all__ = [
     "scan_parquet",
     "select_features",
     "summarize",
+    "top_pairs",
 ]
