@@ -182,7 +182,7 @@ def test_codes_bin_numbers_and_pool_rare_categories() -> None:
     assert sorted(np.bincount(codes)) == [25, 25, 25, 25]
     few = codes_of(pd.Series([3, 1, 1, None, 3], dtype="Int64"), 4)
     np.testing.assert_array_equal(few, [1, 0, 0, -1, 1])
-    words = pd.Series(list("aaaabbbccd") + [None])
+    words = pd.Series([*"aaaabbbccd", None])
     np.testing.assert_array_equal(codes_of(words, 3), [0, 0, 0, 0, 1, 1, 1, 2, 2, 2, -1])
 
 
