@@ -99,6 +99,16 @@ def _bins(text: str) -> int | str:
     return text if text == "auto" else _whole(text, 2, "'auto' or a whole number of at least 2")
 
 
+def _nonnegative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
 def _seed(text: str) -> int:
     return _whole(text, 0, "a seed: a whole number of at least 0")
 
@@ -143,6 +153,9 @@ _BINNED_HELP = {
     "sample_size": "rows of the uniform sample the quantile edges are taken from",
     "random_state": "seed of the sample the quantile edges are taken from",
 }
+_PAIRS_HELP = {
+    "sample_size": "rows of the uniform sample for the k-NN estimators (the screen uses 20,000 of them)",
+}
 _DRIFT_HELP = {
     "bins": "quantile bins of each sampled column ('auto': sqrt(n / 5), from 2 to 32, n the smaller "
     "side's sample rows)",
@@ -152,7 +165,11 @@ _DRIFT_HELP = {
 
 
 def _add_common(
-    parser: argparse.ArgumentParser, *, estimators: bool = True, helps: dict[str, str] | None = None
+    parser: argparse.ArgumentParser,
+    *,
+    estimators: bool = True,
+    helps: dict[str, str] | None = None,
+    bins: bool = True,
 ) -> None:
     """Options shared by ``dmi matrix``, ``dmi with``, ``dmi select`` and ``dmi drift``
     (``estimators``: the choice of estimator, which ``select`` and ``drift`` do not have:
@@ -170,7 +187,8 @@ def _add_common(
     if estimators:
         what.add_argument("--method", choices=("auto", "binned"), **_keyword("method"))
     bins_help = "with --method binned: " + KEYWORDS["bins"].help if estimators else None
-    what.add_argument("--bins", type=_bins, **_keyword("bins", helps.get("bins", bins_help)))
+    if bins:
+        what.add_argument("--bins", type=_bins, **_keyword("bins", helps.get("bins", bins_help)))
     if estimators:
         what.add_argument("--n-neighbors", type=_positive, **_keyword("n_neighbors"))
     what.add_argument("--bits", action="store_true", help="report bits instead of nats")
@@ -257,6 +275,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(with_)
     with_.set_defaults(func=_with)
+
+    pairs = sub.add_parser(
+        "pairs",
+        help="each column's strongest partners, for wide tables",
+        description="Each column's K strongest partners and every pair above a threshold, without computing "
+        "every pair: a screen of all pairs on a sample, then the candidates exactly (see dmi.top_pairs). "
+        "The better call than 'dmi matrix' past a few hundred columns.",
+    )
+    pairs.add_argument("paths", nargs="+", metavar="PATH", help=_PATHS_HELP)
+    which = pairs.add_argument_group("which pairs")
+    which.add_argument(
+        "--k", type=_positive, default=10, metavar="K", help="partners per column (default 10)"
+    )
+    which.add_argument(
+        "--threshold",
+        type=_nonnegative,
+        metavar="MI",
+        help="also every pair with MI at least this (in the unit)",
+    )
+    which.add_argument(
+        "--only-threshold", action="store_true", help="report only the pairs above --threshold"
+    )
+    _add_common(pairs, estimators=False, helps=_PAIRS_HELP, bins=False)
+    pairs.add_argument("--n-neighbors", type=_positive, **_keyword("n_neighbors"))
+    pairs.set_defaults(func=_pairs)
 
     select = sub.add_parser(
         "select",
@@ -383,7 +426,7 @@ def _keywords(args: argparse.Namespace, *, estimators: bool = True) -> dict[str,
     keywords = {
         "columns": args.columns,
         "discrete": True if args.all_discrete else (args.discrete if args.discrete else "auto"),
-        "bins": args.bins,
+        "bins": getattr(args, "bins", None),
         "sample_size": args.sample_size,
         "base": 2 if args.bits else math.e,
         "random_state": args.seed,
@@ -482,6 +525,47 @@ def _with(args: argparse.Namespace) -> int:
         print(f"... {len(mi) - len(shown)} more in {args.out}")
     _write(args, mi, lambda path: _plot_series(mi, path))
     return 0
+
+
+def _pairs(args: argparse.Namespace) -> int:
+    from dmi.pairs import top_pairs
+
+    _check_outputs(args)
+    if args.only_threshold and args.threshold is None:
+        raise UsageError("--only-threshold needs --threshold MI")
+    keywords = {key: value for key, value in _keywords(args, estimators=False).items() if key != "bins"}
+    with _scheduler(args):
+        start = time.perf_counter()
+        table = top_pairs(
+            _data(args),
+            k=None if args.only_threshold else args.k,
+            threshold=args.threshold,
+            n_neighbors=args.n_neighbors,
+            **keywords,
+        )
+        elapsed = time.perf_counter() - start
+    a = table.attrs
+    print(
+        f"{len(table):,} pairs of {a['n_columns']:,} columns ({a['unit']}; {a['candidates']:,} of "
+        f"{a['pairs']:,} pairs computed exactly after the screen) in {elapsed:.2f} s"
+    )
+    shown = table if args.out is None else table.head(20)
+    print(shown[["x", "y", "estimator", "n", "mi"]].to_string(index=False, float_format=_format))
+    if len(shown) < len(table):
+        print(f"... {len(table) - len(shown)} more in {args.out}")
+    _write(args, table.set_index("x"), lambda path: _plot_pairs(table, path))
+    return 0
+
+
+def _plot_pairs(table: pd.DataFrame, path: Path) -> None:
+    from . import plot
+
+    top = table.head(30)
+    series = pd.Series(
+        top["mi"].to_numpy(), index=[f"{x} ~ {y}" for x, y in zip(top["x"], top["y"], strict=True)]
+    )
+    series.attrs = {"unit": table.attrs["unit"]}
+    _savefig(plot.bar(series), path)
 
 
 def _select(args: argparse.Namespace) -> int:

@@ -213,6 +213,21 @@ def test_association_measures_and_tree_on_the_cluster_equal_threads(client, mixe
     assert len(tree_local) >= 1
 
 
+def test_top_pairs_on_the_cluster_equals_threads(client, tmp_path):
+    """The screen's blocks are tasks on the worker processes: the same candidates and values."""
+    rng = np.random.default_rng(11)
+    z = rng.normal(size=(6_000, 4))
+    frame = pd.DataFrame({f"c{j}": z[:, j % 4] + rng.normal(size=6_000) for j in range(40)})
+    frame["code"] = (z[:, 0] > 0).astype(int) + (z[:, 1] > 0)
+    for i in range(2):
+        frame.iloc[i * 3_000 : (i + 1) * 3_000].to_parquet(tmp_path / f"p{i}.parquet", index=False)
+    on_cluster = dmi.top_pairs(tmp_path, k=3)  # the client is active
+    with dask.config.set(scheduler="threads"):
+        local = dmi.top_pairs(tmp_path, k=3)
+    pd.testing.assert_frame_equal(on_cluster, local, check_exact=True)
+    assert on_cluster.attrs == local.attrs and on_cluster.attrs["candidates"] < on_cluster.attrs["pairs"]
+
+
 def test_drift_on_the_cluster_equals_threads(client, mixed_parquet):
     files = sorted(str(p) for p in mixed_parquet.glob("*.parquet"))
     kw = {"random_state": 2, "sample_size": 5_000, "permutations": 999}

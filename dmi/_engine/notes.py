@@ -13,6 +13,7 @@ import sys
 import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from dmi._math.codes import Folded
 
@@ -84,8 +85,19 @@ def _bias(n: int, r: int, c: int) -> float:
     return (r - 1) * (c - 1) / (2 * n)
 
 
+_MOST_NAMED = 12
+"""A warning names this many columns at most (a wide table can have thousands), then counts."""
+
+
 def _shown(columns: Sequence[Hashable]) -> str:
-    return ", ".join(repr(c) for c in columns)
+    return _first(repr(c) for c in columns)
+
+
+def _first(names: Any) -> str:
+    """The first names, and how many more."""
+    names = list(names)
+    more = f" and {len(names) - _MOST_NAMED:,} more" if len(names) > _MOST_NAMED else ""
+    return ", ".join(names[:_MOST_NAMED]) + more
 
 
 def warn_about_columns(
@@ -124,7 +136,7 @@ def warn_continuous_integers(
     """Say which integer columns ``discrete='auto'`` made continuous (``how`` they are then
     estimated), and how to override it."""
     if columns:
-        shown = ", ".join(f"{c!r} (more than {limit} values)" for c, _ in columns)
+        shown = _first(f"{c!r} (more than {limit} values)" for c, _ in columns)
         warn(
             f"integer column(s) {shown} are treated as continuous ({how}), "
             f"as discrete='auto' does for integers with more than {limit} distinct values; to count "
@@ -213,7 +225,7 @@ class Notes:
             )
         tied = [t for t in {c: (c, u, n) for c, u, n in self.tied}.values() if t[0] not in auto]
         if tied:
-            shown = ", ".join(f"{c!r} ({u:,} values in {n:,} sampled rows)" for c, u, n in tied)
+            shown = _first(f"{c!r} ({u:,} values in {n:,} sampled rows)" for c, u, n in tied)
             warn(
                 f"continuous column(s) {shown} repeat each value in more rows than "
                 f"n_neighbors={self.n_neighbors} on average: the k-NN estimators tell the copies apart "
