@@ -81,10 +81,12 @@ def top_pairs(
     pandas.DataFrame
         One row per reported pair, largest MI first, with the columns of
         :func:`dmi.mutual_info_table` (``x``, ``y``, ``estimator``, ``n``, ``mi``, and the
-        statistics of counted pairs; ``q_value`` is over the computed candidates;
-        ``mi_stderr`` is not computed). ``attrs``: ``unit``, ``k``, ``threshold``,
+        statistics of counted pairs; ``q_value`` is Benjamini-Hochberg over all pairs of
+        the columns, those not computed counted as p = 1, which keeps the false-discovery
+        rate; ``mi_stderr`` is not computed). ``attrs``: ``unit``, ``k``, ``threshold``,
         ``n_columns``, ``pairs`` (all pairs of the columns), ``candidates`` (computed
-        exactly), ``screen_rows`` and ``screen_bins``.
+        exactly), ``screen_rows``, ``screen_bins`` and ``seconds`` (of the screen and of
+        the refinement).
 
     Raises
     ------

@@ -11,11 +11,17 @@ import numpy as np
 import pandas as pd
 
 from dmi._engine.notes import UntestedPairsWarning, warn
-from dmi._engine.request import unit_of_base
+from dmi._engine.request import frame_columns, stored_or_source, unit_of_base
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_alpha
 from dmi._typing import DataLike, Discrete, Method, RandomState, SplitEvery
 from dmi.api import mutual_info_table
 from dmi.association import association_matrix
+from dmi.pairs import top_pairs
+from dmi.summary import Summary
+
+WIDE = 300
+"""Past this many columns, :func:`dependency_tree` builds its tree from :func:`dmi.top_pairs`."""
+WIDE_K = 10
 
 
 def _spanning_forest(n: int, edges: list[tuple[float, int, int]]) -> list[int]:
@@ -74,6 +80,12 @@ def dependency_tree(
     ``method='binned'``); under ``alpha`` a pair without one is not eligible, and a
     :class:`dmi.UntestedPairsWarning` names those pairs.
 
+    **Wide tables.** Past 300 columns (with ``method='auto'`` and no
+    ``knn_permutations``), the candidate edges are each column's 10 strongest partners
+    from :func:`dmi.top_pairs` instead of all pairs: two passes whatever the width, and
+    the same tree whenever each of its edges is among the 10 strongest partners of one of
+    its ends (as in tables made of groups of related columns).
+
     Parameters
     ----------
     data, columns, discrete, method, bins, n_neighbors, sample_size, base, dropna, \
@@ -102,8 +114,31 @@ random_state, split_every, progress, max_categories, knn_permutations
     [['a', 'b'], ['b', 'c']]
     """
     check_alpha(alpha, optional=True)
+    opened = stored_or_source(data)
+    all_names = list(opened.columns) if isinstance(opened, Summary) else frame_columns(opened.frame)
+    width = len(all_names) if columns is None else len(columns)
+    if width > WIDE and method == "auto" and knn_permutations == 0:
+        # a wide table: the maximum spanning tree of each column's WIDE_K strongest partners
+        # (dmi.top_pairs). It is the tree of all pairs whenever each tree edge is among the
+        # strongest partners of one of its ends, as in tables of groups; else a lighter tree
+        table = top_pairs(
+            opened,
+            columns,
+            k=WIDE_K,
+            discrete=discrete,
+            n_neighbors=n_neighbors,
+            sample_size=sample_size,
+            base=base,
+            dropna=dropna,
+            random_state=random_state,
+            split_every=split_every,
+            progress=progress,
+            max_categories=max_categories,
+        )
+        names = list(all_names if columns is None else columns)
+        return _tree(table, names, alpha, base)
     table = mutual_info_table(
-        data,
+        opened,
         columns,
         discrete=discrete,
         method=method,
@@ -122,13 +157,19 @@ random_state, split_every, progress, max_categories, knn_permutations
     names = list(dict.fromkeys([*table["x"], *table["y"]]))
     if len(names) < 2 and columns is not None:
         names = list(columns)
+    return _tree(table, names, alpha, base)
+
+
+def _tree(table: pd.DataFrame, names: list[Hashable], alpha: float | None, base: float) -> pd.DataFrame:
+    """The maximum spanning forest of ``table``'s pairs over ``names`` (with ``alpha``: of its
+    significant pairs only)."""
     node = {c: i for i, c in enumerate(names)}
     eligible = table["mi"].notna()
     if alpha is not None:
         untested = table[eligible & table["p_value"].isna()]
         if len(untested):
-            names = [f"{x!r} ~ {y!r}" for x, y in zip(untested["x"], untested["y"], strict=True)]
-            shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+            listed = [f"{x!r} ~ {y!r}" for x, y in zip(untested["x"], untested["y"], strict=True)]
+            shown = ", ".join(listed[:6]) + (f" and {len(listed) - 6} more" if len(listed) > 6 else "")
             warn(
                 f"alpha={alpha:g} leaves out {len(untested)} pair(s) that have no p-value: {shown} (k-NN "
                 "pairs of continuous columns are tested only with knn_permutations > 0, e.g. 199; or "

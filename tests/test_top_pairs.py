@@ -202,3 +202,26 @@ def test_block_scores_equal_the_plug_in_mi_less_its_bias() -> None:
         assert s == pytest.approx(mi - (r - 1) * (c - 1) / (2 * both.sum()), rel=1e-9, abs=1e-12)
     best = best_partners(found, 6, keep=1)
     assert [0, 1] in best.tolist()
+
+
+def test_a_wide_tree_is_built_from_the_strongest_partners(monkeypatch) -> None:
+    """Past dmi.structure.WIDE columns, dependency_tree takes its edges from top_pairs: on a
+    table of groups (chains of noisy copies), the same tree as from every pair."""
+    from dmi import structure
+
+    rng = np.random.default_rng(9)
+    n, groups, size = 3_000, 8, 6
+    cols = {}
+    for g in range(groups):
+        prev = rng.integers(0, 4, n)
+        for c in range(size):
+            prev = np.where(rng.random(n) < 0.25 + 0.05 * c, rng.integers(0, 4, n), prev)
+            cols[f"g{g}_{c}"] = prev
+    df = pd.DataFrame(cols)
+    monkeypatch.setattr(structure, "WIDE", 10**6)
+    dense = dmi.dependency_tree(df)
+    monkeypatch.setattr(structure, "WIDE", 20)
+    wide = dmi.dependency_tree(df)
+    same = ["x", "y", "mi", "n", "p_value"]  # q-values: over all pairs, the unscreened as p = 1
+    pd.testing.assert_frame_equal(wide[same], dense[same], check_exact=True)
+    assert (wide["q_value"] >= dense["q_value"]).all() and len(wide) == groups * size - 1

@@ -51,8 +51,10 @@ def pair_table(
     p_value: str,
     permutations: int,
     seed: int,
+    hypotheses: int | None = None,
 ) -> pd.DataFrame:
-    """The table of all ``pairs``, with Benjamini-Hochberg q-values over them."""
+    """The table of all ``pairs``, with Benjamini-Hochberg q-values over them (over
+    ``hypotheses`` pairs, when these are a screen's candidates: the others count as p = 1)."""
     opts = TableOptions(base, average, p_value, permutations)
     rows = []
     for k, ((i, j), r) in enumerate(zip(pairs, res.pairs, strict=True)):
@@ -74,6 +76,8 @@ def pair_table(
         "mi_miller_madow", "g", "dof", "p_value", "p_method", "q_value", "mi_stderr",
     ]  # fmt: skip
     table = pd.DataFrame(rows, columns=[c for c in columns if c != "q_value"])
-    table.insert(columns.index("q_value"), "q_value", stats.benjamini_hochberg(table["p_value"].to_numpy()))
+    table.insert(
+        columns.index("q_value"), "q_value", stats.benjamini_hochberg(table["p_value"].to_numpy(), hypotheses)
+    )
     table["dof"] = table["dof"].astype("Int64")
     return table

@@ -197,16 +197,19 @@ def miller_madow(s: PairStats) -> float:
     return s.mi + (s.k_x + s.k_y - s.cells - 1) / (2.0 * s.n)
 
 
-def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg q-values of p-values (NaN stays NaN and is not counted)."""
+def benjamini_hochberg(p: np.ndarray, total: int | None = None) -> np.ndarray:
+    """Benjamini-Hochberg q-values of p-values (NaN stays NaN and is not counted).
+
+    ``total``: the number of hypotheses, when only some were tested (a screen kept them):
+    the others count as p = 1, which keeps the false-discovery rate over all of them."""
     p = np.asarray(p, dtype=np.float64)
     q = np.full(p.shape, np.nan)
     ok = np.flatnonzero(~np.isnan(p))
-    m = ok.size
+    m = max(ok.size, total or 0)
     if m == 0:
         return q
     order = ok[np.argsort(p[ok], kind="stable")]
-    ranked = p[order] * m / np.arange(1, m + 1)
+    ranked = p[order] * m / np.arange(1, ok.size + 1)
     q[order] = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)
     return q
 

@@ -1,0 +1,223 @@
+"""Wide tables: dmi.top_pairs against the dense matrix and a correlation matrix, in one run.
+
+    python benchmarks/bench_pairs.py [--data DIR] [--cases mixed-300,mixed-1000,planted-2000]
+                                     [--rows 100000] [--repeat 1]
+
+Cases (each method in a fresh child process; time and peak memory of its process tree):
+
+- ``mixed-P``: P columns as feature tables hold them: 40% small integer codes, 10% strings,
+  10% booleans, 40% floats (a fifth rounded to 0.1), 5% missing; each column a noisy
+  function of one of 12 latent factors, every seventh independent. Methods: the dense
+  ``mutual_info_matrix`` (where ``--dense`` allows it), ``top_pairs(k=10)``, and pandas'
+  Pearson ``corr()`` on the numeric columns (the table already in memory: the speed of a
+  correlation, not of reading). **Recall** of ``top_pairs`` against the dense matrix of
+  the same run: over the pairs with exact MI >= 0.02 nats, each column's 10 strongest must
+  be reported; and **exactness**: every reported value equals the dense one.
+- ``planted-P``: P columns of 100,000 rows: 100 groups of 20 noisy copies of a factor,
+  the rest independent noise. Every planted column's 10 partners must be its group.
+
+The table is written once as Parquet under ``--data`` (row groups of 50,000 rows). Writes
+the section "Wide tables" of ``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from _harness import HERE, machine, run_child, write_results
+
+TAU = 0.02
+
+
+def mixed(p: int, n: int, seed: int = 0):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    latent = rng.normal(size=(n, 12))
+    out = {}
+    for j in range(p):
+        weight = 0.0 if j % 7 == 0 else rng.uniform(0.3, 2.0)
+        v = weight * latent[:, rng.integers(0, 12)] + rng.normal(size=n)
+        kind = j % 10
+        if kind < 4:
+            col = pd.array(np.digitize(v, np.quantile(v, [0.25, 0.5, 0.75])), dtype="Int64")
+        elif kind == 4:
+            col = pd.array(
+                np.array(list("pqrstu"), dtype=object)[np.digitize(v, [-1.2, -0.4, 0.4, 1.2, 2])], dtype="str"
+            )
+        elif kind == 5:
+            col = pd.array(v > 0.5, dtype="boolean")
+        elif kind in (6, 7):
+            col = np.round(v, 1) if (j // 10) % 5 == 0 and kind == 6 else v
+        else:
+            col = np.exp(v / 2) if kind == 8 else np.sin(v)
+        series = pd.Series(col)
+        out[f"m{j:05d}"] = series.where(rng.random(n) >= 0.05)
+    return pd.DataFrame(out)
+
+
+def planted(p: int, n: int, seed: int = 0):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    groups, size = 100, 20
+    latent = rng.normal(size=(n, groups))
+    out = {}
+    for j in range(p):
+        g = j // size
+        out[f"p{j:05d}"] = latent[:, g] + 0.7 * rng.normal(size=n) if g < groups else rng.normal(size=n)
+    return pd.DataFrame(out)
+
+
+def table(root: Path, case: str, rows: int) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    name, p = case.rsplit("-", 1)
+    path = root / f"{case}-{rows}.parquet"
+    if not path.exists():
+        frame = (mixed if name == "mixed" else planted)(int(p), rows)
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=50_000)
+    return path
+
+
+def child(method: str, path: str, out: str) -> None:
+    import pandas as pd
+
+    import dmi
+
+    warnings.simplefilter("ignore")
+    start = time.perf_counter()
+    extra: dict = {}
+    if method == "dense":
+        result = dmi.mutual_info_matrix(path)
+        result.to_parquet(out)
+    elif method == "top":
+        result = dmi.top_pairs(path, k=10)
+        result.to_parquet(out)
+        extra = {k: result.attrs[k] for k in ("candidates", "pairs", "screen_bins", "seconds")}
+    elif method == "top-cluster":
+        from distributed import Client, LocalCluster
+
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as c:
+            with Client(c):
+                dmi.top_pairs(path, columns=None, k=10)  # warm-up: workers import dmi, compile
+                start = time.perf_counter()
+                result = dmi.top_pairs(path, k=10)
+        result.to_parquet(out)
+    else:  # pandas' Pearson on the numeric columns, the table already in memory
+        frame = pd.read_parquet(path)
+        numeric = frame.select_dtypes("number")
+        start = time.perf_counter()
+        numeric.corr()
+    print(json.dumps({"seconds": time.perf_counter() - start, **extra}))
+
+
+def recall(dense_path: Path, top_path: Path, k: int = 10) -> tuple[float, int, bool]:
+    """Share of each column's k strongest pairs above TAU (dense) that top_pairs reported;
+    their number; whether every reported value equals the dense one."""
+    import pandas as pd
+
+    dense = pd.read_parquet(dense_path)
+    top = pd.read_parquet(top_path)
+    names = list(dense.columns)
+    values = dense.to_numpy()
+    iu = np.triu_indices(len(names), 1)
+    long = pd.DataFrame({"x": np.array(names)[iu[0]], "y": np.array(names)[iu[1]], "mi": values[iu]})
+    long = long[long["mi"] >= TAU]
+    both = pd.concat([long.rename(columns={"x": "c", "y": "o"}), long.rename(columns={"y": "c", "x": "o"})])
+    best = both.sort_values("mi", ascending=False).groupby("c").head(k)
+    expected = {frozenset(p) for p in zip(best["c"], best["o"], strict=True)}
+    found = {frozenset(p) for p in zip(top["x"], top["y"], strict=True)}
+    exact = all(dense.loc[x, y] == mi for x, y, mi in zip(top["x"], top["y"], top["mi"], strict=True))
+    return len(expected & found) / max(1, len(expected)), len(expected), exact
+
+
+def planted_found(top_path: Path, size: int = 20, k: int = 10) -> float:
+    """Share of planted columns whose reported partners are k of their group."""
+    import pandas as pd
+
+    top = pd.read_parquet(top_path)
+    ok = 0
+    for j in range(100 * size):
+        name = f"p{j:05d}"
+        mine = top[(top["x"] == name) | (top["y"] == name)]
+        partners = (set(mine["x"]) | set(mine["y"])) - {name}
+        group = {f"p{i:05d}" for i in range((j // size) * size, (j // size + 1) * size)}
+        ok += len(partners & group) >= k
+    return ok / (100 * size)
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(*sys.argv[2:5])
+        return
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=HERE / "data")
+    parser.add_argument("--cases", default="mixed-300,mixed-1000,planted-2000")
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--dense", type=int, default=300, help="run the dense matrix up to this many columns")
+    parser.add_argument("--cluster", action="store_true", help="also top_pairs on a 2-worker LocalCluster")
+    args = parser.parse_args()
+    args.data.mkdir(parents=True, exist_ok=True)
+    rows = [
+        "| table | method | time | peak memory | pairs computed | recall (pairs >= 0.02 nats) | exact |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for case in args.cases.split(","):
+        path = table(args.data, case, args.rows)
+        p = int(case.rsplit("-", 1)[1])
+        methods = (
+            ["top", "corr"]
+            + (["dense"] if p <= args.dense else [])
+            + (["top-cluster"] if args.cluster else [])
+        )
+        outs, runs = {}, {}
+        for method in methods:
+            out = args.data / f"{case}-{args.rows}-{method}.result.parquet"
+            result, peak = run_child([sys.executable, __file__, "--child", method, str(path), str(out)])
+            outs[method], runs[method] = out, (result, peak)
+            print(case, method, result, f"{peak / 2**30:.2f} GiB", flush=True)
+        for method in methods:
+            result, peak = runs[method]
+            computed = {"dense": f"{p * (p - 1) // 2:,}", "corr": "every numeric pair"}.get(method, "")
+            check, exact = "", ""
+            if method.startswith("top"):
+                computed = f"{result.get('candidates', 0):,} of {p * (p - 1) // 2:,}"
+                if "dense" in outs:
+                    share, n, same = recall(outs["dense"], outs[method])
+                    check, exact = f"{share:.1%} of {n:,}", "yes" if same else "NO"
+                elif case.startswith("planted"):
+                    check = (
+                        f"{planted_found(outs[method]):.1%} of planted columns: all 10 partners in the group"
+                    )
+                if "seconds" in result:
+                    s = result["seconds"]
+                    method += f" (screen {s['screen']:.0f} s, refine {s['refine']:.0f} s)"
+            rows.append(
+                f"| {case} x {args.rows:,} | {method} | {result['seconds']:.1f} s | {peak / 2**30:.2f} GiB | "
+                f"{computed} | {check} | {exact} |"
+            )
+    body = "\n".join(
+        [
+            "## Wide tables: `top_pairs` (issue 25, `bench_pairs.py`)",
+            "",
+            f"Machine: {machine()}. One run each (a fresh process per method; memory of its process tree).",
+            "",
+            *rows,
+            "",
+            "`corr` is pandas' Pearson matrix of the numeric columns, on the table already in memory.",
+        ]
+    )
+    write_results("pairs", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
