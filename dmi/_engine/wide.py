@@ -68,7 +68,7 @@ def _codes(state: PassState, bins: int, rows: int) -> np.ndarray:
 
 
 def _block(codes: np.ndarray, block: tuple[range, range], screen: Screen) -> Candidates:
-    return block_scores(codes, block[0], block[1], screen.bins, screen.keep, screen.floor)
+    return block_scores(codes, block[0], block[1], screen.bins, screen.keep, screen.floor, noise=True)
 
 
 def candidates(

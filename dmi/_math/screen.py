@@ -84,8 +84,17 @@ def one_hot(codes: np.ndarray, bins: int) -> np.ndarray:
     return out
 
 
-def _scores(tables: np.ndarray) -> np.ndarray:
-    """Plug-in MI (nats) less its expected bias, of a stack of tables ``(..., b, b)``."""
+# A column's partners whose score is within this many standard deviations of independence
+# are noise (with ``noise=True`` in :func:`block_scores`).
+NOISE_SD = 4
+
+
+def _scores(tables: np.ndarray, noise: bool = False) -> np.ndarray:
+    """Plug-in MI (nats) less its expected bias, of a stack of tables ``(..., b, b)``;
+    ``noise``: less ``NOISE_SD`` standard deviations of it between independent columns too
+    (``G = 2 n I`` is chi-square with ``(R-1)(C-1)`` degrees of freedom, so the corrected MI
+    has a standard deviation of ``sqrt(2 dof) / (2 n)``: 0.001 nats for two columns of 8
+    codes over 20,000 rows)."""
     n = tables.sum(axis=(-2, -1))
     rows = tables.sum(axis=-1)
     cols = tables.sum(axis=-2)
@@ -94,16 +103,24 @@ def _scores(tables: np.ndarray) -> np.ndarray:
         terms = np.where(tables > 0, tables * np.log(tables / expected), 0.0)
         mi = terms.sum(axis=(-2, -1)) / n
         r, c = (rows > 0).sum(axis=-1), (cols > 0).sum(axis=-1)
-        bias = (r - 1) * (c - 1) / (2 * n)
-    return np.where(n > 0, mi - bias, -np.inf)
+        dof = (r - 1) * (c - 1)
+        shift = dof / (2 * n) + (NOISE_SD * np.sqrt(2.0 * dof) / (2 * n) if noise else 0.0)
+    return np.where(n > 0, mi - shift, -np.inf)
 
 
 def block_scores(
-    codes: np.ndarray, first: range, second: range, bins: int, keep: int, floor: float | None = None
+    codes: np.ndarray,
+    first: range,
+    second: range,
+    bins: int,
+    keep: int,
+    floor: float | None = None,
+    noise: bool = False,
 ) -> Candidates:
     """The screen of the pairs between the columns ``first`` and ``second`` (blocks of the
     columns of ``codes``; the same block for the pairs within it): each column's ``keep``
-    best-scoring partners here, and (``floor``) every pair scoring at least ``floor``."""
+    best-scoring partners here (``noise``: of those above the noise floor of independent
+    columns), and (``floor``) every pair scoring at least ``floor``."""
     a = one_hot(codes[:, first.start : first.stop], bins)
     same = first == second
     b = a if same else one_hot(codes[:, second.start : second.stop], bins)
@@ -111,6 +128,7 @@ def block_scores(
     m1, m2 = len(first), len(second)
     tables = gram.reshape(m1, bins, m2, bins).transpose(0, 2, 1, 3)
     score = _scores(tables)
+    above_noise = _scores(tables, noise=True) > 0 if noise else np.ones(score.shape, dtype=bool)
     ii, jj = np.meshgrid(
         np.arange(first.start, first.stop), np.arange(second.start, second.stop), indexing="ij"
     )
@@ -125,6 +143,7 @@ def block_scores(
     if k > 0:  # and each column of ``second``'s best partners in ``first``
         top = np.argpartition(-score, k - 1, axis=0)[:k, :]
         chosen[top, np.arange(m2)[None, :]] = True
+    chosen &= above_noise
     if floor is not None:
         chosen |= score >= floor
     chosen &= valid & np.isfinite(score)
