@@ -58,11 +58,13 @@ def top_pairs(
     **What the screen can miss** (measured in ``benchmarks/bench_pairs.py``): a pair's
     rank is only defined above the noise floor (among independent columns the order is
     noise), so recall is measured over the pairs whose exact MI is at least 0.02 nats,
-    ten times the k-NN estimators' noise at 100,000 rows. On the test tables (mixed
-    columns with planted groups, and the MUNIN network) every such pair that is one of a
-    column's ``k`` strongest was found. A dependence the bins hide is missed: ``y = x mod
-    7`` in 8 quantile bins of ``x``, or a relation that lives between the values of a
-    column with a few very frequent categories.
+    ten times the k-NN estimators' noise at 100,000 rows. On a table of 300 mixed columns
+    (integer codes, strings, booleans, floats, rounded floats, 5% missing) x 100,000 rows,
+    every one of the 2,118 pairs that are among a column's 10 strongest above 0.02 nats was
+    found (with ``3 * k`` candidates per column; ``2 * k`` also found all, ``k`` found 93%),
+    computing 4,919 of the 44,850 pairs: 160 s against 1,449 s for the dense matrix. A
+    dependence the bins hide is missed: ``y = x mod 7`` in 8 quantile bins of ``x``, or a
+    relation that lives between the rare values of a many-valued category (pooled).
 
     Parameters
     ----------
