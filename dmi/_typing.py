@@ -5,39 +5,16 @@ from __future__ import annotations
 import os
 import textwrap
 from collections.abc import Hashable, Sequence
-from typing import TYPE_CHECKING, Literal, TypeAlias, Union
+from typing import Literal, TypeAlias, Union
 
 import numpy as np
 import numpy.typing as npt
 
-if TYPE_CHECKING:
-    import dask.dataframe as dd
-    import pandas as pd
-    import polars as pl
-    import pyarrow as pa
-    import pyarrow.dataset as pads
-
-    from dmi.inputs import Scan
-    from dmi.summary import Summary
-
 IntArray: TypeAlias = npt.NDArray[np.int64]
 
 PathLike: TypeAlias = Union[str, "os.PathLike[str]"]
-DataLike: TypeAlias = Union[
-    "pd.DataFrame",
-    "dd.DataFrame",
-    "pl.DataFrame",
-    "pl.LazyFrame",
-    "pa.Table",
-    "pads.Dataset",
-    PathLike,
-    Sequence[PathLike],
-    "Scan",
-    "Summary",
-]
-"""Every form of ``data``: :data:`DATA_FORMS` describes each, once, for the docstrings, the
-command line's help and the guide."""
 
+# every form of ``data`` (``dmi._engine.request.DataLike``), described once
 DATA_FORMS: dict[str, str] = {
     "pandas DataFrame": "read in slices, without a copy",
     "Dask DataFrame": "its partitions, on the active scheduler",

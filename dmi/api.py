@@ -12,6 +12,7 @@ import pandas as pd
 from dmi._engine.columns import check_known, matrix_pairs, resolve_kinds, target_pairs
 from dmi._engine.request import (
     MATRIX,
+    DataLike,
     Options,
     check_given_dtype,
     check_options,
@@ -29,7 +30,6 @@ from dmi._engine.table import P_VALUE_METHODS, pair_table, square
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, NORMALIZE_METHODS, check_choice, check_positive_int
 from dmi._math.estimators import to_base
 from dmi._typing import (
-    DataLike,
     Discrete,
     Method,
     Normalize,

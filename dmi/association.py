@@ -9,12 +9,12 @@ import pandas as pd
 
 from dmi._engine.columns import matrix_pairs
 from dmi._engine.notes import UndefinedMeasureWarning, warn
-from dmi._engine.request import MATRIX, check_options, compute, prepare, unit
+from dmi._engine.request import MATRIX, DataLike, check_options, compute, prepare, unit
 from dmi._engine.table import square
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_choice
 from dmi._math.estimators import PairResult
 from dmi._math.measures import INFORMATION, MEASURES, NEED_COUNTS, SYMMETRIC, pair_value, self_value
-from dmi._typing import DataLike, Discrete, Method, RandomState, SampleMode, SplitEvery
+from dmi._typing import Discrete, Method, RandomState, SampleMode, SplitEvery
 
 # The pairs a warning names before it says "and N more".
 _SHOWN = 5

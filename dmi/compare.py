@@ -11,12 +11,12 @@ import pandas as pd
 
 from dmi._engine import drift as engine
 from dmi._engine.columns import check_known, select_columns
-from dmi._engine.request import frame_columns, stored_or_source, unit_of_base
+from dmi._engine.request import DataLike, frame_columns, stored_or_source, unit_of_base
 from dmi._engine.select import binned_options
 from dmi._engine.summarize import summarize
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_alpha, check_positive_int
 from dmi._inputs.source import Source
-from dmi._typing import DataLike, Discrete, RandomState, SplitEvery
+from dmi._typing import Discrete, RandomState, SplitEvery
 from dmi.summary import Summary
 
 

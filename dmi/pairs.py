@@ -9,9 +9,9 @@ from collections.abc import Hashable, Sequence
 import pandas as pd
 
 from dmi._engine import wide
-from dmi._engine.request import check_options
+from dmi._engine.request import DataLike, check_options
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES
-from dmi._typing import DataLike, Discrete, RandomState, SplitEvery
+from dmi._typing import Discrete, RandomState, SplitEvery
 
 
 def top_pairs(

@@ -8,10 +8,11 @@ from collections.abc import Hashable, Sequence
 
 import pandas as pd
 
+from dmi._engine.request import DataLike
 from dmi._engine.select import binned_options, select
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_alpha, check_choice
 from dmi._math.selection import METHODS
-from dmi._typing import DataLike, Discrete, RandomState, SplitEvery
+from dmi._typing import Discrete, RandomState, SplitEvery
 
 
 def select_features(

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from dmi._engine.notes import UntestedPairsWarning, warn
-from dmi._engine.request import frame_columns, stored_or_source, unit_of_base
+from dmi._engine.request import DataLike, frame_columns, stored_or_source, unit_of_base
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_alpha
-from dmi._typing import DataLike, Discrete, Method, RandomState, SplitEvery
+from dmi._typing import Discrete, Method, RandomState, SplitEvery
 from dmi.api import mutual_info_table
 from dmi.association import association_matrix
 from dmi.pairs import top_pairs

@@ -10,7 +10,7 @@ import os
 from collections.abc import Hashable, Sequence
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 import numpy as np
 import pandas as pd
@@ -33,11 +33,18 @@ from dmi._engine.validate import (
     check_random_state,
     check_split_every,
 )
+from dmi._inputs.scan import Scan
 from dmi._inputs.source import Source, check_unique, open_data, sampled_partitions
 from dmi._math.entropy import normalized
 from dmi._math.estimators import PairResult, to_base
-from dmi._typing import Discrete, Method, Normalize, RandomState, SampleMode, SplitEvery
+from dmi._typing import Discrete, Method, Normalize, PathLike, RandomState, SampleMode, SplitEvery
 from dmi.summary import Summary, load
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
+    import polars as pl
+    import pyarrow as pa
+    import pyarrow.dataset as pads
 
 
 def check_options(
@@ -114,6 +121,22 @@ def frame_columns(ddf: Any) -> list[Hashable]:
 
 
 MATRIX = object()  # the "no target" marker of prepare()
+
+
+DataLike: TypeAlias = Union[
+    "pd.DataFrame",
+    "dd.DataFrame",
+    "pl.DataFrame",
+    "pl.LazyFrame",
+    "pa.Table",
+    "pads.Dataset",
+    PathLike,
+    Sequence[PathLike],
+    Scan,
+    Summary,
+]
+"""Every form of ``data`` (what :func:`stored_or_source` takes); ``dmi._typing.DATA_FORMS``
+describes each, once, for the docstrings, the command line's help and the guide."""
 
 
 def stored_or_source(data: Any) -> Summary | Source:

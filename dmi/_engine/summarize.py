@@ -10,13 +10,13 @@ import pyarrow as pa
 
 from dmi._engine import conditional
 from dmi._engine.columns import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, matrix_pairs
-from dmi._engine.request import MATRIX, check_options, prepare, without_given
+from dmi._engine.request import MATRIX, DataLike, check_options, prepare, without_given
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES
 from dmi._math.counts import CountSpec
 from dmi._math.sample import SampleSpec
 from dmi._pass import graph
 from dmi._pass.onepass import PassSpec
-from dmi._typing import DataLike, Discrete, RandomState, SplitEvery
+from dmi._typing import Discrete, RandomState, SplitEvery
 from dmi.summary import Summary
 
 
