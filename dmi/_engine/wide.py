@@ -35,9 +35,10 @@ from dmi._pass.onepass import PassSpec, PassState
 from dmi.summary import Summary
 
 SCREEN_ROWS = 20_000
-"""Rows of the screen's sample (at most ``sample_size``): its noise floor on a pair of 8-bin
-columns is about ``sqrt(2 * 49) / (2 * 20,000) = 0.0003`` nats, far below the 0.02 nats
-the recall is measured at."""
+"""Rows of the screen's sample (at most ``sample_size``): a score between independent 8-code
+columns has a standard deviation of ``sqrt(2 * 49) / (2 * 20,000) = 0.00025`` nats, so the
+screen's noise floor (4 of them, 0.001 nats) is far below the 0.02 nats the recall is
+measured at."""
 KEEP_FACTOR = 3
 """The screen keeps ``KEEP_FACTOR * k`` candidate partners per column."""
 BLOCK_CODES = 1_024
@@ -53,7 +54,8 @@ def screen_bins(p: int) -> int:
 
 @dataclass(frozen=True)
 class Screen:
-    """What the screen's tasks share: the codes of the sample, and what to keep."""
+    """What each of the screen's tasks keeps: codes per column, each column's best
+    ``keep`` partners, and every pair scoring at least ``floor`` (nats)."""
 
     bins: int
     keep: int
