@@ -117,42 +117,25 @@ random_state, split_every, progress, max_categories, knn_permutations
     opened = stored_or_source(data)
     all_names = list(opened.columns) if isinstance(opened, Summary) else frame_columns(opened.frame)
     width = len(all_names) if columns is None else len(columns)
+    shared: dict[str, Any] = {
+        "discrete": discrete,
+        "n_neighbors": n_neighbors,
+        "sample_size": sample_size,
+        "base": base,
+        "dropna": dropna,
+        "random_state": random_state,
+        "split_every": split_every,
+        "progress": progress,
+        "max_categories": max_categories,
+    }
     if width > WIDE and method == "auto" and knn_permutations == 0:
         # a wide table: the maximum spanning tree of each column's WIDE_K strongest partners
         # (dmi.top_pairs). It is the tree of all pairs whenever each tree edge is among the
         # strongest partners of one of its ends, as in tables of groups; else a lighter tree
-        table = top_pairs(
-            opened,
-            columns,
-            k=WIDE_K,
-            discrete=discrete,
-            n_neighbors=n_neighbors,
-            sample_size=sample_size,
-            base=base,
-            dropna=dropna,
-            random_state=random_state,
-            split_every=split_every,
-            progress=progress,
-            max_categories=max_categories,
-        )
-        names = list(all_names if columns is None else columns)
-        return _tree(table, names, alpha, base)
+        table = top_pairs(opened, columns, k=WIDE_K, **shared)
+        return _tree(table, list(all_names if columns is None else columns), alpha, base)
     table = mutual_info_table(
-        opened,
-        columns,
-        discrete=discrete,
-        method=method,
-        bins=bins,
-        n_neighbors=n_neighbors,
-        sample_size=sample_size,
-        base=base,
-        dropna=dropna,
-        random_state=random_state,
-        split_every=split_every,
-        progress=progress,
-        max_categories=max_categories,
-        knn_permutations=knn_permutations,
-        p_value="chi2",
+        opened, columns, method=method, bins=bins, knn_permutations=knn_permutations, p_value="chi2", **shared
     )
     names = list(dict.fromkeys([*table["x"], *table["y"]]))
     if len(names) < 2 and columns is not None:
