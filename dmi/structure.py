@@ -198,6 +198,11 @@ def column_groups(
         Passed to :func:`dmi.association_matrix` (``discrete``, ``method``, ...).
         Continuous columns need ``method="binned"`` (their SU needs entropies).
 
+    **Wide tables.** Past 300 columns (``method='auto'``), SU is computed for each column's
+    10 strongest partners (:func:`dmi.top_pairs`) and taken as 0 (distance 1) for the pairs
+    the screen left out, which are weaker: the groups of redundant columns are the same
+    whenever each column's group-mates are among its 10 strongest partners.
+
     Returns
     -------
     pandas.Series
@@ -212,7 +217,13 @@ def column_groups(
     if isinstance(data, pd.DataFrame) and data.attrs.get("measure") == "symmetric_uncertainty":
         su = data if columns is None else data.loc[list(columns), list(columns)]
     else:
-        su = association_matrix(data, columns, measure="symmetric_uncertainty", **keywords)
+        opened = stored_or_source(data)
+        names = list(opened.columns) if isinstance(opened, Summary) else frame_columns(opened.frame)
+        names = names if columns is None else list(columns)
+        if len(names) > WIDE and keywords.get("method", "auto") == "auto":
+            su = _sparse_su(opened, names, keywords)
+        else:
+            su = association_matrix(opened, columns, measure="symmetric_uncertainty", **keywords)
     values = su.to_numpy(dtype=np.float64)
     missing = [str(c) for c, row in zip(su.index, values, strict=True) if np.isnan(row).any()]
     if missing:
@@ -232,3 +243,18 @@ def column_groups(
     rank = {g: i + 1 for i, g in enumerate(by_size)}
     groups = pd.Series([rank[g] for g in labels], index=pd.Index(names), name="group")
     return groups.sort_values(kind="stable")
+
+
+def _sparse_su(opened: Any, names: list[Hashable], keywords: dict[str, Any]) -> pd.DataFrame:
+    """Symmetric uncertainty of each column's strongest partners (``top_pairs``), 0 for the
+    pairs it did not compute, 1 on the diagonal; NaN where a computed pair has none (k-NN)."""
+    allowed = {k: v for k, v in keywords.items() if k != "method"}
+    table = top_pairs(opened, names, k=WIDE_K, **allowed)
+    position = {c: i for i, c in enumerate(names)}
+    su = np.zeros((len(names), len(names)))
+    np.fill_diagonal(su, 1.0)
+    i = table["x"].map(position).to_numpy()
+    j = table["y"].map(position).to_numpy()
+    # nmi with the arithmetic mean of the entropies is 2 I / (H(X) + H(Y)): SU
+    su[i, j] = su[j, i] = table["nmi"].to_numpy(dtype=np.float64)
+    return pd.DataFrame(su, index=pd.Index(names), columns=pd.Index(names))

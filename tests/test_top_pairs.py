@@ -251,3 +251,25 @@ def test_a_dependence_the_bins_hide_is_missed_as_documented() -> None:
     assert dense.loc["x"].drop("x").idxmax() == "y" and dense.loc["y"].drop("y").idxmax() == "x"
     got = _quiet(dmi.top_pairs, df, k=1, discrete=discrete)
     assert not (((got["x"] == "x") & (got["y"] == "y")) | ((got["x"] == "y") & (got["y"] == "x"))).any()
+
+
+def test_wide_column_groups_from_the_strongest_partners(monkeypatch) -> None:
+    """Past dmi.structure.WIDE columns, column_groups takes SU from top_pairs (0 for the pairs
+    the screen left out): on a table of redundant groups, the same groups."""
+    from dmi import structure
+
+    rng = np.random.default_rng(12)
+    n, groups, size = 4_000, 6, 4
+    cols = {}
+    for g in range(groups):
+        base = rng.integers(0, 6, n)
+        for c in range(size):
+            cols[f"g{g}_{c}"] = np.where(rng.random(n) < 0.1, rng.integers(0, 6, n), base)
+    cols |= {f"noise{j}": rng.integers(0, 6, n) for j in range(10)}
+    df = pd.DataFrame(cols)
+    monkeypatch.setattr(structure, "WIDE", 10**6)
+    dense = dmi.column_groups(df, threshold=0.5)
+    monkeypatch.setattr(structure, "WIDE", 10)
+    wide = dmi.column_groups(df, threshold=0.5)
+    pd.testing.assert_series_equal(wide, dense)
+    assert wide.nunique() == groups + 10
