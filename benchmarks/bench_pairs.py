@@ -196,9 +196,8 @@ def main() -> None:
                     share, n, same = recall(outs["dense"], outs[method])
                     check, exact = f"{share:.1%} of {n:,}", "yes" if same else "NO"
                 elif case.startswith("planted"):
-                    check = (
-                        f"{planted_found(outs[method]):.1%} of planted columns: all 10 partners in the group"
-                    )
+                    found = planted_found(outs[method], p)
+                    check = f"{found:.1%} of planted columns: all 10 partners in the group"
                 if "phases" in result:
                     s = result["phases"]
                     method += f" (screen {s['screen']:.0f} s, refine {s['refine']:.0f} s)"
