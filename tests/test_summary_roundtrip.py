@@ -195,7 +195,7 @@ def test_every_dtype_reads_back_bit_for_bit_from_every_form(form, group, tmp_pat
     _check_round_trip(_frame(GROUPS[group], 100, seed=1), form, tmp_path)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     names=st.lists(st.sampled_from(sorted(DTYPES)), min_size=1, max_size=4, unique=True),
     form=st.sampled_from(FORMS),
