@@ -89,12 +89,12 @@ def one_hot(codes: np.ndarray, bins: int) -> np.ndarray:
 NOISE_SD = 4
 
 
-def _scores(tables: np.ndarray, noise: bool = False) -> np.ndarray:
-    """Plug-in MI (nats) less its expected bias, of a stack of tables ``(..., b, b)``;
-    ``noise``: less ``NOISE_SD`` standard deviations of it between independent columns too
+def _scores(tables: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Of a stack of tables ``(..., b, b)``: the plug-in MI (nats) less its expected bias,
+    and that score less ``NOISE_SD`` standard deviations of it between independent columns
     (``G = 2 n I`` is chi-square with ``(R-1)(C-1)`` degrees of freedom, so the corrected MI
     has a standard deviation of ``sqrt(2 dof) / (2 n)``: 0.001 nats for two columns of 8
-    codes over 20,000 rows)."""
+    codes over 20,000 rows), from one reading of the tables."""
     n = tables.sum(axis=(-2, -1))
     rows = tables.sum(axis=-1)
     cols = tables.sum(axis=-2)
@@ -104,8 +104,11 @@ def _scores(tables: np.ndarray, noise: bool = False) -> np.ndarray:
         mi = terms.sum(axis=(-2, -1)) / n
         r, c = (rows > 0).sum(axis=-1), (cols > 0).sum(axis=-1)
         dof = (r - 1) * (c - 1)
-        shift = dof / (2 * n) + (NOISE_SD * np.sqrt(2.0 * dof) / (2 * n) if noise else 0.0)
-    return np.where(n > 0, mi - shift, -np.inf)
+        bias = dof / (2 * n)
+        spread = NOISE_SD * np.sqrt(2.0 * dof) / (2 * n)
+        score = np.where(n > 0, mi - bias, -np.inf)
+        less_noise = np.where(n > 0, mi - (bias + spread), -np.inf)
+    return score, less_noise
 
 
 def block_scores(
@@ -127,8 +130,8 @@ def block_scores(
     gram = (a.T @ b).astype(np.float64)  # exact counts: float32 holds integers below 2**24
     m1, m2 = len(first), len(second)
     tables = gram.reshape(m1, bins, m2, bins).transpose(0, 2, 1, 3)
-    score = _scores(tables)
-    above_noise = _scores(tables, noise=True) > 0 if noise else np.ones(score.shape, dtype=bool)
+    score, less_noise = _scores(tables)
+    above_noise = less_noise > 0 if noise else np.ones(score.shape, dtype=bool)
     ii, jj = np.meshgrid(
         np.arange(first.start, first.stop), np.arange(second.start, second.stop), indexing="ij"
     )
