@@ -615,15 +615,6 @@ def _select(args: argparse.Namespace) -> int:
     return 0
 
 
-def _side(path: str) -> Any:
-    """A ``dmi drift`` version: a saved summary (``.dmi``), else Parquet."""
-    if path.lower().endswith(".dmi"):
-        from dmi.summary import load
-
-        return load(path)
-    return _readable(path)
-
-
 def _drift(args: argparse.Namespace) -> int:
     from dmi.compare import drift
 
@@ -633,8 +624,8 @@ def _drift(args: argparse.Namespace) -> int:
         del keywords["max_categories"]  # a saved summary's cap is used
     with _scheduler(args):
         result = drift(
-            _side(args.before),
-            _side(args.after),
+            _readable(args.before),  # a .dmi path is loaded by drift itself, as any data path
+            _readable(args.after),
             pairs=not args.no_pairs,
             alpha=args.alpha,
             permutations=args.permutations,
