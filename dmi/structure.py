@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dmi._engine.notes import UntestedPairsWarning, warn
+from dmi._engine.notes import UntestedPairsWarning, first_names, warn
 from dmi._engine.request import DataLike, frame_columns, stored_or_source, unit_of_base
 from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_alpha
 from dmi._typing import Discrete, Method, RandomState, SplitEvery
@@ -151,8 +151,8 @@ def _tree(table: pd.DataFrame, names: list[Hashable], alpha: float | None, base:
     if alpha is not None:
         untested = table[eligible & table["p_value"].isna()]
         if len(untested):
-            listed = [f"{x!r} ~ {y!r}" for x, y in zip(untested["x"], untested["y"], strict=True)]
-            shown = ", ".join(listed[:6]) + (f" and {len(listed) - 6} more" if len(listed) > 6 else "")
+            pairs = (f"{x!r} ~ {y!r}" for x, y in zip(untested["x"], untested["y"], strict=True))
+            shown = first_names(pairs, most=6)
             warn(
                 f"alpha={alpha:g} leaves out {len(untested)} pair(s) that have no p-value: {shown} (k-NN "
                 "pairs of continuous columns are tested only with knn_permutations > 0, e.g. 199; or "

@@ -90,14 +90,14 @@ _MOST_NAMED = 12
 
 
 def _shown(columns: Sequence[Hashable]) -> str:
-    return _first(repr(c) for c in columns)
+    return first_names(repr(c) for c in columns)
 
 
-def _first(names: Any) -> str:
-    """The first names, and how many more."""
+def first_names(names: Any, most: int = _MOST_NAMED, sep: str = ", ") -> str:
+    """The first ``most`` names, joined by ``sep``, and how many more."""
     names = list(names)
-    more = f" and {len(names) - _MOST_NAMED:,} more" if len(names) > _MOST_NAMED else ""
-    return ", ".join(names[:_MOST_NAMED]) + more
+    more = f" and {len(names) - most:,} more" if len(names) > most else ""
+    return sep.join(names[:most]) + more
 
 
 def warn_about_columns(
@@ -136,7 +136,7 @@ def warn_continuous_integers(
     """Say which integer columns ``discrete='auto'`` made continuous (``how`` they are then
     estimated), and how to override it."""
     if columns:
-        shown = _first(f"{c!r} (more than {limit} values)" for c, _ in columns)
+        shown = first_names(f"{c!r} (more than {limit} values)" for c, _ in columns)
         warn(
             f"integer column(s) {shown} are treated as continuous ({how}), "
             f"as discrete='auto' does for integers with more than {limit} distinct values; to count "
@@ -211,13 +211,16 @@ class Notes:
         ]
         if sparse:
             sparse.sort(key=lambda s: s[2] / (s[3] * s[4]))  # the sparsest first
-            shown = "; ".join(
-                f"{x!r} ~ {y!r} ({n:,} rows, {r} x {c} values, bias about {_bias(n, r, c):.3g} nats)"
-                for x, y, n, r, c in sparse[:5]
+            shown = first_names(
+                (
+                    f"{x!r} ~ {y!r} ({n:,} rows, {r} x {c} values, bias about {_bias(n, r, c):.3g} nats)"
+                    for x, y, n, r, c in sparse
+                ),
+                most=5,
+                sep="; ",
             )
-            more = f"; and {len(sparse) - 5} more" if len(sparse) > 5 else ""
             warn(
-                f"{len(sparse)} counted pair(s) have fewer rows than cells in their table: {shown}{more}. "
+                f"{len(sparse)} counted pair(s) have fewer rows than cells in their table: {shown}. "
                 "Their plug-in MI is mostly its upward bias, about (R-1)(C-1)/(2N) nats for R and C values "
                 "over N rows, not dependence. Read mi_miller_madow (bias-corrected), ami (adjusted for "
                 "chance) and p_value in dmi.mutual_info_table, or use fewer categories",
@@ -225,7 +228,7 @@ class Notes:
             )
         tied = [t for t in {c: (c, u, n) for c, u, n in self.tied}.values() if t[0] not in auto]
         if tied:
-            shown = _first(f"{c!r} ({u:,} values in {n:,} sampled rows)" for c, u, n in tied)
+            shown = first_names(f"{c!r} ({u:,} values in {n:,} sampled rows)" for c, u, n in tied)
             warn(
                 f"continuous column(s) {shown} repeat each value in more rows than "
                 f"n_neighbors={self.n_neighbors} on average: the k-NN estimators tell the copies apart "
