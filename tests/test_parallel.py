@@ -12,9 +12,8 @@ import pytest
 import dmi
 from dmi._math.jitter import axis, prepare
 from dmi._math.knn import ross
-from dmi._math.knn_pairs import prepare_sample, threads_per_block
+from dmi._math.knn_pairs import threads_per_block
 from dmi._math.parallel import ranges, run_pieces
-from dmi._math.sample import Sample
 
 
 @pytest.mark.parametrize("n", [0, 1, 5, 10])
@@ -59,24 +58,6 @@ def test_ross_with_threads_is_bit_identical(classes: int) -> None:
     col = prepare(c, np.random.default_rng(1))
     ax = axis(col, np.ones(n, dtype=bool), col.order)
     assert ross(ax, d, 3, threads=2) == ross(ax, d, 3, threads=1)
-
-
-def test_prepare_sample_with_threads_is_identical() -> None:
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame(
-        {0: rng.standard_normal(500), 1: rng.integers(0, 3, 500), 2: rng.exponential(size=500)}
-    )
-    frame.loc[::7, 2] = np.nan
-    sample = Sample(np.arange(500, dtype=np.uint64), frame, 500)
-    one = prepare_sample(sample, ["a", "b", "c"], [True, False, True], seed=3, threads=1)
-    two = prepare_sample(sample, ["a", "b", "c"], [True, False, True], seed=3, threads=2)
-    assert list(one.continuous) == list(two.continuous) == [0, 2]
-    for c in (0, 2):
-        np.testing.assert_array_equal(one.continuous[c].draws, two.continuous[c].draws)
-        np.testing.assert_array_equal(one.continuous[c].order, two.continuous[c].order)
-        np.testing.assert_array_equal(one.present[c], two.present[c])
-    assert one.counts == two.counts
-    np.testing.assert_array_equal(one.labels[1], two.labels[1])
 
 
 def test_one_pair_on_two_threads_equals_one_thread() -> None:

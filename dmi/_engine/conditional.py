@@ -34,6 +34,7 @@ from dmi._math.knn_pairs import KnnTask, estimate_pair, prepare_sample
 from dmi._math.sample import SampleSpec
 from dmi._math.stats import conditional_dof
 from dmi._pass import graph
+from dmi._pass.config import knn_memory
 from dmi._pass.onepass import PassSpec
 
 
@@ -298,12 +299,10 @@ def finish(
     if knn:
         assert state.sample is not None
         continuous = [kinds[c] == CONTINUOUS for c in lay.sampled_cols] + [False]
-        prep = prepare_sample(state.sample, lay.sample_names, continuous, opts.seed)
+        prep = prepare_sample(state.sample, lay.sample_names, continuous, opts.seed, knn_memory())
         strata = prep.labels[len(lay.sampled_cols)]
         spos = {c: i for i, c in enumerate(lay.sampled_cols)}
-
-        def present(i: int) -> np.ndarray:
-            return ~np.isnan(prep.continuous[i].raw) if i in prep.continuous else prep.labels[i] >= 0
+        present = prep.present
 
         for k in knn:
             a, b = spos[pairs[k][0]], spos[pairs[k][1]]

@@ -37,7 +37,7 @@ from dmi._math.knn_pairs import (
 )
 from dmi._math.sample import SampleSpec
 from dmi._pass import blocks, graph
-from dmi._pass.config import table_memory
+from dmi._pass.config import knn_memory, table_memory
 from dmi._pass.onepass import PassSpec, PassState
 
 _log = logging.getLogger("dmi")
@@ -179,14 +179,14 @@ def plan(
     )
 
 
-def _prepare(summary: PassState, pl: Plan, seed: int, threads: int = 1) -> PreparedSample:
+def _prepare(summary: PassState, pl: Plan, seed: int, memory: int) -> PreparedSample:
     """One Dask task: decide the undecided columns from the merged counts, then prepare
-    the merged sample for the k-NN pairs (its columns shared among ``threads`` threads:
-    nothing else runs while it does)."""
+    the merged sample for the k-NN pairs (its continuous columns are prepared by the pairs
+    that read them, within ``memory`` bytes per process)."""
     assert summary.sample is not None
     kinds = pl.resolve(summary.counts)
     continuous = [kinds[c] == CONTINUOUS for c in pl.sample_cols]
-    return prepare_sample(summary.sample, pl.names, continuous, seed, threads)
+    return prepare_sample(summary.sample, pl.names, continuous, seed, memory)
 
 
 def compute(
@@ -242,7 +242,7 @@ def compute(
                 source,
                 pl.spec,
                 split_every,
-                prepare=partial(_prepare, pl=pl, seed=seed, threads=cores),
+                prepare=partial(_prepare, pl=pl, seed=seed, memory=knn_memory()),
                 estimate=partial(
                     _estimate,
                     k=opts.n_neighbors,
@@ -305,7 +305,7 @@ def estimate_locally(
     if not pl.tasks or summary.sample is None:
         return []
     cores = graph.local_threads()
-    prep = _prepare(summary, pl, seed, cores)
+    prep = _prepare(summary, pl, seed, knn_memory())
     return [  # one block after another: each may use every core
         _estimate(prep, block, n_neighbors, stderr_splits, knn_permutations, seed, cores)
         for block in in_blocks(pl.tasks)

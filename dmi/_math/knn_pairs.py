@@ -10,8 +10,9 @@ from the counts instead.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from dmi._math.codes import factorize
 from dmi._math.estimators import Estimator, Reads, for_pair
 from dmi._math.jitter import Axis, Prepared, axis, content_rank, partner_order_of_labels, prepare, ranked
 from dmi._math.parallel import run_pieces
+from dmi._math.prepared import LazyColumns, Lru, SharedAxes
 from dmi._math.sample import Sample
 from dmi._math.streams import Purpose, name_id, stream
 
@@ -29,27 +31,45 @@ _FEW_VALUES = 20
 # 2-worker cluster, 16 blocks of 40 columns' pairs left one worker idle ~1.5 s at the end,
 # 64 blocks ~0.5 s; threads are as fast with either).
 _MAX_BLOCKS = 64
+# The bytes of prepared columns and shared axes a process keeps (``dmi.knn-memory``).
+DEFAULT_MEMORY = 2 * 2**30
 
 
 @dataclass(frozen=True, eq=False)
 class PreparedSample:
-    """The merged sample, ready for the k-NN estimators: each column prepared once."""
+    """The merged sample, ready for the k-NN estimators: each discrete column factorized,
+    each continuous one prepared when a pair first reads it (:mod:`dmi._math.prepared`)."""
 
-    continuous: dict[int, Prepared]
+    continuous: Mapping[int, Prepared]
     labels: dict[int, np.ndarray]
-    counts: dict[int, tuple[int, int]]
-    """Per continuous column: (distinct values, present values) in the sample."""
-    present: dict[int, np.ndarray] = field(default_factory=dict)
-    """Per column, the sample rows where it has a value."""
     content: dict[int, np.ndarray] = field(default_factory=dict)
     """Per discrete column, a rank of each label's value that its contents decide."""
-    partners: dict[int, np.ndarray] = field(default_factory=dict)
-    """Per column, its present rows in an order of its contents: how a tied partner of a
-    pair deals its draws (:func:`dmi._math.jitter.axis`)."""
-    axes: dict[int, Axis] = field(default_factory=dict)
+    discrete_partners: dict[int, np.ndarray] = field(default_factory=dict)
+    """Per discrete column, its present rows in an order of its contents."""
+    axes: SharedAxes = field(default_factory=lambda: SharedAxes(Lru(0)))
     """Per continuous column without ties, its :class:`~dmi._math.jitter.Axis` on all of its
     present rows, made when a pair first needs it and shared by its other pairs (in one
-    process). A tied column's axis depends on the pair's other column."""
+    process, within the cache's budget). A tied column's axis depends on the pair's other
+    column."""
+
+    def present(self, c: int) -> np.ndarray:
+        """The sample rows where column ``c`` has a value."""
+        columns = self.continuous
+        if isinstance(columns, LazyColumns) and c in columns:  # without preparing it
+            return ~np.isnan(columns.raw(c))
+        if c in columns:
+            return ~np.isnan(columns[c].raw)
+        return self.labels[c] >= 0
+
+    def partners(self, c: int) -> np.ndarray:
+        """Column ``c``'s present rows in an order of its contents: how a tied partner of a
+        pair deals its draws (:func:`dmi._math.jitter.axis`)."""
+        return self.continuous[c].order if c in self.continuous else self.discrete_partners[c]
+
+    def counts(self, c: int) -> tuple[int, int]:
+        """(distinct values, present values) of continuous column ``c`` in the sample."""
+        col = self.continuous[c]
+        return col.starts.size - 1, col.order.size
 
 
 @dataclass(frozen=True)
@@ -72,41 +92,34 @@ def column_seed(seed: int, name: Hashable) -> np.random.Generator:
 
 
 def prepare_sample(
-    sample: Sample, names: Sequence[Hashable], continuous: Sequence[bool], seed: int, threads: int = 1
+    sample: Sample,
+    names: Sequence[Hashable],
+    continuous: Sequence[bool],
+    seed: int,
+    memory: int = DEFAULT_MEMORY,
 ) -> PreparedSample:
-    """Scale and jitter every continuous column once; factorize every discrete one.
-
-    ``threads``: the columns are shared among this many threads (the result does not
-    depend on it).
+    """Factorize every discrete column of the sample; its continuous columns are scaled and
+    jittered when first read, and kept within ``memory`` bytes (with the untied columns'
+    shared axes; least recently used first out). The estimates do not depend on ``memory``.
     """
-    prepared: dict[int, Prepared] = {}
     labels: dict[int, np.ndarray] = {}
-    counts: dict[int, tuple[int, int]] = {}
-    present: dict[int, np.ndarray] = {}
     content: dict[int, np.ndarray] = {}
     partners: dict[int, np.ndarray] = {}
-    todo = [i for i, is_cont in enumerate(continuous) if is_cont]
+    raw: dict[int, np.ndarray] = {}
     for i, is_cont in enumerate(continuous):
-        if not is_cont:
+        if is_cont:
+            raw[i] = sample.frame.iloc[:, i].to_numpy(dtype=np.float64)
+        else:
             labels[i], values = factorize(sample.frame.iloc[:, i])
-            present[i] = labels[i] >= 0
             content[i] = content_rank(values)
             partners[i] = partner_order_of_labels(labels[i], content[i])
+    cache = Lru(memory)
+    make = partial(_prepare_column, names=tuple(names), seed=seed)
+    return PreparedSample(LazyColumns(raw, make, cache), labels, content, partners, SharedAxes(cache))
 
-    def columns(first: int, last: int) -> list[tuple[int, Prepared]]:
-        done = []
-        for i in todo[first:last]:
-            x = sample.frame.iloc[:, i].to_numpy(dtype=np.float64)
-            done.append((i, prepare(x, column_seed(seed, names[i]))))
-        return done
 
-    for piece in run_pieces(columns, len(todo), threads):
-        for i, col in piece:
-            prepared[i] = col
-            present[i] = ~np.isnan(col.raw)
-            partners[i] = col.order
-            counts[i] = (col.starts.size - 1, col.order.size)
-    return PreparedSample(dict(sorted(prepared.items())), labels, counts, present, content, partners)
+def _prepare_column(i: int, x: np.ndarray, names: tuple[Hashable, ...], seed: int) -> Prepared:
+    return prepare(x, column_seed(seed, names[i]))
 
 
 def pair_estimator(prep: PreparedSample, t: KnnTask) -> Estimator:
@@ -148,12 +161,9 @@ def _axis(prep: PreparedSample, c: int, partner: int, rows: np.ndarray, n: int) 
     column's shared axis when it has no ties and ``rows`` are all of its present rows, else
     one made for this pair."""
     col = prep.continuous[c]
-    if col.tied or n != prep.counts[c][1]:  # a tied column deals its draws by the partner
-        return axis(col, rows, prep.partners[partner])
-    shared = prep.axes.get(c)
-    if shared is None:
-        shared = prep.axes[c] = axis(col, rows, col.order)
-    return shared
+    if col.tied or n != col.order.size:  # a tied column deals its draws by the partner
+        return axis(col, rows, prep.partners(partner))
+    return prep.axes.get(c, lambda: axis(col, rows, col.order))
 
 
 def _stderr(
@@ -194,19 +204,36 @@ class KnnResult:
 
 def _permuted(prep: PreparedSample, column: int, rows: np.ndarray, perm: np.ndarray) -> PreparedSample:
     """``prep`` with column ``column``'s values on ``rows`` (indices) permuted by ``perm``."""
-    axes = {c: a for c, a in prep.axes.items() if c != column}
+    axes = SharedAxes(prep.axes.cache, without=column)
     if column in prep.continuous:
         col = prep.continuous[column]
         raw = col.raw.copy()
         raw[rows] = col.raw[perm]
         permuted = ranked(raw, col.draws)  # the column's own stream, dealt by the new ranks
-        continuous = {**prep.continuous, column: permuted}
-        partners = {**prep.partners, column: permuted.order}
-        return replace(prep, continuous=continuous, partners=partners, axes=axes)
+        return replace(prep, continuous=_Overlay(prep.continuous, column, permuted), axes=axes)
     labels = prep.labels[column].copy()
     labels[rows] = prep.labels[column][perm]
-    partners = {**prep.partners, column: partner_order_of_labels(labels, prep.content[column])}
-    return replace(prep, labels={**prep.labels, column: labels}, partners=partners, axes=axes)
+    partners = {**prep.discrete_partners, column: partner_order_of_labels(labels, prep.content[column])}
+    return replace(prep, labels={**prep.labels, column: labels}, discrete_partners=partners, axes=axes)
+
+
+class _Overlay(Mapping[int, Prepared]):
+    """A sample's continuous columns with one of them replaced."""
+
+    def __init__(self, base: Mapping[int, Prepared], column: int, replaced: Prepared) -> None:
+        self.base, self.column, self.replaced = base, column, replaced
+
+    def __getitem__(self, c: int) -> Prepared:
+        return self.replaced if c == self.column else self.base[c]
+
+    def __contains__(self, c: object) -> bool:
+        return c in self.base
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.base)
+
+    def __len__(self) -> int:
+        return len(self.base)
 
 
 def _permutation_p(
@@ -247,7 +274,7 @@ def estimate_block(
     for t in tasks:
         if pair_estimator(prep, t).reads is Reads.COUNTS:
             continue
-        rows = prep.present[t.a] & prep.present[t.b]
+        rows = prep.present(t.a) & prep.present(t.b)
         mi, used = estimate_pair(prep, t, k, rows, threads=threads)
         se = _stderr(prep, t, k, rows, splits, threads) if splits > 1 and used > 0 else math.nan
         p = math.nan
@@ -275,7 +302,7 @@ def column_notes(prep: PreparedSample, tasks: Sequence[KnnTask], k: int) -> dict
     """``(distinct values, present values, heavily tied)`` in the sample of each continuous
     column of ``tasks``; heavily tied: more than ``k`` rows per distinct value on average."""
     cols = {c for t in tasks for c in (t.a, t.b) if c in prep.continuous}
-    return {c: (*prep.counts[c], heavily_tied(*prep.counts[c], k)) for c in cols}
+    return {c: (*prep.counts(c), heavily_tied(*prep.counts(c), k)) for c in cols}
 
 
 def heavily_tied(n_unique: int, n_present: int, k: int) -> bool:
