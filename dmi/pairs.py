@@ -38,9 +38,10 @@ def top_pairs(
     candidates exactly:
 
     1. **Screen** (one pass): a uniform sample of 20,000 rows (at most ``sample_size``),
-       every column coded into 8 bins (4 beyond 3,000 columns; a category keeps its 7 most
+       every column coded into 8 bins (4 beyond 10,000 columns; a category keeps its 7 most
        frequent values and pools the rest), and every pair's binned MI, less its expected
-       bias, from blocked one-hot matrix products: one Dask task per block of columns, each
+       bias, from the rows each two codes share (bit sets of the sample's rows, counted a
+       word of 64 rows at a time): one Dask task per block of columns, each
        keeping only its columns' best partners. The screen keeps each column's ``3 * k``
        best-scoring partners above the noise floor (four standard deviations of the score
        between independent columns: 0.001 nats for 8 codes over 20,000 rows), and, with

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import dmi
-from dmi._math.screen import Candidates, best_partners, block_scores, codes_of, column_blocks
+from dmi._math.screen import Candidates, best_partners, block_scores, codes_of, column_blocks, pack_codes
 
 # nats: the floor above which a column's ranking of its partners is defined. The k-NN
 # estimators' noise at the 8,000 rows of these tests is about 0.005 nats (0.02 is the
@@ -197,7 +197,7 @@ def test_block_scores_equal_the_plug_in_mi_less_its_bias() -> None:
     codes[:, 1] = (codes[:, 0] + (rng.random(2_000) < 0.3)) % 4
     codes[rng.random(2_000) < 0.1, 2] = -1
     found = Candidates.concat(
-        [block_scores(codes, a, b, 4, keep=6, floor=-np.inf) for a, b in column_blocks(6, 4)]
+        [block_scores(pack_codes(codes, 4), a, b, 4, keep=6, floor=-np.inf) for a, b in column_blocks(6, 4)]
     )
     assert len(found.i) == 15  # every pair, once
     for i, j, s in zip(found.i, found.j, found.score, strict=True):
@@ -273,3 +273,18 @@ def test_wide_column_groups_from_the_strongest_partners(monkeypatch) -> None:
     wide = dmi.column_groups(df, threshold=0.5)
     pd.testing.assert_series_equal(wide, dense)
     assert wide.nunique() == groups + 10
+
+
+def test_bit_sets_count_the_rows_two_codes_share() -> None:
+    """The screen's counts equal the one-hot product, across a row count that is not a
+    multiple of 64 and with missing values (in no code's set)."""
+    from dmi._math.bitcounts import shared_rows
+
+    rng = np.random.default_rng(2)
+    codes = rng.integers(-1, 5, (1_001, 7)).astype(np.int8)
+    bits = pack_codes(codes, 5)
+    hot = np.zeros((1_001, 35))
+    r, c = np.nonzero(codes >= 0)
+    hot[r, c * 5 + codes[r, c]] = 1
+    np.testing.assert_array_equal(shared_rows(bits, bits), hot.T @ hot)
+    np.testing.assert_array_equal(shared_rows(bits[:6], bits[10:]), (hot.T @ hot)[:6, 10:])

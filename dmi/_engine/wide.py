@@ -1,8 +1,9 @@
 """Wide tables: screen every pair on a sample, then compute the candidates exactly.
 
 1. **Screen** (one pass, :mod:`dmi._math.screen`): the pass draws a uniform sample of
-   ``SCREEN_ROWS`` rows of every column; each column is coded into a few bins, and every
-   pair's binned MI comes from blocked one-hot products, one Dask task per block of pairs,
+   ``SCREEN_ROWS`` rows of every column; each column is coded into a few bins held as bit
+   sets of rows, and every pair's binned MI comes from counting the rows two codes share,
+   for blocks of columns at once, one Dask task per block of pairs,
    each keeping only its columns' best partners (memory per task bounded by the block).
 2. **Refine** (one more pass, the engine of :func:`dmi.mutual_info_table`): the candidate
    pairs only, with the estimators and sample the full matrix uses, so every reported value
@@ -29,7 +30,7 @@ from dmi._engine.request import MATRIX, compute, prepare, unit
 from dmi._engine.table import pair_table
 from dmi._math.estimators import to_base
 from dmi._math.sample import SampleSpec
-from dmi._math.screen import Candidates, best_partners, block_scores, codes_of, column_blocks
+from dmi._math.screen import Candidates, best_partners, block_scores, codes_of, column_blocks, pack_codes
 from dmi._pass import graph
 from dmi._pass.onepass import PassSpec, PassState
 from dmi.summary import Summary
@@ -41,15 +42,17 @@ screen's noise floor (4 of them, 0.001 nats) is far below the 0.02 nats the reca
 measured at."""
 KEEP_FACTOR = 3
 """The screen keeps ``KEEP_FACTOR * k`` candidate partners per column."""
-BLOCK_CODES = 1_024
-"""One-hot codes per block of columns: a task holds two blocks of ``rows x 1,024`` float32
-(80 MiB each at 20,000 rows) and their ``1,024 x 1,024`` product."""
+BLOCK_CODES = 2_048
+"""Codes per block of columns: a task counts ``2,048 x 2,048`` code pairs (32 MiB of
+counts, a few times that for their scores); the bit sets of every code (``rows / 8`` bytes
+each: 2.5 KB at 20,000 rows) are shared by the tasks."""
 
 
 def screen_bins(p: int) -> int:
-    """Codes per column of the screen: 8 up to 3,000 columns, 4 beyond (the products cost
-    ``rows x (p * bins)**2 / 2``: 10,000 columns in 4 bins over 20,000 rows are 1.6e13)."""
-    return 8 if p <= 3_000 else 4
+    """Codes per column of the screen: 8 up to 10,000 columns, 4 beyond (the counts cost
+    ``rows / 64 x (p * bins)**2 / 2`` word operations: 10,000 columns in 8 bins over 20,000
+    rows are 1e12, about 40 s on one core)."""
+    return 8 if p <= 10_000 else 4
 
 
 @dataclass(frozen=True)
@@ -62,15 +65,17 @@ class Screen:
     floor: float | None
 
 
-def _codes(state: PassState, bins: int, rows: int) -> np.ndarray:
-    """The screen's codes (rows x columns, int8) from the pass's sample."""
+def _bits(state: PassState, bins: int, rows: int) -> np.ndarray:
+    """The screen's codes as bit sets of rows (:func:`~dmi._math.screen.pack_codes`) from
+    the pass's sample."""
     assert state.sample is not None
     frame = state.sample.frame.iloc[:rows]
-    return np.column_stack([codes_of(frame.iloc[:, c], bins) for c in range(frame.shape[1])])
+    codes = np.column_stack([codes_of(frame.iloc[:, c], bins) for c in range(frame.shape[1])])
+    return pack_codes(codes, bins)
 
 
-def _block(codes: np.ndarray, block: tuple[range, range], screen: Screen) -> Candidates:
-    return block_scores(codes, block[0], block[1], screen.bins, screen.keep, screen.floor, noise=True)
+def _block(bits: np.ndarray, block: tuple[range, range], screen: Screen) -> Candidates:
+    return block_scores(bits, block[0], block[1], screen.bins, screen.keep, screen.floor, noise=True)
 
 
 def candidates(
@@ -87,7 +92,7 @@ def candidates(
         source,
         spec,
         opts.split_every,
-        prepare=partial(_codes, bins=screen.bins, rows=rows),
+        prepare=partial(_bits, bins=screen.bins, rows=rows),
         estimate=partial(_block, screen=screen),
         blocks=blocks,
         progress=opts.progress,

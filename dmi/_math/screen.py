@@ -3,9 +3,10 @@
 Every column of the sample is coded into at most ``bins`` codes (:func:`codes_of`): a
 number with more distinct values than that into quantile bins, anything else into its
 ``bins - 1`` most frequent values and one code for the rest; a missing value has no code.
-Stacked as one-hot columns, the codes of two blocks of columns give every pair's
-contingency table in one matrix product, ``B_I.T @ B_J`` (float32 counts are exact below
-2**24 rows), and every pair's plug-in MI from those tables at once (:func:`block_scores`).
+Each code is held as a set of rows, one bit a row (:func:`pack_codes`); the counts of rows
+two codes share, for two blocks of columns at once (:mod:`dmi._math.bitcounts`, 13x the
+one-hot float product with BLAS), give every pair's contingency table, and every pair's
+plug-in MI from those tables at once (:func:`block_scores`).
 
 A pair's *score* is that MI less its expected bias ``(R - 1)(C - 1) / (2 n)``, so pairs of
 columns with few and many codes compare fairly. Binning and pooling can only lose
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dmi._math.bitcounts import shared_rows
 from dmi._math.codes import as_float, factorize, is_decimal, is_time
 
 
@@ -74,13 +76,20 @@ def codes_of(s: pd.Series, bins: int) -> np.ndarray:
     return np.where(labels >= 0, recode[np.maximum(labels, 0)], -1).astype(np.int8)
 
 
-def one_hot(codes: np.ndarray, bins: int) -> np.ndarray:
-    """``codes`` (rows x columns) as float32 one-hot indicators (rows x columns * bins);
-    a missing value (-1) has no indicator."""
+def pack_codes(codes: np.ndarray, bins: int) -> np.ndarray:
+    """``codes`` (rows x columns) as bit sets: row ``c * bins + b`` of the result holds, one
+    bit a row (uint64 words, little-endian bits, the last word padded with 0), the rows
+    where column ``c`` has code ``b``; a missing value (-1) is in none of its column's sets."""
     n, p = codes.shape
-    out = np.zeros((n, p * bins), dtype=np.float32)
-    rows, cols = np.nonzero(codes >= 0)
-    out[rows, cols * bins + codes[rows, cols]] = 1.0
+    pad = (-n) % 64
+    out = np.empty((p * bins, (n + pad) // 64), dtype=np.uint64)
+    step = max(1, 2**22 // max(1, n * bins))  # columns per slice: a few MiB of booleans
+    for start in range(0, p, step):
+        part = codes[:, start : start + step]
+        hot = (part[:, :, None] == np.arange(bins, dtype=np.int8)).reshape(n, -1)
+        hot = np.concatenate([hot, np.zeros((pad, hot.shape[1]), dtype=bool)])
+        packed = np.ascontiguousarray(np.packbits(hot, axis=0, bitorder="little").T)
+        out[start * bins : start * bins + hot.shape[1]] = packed.view(np.uint64)
     return out
 
 
@@ -112,7 +121,7 @@ def _scores(tables: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def block_scores(
-    codes: np.ndarray,
+    bits: np.ndarray,
     first: range,
     second: range,
     bins: int,
@@ -121,13 +130,13 @@ def block_scores(
     noise: bool = False,
 ) -> Candidates:
     """The screen of the pairs between the columns ``first`` and ``second`` (blocks of the
-    columns of ``codes``; the same block for the pairs within it): each column's ``keep``
-    best-scoring partners here (``noise``: of those above the noise floor of independent
-    columns), and (``floor``) every pair scoring at least ``floor``."""
-    a = one_hot(codes[:, first.start : first.stop], bins)
+    columns of ``bits``, :func:`pack_codes`; the same block for the pairs within it): each
+    column's ``keep`` best-scoring partners here (``noise``: of those above the noise floor
+    of independent columns), and (``floor``) every pair scoring at least ``floor``."""
+    a = bits[first.start * bins : first.stop * bins]
     same = first == second
-    b = a if same else one_hot(codes[:, second.start : second.stop], bins)
-    gram = (a.T @ b).astype(np.float64)  # exact counts: float32 holds integers below 2**24
+    b = a if same else bits[second.start * bins : second.stop * bins]
+    gram = shared_rows(a, b).astype(np.float64)
     m1, m2 = len(first), len(second)
     tables = gram.reshape(m1, bins, m2, bins).transpose(0, 2, 1, 3)
     score, less_noise = _scores(tables)
