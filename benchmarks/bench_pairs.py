@@ -89,9 +89,10 @@ def table(root: Path, case: str, rows: int) -> Path:
     if name == "munin":
         pq.write_table(munin(root, rows), path, row_group_size=50_000)
     elif name == "planted" and int(p) > 2_000:  # written in slices of rows: the frame would not fit
-        with pq.ParquetWriter(path, pa.schema([(f"p{j:05d}", pa.float64()) for j in range(int(p))])) as w:
+        # float32 (as sensors store them): 10,000 columns x 100,000 rows are 4 GB instead of 8
+        with pq.ParquetWriter(path, pa.schema([(f"p{j:05d}", pa.float32()) for j in range(int(p))])) as w:
             for s in range(0, rows, 10_000):
-                frame = planted(int(p), min(10_000, rows - s), seed=s + 1)
+                frame = planted(int(p), min(10_000, rows - s), seed=s + 1).astype(np.float32)
                 w.write_table(pa.Table.from_pandas(frame, preserve_index=False), row_group_size=10_000)
     else:
         frame = (mixed if name == "mixed" else planted)(int(p), rows)
@@ -191,8 +192,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--dense", type=int, default=300, help="run the dense matrix up to this many columns")
     parser.add_argument("--cluster", action="store_true", help="also top_pairs on a 2-worker LocalCluster")
+    parser.add_argument("--growth", default="", help="planted tables of these widths, e.g. 300,1000,10000")
+    parser.add_argument("--corr-max", type=int, default=10_000, help="pandas corr() up to this many columns")
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
+    if args.growth:
+        growth(args, [int(w) for w in args.growth.split(",")])
+        return
     # each case's rows are kept (in --data) so cases run on their own add to one table
     store = args.data / "pairs-results.json"
     kept: dict[str, list[str]] = json.loads(store.read_text()) if store.exists() else {}
@@ -250,6 +256,81 @@ def main() -> None:
     )
     write_results("pairs", body)
     print(body)
+
+
+def growth(args: argparse.Namespace, widths: list[int]) -> None:
+    """top_pairs(k=10) and pandas' Pearson corr() on planted tables of growing width: time,
+    memory, the screen's share; a table and ``benchmarks/pairs_growth.png``."""
+    store = args.data / "pairs-growth.json"
+    kept: dict[str, dict] = json.loads(store.read_text()) if store.exists() else {}
+    for p in widths:
+        path = table(args.data, f"planted-{p}", args.rows)
+        for method in ["top"] + (["corr"] if p <= args.corr_max else []):
+            out = args.data / f"planted-{p}-{args.rows}-{method}.result.parquet"
+            result, peak = run_child([sys.executable, __file__, "--child", method, str(path), str(out)])
+            if method == "top":
+                result["found"] = planted_found(out, p)
+            kept[f"{p}:{method}"] = {"p": p, "method": method, "peak": peak, **result}
+            print(p, method, result, f"{peak / 2**30:.2f} GiB", flush=True)
+            store.write_text(json.dumps(kept, indent=1))
+    rows = [
+        "| columns | pairs | top_pairs time | screen | refine | candidates | peak memory | planted found | "
+        "corr() time | corr() memory |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for p in sorted({v["p"] for v in kept.values()}):
+        top, corr = kept.get(f"{p}:top"), kept.get(f"{p}:corr")
+        if top is None:
+            continue
+        s = top["phases"]
+        c = f"{corr['seconds']:.1f} s | {corr['peak'] / 2**30:.2f} GiB" if corr else "not run | "
+        rows.append(
+            f"| {p:,} | {p * (p - 1) // 2:,} | {top['seconds']:.1f} s | {s['screen']:.1f} s "
+            f"({s['screen'] / top['seconds']:.0%}) | {s['refine']:.1f} s | {top['candidates']:,} | "
+            f"{top['peak'] / 2**30:.2f} GiB | {top['found']:.1%} | {c} |"
+        )
+    _growth_plot(kept)
+    body = "\n".join(
+        [
+            "## Wide tables as they grow (issue 25, `bench_pairs.py --growth`)",
+            "",
+            f"Machine: {machine()}. Planted tables of {args.rows:,} rows (100 groups of 20 noisy copies "
+            "of a factor, the rest independent noise; float32 Parquet past 2,000 columns), "
+            "`top_pairs(k=10)` from the Parquet file; pandas' Pearson `corr()` on the table already "
+            "in memory (the speed of a correlation). One run each, a fresh process each.",
+            "",
+            *rows,
+            "",
+            "![top_pairs and corr() as columns grow](pairs_growth.png)",
+        ]
+    )
+    write_results("pairs-growth", body)
+    print(body)
+
+
+def _growth_plot(kept: dict[str, dict]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for method, label in (("top", "dmi.top_pairs(k=10)"), ("corr", "pandas corr() (in memory)")):
+        runs = sorted((v for v in kept.values() if v["method"] == method), key=lambda v: v["p"])
+        if not runs:
+            continue
+        p = [v["p"] for v in runs]
+        left.loglog(p, [v["seconds"] for v in runs], "o-", label=label)
+        right.loglog(p, [v["peak"] / 2**30 for v in runs], "o-", label=label)
+        if method == "top":
+            left.loglog(p, [v["phases"]["screen"] for v in runs], "o--", label="its screen")
+    left.set(xlabel="columns", ylabel="seconds", title="time")
+    right.set(xlabel="columns", ylabel="GiB", title="peak memory")
+    left.legend()
+    left.grid(True, which="both", alpha=0.3)
+    right.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(HERE / "pairs_growth.png", dpi=100)
 
 
 if __name__ == "__main__":

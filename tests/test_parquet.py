@@ -171,3 +171,19 @@ def test_pandas_index_columns_are_not_analysed(tmp_path):
     frame.to_parquet(tmp_path / "with-index.parquet")  # the index is stored as a column
     got = dmi.mutual_info_matrix(tmp_path / "with-index.parquet")
     assert list(got.columns) == ["a", "b"]
+
+
+def test_a_wide_file_is_read_in_pieces_of_bounded_values(tmp_path, monkeypatch):
+    """A partition holds at most PIECE_CELLS values: a wide file's pieces have fewer rows."""
+    from dmi._inputs import parquet
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({f"c{j}": rng.integers(0, 3, 4_000) for j in range(40)})
+    pq.write_table(
+        pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "w.parquet", row_group_size=500
+    )
+    monkeypatch.setattr(parquet, "PIECE_CELLS", 40 * 1_000)  # 1,000 rows of 40 columns
+    pieces = parquet.open_dataset([str(tmp_path / "w.parquet")]).pieces
+    assert [p.rows for p in pieces] == [1_000] * 4
+    monkeypatch.setattr(parquet, "PIECE_CELLS", 1)  # never less than one row group
+    assert [p.rows for p in parquet.open_dataset([str(tmp_path / "w.parquet")]).pieces] == [500] * 8

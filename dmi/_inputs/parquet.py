@@ -9,8 +9,9 @@ No Dask here: :mod:`dmi._inputs.source` maps :class:`Reader` over the pieces wit
   is reported by name and column before the computation starts. A corrupt data page
   found while reading is re-raised with the file's name.
 * **Bounded memory.** A partition ("piece") is one file, or a run of row groups of a
-  large file holding about ``PIECE_ROWS`` rows, so a worker holds a bounded slice of the
-  data whatever the size of the files.
+  large file holding about ``PIECE_ROWS`` rows and at most ``PIECE_CELLS`` values (fewer
+  rows for a wide file: 1,041 columns take about 48,000 rows a piece), so a worker holds
+  a bounded slice of the data whatever the size and width of the files.
 * **Row counts before reading.** The footers give each piece's rows, which
   ``sample='partitions'`` uses to choose pieces, and each row's position in its file,
   which a piece's index holds: the sample's row keys are made from the file and the
@@ -37,8 +38,11 @@ import pyarrow.parquet as pq
 from dmi._inputs.files import filesystem, find, matches
 from dmi._math.streams import name_id
 
-# A partition holds about this many rows (whole row groups; a file with fewer is one piece).
+# A partition holds about this many rows (whole row groups; a file with fewer is one piece)
 PIECE_ROWS = 1_000_000
+# ... and about this many values (rows x the file's columns): 1M rows of 50 columns. A
+# piece of a 1,041-column file of 1M rows in one piece held 8 GiB while it was counted.
+PIECE_CELLS = 50_000_000
 # Footers are read by this many threads (they are small reads; remote stores like many).
 _FOOTER_THREADS = 16
 
@@ -260,9 +264,10 @@ def _pieces(
     path: str, meta: pq.FileMetaData, kept: Sequence[int] | None = None, values: dict[str, Any] | None = None
 ) -> list[Piece]:
     """Row groups of one file (those ``kept``; default all) grouped into pieces of about
-    ``PIECE_ROWS`` rows; a piece is a run of consecutive row groups. ``values``: the
-    file's partition values, which every piece carries."""
+    ``PIECE_ROWS`` rows and ``PIECE_CELLS`` values; a piece is a run of consecutive row
+    groups. ``values``: the file's partition values, which every piece carries."""
     held = tuple((values or {}).items())
+    limit = min(PIECE_ROWS, max(1, PIECE_CELLS // max(1, meta.num_columns)))
     starts = [0]
     for i in range(meta.num_row_groups):
         starts.append(starts[-1] + meta.row_group(i).num_rows)
@@ -272,7 +277,7 @@ def _pieces(
     rows = 0
     for i in groups:
         n = meta.row_group(i).num_rows
-        if group and (rows + n > PIECE_ROWS or i != group[-1] + 1):
+        if group and (rows + n > limit or i != group[-1] + 1):
             pieces.append(Piece(path, tuple(group), rows, starts[group[0]], held))
             group, rows = [], 0
         group.append(i)
