@@ -38,18 +38,22 @@ from _harness import HERE, machine, run_child, write_results
 TAU = 0.02
 
 
-def mixed(p: int, n: int, seed: int = 0):
+def mixed(p: int, n: int, seed: int = 0, part: int = 0):
+    """``n`` rows (slice ``part`` of the table) of the mixed table: its columns' latent
+    factors and weights depend on ``seed`` only, their values on ``part`` too."""
     import pandas as pd
 
-    rng = np.random.default_rng(seed)
+    shape = np.random.default_rng(seed)
+    weights = [0.0 if j % 7 == 0 else shape.uniform(0.3, 2.0) for j in range(p)]
+    factors = shape.integers(0, 12, p)
+    rng = np.random.default_rng([seed, part])
     latent = rng.normal(size=(n, 12))
     out = {}
     for j in range(p):
-        weight = 0.0 if j % 7 == 0 else rng.uniform(0.3, 2.0)
-        v = weight * latent[:, rng.integers(0, 12)] + rng.normal(size=n)
+        v = weights[j] * latent[:, factors[j]] + rng.normal(size=n)
         kind = j % 10
         if kind < 4:
-            col = pd.array(np.digitize(v, np.quantile(v, [0.25, 0.5, 0.75])), dtype="Int64")
+            col = pd.array(np.digitize(v, [-0.8, 0.0, 0.8]), dtype="Int64")
         elif kind == 4:
             col = pd.array(
                 np.array(list("pqrstu"), dtype=object)[np.digitize(v, [-1.2, -0.4, 0.4, 1.2, 2])], dtype="str"
@@ -94,8 +98,18 @@ def table(root: Path, case: str, rows: int) -> Path:
             for s in range(0, rows, 10_000):
                 frame = planted(int(p), min(10_000, rows - s), seed=s + 1).astype(np.float32)
                 w.write_table(pa.Table.from_pandas(frame, preserve_index=False), row_group_size=10_000)
+    elif name == "mixed":  # written in slices of rows: a wide table of 1M rows would not fit
+        writer = None
+        for part, s in enumerate(range(0, rows, 100_000)):
+            piece = pa.Table.from_pandas(
+                mixed(int(p), min(100_000, rows - s), part=part), preserve_index=False
+            )
+            writer = writer or pq.ParquetWriter(path, piece.schema)
+            writer.write_table(piece, row_group_size=50_000)
+        assert writer is not None
+        writer.close()
     else:
-        frame = (mixed if name == "mixed" else planted)(int(p), rows)
+        frame = planted(int(p), rows)
         pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=50_000)
     return path
 
