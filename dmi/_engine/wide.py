@@ -49,9 +49,9 @@ each: 2.5 KB at 20,000 rows) are shared by the tasks."""
 
 
 def screen_bins(p: int) -> int:
-    """Codes per column of the screen: 8 up to 10,000 columns, 4 beyond (the counts cost
-    ``rows / 64 x (p * bins)**2 / 2`` word operations: 10,000 columns in 8 bins over 20,000
-    rows are 1e12, about 40 s on one core)."""
+    """Codes per column of the screen: 8 up to 10,000 columns, 4 beyond (a pair costs
+    ``bins**2 x rows / 64`` popcounts: measured 2.3 us a pair in 8 bins over 20,000 rows,
+    so the 50 million pairs of 10,000 columns take about 2 minutes of one core)."""
     return 8 if p <= 10_000 else 4
 
 
