@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Sequence
-from typing import Any
+from dataclasses import replace
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
@@ -26,39 +26,23 @@ from dmi._engine.request import (
     value,
     without_given,
 )
+from dmi._engine.signatures import KnnKeywords, MatrixKeywords, takes
 from dmi._engine.table import P_VALUE_METHODS, pair_table, square
-from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, NORMALIZE_METHODS, check_choice, check_positive_int
+from dmi._engine.validate import check_choice, check_positive_int
 from dmi._math.estimators import to_base
 from dmi._typing import (
-    Discrete,
-    Method,
-    Normalize,
-    RandomState,
-    SampleMode,
-    SplitEvery,
     describe_data,
 )
 from dmi.summary import Summary
 
 
+@takes(MatrixKeywords)
 def mutual_info_matrix(
     data: DataLike,
     columns: Sequence[Hashable] | None = None,
     *,
-    discrete: Discrete = "auto",
-    method: Method = "auto",
-    bins: int | str = "auto",
-    n_neighbors: int = 3,
-    sample_size: int = 100_000,
-    base: float = math.e,
-    normalize: Normalize | None = None,
-    dropna: bool = True,
-    random_state: RandomState = None,
-    split_every: SplitEvery = None,
-    sample: SampleMode = "rows",
-    progress: bool = False,
-    max_categories: int | None = DEFAULT_MAX_CATEGORIES,
     given: Hashable | None = None,
+    **options: Unpack[MatrixKeywords],
 ) -> pd.DataFrame:
     """Mutual information between every pair of columns, over all rows, in one pass.
 
@@ -69,89 +53,7 @@ def mutual_info_matrix(
     columns : list of column names, optional
         Columns to analyse, in the order wanted in the result. Default: all columns,
         in the frame's order.
-    discrete : 'auto', bool or list of column names, default 'auto'
-        Which columns are discrete. ``'auto'``: bool, string/object and categorical
-        dtypes (pandas nullable and pyarrow-backed included) are discrete; floats,
-        datetimes and durations are continuous; an integer column is discrete when it
-        holds at most 64 distinct values (a month, an hour, a 0-9 code) and continuous
-        otherwise (a distance, a count, a flight number), as scikit-learn treats
-        numbers. The pass's own counts decide it (no extra read), the same way for
-        every input, and a :class:`~dmi.ContinuousIntegersWarning` names the integer
-        columns made continuous. ``True``: every column is discrete, each distinct
-        value a category. ``False``: every column is continuous. A list: the listed
-        columns are discrete, all others continuous (scikit-learn's
-        ``discrete_features`` mask semantics).
-    method : {'auto', 'binned'}, default 'auto'
-        ``'auto'``: a discrete pair takes the exact plug-in estimate from contingency
-        counts of all rows; a continuous pair takes KSG (Kraskov et al. 2004,
-        algorithm 1) and a discrete-continuous pair takes Ross (2014), both on a
-        uniform sample of ``sample_size`` rows gathered in the same pass.
-        ``'binned'``: continuous columns are cut into ``bins`` equal-frequency bins
-        (edges: quantiles of the same seeded uniform sample; exact quantiles when the
-        sample holds every row) and every pair takes the plug-in estimate over all
-        rows. This needs a second pass over the data: the first gathers the sample
-        for the edges. Discrete columns are untouched.
-    bins : int or 'auto', default 'auto'
-        Number of quantile bins for continuous columns with ``method='binned'``
-        (fewer where heavy ties make quantiles repeat). ``'auto'`` (the default)
-        gives each column ``floor(sqrt(rows / 5))`` bins, from 2 to 32, so a table of
-        two binned columns expects at least 5 rows per cell (32 from 5,120 rows on). The
-        bins used are in ``result.attrs["bins"]``.
-    n_neighbors : int, default 3
-        k of the k-nearest-neighbour estimators (``method='auto'``). Must be below
-        the rows a pair has in the sample.
-    sample_size : int, default 100_000
-        Rows of the uniform sample that feeds the continuous estimators; all rows are
-        used when the table has fewer. The sample is drawn without replacement by a
-        seeded random key per row (copies of a row are separate rows). The same seed
-        gives the same sample whatever the partitioning of a pandas DataFrame or of
-        Parquet files, and whichever columns are requested; a Dask DataFrame gives the
-        same sample for the same partitions (see ``docs/robustness.md``).
-    base : float, default math.e
-        Logarithm base of the result: ``math.e`` gives nats (scikit-learn's unit),
-        ``2`` gives bits.
-    normalize : {None, 'arithmetic', 'geometric', 'min', 'max'}, default None
-        Return normalized MI, ``I(X;Y) / mean(H(X), H(Y))`` with the named mean, as
-        :func:`sklearn.metrics.normalized_mutual_info_score` with that
-        ``average_method``. Unitless; the diagonal is 1.
-    dropna : bool, default True
-        ``True``: each pair uses exactly its pairwise-complete rows (as
-        :meth:`pandas.DataFrame.corr`), and its normalization uses the entropies of
-        those same rows. ``False``: a missing value is a category of its own (for the
-        plug-in pairs; the k-NN estimators always use the pairwise-complete sample rows).
-    random_state : int, numpy.random.Generator or None, default None
-        Seed of the sample and of the tie-breaking noise of the continuous
-        estimators: the same seed and input give bit-identical results. ``None`` is
-        the fixed default seed 0, so calls repeat and summaries made with default
-        arguments merge; pass another int to draw another sample.
-    split_every : int, False or None
-        Fan-in of the tree merge of partition summaries. ``None`` reads the Dask
-        config value ``dmi.split-every`` (default 8); ``False`` merges all at once.
-    sample : {'rows', 'partitions'}, default 'rows'
-        ``'rows'``: the k-NN sample is drawn uniformly from all rows, in the one pass
-        that also counts the discrete pairs. ``'partitions'``: when no requested pair
-        needs every row (no discrete-discrete pair, ``method='auto'``), read only a
-        seeded random subset of partitions holding at least ``sample_size`` rows --
-        Parquet files chosen by the row counts in their footers, or blocks of a pandas
-        DataFrame -- and sample rows within them. Much less reading, but only as
-        representative as the partitions are: data ordered by time, region, etc.
-        biases it. A discrete column's diagonal entropy then describes the rows read.
-    progress : bool, default False
-        Show a progress bar while computing: with a ``distributed.Client``, its
-        progress bar (a widget in a notebook, text on stderr in a console; the
-        client's dashboard shows the tasks too); with a local scheduler,
-        :class:`dask.diagnostics.ProgressBar` on stderr once the work has taken a
-        second. For other displays, call without it inside your own context, e.g.
-        ``with dask.diagnostics.ProgressBar(): dmi.mutual_info_matrix(...)``.
-    max_categories : int or None, default 1_000_000
-        The most distinct values a discrete column's counts keep. A column with more
-        (an identifier, free text) is *folded*: its values are dropped, so memory stays
-        bounded. When every row provably holds a value of its own (no value repeats
-        within a partition, and the partitions' value ranges do not overlap, as for a
-        row number), its MI is still exact: the other column's entropy, with an
-        :class:`~dmi.IdentifierWarning`. Otherwise its cells and entropy are NaN, with a
-        :class:`~dmi.MaxCategoriesWarning` naming it. ``None``: no cap, every column
-        exact, memory growing with the distinct values (and value pairs) counted.
+    <keywords>
     given : column name, optional
         Condition every pair on this discrete column: each cell is ``I(X;Y|Z)`` (see
         :func:`conditional_mutual_info`), the diagonal ``H(X|Z)`` of discrete columns,
@@ -248,21 +150,7 @@ def mutual_info_matrix(
     x  0.971  0.420
     y  0.420  0.971
     """
-    request = check_options(
-        discrete=discrete,
-        method=method,
-        bins=bins,
-        n_neighbors=n_neighbors,
-        sample_size=sample_size,
-        base=base,
-        normalize=normalize,
-        dropna=dropna,
-        random_state=random_state,
-        split_every=split_every,
-        sample=sample,
-        progress=progress,
-        max_categories=max_categories,
-    )
+    request = check_options(**options)
     opts, ddf, labels, kinds = prepare(data, columns, MATRIX, request, given=given)
     if given is not None:
         labels, kinds = without_given(given, ddf, labels, kinds, opts)
@@ -302,26 +190,15 @@ def _conditional_matrix(
     return result
 
 
+@takes(MatrixKeywords)
 def mutual_info_with(
     data: DataLike,
     target: Hashable,
     columns: Sequence[Hashable] | None = None,
     *,
-    discrete: Discrete = "auto",
-    method: Method = "auto",
-    bins: int | str = "auto",
-    n_neighbors: int = 3,
-    sample_size: int = 100_000,
-    base: float = math.e,
-    normalize: Normalize | None = None,
-    dropna: bool = True,
-    random_state: RandomState = None,
-    split_every: SplitEvery = None,
-    sample: SampleMode = "rows",
-    progress: bool = False,
-    max_categories: int | None = DEFAULT_MAX_CATEGORIES,
     given: Hashable | None = None,
     sort: bool = False,
+    **options: Unpack[MatrixKeywords],
 ) -> pd.Series:
     """Mutual information of one target column with every other column.
 
@@ -340,9 +217,9 @@ def mutual_info_with(
         The columns to relate to ``target``, in the order wanted. Default: every
         column except ``target``, in the frame's order. ``target`` itself is skipped
         if listed.
-    discrete, method, bins, n_neighbors, sample_size, base, normalize, dropna, random_state, split_every,
-    sample, progress, max_categories, given
+    given : column name, optional
         As for :func:`mutual_info_matrix`.
+    <keywords>
     sort : bool, default False
         Largest first (NaN last, ties in the columns' order) instead of the columns' order.
 
@@ -369,21 +246,7 @@ def mutual_info_with(
     z    0.0138
     Name: y, dtype: float64
     """
-    request = check_options(
-        discrete=discrete,
-        method=method,
-        bins=bins,
-        n_neighbors=n_neighbors,
-        sample_size=sample_size,
-        base=base,
-        normalize=normalize,
-        dropna=dropna,
-        random_state=random_state,
-        split_every=split_every,
-        sample=sample,
-        progress=progress,
-        max_categories=max_categories,
-    )
+    request = check_options(**options)
     if not isinstance(sort, bool):
         raise TypeError(f"sort must be True or False, got {sort!r}")
     result = _with(data, target, columns, request, given)
@@ -420,27 +283,16 @@ def _with(
     return result
 
 
+@takes(MatrixKeywords)
 def mutual_info_table(
     data: DataLike,
     columns: Sequence[Hashable] | None = None,
     *,
-    discrete: Discrete = "auto",
-    method: Method = "auto",
-    bins: int | str = "auto",
-    n_neighbors: int = 3,
-    sample_size: int = 100_000,
-    base: float = math.e,
-    normalize: Normalize | None = None,
-    dropna: bool = True,
-    random_state: RandomState = None,
-    split_every: SplitEvery = None,
-    sample: SampleMode = "rows",
-    progress: bool = False,
-    max_categories: int | None = DEFAULT_MAX_CATEGORIES,
     p_value: str = "auto",
     permutations: int = 999,
     stderr_splits: int = 10,
     knn_permutations: int = 0,
+    **options: Unpack[MatrixKeywords],
 ) -> pd.DataFrame:
     """Every pair of columns as one row, with significance, bias correction and uncertainty.
 
@@ -451,9 +303,7 @@ def mutual_info_table(
     data, columns, discrete, method, bins, n_neighbors, sample_size, base, dropna, random_state, \
 split_every, sample, progress, max_categories
         As for :func:`mutual_info_matrix`.
-    normalize : {None, 'arithmetic', 'geometric', 'min', 'max'}, default None
-        The mean of the two entropies used by ``nmi`` and ``ami`` (``None``:
-        ``'arithmetic'``, scikit-learn's default). ``mi`` is never normalized here.
+    <keywords>
     p_value : {'auto', 'chi2', 'permutation'}, default 'auto'
         How discrete pairs get their p-value. ``'chi2'``: the G-test's chi-square
         approximation. ``'permutation'``: the share of ``permutations`` random tables
@@ -516,24 +366,9 @@ split_every, sample, progress, max_categories
     check_positive_int("permutations", permutations)
     check_positive_int("stderr_splits", stderr_splits, minimum=2)
     check_positive_int("knn_permutations", knn_permutations, minimum=0)
-    average = normalize
-    if average is not None:
-        check_choice("normalize", average, NORMALIZE_METHODS)
-    request = check_options(
-        discrete=discrete,
-        method=method,
-        bins=bins,
-        n_neighbors=n_neighbors,
-        sample_size=sample_size,
-        base=base,
-        normalize=None,  # nmi and ami take the mean; mi is not normalized
-        dropna=dropna,
-        random_state=random_state,
-        split_every=split_every,
-        sample=sample,
-        progress=progress,
-        max_categories=max_categories,
-    )
+    checked = check_options(**options)
+    average = checked.normalize  # nmi and ami take the mean; mi is not normalized
+    request = replace(checked, normalize=None)
     opts, ddf, labels, kinds = prepare(data, columns, MATRIX, request)
     pairs = matrix_pairs(len(labels))
     res = compute(
@@ -562,21 +397,13 @@ split_every, sample, progress, max_categories
     return table
 
 
+@takes(KnnKeywords)
 def conditional_mutual_info(
     data: DataLike,
     x: Hashable,
     y: Hashable,
     given: Hashable,
-    *,
-    discrete: Discrete = "auto",
-    n_neighbors: int = 3,
-    sample_size: int = 100_000,
-    base: float = math.e,
-    dropna: bool = True,
-    random_state: RandomState = None,
-    split_every: SplitEvery = None,
-    progress: bool = False,
-    max_categories: int | None = DEFAULT_MAX_CATEGORIES,
+    **options: Unpack[KnnKeywords],
 ) -> float:
     """Conditional mutual information ``I(X;Y|Z)``: what ``x`` tells about ``y`` once ``given`` is known.
 
@@ -596,16 +423,9 @@ def conditional_mutual_info(
     x, y : column name
         The two columns whose dependence is measured.
     given : column name
-        The discrete column to condition on (always treated as discrete).
-    discrete, n_neighbors, sample_size, random_state
-        As for :func:`mutual_info_matrix`, for ``x`` and ``y``.
-    base : float, default math.e
-        Logarithm base: ``math.e`` gives nats, ``2`` bits.
-    dropna : bool, default True
-        ``True``: only rows where all three columns have a value. ``False`` (discrete
-        ``x`` and ``y`` only): a missing value is a category of its own.
-    split_every, progress, max_categories
-        As for :func:`mutual_info_matrix`.
+        The discrete column to condition on (always treated as discrete; ``discrete``
+        applies to ``x`` and ``y``).
+    <keywords>
 
     Returns
     -------
@@ -633,20 +453,8 @@ def conditional_mutual_info(
     >>> round(dmi.conditional_mutual_info(df, "x", "y", given="z", base=2), 12)
     1.0
     """
-
-    def request(discrete: Discrete) -> Options:
-        return check_options(
-            discrete=discrete,
-            n_neighbors=n_neighbors,
-            sample_size=sample_size,
-            base=base,
-            dropna=dropna,
-            random_state=random_state,
-            split_every=split_every,
-            progress=progress,
-            max_categories=max_categories,
-        )
-
+    checked = check_options(**options)
+    discrete = checked.discrete
     opened = stored_or_source(data)
     if isinstance(opened, Summary):
         if opened.given != given:
@@ -654,15 +462,14 @@ def conditional_mutual_info(
                 f"conditional_mutual_info needs three-way counts: summarize the data with given={given!r} "
                 f"(this summary's given is {opened.given!r})"
             )
-        opts, summary, labels, kinds = prepare(opened, None, MATRIX, request(discrete), given=given)
+        opts, summary, labels, kinds = prepare(opened, None, MATRIX, checked, given=given)
         check_known("x, y", [x, y], labels)
         kind_of = dict(zip(labels, kinds, strict=True))
         mi, _, _ = conditional(
             summary, [x, y], (kind_of[x], kind_of[y]), [(0, 1)], given, opts, diagonal=False
         )
         return float(to_base(mi[0], opts.base))
-    request(discrete)  # checked as given
-    opts, source, _, _ = prepare(opened, None, MATRIX, request(True))
+    opts, source, _, _ = prepare(opened, None, MATRIX, replace(checked, discrete=True))
     frame = source.frame
     names = [x, y, given]
     check_known("x, y, given", names, list(frame.columns))

@@ -4,40 +4,31 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
+from typing import Unpack
 
 import pandas as pd
 
 from dmi._engine.columns import matrix_pairs
 from dmi._engine.notes import UndefinedMeasureWarning, warn
 from dmi._engine.request import MATRIX, DataLike, check_options, compute, prepare, unit
+from dmi._engine.signatures import AssociationKeywords, takes
 from dmi._engine.table import square
-from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_choice
+from dmi._engine.validate import check_choice
 from dmi._math.estimators import PairResult
 from dmi._math.measures import INFORMATION, MEASURES, NEED_COUNTS, SYMMETRIC, pair_value, self_value
-from dmi._typing import Discrete, Method, RandomState, SampleMode, SplitEvery
 
 # The pairs a warning names before it says "and N more".
 _SHOWN = 5
 
 
+@takes(AssociationKeywords)
 def association_matrix(
     data: DataLike,
     columns: Sequence[Hashable] | None = None,
     *,
     measure: str = "mi",
     bias_correction: bool = True,
-    discrete: Discrete = "auto",
-    method: Method = "auto",
-    bins: int | str = "auto",
-    n_neighbors: int = 3,
-    sample_size: int = 100_000,
-    base: float = math.e,
-    dropna: bool = True,
-    random_state: RandomState = None,
-    split_every: SplitEvery = None,
-    sample: SampleMode = "rows",
-    progress: bool = False,
-    max_categories: int | None = DEFAULT_MAX_CATEGORIES,
+    **options: Unpack[AssociationKeywords],
 ) -> pd.DataFrame:
     """Every pair of columns by one association measure, from the one pass of the MI matrix.
 
@@ -106,21 +97,7 @@ random_state, split_every, sample, progress, max_categories
     check_choice("measure", measure, MEASURES)
     if not isinstance(bias_correction, bool):
         raise TypeError(f"bias_correction must be True or False, got {type(bias_correction).__name__}")
-    request = check_options(
-        discrete=discrete,
-        method=method,
-        bins=bins,
-        n_neighbors=n_neighbors,
-        sample_size=sample_size,
-        base=base,
-        normalize=None,
-        dropna=dropna,
-        random_state=random_state,
-        split_every=split_every,
-        sample=sample,
-        progress=progress,
-        max_categories=max_categories,
-    )
+    request = check_options(**options)
     opts, ddf, labels, kinds = prepare(data, columns, MATRIX, request)
     pairs = matrix_pairs(len(labels))
     res = compute(data, ddf, labels, kinds, pairs, opts, diagonal=True)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 import pandas as pd
 
@@ -13,10 +12,10 @@ from dmi._engine import drift as engine
 from dmi._engine.columns import check_known, select_columns
 from dmi._engine.request import DataLike, frame_columns, stored_or_source, unit_of_base
 from dmi._engine.select import binned_options
+from dmi._engine.signatures import BinnedKeywords, takes
 from dmi._engine.summarize import summarize
-from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_alpha, check_positive_int
+from dmi._engine.validate import check_alpha, check_positive_int
 from dmi._inputs.source import Source
-from dmi._typing import Discrete, RandomState, SplitEvery
 from dmi.summary import Summary
 
 
@@ -55,6 +54,7 @@ def _columns_of(side: Summary | Source) -> list[Hashable]:
     return list(side.columns) if isinstance(side, Summary) else frame_columns(side.frame)
 
 
+@takes(BinnedKeywords)
 def drift(
     before: DataLike,
     after: DataLike,
@@ -63,15 +63,7 @@ def drift(
     pairs: bool = True,
     alpha: float = 0.05,
     permutations: int = 9_999,
-    bins: int | str = "auto",
-    base: float = math.e,
-    dropna: bool = True,
-    discrete: Discrete = "auto",
-    sample_size: int = 100_000,
-    random_state: RandomState = None,
-    split_every: SplitEvery = None,
-    progress: bool = False,
-    max_categories: int | None = DEFAULT_MAX_CATEGORIES,
+    **options: Unpack[BinnedKeywords],
 ) -> Drift:
     """Which columns' distributions, and which pairs' dependence, differ between two versions.
 
@@ -168,17 +160,7 @@ def drift(
     check_positive_int("permutations", permutations)
     if not isinstance(pairs, bool):
         raise TypeError(f"pairs must be True or False, got {pairs!r}")
-    opts = binned_options(
-        discrete=discrete,
-        bins=bins,
-        sample_size=sample_size,
-        base=base,
-        dropna=dropna,
-        random_state=random_state,
-        split_every=split_every,
-        progress=progress,
-        max_categories=max_categories,
-    )
+    opts = binned_options(**options)
     # each side opened once (files' footers, headers): its columns now, its pass below
     opened = [stored_or_source(side) for side in (before, after)]
     names = [_columns_of(side) for side in opened]

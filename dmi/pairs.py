@@ -5,30 +5,23 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Hashable, Sequence
+from typing import Unpack
 
 import pandas as pd
 
 from dmi._engine import wide
 from dmi._engine.request import DataLike, check_options
-from dmi._engine.validate import DEFAULT_MAX_CATEGORIES
-from dmi._typing import Discrete, RandomState, SplitEvery
+from dmi._engine.signatures import KnnKeywords, takes
 
 
+@takes(KnnKeywords)
 def top_pairs(
     data: DataLike,
     columns: Sequence[Hashable] | None = None,
     *,
     k: int | None = 10,
     threshold: float | None = None,
-    discrete: Discrete = "auto",
-    n_neighbors: int = 3,
-    sample_size: int = 100_000,
-    base: float = math.e,
-    dropna: bool = True,
-    random_state: RandomState = None,
-    split_every: SplitEvery = None,
-    progress: bool = False,
-    max_categories: int | None = DEFAULT_MAX_CATEGORIES,
+    **options: Unpack[KnnKeywords],
 ) -> pd.DataFrame:
     """Each column's ``k`` strongest partners, and every pair with MI of at least
     ``threshold``: the answer a wide table needs, at the cost of the pairs it reports.
@@ -79,8 +72,7 @@ def top_pairs(
     threshold : float or None, default None
         Also report every pair with MI at least this, in the units of ``base``
         (``None``: only ``k``).
-    discrete, n_neighbors, sample_size, base, dropna, random_state, split_every, progress, max_categories
-        As for :func:`dmi.mutual_info_matrix`.
+    <keywords>
 
     Returns
     -------
@@ -124,15 +116,5 @@ def top_pairs(
             raise ValueError(f"threshold must be a finite number >= 0 or None, got {threshold!r}")
     if k is None and threshold is None:
         raise ValueError("k=None and threshold=None would report nothing: give k, threshold, or both")
-    opts = check_options(
-        discrete=discrete,
-        n_neighbors=n_neighbors,
-        sample_size=sample_size,
-        base=base,
-        dropna=dropna,
-        random_state=random_state,
-        split_every=split_every,
-        progress=progress,
-        max_categories=max_categories,
-    )
+    opts = check_options(**options)
     return wide.top_pairs(data, columns, None if k is None else int(k), threshold, opts)

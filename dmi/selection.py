@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Hashable, Sequence
+from typing import Unpack
 
 import pandas as pd
 
 from dmi._engine.request import DataLike
 from dmi._engine.select import binned_options, select
-from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_alpha, check_choice
+from dmi._engine.signatures import BinnedKeywords, takes
+from dmi._engine.validate import check_alpha, check_choice
 from dmi._math.selection import METHODS
-from dmi._typing import Discrete, RandomState, SplitEvery
 
 
+@takes(BinnedKeywords)
 def select_features(
     data: DataLike,
     target: Hashable,
@@ -23,16 +24,8 @@ def select_features(
     method: str = "mrmr",
     alpha: float | None = 0.05,
     columns: Sequence[Hashable] | None = None,
-    discrete: Discrete = "auto",
-    bins: int | str = "auto",
     quotient: bool = False,
-    sample_size: int = 100_000,
-    base: float = math.e,
-    dropna: bool = True,
-    random_state: RandomState = None,
-    split_every: SplitEvery = None,
-    progress: bool = False,
-    max_categories: int | None = DEFAULT_MAX_CATEGORIES,
+    **options: Unpack[BinnedKeywords],
 ) -> pd.DataFrame:
     """Choose features for ``target`` one at a time, with the evidence for each step.
 
@@ -183,15 +176,5 @@ def select_features(
             raise ValueError(f"k must be at least 1, got {k}")
     if not isinstance(quotient, bool):
         raise TypeError(f"quotient must be True or False, got {type(quotient).__name__}")
-    opts = binned_options(
-        discrete=discrete,
-        bins=bins,
-        sample_size=sample_size,
-        base=base,
-        dropna=dropna,
-        random_state=random_state,
-        split_every=split_every,
-        progress=progress,
-        max_categories=max_categories,
-    )
+    opts = binned_options(**options)
     return select(data, target, columns, method, None if k is None else int(k), alpha, quotient, opts)

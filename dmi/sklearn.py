@@ -12,7 +12,6 @@ is collected into memory).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable
 from typing import Any
 
@@ -23,8 +22,8 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from dmi._engine.keywords import default
 from dmi._engine.select import binned_options, relevance
-from dmi._engine.validate import DEFAULT_MAX_CATEGORIES
 from dmi._typing import Discrete, RandomState
 from dmi.selection import select_features
 
@@ -129,9 +128,9 @@ class MutualInfoSelector(SelectorMixin, BaseEstimator):
         k: int | None = None,
         method: str = "mrmr",
         alpha: float = 0.05,
-        discrete: Discrete = "auto",
-        bins: int | str = "auto",
-        random_state: RandomState = None,
+        discrete: Discrete = default("discrete"),
+        bins: int | str = default("bins"),
+        random_state: RandomState = default("random_state"),
     ) -> None:
         self.k = k
         self.method = method
@@ -220,9 +219,9 @@ def mutual_info_scores(
     X: Any,
     y: Any,
     *,
-    discrete: Discrete = "auto",
-    bins: int | str = "auto",
-    random_state: RandomState = None,
+    discrete: Discrete = default("discrete"),
+    bins: int | str = default("bins"),
+    random_state: RandomState = default("random_state"),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each feature's mutual information with ``y`` (nats) and its G-test p-value.
 
@@ -250,16 +249,6 @@ def mutual_info_scores(
     target = frame.columns[-1]
     if isinstance(discrete, list | tuple):
         discrete = [*discrete, target]
-    opts = binned_options(
-        discrete=discrete,
-        bins=bins,
-        sample_size=100_000,
-        base=math.e,
-        dropna=True,
-        random_state=random_state,
-        split_every=None,
-        progress=False,
-        max_categories=DEFAULT_MAX_CATEGORIES,
-    )
+    opts = binned_options(discrete=discrete, bins=bins, random_state=random_state)
     terms = relevance(frame, names, target, opts)
     return terms.relevance, np.array([t[2] for t in terms.relevance_test])

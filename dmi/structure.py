@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
 
 from dmi._engine.notes import UntestedPairsWarning, first_names, warn
-from dmi._engine.request import DataLike, frame_columns, stored_or_source, unit_of_base
-from dmi._engine.validate import DEFAULT_MAX_CATEGORIES, check_alpha
-from dmi._typing import Discrete, Method, RandomState, SplitEvery
+from dmi._engine.request import DataLike, check_options, frame_columns, stored_or_source, unit_of_base
+from dmi._engine.signatures import AssociationKeywords, EstimatorKeywords, KnnKeywords, knn_only, takes
+from dmi._engine.validate import check_alpha
 from dmi.api import mutual_info_table
 from dmi.association import association_matrix
 from dmi.pairs import top_pairs
@@ -46,23 +45,14 @@ def _spanning_forest(n: int, edges: list[tuple[float, int, int]]) -> list[int]:
     return chosen
 
 
+@takes(EstimatorKeywords)
 def dependency_tree(
     data: DataLike,
     columns: Sequence[Hashable] | None = None,
     *,
     alpha: float | None = None,
-    discrete: Discrete = "auto",
-    method: Method = "auto",
-    bins: int | str = "auto",
-    n_neighbors: int = 3,
-    sample_size: int = 100_000,
-    base: float = math.e,
-    dropna: bool = True,
-    random_state: RandomState = None,
-    split_every: SplitEvery = None,
-    progress: bool = False,
-    max_categories: int | None = DEFAULT_MAX_CATEGORIES,
     knn_permutations: int = 0,
+    **options: Unpack[EstimatorKeywords],
 ) -> pd.DataFrame:
     """The Chow-Liu tree of a table: the maximum spanning tree of its MI matrix.
 
@@ -117,30 +107,18 @@ random_state, split_every, progress, max_categories, knn_permutations
     opened = stored_or_source(data)
     all_names = list(opened.columns) if isinstance(opened, Summary) else frame_columns(opened.frame)
     width = len(all_names) if columns is None else len(columns)
-    shared: dict[str, Any] = {
-        "discrete": discrete,
-        "n_neighbors": n_neighbors,
-        "sample_size": sample_size,
-        "base": base,
-        "dropna": dropna,
-        "random_state": random_state,
-        "split_every": split_every,
-        "progress": progress,
-        "max_categories": max_categories,
-    }
-    if width > WIDE and method == "auto" and knn_permutations == 0:
+    opts = check_options(**options)  # every keyword checked once, before any data is read
+    if width > WIDE and opts.method == "auto" and knn_permutations == 0:
         # a wide table: the maximum spanning tree of each column's WIDE_K strongest partners
         # (dmi.top_pairs). It is the tree of all pairs whenever each tree edge is among the
         # strongest partners of one of its ends, as in tables of groups; else a lighter tree
-        table = top_pairs(opened, columns, k=WIDE_K, **shared)
-        return _tree(table, list(all_names if columns is None else columns), alpha, base)
-    table = mutual_info_table(
-        opened, columns, method=method, bins=bins, knn_permutations=knn_permutations, p_value="chi2", **shared
-    )
+        table = top_pairs(opened, columns, k=WIDE_K, **knn_only(options))
+        return _tree(table, list(all_names if columns is None else columns), alpha, opts.base)
+    table = mutual_info_table(opened, columns, knn_permutations=knn_permutations, p_value="chi2", **options)
     names = list(dict.fromkeys([*table["x"], *table["y"]]))
     if len(names) < 2 and columns is not None:
         names = list(columns)
-    return _tree(table, names, alpha, base)
+    return _tree(table, names, alpha, opts.base)
 
 
 def _tree(table: pd.DataFrame, names: list[Hashable], alpha: float | None, base: float) -> pd.DataFrame:
@@ -170,12 +148,13 @@ def _tree(table: pd.DataFrame, names: list[Hashable], alpha: float | None, base:
     return tree
 
 
+@takes(AssociationKeywords)
 def column_groups(
     data: DataLike | pd.DataFrame,
     threshold: float = 0.2,
     *,
     columns: Sequence[Hashable] | None = None,
-    **keywords: Any,
+    **options: Unpack[AssociationKeywords],
 ) -> pd.Series:
     """Groups of redundant columns: hierarchical clustering on a normalized distance.
 
@@ -183,7 +162,8 @@ def column_groups(
     symmetric uncertainty: the variation of information ``H(X) + H(Y) - 2 I`` divided by
     ``H(X) + H(Y)``, so 0 for columns that determine each other and 1 for independent
     ones. Average linkage (scipy), cut at ``threshold``: every two columns of a group
-    are on average closer than it.
+    are on average closer than it. Continuous columns need ``method="binned"`` (their SU
+    needs entropies).
 
     Parameters
     ----------
@@ -194,9 +174,7 @@ def column_groups(
         The largest average distance within a group, in (0, 1].
     columns : list, optional
         The columns to group (default: all).
-    **keywords
-        Passed to :func:`dmi.association_matrix` (``discrete``, ``method``, ...).
-        Continuous columns need ``method="binned"`` (their SU needs entropies).
+    <keywords>
 
     **Wide tables.** Past 300 columns (``method='auto'``), SU is computed for each column's
     10 strongest partners (:func:`dmi.top_pairs`) and taken as 0 (distance 1) for the pairs
@@ -220,10 +198,10 @@ def column_groups(
         opened = stored_or_source(data)
         names = list(opened.columns) if isinstance(opened, Summary) else frame_columns(opened.frame)
         names = names if columns is None else list(columns)
-        if len(names) > WIDE and keywords.get("method", "auto") == "auto":
-            su = _sparse_su(opened, names, keywords)
+        if len(names) > WIDE and options.get("method", "auto") == "auto":
+            su = _sparse_su(opened, names, knn_only(options))
         else:
-            su = association_matrix(opened, columns, measure="symmetric_uncertainty", **keywords)
+            su = association_matrix(opened, columns, measure="symmetric_uncertainty", **options)
     values = su.to_numpy(dtype=np.float64)
     missing = [str(c) for c, row in zip(su.index, values, strict=True) if np.isnan(row).any()]
     if missing:
@@ -245,11 +223,10 @@ def column_groups(
     return groups.sort_values(kind="stable")
 
 
-def _sparse_su(opened: Any, names: list[Hashable], keywords: dict[str, Any]) -> pd.DataFrame:
+def _sparse_su(opened: Any, names: list[Hashable], options: KnnKeywords) -> pd.DataFrame:
     """Symmetric uncertainty of each column's strongest partners (``top_pairs``), 0 for the
     pairs it did not compute, 1 on the diagonal; NaN where a computed pair has none (k-NN)."""
-    allowed = {k: v for k, v in keywords.items() if k != "method"}
-    table = top_pairs(opened, names, k=WIDE_K, **allowed)
+    table = top_pairs(opened, names, k=WIDE_K, **options)
     position = {c: i for i, c in enumerate(names)}
     su = np.zeros((len(names), len(names)))
     np.fill_diagonal(su, 1.0)

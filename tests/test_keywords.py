@@ -20,13 +20,21 @@ PUBLIC = [
     dmi.mutual_info_table,
     dmi.conditional_mutual_info,
     dmi.summarize,
+    dmi.association_matrix,
+    dmi.dependency_tree,
+    dmi.column_groups,
+    dmi.drift,
+    dmi.top_pairs,
+    dmi.select_features,  # its method= is the selection criterion, its own keyword
 ]
 
 
 @pytest.mark.parametrize("func", PUBLIC, ids=lambda f: f.__name__)
 def test_signatures_use_the_one_default_and_document_every_keyword(func):
     params = inspect.signature(func).parameters
-    shared = [name for name in params if name in KEYWORDS]
+    shared = [
+        name for name in params if name in KEYWORDS and not (func is dmi.select_features and name == "method")
+    ]
     assert shared, func.__name__
     for name in shared:
         assert params[name].default == KEYWORDS[name].default, (func.__name__, name)
@@ -65,6 +73,43 @@ def test_the_summary_file_records_the_keywords_that_shape_it(tmp_path):
     assert meta["seed"] == DEFAULT_SEED  # random_state=None, resolved
     loaded = dmi.load(tmp_path / "s.dmi")
     assert (loaded.sample_size, loaded.max_categories, loaded.seed) == (77, 9, DEFAULT_SEED)
+
+
+def test_the_declared_keyword_sets_hold_only_table_keywords():
+    from dmi._engine import signatures
+
+    sets = [signatures.PassKeywords, signatures.BinnedKeywords, signatures.KnnKeywords]
+    sets += [signatures.EstimatorKeywords, signatures.AssociationKeywords, signatures.MatrixKeywords]
+    for keywords in sets:
+        assert set(keywords.__annotations__) <= set(KEYWORDS), keywords.__name__
+    assert set(signatures.MatrixKeywords.__annotations__) == set(KEYWORDS)
+
+
+def test_the_table_documents_each_keyword_and_the_matrix_shows_it():
+    for name, keyword in KEYWORDS.items():
+        assert keyword.doc and keyword.help, name
+        entry = f"    {name} : {keyword.doc.splitlines()[0]}"
+        assert entry in dmi.mutual_info_matrix.__doc__, name
+    assert "<keywords>" not in dmi.mutual_info_matrix.__doc__
+
+
+def test_an_unknown_keyword_names_the_function_and_the_closest_keyword():
+    frame = pd.DataFrame({"a": [0, 1, 1, 0], "b": [1, 1, 0, 0]})
+    with pytest.raises(TypeError, match=r"top_pairs\(\) got an unexpected keyword argument 'bins'"):
+        dmi.top_pairs(frame, bins=4)  # top_pairs has no bins: its screen chooses its own
+    with pytest.raises(TypeError, match=r"did you mean 'sample_size'"):
+        dmi.mutual_info_matrix(frame, sample_sise=10)
+    assert dmi.mutual_info_matrix(frame, base=2).loc["a", "a"] == 1.0  # the keyword reaches the engine
+
+
+def test_a_function_cannot_declare_a_table_keyword_twice():
+    from dmi._engine.signatures import PassKeywords, takes
+
+    def twice(data, *, discrete=True, **options):  # pragma: no cover - never called
+        return data
+
+    with pytest.raises(TypeError, match="discrete"):
+        takes(PassKeywords)(twice)
 
 
 def test_select_features_shares_the_keywords_it_has():

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,7 @@ from dmi._engine.request import (
     stored_or_source,
     unit,
 )
+from dmi._engine.signatures import BinnedKeywords
 from dmi._inputs.source import Source
 from dmi._math.codes import bin_of
 from dmi._math.estimators import Reads, to_base
@@ -301,34 +302,9 @@ def as_frame(steps: list[Step], base: float) -> pd.DataFrame:
     return table
 
 
-def binned_options(
-    *,
-    discrete: Any,
-    bins: int | str,
-    sample_size: int,
-    base: float,
-    dropna: bool,
-    random_state: Any,
-    split_every: Any,
-    progress: bool,
-    max_categories: int | None,
-) -> Options:
+def binned_options(**options: Unpack[BinnedKeywords]) -> Options:
     """The checked options of a selection: continuous columns binned, every term counted."""
-    return check_options(
-        discrete=discrete,
-        method="binned",
-        bins=bins,
-        n_neighbors=3,  # no k-NN estimate is made
-        sample_size=sample_size,
-        base=base,
-        normalize=None,
-        dropna=dropna,
-        random_state=random_state,
-        split_every=split_every,
-        sample="rows",
-        progress=progress,
-        max_categories=max_categories,
-    )
+    return check_options(**options, method="binned")
 
 
 def _counted(opts: Options) -> Options:

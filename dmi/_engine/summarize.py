@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import pandas as pd
 import pyarrow as pa
@@ -11,26 +11,21 @@ import pyarrow as pa
 from dmi._engine import conditional
 from dmi._engine.columns import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, matrix_pairs
 from dmi._engine.request import MATRIX, DataLike, check_options, prepare, without_given
-from dmi._engine.validate import DEFAULT_MAX_CATEGORIES
+from dmi._engine.signatures import PassKeywords, takes
 from dmi._math.counts import CountSpec
 from dmi._math.sample import SampleSpec
 from dmi._pass import graph
 from dmi._pass.onepass import PassSpec
-from dmi._typing import Discrete, RandomState, SplitEvery
 from dmi.summary import Summary
 
 
+@takes(PassKeywords)
 def summarize(
     data: DataLike,
     columns: Sequence[Hashable] | None = None,
     *,
-    discrete: Discrete = "auto",
-    sample_size: int = 100_000,
-    random_state: RandomState = None,
-    split_every: SplitEvery = None,
-    progress: bool = False,
-    max_categories: int | None = DEFAULT_MAX_CATEGORIES,
     given: Hashable | None = None,
+    **options: Unpack[PassKeywords],
 ) -> Summary:
     """One pass over ``data``, kept: the counts of every discrete pair and a uniform sample.
 
@@ -62,14 +57,7 @@ def summarize(
     >>> dmi.mutual_info_matrix(s).equals(dmi.mutual_info_matrix(df))
     True
     """
-    request = check_options(
-        discrete=discrete,
-        sample_size=sample_size,
-        random_state=random_state,
-        split_every=split_every,
-        progress=progress,
-        max_categories=max_categories,
-    )
+    request = check_options(**options)
     opts, ddf, labels, kinds = prepare(data, columns, MATRIX, request, narrow=False)
     seed, sample_size = opts.seed, opts.sample_size
     if given is not None:
