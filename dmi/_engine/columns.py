@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Hashable, Sequence
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -15,12 +16,24 @@ import pyarrow as pa
 
 from dmi._math.codes import is_decimal, is_time
 
-DISCRETE = "d"
-CONTINUOUS = "c"
-AUTO = "a"
-"""An integer column under ``discrete='auto'``: discrete when it holds at most
-:data:`AUTO_DISCRETE_MAX` distinct values, continuous otherwise -- decided after the pass
-from its own counts (:func:`resolve`), so no pre-pass reads the data."""
+
+class Kind(StrEnum):
+    """A column's kind in a request. A str (``"d"``, ``"c"``, ``"a"``), so a summary file
+    stores it as the letter it always was."""
+
+    DISCRETE = "d"
+    """Counted: each distinct value a category."""
+    CONTINUOUS = "c"
+    """Sampled, for the k-NN estimators (or binned with ``method='binned'``)."""
+    AUTO = "a"
+    """An integer column under ``discrete='auto'``: discrete when it holds at most
+    :data:`AUTO_DISCRETE_MAX` distinct values, continuous otherwise -- decided after the
+    pass from its own counts (:func:`resolve`), so no pre-pass reads the data."""
+
+
+DISCRETE = Kind.DISCRETE
+CONTINUOUS = Kind.CONTINUOUS
+AUTO = Kind.AUTO
 
 AUTO_DISCRETE_MAX = 64
 """The most distinct values an integer column may hold and still count as categories
