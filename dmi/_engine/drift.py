@@ -16,11 +16,9 @@ side), so last month's saved summary is compared without reading last month's da
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
-import dask
 import numpy as np
 import pandas as pd
 
@@ -33,7 +31,6 @@ from dmi._math.codes import Domain, Folded, as_float, auto_bins, bin_of, quantil
 from dmi._math.counts import CountState, align
 from dmi._math.entropy import pair_stats
 from dmi._math.estimators import to_base
-from dmi._math.parallel import ranges
 from dmi._math.stats import benjamini_hochberg
 from dmi._pass import graph
 from dmi.summary import Summary
@@ -215,20 +212,17 @@ def pairs_table(
     The pairs are Dask tasks (on the active scheduler, with a progress bar if asked); the
     plan travels to each worker once."""
     todo = [(i, j) for i in range(len(p.labels)) for j in range(i + 1, len(p.labels))]
-    shared = dask.delayed(p, traverse=False)
-    token = uuid.uuid4().hex
-    blocks = [
-        dask.delayed(_pair_rows)(
-            shared,
-            todo[first:last],
-            dropna,
-            permutations,
-            seed,
-            dask_key_name=f"dmi-drift-pairs-{k}-{token}",
-        )
-        for k, (first, last) in enumerate(ranges(len(todo), _MAX_BLOCKS))
-    ]
-    rows = [row for block in graph.compute(blocks, progress=progress) for row in block]
+    rows = graph.map_shared(
+        _pair_rows,
+        p,
+        todo,
+        dropna,
+        permutations,
+        seed,
+        name="drift-pairs",
+        blocks=_MAX_BLOCKS,
+        progress=progress,
+    )
     frame = pd.DataFrame(rows, columns=_PAIR_COLUMNS)
     frame[["mi_before", "mi_after"]] = to_base(frame[["mi_before", "mi_after"]].astype(np.float64), base)
     return _with_tests(frame)

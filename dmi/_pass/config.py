@@ -7,6 +7,9 @@
   shared k-NN axes one process keeps (:mod:`dmi._math.prepared`); beyond it the least
   recently used are made again when read. The estimates do not depend on it.
 
+It also reads the Dask settings dmi acts on: ``num_workers`` (the local pool's threads)
+and ``distributed.scheduler.allowed-failures`` (quoted when workers keep dying).
+
 Set them like any Dask option: ``dask.config.set({"dmi.table-memory": "4 GiB"})``, a YAML
 file, or the ``DASK_DMI__TABLE_MEMORY`` environment variable.
 """
@@ -26,6 +29,17 @@ DEFAULT_KNN_MEMORY = 2 * 2**30
 def split_every() -> Any:
     """The configured ``dmi.split-every`` as set (checked by the caller, who names it)."""
     return dask.config.get("dmi.split-every", DEFAULT_SPLIT_EVERY)
+
+
+def num_workers() -> int | None:
+    """Dask's ``num_workers`` (the local pool's threads), None when not set."""
+    value = dask.config.get("num_workers", None)
+    return int(value) if value else None
+
+
+def allowed_failures() -> Any:
+    """``distributed.scheduler.allowed-failures``, as set."""
+    return dask.config.get("distributed.scheduler.allowed-failures", None)
 
 
 def table_memory() -> int:

@@ -18,6 +18,8 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+from dmi._pass.config import allowed_failures
+
 
 class ClusterError(RuntimeError):
     """The Dask cluster failed a dmi computation: the scheduler was lost, or a task kept
@@ -49,11 +51,9 @@ def cluster_errors(client: Any) -> Iterator[None]:
     try:
         yield
     except KilledWorker as err:
-        import dask
-
         task = _task_name(err.task)
         lost = err.allowed_failures + 1
-        setting = dask.config.get("distributed.scheduler.allowed-failures")
+        setting = allowed_failures()
         raise ClusterError(
             f"workers kept dying while running dmi's task {task!r}: {lost} workers in a row were lost "
             "running it (distributed.scheduler.allowed-failures), almost always for memory. Each worker "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import pickle
+import uuid
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -26,6 +27,7 @@ from dmi._math.counts import CountState, TablesTooLarge
 from dmi._math.parallel import cores
 from dmi._math.sample import RowIds, is_complete, key_threshold
 from dmi._pass.blocks import within_partition
+from dmi._pass.config import num_workers
 from dmi._pass.faults import cluster_errors
 from dmi._pass.onepass import Encoded, PassSpec, PassState, chunk, count_block, encode, join, merge, stack
 from dmi._pass.progress import has_widgets, in_notebook, text_output
@@ -219,6 +221,29 @@ def _compute(objs: Sequence[Any], progress: bool, client: Any) -> list[Any]:
     return list(client.gather(futures))
 
 
+def map_shared(
+    func: Callable[..., Any],
+    shared: Any,
+    items: Sequence[Any],
+    *args: Any,
+    name: str,
+    blocks: int = 64,
+    progress: bool = False,
+) -> list[Any]:
+    """``func(shared, block, *args)`` for ``items`` cut into at most ``blocks`` blocks, as Dask
+    tasks on the active scheduler (``shared`` sent to each worker once), the results in
+    order, concatenated."""
+    from dmi._math.parallel import ranges
+
+    held = dask.delayed(shared, traverse=False)
+    token = uuid.uuid4().hex
+    tasks = [
+        dask.delayed(func)(held, items[first:last], *args, dask_key_name=f"dmi-{name}-{k}-{token}")
+        for k, (first, last) in enumerate(ranges(len(items), blocks))
+    ]
+    return [out for block in compute(tasks, progress=progress) for out in block]
+
+
 def _apply(func: Callable[..., Any], *args: Any) -> Any:
     """``func(*args)``: a task whose function is itself a key of the graph. An oversized
     pass (:class:`TablesTooLarge`) is passed on instead."""
@@ -295,7 +320,7 @@ def threads() -> int:
 
 def local_threads() -> int:
     """The threads of this process's Dask pool (``num_workers``, else its cores)."""
-    return int(dask.config.get("num_workers", None) or cores())
+    return num_workers() or cores()
 
 
 def _merge_task(summaries: list[PassState | TablesTooLarge]) -> PassState | TablesTooLarge:
