@@ -9,19 +9,18 @@ from typing import Any, Unpack
 import numpy as np
 import pandas as pd
 
-from dmi._engine.columns import check_known, matrix_pairs, resolve_kinds, target_pairs
+from dmi._engine.basis import basis_of
+from dmi._engine.columns import check_known, matrix_pairs, target_pairs
 from dmi._engine.request import (
-    MATRIX,
     DataLike,
     Options,
+    Request,
     check_given_dtype,
     check_options,
     compute,
     conditional,
     diagonal,
-    narrow_kinds,
     prepare,
-    stored_or_source,
     unit,
     value,
     without_given,
@@ -33,7 +32,6 @@ from dmi._math.estimators import to_base
 from dmi._typing import (
     describe_data,
 )
-from dmi.summary import Summary
 
 
 @takes(MatrixKeywords)
@@ -150,14 +148,12 @@ def mutual_info_matrix(
     x  0.971  0.420
     y  0.420  0.971
     """
-    request = check_options(**options)
-    opts, ddf, labels, kinds = prepare(data, columns, MATRIX, request, given=given)
+    req = prepare(data, columns, check_options(**options), given=given)
     if given is not None:
-        labels, kinds = without_given(given, ddf, labels, kinds, opts)
-        pairs = matrix_pairs(len(labels))
-        return _conditional_matrix(ddf, labels, kinds, pairs, given, opts)
+        return _conditional_matrix(without_given(req, given), given)
+    opts, labels = req.opts, req.labels
     pairs = matrix_pairs(len(labels))
-    res = compute(data, ddf, labels, kinds, pairs, opts, diagonal=True)
+    res = compute(req, pairs, diagonal=True)
     result = square(labels, pairs, res, lambda r, _: value(r, opts), lambda h: diagonal(h, opts))
     result.attrs["unit"] = unit(opts)
     if res.bins is not None:
@@ -170,10 +166,10 @@ mutual_info_matrix.__doc__ = (mutual_info_matrix.__doc__ or "").replace(
 )
 
 
-def _conditional_matrix(
-    ddf: Any, labels: list[Hashable], kinds: tuple[str, ...], pairs: Any, given: Hashable, opts: Options
-) -> pd.DataFrame:
-    mi, rows, h_given = conditional(ddf, labels, kinds, pairs, given, opts, diagonal=True)
+def _conditional_matrix(req: Request, given: Hashable) -> pd.DataFrame:
+    opts, labels = req.opts, req.labels
+    pairs = matrix_pairs(len(labels))
+    mi, rows, h_given = conditional(req, pairs, given, diagonal=True)
     p = len(labels)
     out = np.full((p, p), np.nan)
     used = np.zeros((p, p), dtype=np.int64)
@@ -259,21 +255,24 @@ def _with(
     data: DataLike, target: Hashable, columns: Any, request: Options, given: Hashable | None
 ) -> pd.Series:
     """:func:`mutual_info_with` in the columns' order."""
-    opts, ddf, labels, kinds = prepare(data, columns, target, request, given=given)
+    if target is None:
+        raise TypeError("target must be a column name, got None")
+    req = prepare(data, columns, request, target=target, given=given)
     if given is not None:
         if given == target:
             raise ValueError(f"given={given!r} is the target; condition on another column")
-        labels, kinds = without_given(given, ddf, labels, kinds, opts)
+        req = without_given(req, given)
+    opts, labels = req.opts, req.labels
     others = labels[1:]
     pairs = target_pairs(len(labels))
     if given is not None and pairs:
-        mi, rows, _ = conditional(ddf, labels, kinds, pairs, given, opts, diagonal=False)
+        mi, rows, _ = conditional(req, pairs, given, diagonal=False)
         result = pd.Series(to_base(np.array(mi), opts.base), index=pd.Index(others), name=target)
         result.attrs.update(n_rows=dict(zip(others, rows, strict=True)), unit=unit(opts), given=given)
         return result
     if not pairs:
         return pd.Series([], index=pd.Index([], dtype=object), dtype=np.float64, name=target)
-    res = compute(data, ddf, labels, kinds, pairs, opts, diagonal=False)
+    res = compute(req, pairs, diagonal=False)
     values = [value(r, opts) for r in res.pairs]
     result = pd.Series(values, index=pd.Index(others), dtype=np.float64, name=target)
     result.attrs["n_rows"] = {c: int(r.n) for c, r in zip(others, res.pairs, strict=True)}
@@ -369,15 +368,12 @@ split_every, sample, progress, max_categories
     checked = check_options(**options)
     average = checked.normalize  # nmi and ami take the mean; mi is not normalized
     request = replace(checked, normalize=None)
-    opts, ddf, labels, kinds = prepare(data, columns, MATRIX, request)
+    req = prepare(data, columns, request)
+    opts, labels = req.opts, req.labels
     pairs = matrix_pairs(len(labels))
     res = compute(
-        data,
-        ddf,
-        labels,
-        kinds,
+        req,
         pairs,
-        opts,
         diagonal=False,
         stderr_splits=stderr_splits,
         knn_permutations=knn_permutations,
@@ -454,29 +450,11 @@ def conditional_mutual_info(
     1.0
     """
     checked = check_options(**options)
-    discrete = checked.discrete
-    opened = stored_or_source(data)
-    if isinstance(opened, Summary):
-        if opened.given != given:
-            raise ValueError(
-                f"conditional_mutual_info needs three-way counts: summarize the data with given={given!r} "
-                f"(this summary's given is {opened.given!r})"
-            )
-        opts, summary, labels, kinds = prepare(opened, None, MATRIX, checked, given=given)
-        check_known("x, y", [x, y], labels)
-        kind_of = dict(zip(labels, kinds, strict=True))
-        mi, _, _ = conditional(
-            summary, [x, y], (kind_of[x], kind_of[y]), [(0, 1)], given, opts, diagonal=False
-        )
-        return float(to_base(mi[0], opts.base))
-    opts, source, _, _ = prepare(opened, None, MATRIX, replace(checked, discrete=True))
-    frame = source.frame
-    names = [x, y, given]
-    check_known("x, y, given", names, list(frame.columns))
-    if len(set(names)) < 3:
+    basis = basis_of(data)
+    check_known("x, y", [x, y], basis.columns)
+    if len({x, y, given}) < 3:
         raise ValueError(f"x, y and given must be three different columns; got {x!r}, {y!r}, {given!r}")
-    check_given_dtype(given, frame.dtypes[given], discrete)
-    kinds = narrow_kinds(source, [x, y], resolve_kinds(discrete, [x, y], frame.dtypes, list(frame.columns)))
-    mi, _, _ = conditional(source, [x, y], kinds, [(0, 1)], given, opts, diagonal=False)
-    cmi = mi[0]
-    return float(to_base(cmi, opts.base))
+    basis.check_given(given, checked, check_given_dtype)
+    req = prepare(basis, [x, y], checked, given=given)
+    mi, _, _ = conditional(req, [(0, 1)], given, diagonal=False)
+    return float(to_base(mi[0], req.opts.base))

@@ -10,7 +10,7 @@ import pandas as pd
 
 from dmi._engine.columns import matrix_pairs
 from dmi._engine.notes import UndefinedMeasureWarning, warn
-from dmi._engine.request import MATRIX, DataLike, check_options, compute, prepare, unit
+from dmi._engine.request import DataLike, check_options, compute, prepare, unit
 from dmi._engine.signatures import AssociationKeywords, takes
 from dmi._engine.table import square
 from dmi._engine.validate import check_choice
@@ -98,9 +98,10 @@ random_state, split_every, sample, progress, max_categories
     if not isinstance(bias_correction, bool):
         raise TypeError(f"bias_correction must be True or False, got {type(bias_correction).__name__}")
     request = check_options(**options)
-    opts, ddf, labels, kinds = prepare(data, columns, MATRIX, request)
+    req = prepare(data, columns, request)
+    opts, labels = req.opts, req.labels
     pairs = matrix_pairs(len(labels))
-    res = compute(data, ddf, labels, kinds, pairs, opts, diagonal=True)
+    res = compute(req, pairs, diagonal=True)
     undefined = [
         (labels[i], labels[j])
         for (i, j), r in zip(pairs, res.pairs, strict=True)

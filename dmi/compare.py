@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Unpack
+from typing import Unpack
 
 import pandas as pd
 
 from dmi._engine import drift as engine
+from dmi._engine.basis import Basis, Stored, basis_of
 from dmi._engine.columns import check_known, select_columns
-from dmi._engine.request import DataLike, frame_columns, stored_or_source, unit_of_base
+from dmi._engine.request import DataLike, unit_of_base
 from dmi._engine.select import binned_options
 from dmi._engine.signatures import BinnedKeywords, takes
 from dmi._engine.summarize import summarize
 from dmi._engine.validate import check_alpha, check_positive_int
-from dmi._inputs.source import Source
 from dmi.summary import Summary
 
 
@@ -48,10 +48,6 @@ class Drift:
         if len(self.pairs):
             text += f", {int(self.pairs['changed'].sum())} of {len(self.pairs)} pairs changed"
         return text + f" at q <= {a['alpha']})"
-
-
-def _columns_of(side: Summary | Source) -> list[Hashable]:
-    return list(side.columns) if isinstance(side, Summary) else frame_columns(side.frame)
 
 
 @takes(BinnedKeywords)
@@ -162,8 +158,8 @@ def drift(
         raise TypeError(f"pairs must be True or False, got {pairs!r}")
     opts = binned_options(**options)
     # each side opened once (files' footers, headers): its columns now, its pass below
-    opened = [stored_or_source(side) for side in (before, after)]
-    names = [_columns_of(side) for side in opened]
+    opened = [basis_of(side) for side in (before, after)]
+    names = [side.columns for side in opened]
     if columns is None:
         theirs = set(names[1])
         labels = [c for c in names[0] if c in theirs]
@@ -172,14 +168,14 @@ def drift(
     else:
         labels = select_columns(columns, names[0])
         check_known("columns (after)", labels, names[1])
-    stored = [s for s in opened if isinstance(s, Summary)]
+    stored = [side.summary for side in opened if isinstance(side, Stored)]
     cap = stored[0].max_categories if stored and not opts.cap_given else opts.max_categories
 
-    def summary_of(side: Any) -> Summary:
-        if isinstance(side, Summary):
-            return side
+    def summary_of(side: Basis) -> Summary:
+        if isinstance(side, Stored):
+            return side.summary
         return summarize(
-            side,
+            side.source,
             labels,
             discrete=opts.discrete,
             sample_size=opts.sample_size,

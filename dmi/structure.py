@@ -9,14 +9,14 @@ from typing import Any, Unpack
 import numpy as np
 import pandas as pd
 
+from dmi._engine.basis import basis_of
 from dmi._engine.notes import UntestedPairsWarning, first_names, warn
-from dmi._engine.request import DataLike, check_options, frame_columns, stored_or_source, unit_of_base
+from dmi._engine.request import DataLike, check_options, unit_of_base
 from dmi._engine.signatures import AssociationKeywords, EstimatorKeywords, KnnKeywords, knn_only, takes
 from dmi._engine.validate import check_alpha
 from dmi.api import mutual_info_table
 from dmi.association import association_matrix
 from dmi.pairs import top_pairs
-from dmi.summary import Summary
 
 WIDE = 300
 """Past this many columns, :func:`dependency_tree` builds its tree from :func:`dmi.top_pairs`."""
@@ -104,8 +104,8 @@ random_state, split_every, progress, max_categories, knn_permutations
     [['a', 'b'], ['b', 'c']]
     """
     check_alpha(alpha, optional=True)
-    opened = stored_or_source(data)
-    all_names = list(opened.columns) if isinstance(opened, Summary) else frame_columns(opened.frame)
+    opened = basis_of(data)
+    all_names = opened.columns
     width = len(all_names) if columns is None else len(columns)
     opts = check_options(**options)  # every keyword checked once, before any data is read
     if width > WIDE and opts.method == "auto" and knn_permutations == 0:
@@ -195,8 +195,8 @@ def column_groups(
     if isinstance(data, pd.DataFrame) and data.attrs.get("measure") == "symmetric_uncertainty":
         su = data if columns is None else data.loc[list(columns), list(columns)]
     else:
-        opened = stored_or_source(data)
-        names = list(opened.columns) if isinstance(opened, Summary) else frame_columns(opened.frame)
+        opened = basis_of(data)
+        names = opened.columns
         names = names if columns is None else list(columns)
         if len(names) > WIDE and options.get("method", "auto") == "auto":
             su = _sparse_su(opened, names, knn_only(options))

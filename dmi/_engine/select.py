@@ -22,17 +22,16 @@ from typing import Any, Unpack
 import numpy as np
 import pandas as pd
 
+from dmi._engine.basis import Data, Stored, basis_of
 from dmi._engine.columns import CONTINUOUS, DISCRETE
 from dmi._engine.engine import quantile_edges_pass
 from dmi._engine.keywords import Options
 from dmi._engine.notes import Notes
 from dmi._engine.request import (
-    MATRIX,
     check_options,
     compute,
     conditional_with_dof,
     prepare,
-    stored_or_source,
     unit,
 )
 from dmi._engine.signatures import BinnedKeywords
@@ -42,7 +41,6 @@ from dmi._math.estimators import Reads, to_base
 from dmi._math.selection import CONDITIONAL, best, scores
 from dmi._math.stats import benjamini_hochberg, g_statistic
 from dmi._math.stats import g_test as pair_g_test
-from dmi.summary import Summary
 
 
 @dataclass
@@ -120,8 +118,8 @@ def measure_relevance(
     pairs = [(0, i) for i in range(1, m + 1)]
     if redundancy:
         pairs += [(i, j) for i in range(1, m + 1) for j in range(i + 1, m + 1)]
-    _, source, _, _ = prepare(frame, labels, MATRIX, opts)
-    res = compute(frame, source, labels, kinds, tuple(pairs), opts, diagonal=False)
+    req = replace(prepare(frame, labels, opts), kinds=kinds)
+    res = compute(req, pairs, diagonal=False)
     if stored:  # a summary's integer columns with many values are sampled, not counted
         results = list(zip(pairs, res.pairs, strict=True))
         counted = {c for pair, r in results if r.stats is not None for c in pair}
@@ -152,8 +150,8 @@ def measure_conditional(
     names = [labels[0], *(labels[1 + k] for k in remaining)]
     kinds = (DISCRETE,) * len(names)
     pairs = [(0, i) for i in range(1, len(names))]
-    _, source, _, _ = prepare(frame, names, MATRIX, opts)
-    mi, rows, dofs = conditional_with_dof(source, names, kinds, pairs, labels[1 + given], opts)
+    req = replace(prepare(frame, names, opts), kinds=kinds)
+    mi, rows, dofs = conditional_with_dof(req, pairs, labels[1 + given])
     values = np.full(m, np.nan)
     tests: list[tuple[float, int, float]] = [(math.nan, 0, math.nan)] * m
     for k, value, n, dof in zip(remaining, mi, rows, dofs, strict=True):
@@ -315,9 +313,11 @@ def _counted(opts: Options) -> Options:
 def relevance(data: Any, columns: list[Hashable], target: Hashable, opts: Options) -> Terms:
     """``I(X;Y)`` of each of ``columns`` with ``target`` and its G-test, on the binned view
     (the bins' pass, if any, and one more)."""
-    opts, source, labels, kinds = prepare(data, columns, target, opts)
-    frame, _, _, _ = binned_view(source, labels, kinds, opts, Notes())
-    return measure_relevance(frame, labels, _counted(opts), redundancy=False)
+    req = prepare(data, columns, opts, target=target)
+    if not isinstance(req.basis, Data):
+        raise TypeError("the relevance of binned columns is computed from data, not from a summary")
+    frame, _, _, _ = binned_view(req.basis.source, req.labels, req.kinds, req.opts, Notes())
+    return measure_relevance(frame, req.labels, _counted(req.opts), redundancy=False)
 
 
 def select(
@@ -331,8 +331,8 @@ def select(
     opts: Options,
 ) -> pd.DataFrame:
     """:func:`dmi.select_features` once its arguments are checked."""
-    data = stored_or_source(data)
-    stored = isinstance(data, Summary)
+    basis = basis_of(data)
+    stored = isinstance(basis, Stored)
     if stored:
         if method in CONDITIONAL:
             raise ValueError(
@@ -340,7 +340,8 @@ def select(
                 "does not hold; select from the data, or use method='mim' or 'mrmr' on the summary"
             )
         opts = replace(opts, method="auto")  # a summary's counts are used as they are
-    opts, source, labels, kinds = prepare(data, columns, target, opts)
+    req = prepare(basis, columns, opts, target=target)
+    opts, labels, kinds = req.opts, req.labels, req.kinds
     candidates = labels[1:]
     if not candidates:
         raise ValueError(f"no candidate columns besides the target {target!r}")
@@ -354,10 +355,11 @@ def select(
                 "counts of their bins over all rows; select from the data, or leave them out with columns="
             )
         binned: list[Hashable] = []
-        frame, edge_passes, counted, stored_kinds, bins = data, 0, opts, kinds, None
+        frame, edge_passes, counted, stored_kinds, bins = basis, 0, opts, kinds, None
     else:
+        assert isinstance(basis, Data)
         notes = Notes()
-        frame, binned, edge_passes, bins = binned_view(source, labels, kinds, opts, notes)
+        frame, binned, edge_passes, bins = binned_view(basis.source, labels, kinds, opts, notes)
         notes.emit()
         counted, stored_kinds = _counted(opts), None
     steps, rest, stopped, passes = run_steps(frame, labels, method, k, alpha, quotient, counted, stored_kinds)

@@ -9,8 +9,9 @@ import pandas as pd
 import pyarrow as pa
 
 from dmi._engine import conditional
+from dmi._engine.basis import Data
 from dmi._engine.columns import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, matrix_pairs
-from dmi._engine.request import MATRIX, DataLike, check_options, prepare, without_given
+from dmi._engine.request import DataLike, check_options, prepare, without_given
 from dmi._engine.signatures import PassKeywords, takes
 from dmi._math.counts import CountSpec
 from dmi._math.sample import SampleSpec
@@ -57,22 +58,25 @@ def summarize(
     >>> dmi.mutual_info_matrix(s).equals(dmi.mutual_info_matrix(df))
     True
     """
-    request = check_options(**options)
-    opts, ddf, labels, kinds = prepare(data, columns, MATRIX, request, narrow=False)
+    req = prepare(data, columns, check_options(**options), narrow=False)
+    if given is not None:
+        req = without_given(req, given)
+    if not isinstance(req.basis, Data):
+        raise TypeError("summarize takes data, and this is a summary already (Summary.merge combines them)")
+    opts, source, labels, kinds = req.opts, req.basis.source, req.labels, req.kinds
     seed, sample_size = opts.seed, opts.sample_size
     if given is not None:
-        labels, kinds = without_given(given, ddf, labels, kinds, opts)
         pairs = matrix_pairs(len(labels))
         pass_spec, used = conditional.spec(labels, kinds, pairs, given, opts, diagonal=True)
-        state = conditional.run(ddf, pass_spec, used, given, opts)
+        state = conditional.run(source, pass_spec, used, given, opts)
     else:
         state, _ = graph.run(
-            ddf,
+            source,
             full_spec(labels, kinds, sample_size, seed, opts.max_categories),
             opts.split_every,
             progress=opts.progress,
         )
-    dtypes = tuple(_dtype_name(ddf.frame.dtypes[c]) for c in labels)
+    dtypes = tuple(_dtype_name(source.frame.dtypes[c]) for c in labels)
     return Summary(tuple(labels), tuple(kinds), dtypes, seed, sample_size, state, given)
 
 

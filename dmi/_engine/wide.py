@@ -23,17 +23,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dmi._engine.basis import Data
 from dmi._engine.columns import CONTINUOUS, matrix_pairs
 from dmi._engine.engine import Results
 from dmi._engine.keywords import Options
-from dmi._engine.request import MATRIX, compute, prepare, unit
+from dmi._engine.request import compute, prepare, unit
 from dmi._engine.table import pair_table
 from dmi._math.estimators import to_base
 from dmi._math.sample import SampleSpec
 from dmi._math.screen import Candidates, best_partners, block_scores, codes_of, column_blocks, pack_codes
 from dmi._pass import graph
 from dmi._pass.onepass import PassSpec, PassState
-from dmi.summary import Summary
 
 SCREEN_ROWS = 20_000
 """Rows of the screen's sample (at most ``sample_size``): a score between independent 8-code
@@ -112,25 +112,23 @@ def top_pairs(
     opts: Options,
 ) -> pd.DataFrame:
     """:func:`dmi.top_pairs` once its arguments are checked."""
-    opts, source, labels, kinds = prepare(data, columns, MATRIX, opts)
+    req = prepare(data, columns, opts)
+    opts, labels, kinds = req.opts, req.labels, req.kinds
     p = len(labels)
     if p < 2:
         raise ValueError(f"top_pairs needs at least two columns, got {p}")
     floor = None if threshold is None else _nats(threshold, opts.base) / 4
     started = time.perf_counter()
-    if isinstance(source, Summary):
-        # a summary holds every pair's counts (and its sample): nothing to screen
-        pairs = np.array(matrix_pairs(p), dtype=np.int64).reshape(-1, 2)
-        screened, scored, bins = 0, len(pairs), None
-    else:
+    if isinstance(req.basis, Data):
         bins = screen_bins(p)
         keep = 0 if k is None else KEEP_FACTOR * k
-        pairs, screened, scored = candidates(source, labels, kinds, opts, Screen(bins, keep, floor))
+        pairs, screened, scored = candidates(req.basis.source, labels, kinds, opts, Screen(bins, keep, floor))
+    else:  # a summary holds every pair's counts (and its sample): nothing to screen
+        pairs = np.array(matrix_pairs(p), dtype=np.int64).reshape(-1, 2)
+        screened, scored, bins = 0, len(pairs), None
     screened_at = time.perf_counter()
     chosen = tuple((int(i), int(j)) for i, j in pairs)
-    res = (
-        compute(data, source, labels, kinds, chosen, opts, diagonal=False) if chosen else Results([], [], [])
-    )
+    res = compute(req, chosen, diagonal=False) if chosen else Results([], [], [])
     table = pair_table(
         labels,
         chosen,
