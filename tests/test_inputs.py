@@ -322,7 +322,7 @@ def test_one_description_of_the_inputs_everywhere(files, tmp_path, capsys) -> No
     example of a form opens."""
     from pathlib import Path
 
-    from dmi._engine.request import stored_or_source
+    from dmi._engine.basis import basis_of
     from dmi._typing import DATA_FORMS, FILE_FORMS
     from dmi.cli import main
 
@@ -343,7 +343,7 @@ def test_one_description_of_the_inputs_everywhere(files, tmp_path, capsys) -> No
     doc = " ".join((dmi.mutual_info_matrix.__doc__ or "").split())
     guide = (Path(__file__).parents[1] / "docs" / "guide" / "inputs.md").read_text()
     for name, example in examples.items():
-        stored_or_source(example)  # it opens
+        basis_of(example)  # it opens
         assert f"- {name}: " in doc, name
         assert name.split()[-1] in guide or name in guide, name
     for command in ("matrix", "with", "select", "drift"):
@@ -353,3 +353,32 @@ def test_one_description_of_the_inputs_everywhere(files, tmp_path, capsys) -> No
         for name in FILE_FORMS:
             assert name in text, (command, name)
         assert ".dmi" in text
+
+
+def test_a_new_file_format_is_one_registered_record(tmp_path):
+    """A format registered in dmi._inputs.formats is read end to end, as paths and as a scan."""
+    from dmi._inputs import formats
+    from dmi._inputs.scan import Scan
+    from dmi._inputs.source import open_data
+
+    def open_toy(paths, options):  # semicolon-separated text, read by pandas
+        return open_data(pd.concat([pd.read_csv(p, sep=";") for p in paths], ignore_index=True))
+
+    toy = formats.FileFormat("toy", lambda p: str(p).endswith(".toy"), open_toy)
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.integers(0, 3, 400), "b": rng.integers(0, 2, 400)})
+    frame["c"] = (frame["a"] + frame["b"]) % 3
+    frame.iloc[:200].to_csv(tmp_path / "one.toy", sep=";", index=False)
+    frame.iloc[200:].to_csv(tmp_path / "two.toy", sep=";", index=False)
+    formats.register(toy)
+    try:
+        got = dmi.mutual_info_matrix([tmp_path / "one.toy", tmp_path / "two.toy"])
+        scanned = dmi.mutual_info_matrix(Scan("toy", (str(tmp_path / "one.toy"), str(tmp_path / "two.toy"))))
+        with pytest.raises(ValueError, match="mixes TOY and other paths"):
+            dmi.mutual_info_matrix([tmp_path / "one.toy", tmp_path / "x.parquet"])
+    finally:
+        del formats.FORMATS["toy"]
+    pd.testing.assert_frame_equal(got, dmi.mutual_info_matrix(frame))
+    pd.testing.assert_frame_equal(scanned, got)
+    with pytest.raises(ValueError, match="unknown file format 'toy'"):
+        formats.get("toy")

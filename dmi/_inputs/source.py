@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dask.base import tokenize
 
-from dmi._inputs import arrow, csv, parquet
+from dmi._inputs import arrow, csv, formats, parquet
 from dmi._inputs.scan import Scan
 from dmi._math.sample import RowIds
 from dmi._math.streams import Purpose, name_id, stream
@@ -209,27 +209,22 @@ def _dataset_source(data: Any) -> Source:
 
 
 def _scan_of(paths: list[str]) -> Scan:
-    """Plain paths as a scan: CSV when every path names CSV files, else Parquet."""
-    kinds = [csv.is_csv(p) for p in paths]
-    if all(kinds):
-        return Scan("csv", tuple(paths), {})
-    if any(kinds):
-        raise ValueError(
-            f"data mixes CSV and other paths ({paths[kinds.index(True)]!r} and "
-            f"{paths[kinds.index(False)]!r}); pass one kind of file"
-        )
-    for p in paths:
-        hint = parquet.not_parquet_hint(p)
-        if hint is not None:
-            raise ValueError(f"{p!r} is not a Parquet file; it looks like {hint}")
-    return Scan("parquet", tuple(paths), {})
+    """Plain paths as a scan of the one format that claims them (:func:`formats.format_of`)."""
+    return Scan(formats.format_of(paths).name, tuple(paths), {})
 
 
 def _scan_source(scan: Scan) -> Source:
-    if scan.format == "csv":
-        return _csv_source(csv.open_csv(list(scan.paths), **scan.options))
-    dataset = parquet.open_dataset(list(scan.paths), **scan.options)
+    source: Source = formats.get(scan.format).open(list(scan.paths), scan.options)
+    return source
+
+
+def _open_parquet(paths: list[str], options: dict[str, Any]) -> Source:
+    dataset = parquet.open_dataset(paths, **options)
     return _parquet_source(dataset, dataset.pieces)
+
+
+def _open_csv(paths: list[str], options: dict[str, Any]) -> Source:
+    return _csv_source(csv.open_csv(paths, **options))
 
 
 def _csv_source(files: csv.CsvSet) -> Source:
@@ -334,3 +329,11 @@ def check_unique(frame_columns: Sequence[Hashable]) -> None:
     if dups:
         shown = ", ".join(repr(n) for n in dups)
         raise ValueError(f"data has duplicate column names: {shown}; rename them first")
+
+
+formats.register(
+    formats.FileFormat(
+        "parquet", lambda path: True, _open_parquet, fallback=True, refuse=parquet.not_parquet_hint
+    )
+)
+formats.register(formats.FileFormat("csv", csv.is_csv, _open_csv))
