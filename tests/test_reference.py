@@ -156,3 +156,34 @@ def test_results_survive_ordinary_pandas_operations():
     assert pd.DataFrame(mi.attrs["n_rows"]).loc["a", "b"] == 6
     with_c = dmi.mutual_info_with(frame, "c")
     assert with_c.nlargest(1).index[0] in {"a", "b"} and with_c.attrs["n_rows"] == {"a": 6, "b": 6}
+
+
+def test_a_new_estimator_is_one_registered_record() -> None:
+    """A toy estimator for continuous pairs (the Gaussian MI of the pair's correlation),
+    registered as one record, serves every continuous pair of a matrix end to end; the
+    default comes back when it is registered again."""
+    from dmi._math import estimators
+
+    def gaussian(x, y, k, clip, threads):  # the kernel reads the pair's axes
+        r = np.corrcoef(x.values, y.values)[0, 1]
+        return -0.5 * np.log1p(-(r * r)), x.values.size
+
+    toy = estimators.Estimator("gaussian", "cc", estimators.Reads.SAMPLE, estimators.KSG.statistics, gaussian)
+    rng = np.random.default_rng(4)
+    z = rng.standard_normal((3_000, 2)) @ np.array([[1.0, 0.6], [0.0, 0.8]])
+    frame = pd.DataFrame({"a": z[:, 0], "b": z[:, 1], "d": rng.integers(0, 3, 3_000)})
+    default = estimators.register(toy)
+    try:
+        table = dmi.mutual_info_table(frame)
+    finally:
+        assert estimators.register(default) is toy
+    row = table[(table["x"] == "a") & (table["y"] == "b")].iloc[0]
+    r = np.corrcoef(z[:, 0], z[:, 1])[0, 1]
+    assert row["estimator"] == "gaussian"
+    assert row["mi"] == pytest.approx(-0.5 * np.log(1 - r * r), rel=1e-6)  # jitter moves r by ~1e-10
+    assert set(table.loc[table["x"] != "a", "estimator"]) <= {"ross", "plug-in"}  # the others as before
+    assert dmi.mutual_info_table(frame).query("x == 'a' and y == 'b'")["estimator"].item() == "ksg"
+    with pytest.raises(ValueError, match="needs a kernel"):
+        estimators.register(
+            estimators.Estimator("bad", "cc", estimators.Reads.SAMPLE, estimators.KSG.statistics)
+        )

@@ -24,7 +24,7 @@ from dmi._inputs.source import Source
 from dmi._math.codes import Domain, Folded, auto_bins, quantile_edges, value_order
 from dmi._math.counts import CountSpec, CountState, TablesTooLarge
 from dmi._math.entropy import entropy, folded_entropy, folded_pair_stats, pair_stats
-from dmi._math.estimators import PLUG_IN, PairResult
+from dmi._math.estimators import PairResult, for_pair
 from dmi._math.knn_pairs import (
     KnnTask,
     PreparedSample,
@@ -343,7 +343,7 @@ def finish(
                 stats = folded_pair_stats(table, dropna, da, db)
             else:
                 stats = pair_stats(table, dropna, orders[a], orders[b])
-            results[k] = PairResult(PLUG_IN, stats.mi, stats.n, stats)
+            results[k] = PairResult(for_pair(0), stats.mi, stats.n, stats)
             if 0 < stats.n < stats.k_x * stats.k_y:  # fewer rows than cells: mostly bias
                 sparse.append((labels[i], labels[j], stats.n, stats.k_x, stats.k_y))
     knn_notes: dict[int, tuple[int, int, bool]] = {}

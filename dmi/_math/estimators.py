@@ -161,7 +161,29 @@ KSG = Estimator("ksg", "cc", Reads.SAMPLE, _sampled_statistics, ksg)
 ROSS = Estimator("ross", "dc", Reads.SAMPLE, _sampled_statistics, ross)
 """Ross (2014) for a continuous column and a discrete one."""
 
+ESTIMATORS: dict[str, Estimator] = {}
+"""The estimator of each kind of pair (``dd``, ``dc``, ``cc``): the engine plans, the
+pass gathers and the table states a pair by its record alone."""
+
+
+def register(estimator: Estimator) -> Estimator:
+    """Make ``estimator`` the one of its kind of pair (``estimator.kind``); returns the one
+    it replaces (the default, at import). A sample-based estimator needs a ``kernel``."""
+    if estimator.kind not in ("dd", "dc", "cc"):
+        raise ValueError(f"an estimator serves 'dd', 'dc' or 'cc' pairs, not {estimator.kind!r}")
+    if estimator.reads is Reads.SAMPLE and estimator.kernel is None:
+        raise ValueError(f"the sample-based estimator {estimator.name!r} needs a kernel")
+    if estimator.reads is Reads.COUNTS and estimator.kind != "dd":
+        raise ValueError(f"{estimator.name!r}: only a pair of discrete columns is counted")
+    before = ESTIMATORS.get(estimator.kind, estimator)
+    ESTIMATORS[estimator.kind] = estimator
+    return before
+
+
+for _default in (PLUG_IN, ROSS, KSG):
+    register(_default)
+
 
 def for_pair(n_continuous: int) -> Estimator:
     """The estimator of a pair with ``n_continuous`` (0, 1 or 2) continuous columns."""
-    return (PLUG_IN, ROSS, KSG)[n_continuous]
+    return ESTIMATORS[("dd", "dc", "cc")[n_continuous]]
