@@ -207,7 +207,8 @@ def main() -> None:
     parser.add_argument("--dense", type=int, default=300, help="run the dense matrix up to this many columns")
     parser.add_argument("--cluster", action="store_true", help="also top_pairs on a 2-worker LocalCluster")
     parser.add_argument("--growth", default="", help="planted tables of these widths, e.g. 300,1000,10000")
-    parser.add_argument("--corr-max", type=int, default=10_000, help="pandas corr() up to this many columns")
+    parser.add_argument("--corr-max", type=int, default=3_000, help="pandas corr() up to this many columns")
+    parser.add_argument("--again", action="store_true", help="--growth: measure again what the store holds")
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
     if args.growth:
@@ -280,6 +281,8 @@ def growth(args: argparse.Namespace, widths: list[int]) -> None:
     for p in widths:
         path = table(args.data, f"planted-{p}", args.rows)
         for method in ["top"] + (["corr"] if p <= args.corr_max else []):
+            if f"{p}:{method}" in kept and not args.again:  # measured already: kept in the store
+                continue
             out = args.data / f"planted-{p}-{args.rows}-{method}.result.parquet"
             result, peak = run_child([sys.executable, __file__, "--child", method, str(path), str(out)])
             if method == "top":

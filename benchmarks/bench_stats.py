@@ -93,7 +93,7 @@ def main() -> None:
         f"Under independence the two permutation p-values estimate the same quantity "
         f"(their difference is Monte Carlo noise, sd about {np.sqrt(p_sh * (1 - p_sh) / 999):.3f}); "
         "the chi-square p differs because 900 cells hold 200 rows. The uniformity of both under "
-        "independence is tested in tests/test_table.py (KS test).",
+        "independence is tested in tests/api/test_table.py (KS test).",
     ]
     write_results("bench_stats", "\n".join(lines))
     print("\n".join(lines))

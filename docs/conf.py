@@ -1,6 +1,6 @@
 """Sphinx configuration of dmi's documentation site (PyData theme, MyST, executed notebooks).
 
-Build: ``python -m sphinx -W --keep-going -n -b html docs docs/_build/html`` (``tests/test_docs.py``
+Build: ``python -m sphinx -W --keep-going -n -b html docs docs/_build/html`` (``tests/docs/test_docs.py``
 does, so a broken reference or docstring fails the suite). The notebooks in ``notebooks/`` are
 copied in and executed at build time; ``DMI_DOCS_EXECUTE=off`` skips that for a quick build.
 """

@@ -5,7 +5,7 @@ values to every layer.
 The public functions take them through :mod:`dmi._engine.signatures`: a function declares
 which it takes (a ``TypedDict`` of their types, for type checkers and IDEs) and the
 ``takes`` decorator gives it its full signature and the parameter docs from this table;
-``check_options`` checks them, once. ``tests/test_keywords.py`` holds every public function,
+``check_options`` checks them, once. ``tests/api/test_keywords.py`` holds every public function,
 the CLI and the summary file's metadata to this table.
 """
 

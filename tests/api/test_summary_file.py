@@ -23,7 +23,7 @@ import dmi
 from dmi._archive import VERSION
 from dmi._columns_file import decode, encode
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 def _example() -> pd.DataFrame:

@@ -275,7 +275,7 @@ def test_eight_concurrent_callers_on_one_client_get_their_own_results(client, mi
         pd.testing.assert_frame_equal(results[i], expected[i], check_exact=True)
 
 
-CLUSTER_SCRIPT = Path(__file__).resolve().parents[1] / "cluster" / "local" / "cluster.py"
+CLUSTER_SCRIPT = Path(__file__).resolve().parents[2] / "cluster" / "local" / "cluster.py"
 
 
 def _cluster(directory: Path) -> dict:

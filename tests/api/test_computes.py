@@ -1,7 +1,7 @@
 """Every public function reads the data once: one Dask compute, pinned by a counting scheduler.
 
 ``method='binned'`` documents its two (the edges, then the counts); pair blocks document one
-per block (``tests/test_blocks.py``). A summary answers without any compute.
+per block (``tests/pass/test_blocks.py``). A summary answers without any compute.
 """
 
 from __future__ import annotations

@@ -341,7 +341,7 @@ def test_one_description_of_the_inputs_everywhere(files, tmp_path, capsys) -> No
     }
     assert set(examples) == set(DATA_FORMS)  # a form added to one is added to the other
     doc = " ".join((dmi.mutual_info_matrix.__doc__ or "").split())
-    guide = (Path(__file__).parents[1] / "docs" / "guide" / "inputs.md").read_text()
+    guide = (Path(__file__).parents[2] / "docs" / "guide" / "inputs.md").read_text()
     for name, example in examples.items():
         basis_of(example)  # it opens
         assert f"- {name}: " in doc, name

@@ -233,7 +233,7 @@ def test_the_regression_of_issue_24(tmp_path) -> None:
     )
 
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 def _v4_source() -> pd.DataFrame:
