@@ -284,12 +284,21 @@ def estimate_block(
     return out
 
 
+# Pairs are put in blocks tile by tile: the pairs between two runs of this many sample
+# columns, one tile after another, so a block reads few columns (each prepared once into the
+# process's bounded cache, :mod:`dmi._math.prepared`) and a worker process prepares only the
+# columns of its tiles. 2 x 64 columns of 100,000 rows are about 770 MB of prepared columns.
+TILE = 64
+
+
 def in_blocks(tasks: Sequence[KnnTask]) -> list[list[KnnTask]]:
-    """Group the sample-based pairs into at most ``_MAX_BLOCKS`` Dask tasks."""
+    """Group the sample-based pairs into at most ``_MAX_BLOCKS`` Dask tasks, tile by tile
+    (:data:`TILE`); a pair's estimate does not depend on its block or its order."""
     if not tasks:
         return []
-    per = math.ceil(len(tasks) / _MAX_BLOCKS)
-    return [list(tasks[i : i + per]) for i in range(0, len(tasks), per)]
+    ordered = sorted(tasks, key=lambda t: (min(t.a, t.b) // TILE, max(t.a, t.b) // TILE, t.slot))
+    per = math.ceil(len(ordered) / _MAX_BLOCKS)
+    return [ordered[i : i + per] for i in range(0, len(ordered), per)]
 
 
 def threads_per_block(threads: int, n_blocks: int) -> int:

@@ -88,3 +88,19 @@ def test_a_bad_knn_memory_names_its_key(budget: object) -> None:
 
     with dask.config.set({"dmi.knn-memory": budget}), pytest.raises(ValueError, match=r"dmi\.knn-memory"):
         knn_memory()
+
+
+def test_blocks_go_tile_by_tile_and_hold_every_pair_once() -> None:
+    from dmi._math.knn_pairs import TILE, in_blocks
+
+    p = 3 * TILE
+    tasks = _all_pairs(p)
+    blocks = in_blocks(tasks)
+    flat = [t for block in blocks for t in block]
+    assert sorted(t.slot for t in flat) == [t.slot for t in tasks]  # each pair once
+    tiles = [(min(t.a, t.b) // TILE, max(t.a, t.b) // TILE) for t in flat]
+    assert tiles == sorted(tiles)  # one tile after another
+    # a block holds the pairs of one tile pair, or the end of one and the start of the next
+    spans = [{(min(t.a, t.b) // TILE, max(t.a, t.b) // TILE) for t in block} for block in blocks]
+    assert max(len(span) for span in spans) <= 2
+    assert max(len({c for t in block for c in (t.a, t.b)}) for block in blocks) <= 4 * TILE
