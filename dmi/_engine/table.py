@@ -52,12 +52,15 @@ def pair_table(
     permutations: int,
     seed: int,
     hypotheses: int | None = None,
+    streams: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """The table of all ``pairs``, with Benjamini-Hochberg q-values over them (over
-    ``hypotheses`` pairs, when these are a screen's candidates: the others count as p = 1)."""
+    ``hypotheses`` pairs, when these are some of them: the others count as p = 1).
+    ``streams``: each pair's permutation stream (default: its place in ``pairs``)."""
     opts = TableOptions(base, average, p_value, permutations)
     rows = []
-    for k, ((i, j), r) in enumerate(zip(pairs, res.pairs, strict=True)):
+    places = range(len(pairs)) if streams is None else streams
+    for k, (i, j), r in zip(places, pairs, res.pairs, strict=True):
         est = r.estimator
         rows.append(
             {

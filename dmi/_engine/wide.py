@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -129,18 +129,25 @@ def top_pairs(
     screened_at = time.perf_counter()
     chosen = tuple((int(i), int(j)) for i, j in pairs)
     res = compute(req, chosen, diagonal=False) if chosen else Results([], [], [])
+    # the statistics (AMI, p-values) of the reported pairs only: each column's k best and
+    # those above the threshold; a pair's permutation stream is its place in the matrix,
+    # so its p-value is mutual_info_table's
+    mi = np.asarray(to_base(np.array([r.mi for r in res.pairs], dtype=np.float64), opts.base))
+    shown_at = _reported(np.array(chosen, dtype=np.int64).reshape(-1, 2), mi, k, threshold)
+    shown = [chosen[i] for i in shown_at]
     table = pair_table(
         labels,
-        chosen,
-        res,
+        shown,
+        replace(res, pairs=[res.pairs[i] for i in shown_at]),
         base=opts.base,
         average="arithmetic",
         p_value="auto",
         permutations=999,
         seed=opts.seed,
         hypotheses=scored,
+        streams=[i * p - i * (i + 1) // 2 + (j - i - 1) for i, j in shown],
     )
-    reported = _reported(table, labels, k, threshold)
+    reported = table.sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
     reported.attrs.update(
         unit=unit(opts),
         k=k,
@@ -160,27 +167,21 @@ def _nats(value: float, base: float) -> float:
     return float(value) / float(to_base(1.0, base))
 
 
-def _reported(
-    table: pd.DataFrame, labels: Sequence[Hashable], k: int | None, threshold: float | None
-) -> pd.DataFrame:
-    """The rows of ``table`` that are one of a column's ``k`` largest (among its rows) or at
-    least ``threshold``, largest first (NaN never reported)."""
-    mi = table["mi"].to_numpy(dtype=np.float64)
-    keep = np.zeros(len(table), dtype=bool)
+def _reported(pairs: np.ndarray, mi: np.ndarray, k: int | None, threshold: float | None) -> np.ndarray:
+    """The positions (ascending) of the ``pairs`` (rows ``(i, j)``) that are one of a
+    column's ``k`` largest ``mi`` (among its pairs, earlier pairs first on ties) or at least
+    ``threshold``; NaN never."""
+    keep = np.zeros(mi.size, dtype=bool)
     if threshold is not None:
         keep |= mi >= threshold
-    if k is not None and len(table):
+    if k is not None and mi.size:
         both = pd.DataFrame(
-            {
-                "column": pd.concat([table["x"], table["y"]], ignore_index=True),
-                "row": np.tile(np.arange(len(table)), 2),
-            }
+            {"column": np.concatenate([pairs[:, 0], pairs[:, 1]]), "row": np.tile(np.arange(mi.size), 2)}
         )
         both["mi"] = np.tile(mi, 2)
         both = both[~np.isnan(both["mi"])]
         ranked = both.sort_values(["mi", "row"], ascending=[False, True], kind="stable")
-        best = ranked.groupby("column", sort=False, dropna=False).head(k)
+        best = ranked.groupby("column", sort=False).head(k)
         keep[best["row"].to_numpy()] = True
     keep &= ~np.isnan(mi)
-    out = table[keep].sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
-    return out
+    return np.flatnonzero(keep)

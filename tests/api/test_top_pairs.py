@@ -288,3 +288,14 @@ def test_bit_sets_hold_each_codes_rows() -> None:
     hot[r, c * 5 + codes[r, c]] = 1
     np.testing.assert_array_equal(rows[:, :1_001], hot.T)
     assert not rows[:, 1_001:].any()  # the padding
+
+
+def test_reported_statistics_are_the_tables(table) -> None:
+    """Each reported pair's statistics, p-value included, are mutual_info_table's."""
+    df, _ = table
+    got = _quiet(dmi.top_pairs, df, k=2)
+    full = _quiet(dmi.mutual_info_table, df).set_index(["x", "y"])
+    for row in got.itertuples():
+        ref = full.loc[(row.x, row.y)]
+        assert row.mi == ref["mi"] and row.estimator == ref["estimator"]
+        assert row.p_value == ref["p_value"] or (np.isnan(row.p_value) and np.isnan(ref["p_value"]))
