@@ -36,8 +36,10 @@ def top_pairs(
        bias, from the rows each two codes share (bit sets of the sample's rows, counted a
        word of 64 rows at a time): one Dask task per block of columns, each
        keeping only its columns' best partners. The screen keeps each column's ``3 * k``
-       best-scoring partners above the noise floor (four standard deviations of the score
-       between independent columns: 0.001 nats for 8 codes over 20,000 rows), and, with
+       best-scoring partners above the noise floor (a G-test of independence at 0.01 over
+       the column's partners, Bonferroni: a column of independent ones has on average at
+       most 0.01 partners above it; 0.0028 nats for 8 codes over 20,000 rows at 10,000
+       columns), and, with
        ``threshold``, every pair scoring at least a quarter of it (binning can lose
        information, never add it). A column with fewer partners above the noise than
        ``k`` reports fewer.

@@ -36,10 +36,9 @@ from dmi._pass import graph
 from dmi._pass.onepass import PassSpec, PassState
 
 SCREEN_ROWS = 20_000
-"""Rows of the screen's sample (at most ``sample_size``): a score between independent 8-code
-columns has a standard deviation of ``sqrt(2 * 49) / (2 * 20,000) = 0.00025`` nats, so the
-screen's noise floor (4 of them, 0.001 nats) is far below the 0.02 nats the recall is
-measured at."""
+"""Rows of the screen's sample (at most ``sample_size``): the screen's noise floor between
+independent 8-code columns (:data:`dmi._math.screen.NOISE_ALPHA`) is 0.0025 nats at 300
+columns and 0.0028 at 10,000, far below the 0.02 nats the recall is measured at."""
 KEEP_FACTOR = 3
 """The screen keeps ``KEEP_FACTOR * k`` candidate partners per column."""
 BLOCK_CODES = 2_048
@@ -58,11 +57,13 @@ def screen_bins(p: int) -> int:
 @dataclass(frozen=True)
 class Screen:
     """What each of the screen's tasks keeps: codes per column, each column's best
-    ``keep`` partners, and every pair scoring at least ``floor`` (nats)."""
+    ``keep`` partners above the noise floor of ``partners`` comparisons, and every pair
+    scoring at least ``floor`` (nats)."""
 
     bins: int
     keep: int
     floor: float | None
+    partners: int
 
 
 def _bits(state: PassState, bins: int, rows: int) -> np.ndarray:
@@ -75,7 +76,7 @@ def _bits(state: PassState, bins: int, rows: int) -> np.ndarray:
 
 
 def _block(bits: np.ndarray, block: tuple[range, range], screen: Screen) -> Candidates:
-    return block_scores(bits, block[0], block[1], screen.bins, screen.keep, screen.floor, noise=True)
+    return block_scores(bits, block[0], block[1], screen.bins, screen.keep, screen.floor, screen.partners)
 
 
 def candidates(
@@ -122,7 +123,9 @@ def top_pairs(
     if isinstance(req.basis, Data):
         bins = screen_bins(p)
         keep = 0 if k is None else KEEP_FACTOR * k
-        pairs, screened, scored = candidates(req.basis.source, labels, kinds, opts, Screen(bins, keep, floor))
+        pairs, screened, scored = candidates(
+            req.basis.source, labels, kinds, opts, Screen(bins, keep, floor, p - 1)
+        )
     else:  # a summary holds every pair's counts (and its sample): nothing to screen
         pairs = np.array(matrix_pairs(p), dtype=np.int64).reshape(-1, 2)
         screened, scored, bins = 0, len(pairs), None

@@ -73,14 +73,15 @@ def _table(
 
 @numba.njit(nogil=True, cache=True)
 def pair_scores(
-    a: np.ndarray, b: np.ndarray, bins: int, same: bool, xlogx: np.ndarray, noise_sd: float
+    a: np.ndarray, b: np.ndarray, bins: int, same: bool, xlogx: np.ndarray, crit: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Every pair of a column of ``a`` and a column of ``b`` (``bins`` codes each, a row of
     uint64 words per code; ``same``: one block, the pairs ``i < j`` only, the others
     ``-inf``): its plug-in MI in nats less the expected bias ``(R - 1)(C - 1) / (2 n)``, and
-    that less ``noise_sd`` standard deviations of it between independent columns,
-    ``sqrt(2 (R - 1)(C - 1)) / (2 n)``. ``xlogx[c] = c log c`` for every count up to the
-    rows: ``n I = sum t log t - sum r log r - sum c log c + n log n`` needs no logarithm."""
+    its MI less the noise floor ``crit[dof] / (2 n)`` (``crit``: a G quantile for each
+    number of degrees of freedom ``(R - 1)(C - 1)``). ``xlogx[c] = c log c`` for every count
+    up to the rows: ``n I = sum t log t - sum r log r - sum c log c + n log n`` needs no
+    logarithm."""
     m1 = a.shape[0] // bins
     m2 = b.shape[0] // bins
     score = np.full((m1, m2), -np.inf)
@@ -116,7 +117,7 @@ def pair_scores(
             dof = (rows - 1) * (cols - 1)
             bias = dof / (2.0 * n)
             score[i, j] = mi - bias
-            less_noise[i, j] = mi - (bias + noise_sd * np.sqrt(2.0 * dof) / (2.0 * n))
+            less_noise[i, j] = mi - crit[dof] / (2.0 * n)
     return score, less_noise
 
 
