@@ -206,6 +206,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--dense", type=int, default=300, help="run the dense matrix up to this many columns")
     parser.add_argument("--cluster", action="store_true", help="also top_pairs on a 2-worker LocalCluster")
+    parser.add_argument("--methods", default="", help="run only these methods, reuse the others' last run")
     parser.add_argument("--growth", default="", help="planted tables of these widths, e.g. 300,1000,10000")
     parser.add_argument("--corr-max", type=int, default=3_000, help="pandas corr() up to this many columns")
     parser.add_argument("--again", action="store_true", help="--growth: measure again what the store holds")
@@ -227,10 +228,17 @@ def main() -> None:
             + (["top-cluster"] if args.cluster else [])
         )
         outs, runs = {}, {}
+        store_runs = args.data / f"{case}-{args.rows}-runs.json"
+        earlier = json.loads(store_runs.read_text()) if store_runs.exists() else {}
         for method in methods:
             out = args.data / f"{case}-{args.rows}-{method}.result.parquet"
+            if args.methods and method not in args.methods.split(",") and method in earlier and out.exists():
+                outs[method], runs[method] = out, tuple(earlier[method])  # measured in an earlier run
+                continue
             result, peak = run_child([sys.executable, __file__, "--child", method, str(path), str(out)])
             outs[method], runs[method] = out, (result, peak)
+            earlier[method] = [result, peak]
+            store_runs.write_text(json.dumps(earlier))
             print(case, method, result, f"{peak / 2**30:.2f} GiB", flush=True)
         rows = kept[f"{case} x {args.rows:,}"] = []
         for method in methods:
