@@ -90,7 +90,8 @@ def run_child(cmd: list[str]) -> tuple[dict, int]:
         stdout, _ = proc.communicate()
     peak = memory.peak
     if proc.returncode != 0:
-        raise RuntimeError(f"{cmd[2:4]} failed with exit code {proc.returncode}")
+        why = "killed (SIGKILL: out of memory)" if proc.returncode == -9 else f"exit code {proc.returncode}"
+        raise RuntimeError(f"{' '.join(cmd[2:4])} failed at {peak / 2**30:.1f} GiB: {why}")
     return json.loads(stdout.strip().splitlines()[-1]), peak
 
 

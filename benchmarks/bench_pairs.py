@@ -232,10 +232,17 @@ def main() -> None:
         earlier = json.loads(store_runs.read_text()) if store_runs.exists() else {}
         for method in methods:
             out = args.data / f"{case}-{args.rows}-{method}.result.parquet"
-            if args.methods and method not in args.methods.split(",") and method in earlier and out.exists():
+            kept_run = method in earlier and (out.exists() or "failed" in earlier[method][0])
+            if args.methods and method not in args.methods.split(",") and kept_run:
                 outs[method], runs[method] = out, tuple(earlier[method])  # measured in an earlier run
                 continue
-            result, peak = run_child([sys.executable, __file__, "--child", method, str(path), str(out)])
+            try:
+                result, peak = run_child([sys.executable, __file__, "--child", method, str(path), str(out)])
+            except RuntimeError as exc:  # e.g. pandas' corr() of 1,000 x 1M: killed out of memory
+                print(case, method, exc, flush=True)
+                runs[method] = earlier[method] = ({"failed": str(exc)}, 0)
+                store_runs.write_text(json.dumps(earlier))
+                continue
             outs[method], runs[method] = out, (result, peak)
             earlier[method] = [result, peak]
             store_runs.write_text(json.dumps(earlier))
@@ -243,6 +250,9 @@ def main() -> None:
         rows = kept[f"{case} x {args.rows:,}"] = []
         for method in methods:
             result, peak = runs[method]
+            if "failed" in result:
+                rows.append(f"| {case} x {args.rows:,} | {method} | no answer: {result['failed']} | | | | |")
+                continue
             computed = {"dense": f"{p * (p - 1) // 2:,}", "corr": "every numeric pair"}.get(method, "")
             check, exact = "", ""
             if method.startswith("top"):
