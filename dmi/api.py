@@ -26,7 +26,7 @@ from dmi._engine.request import (
     without_given,
 )
 from dmi._engine.signatures import KnnKeywords, MatrixKeywords, takes
-from dmi._engine.table import P_VALUE_METHODS, pair_table, square
+from dmi._engine.table import P_VALUE_METHODS, pair_table, rows_attrs, square
 from dmi._engine.validate import check_choice, check_positive_int
 from dmi._math.estimators import to_base
 from dmi._typing import (
@@ -67,9 +67,11 @@ def mutual_info_matrix(
         binned column (1.0 when normalized); NaN for a continuous column under
         ``method='auto'`` (``I(X;X)`` is infinite). A pair with no complete rows,
         and the diagonal of a column with no values, is NaN. ``result.attrs["n_rows"]``
-        holds the rows each cell used (sample rows for the k-NN estimators) as a dict
-        of dicts, ``n_rows[x][y]``; ``pd.DataFrame(result.attrs["n_rows"])`` is the
-        matching table. ``result.attrs["unit"]`` names the unit (``'nats'``, ``'bits'``,
+        is the most rows a cell used (every row, when a column has no missing values),
+        ``result.attrs["sample_rows"]`` the rows of the sample the k-NN cells used (when
+        there are such cells); each pair's own rows are the ``n`` column of
+        :func:`dmi.mutual_info_table` (``attrs`` stay small: pandas copies them on every
+        operation). ``result.attrs["unit"]`` names the unit (``'nats'``, ``'bits'``,
         ``'log base 10'``, or ``'normalized, arithmetic'``).
 
     Raises
@@ -181,8 +183,7 @@ def _conditional_matrix(req: Request, given: Hashable) -> pd.DataFrame:
         used[i, j] = used[j, i] = n
     index = pd.Index(labels)
     result = pd.DataFrame(out, index=index, columns=index.copy())
-    result.attrs["n_rows"] = {labels[j]: {labels[i]: int(used[i, j]) for i in range(p)} for j in range(p)}
-    result.attrs.update(unit=unit(opts), given=given)
+    result.attrs.update(rows_attrs(used), unit=unit(opts), given=given)
     return result
 
 

@@ -77,7 +77,9 @@ random_state, split_every, sample, progress, max_categories
         Square, columns x columns. The diagonal is a column with itself (``H(X)`` for
         ``mi``, 0 for ``variation_of_information``, 1 for the others; NaN for a
         continuous column). ``attrs``: ``measure``, ``symmetric``, ``unit`` (the base's
-        unit, or ``'unitless'``) and ``n_rows`` (rows each cell used).
+        unit, or ``'unitless'``), ``n_rows`` (the most rows a cell used) and ``sample_rows``
+        (of the k-NN cells' sample, when there are such cells); each pair's rows are in
+        :func:`dmi.mutual_info_table`.
 
     Raises
     ------

@@ -23,8 +23,7 @@ def square(
     self_cell: Callable[[float], float],
 ) -> pd.DataFrame:
     """A columns x columns result: ``cell(pair, reverse)`` at (i, j) and, reversed, at
-    (j, i); ``self_cell(H(X))`` on the diagonal; ``attrs["n_rows"]``: the rows each cell
-    used (plain dicts: pandas compares attrs with ==, which a DataFrame would break)."""
+    (j, i); ``self_cell(H(X))`` on the diagonal; ``attrs``: :func:`rows_attrs`."""
     p = len(labels)
     out = np.empty((p, p), dtype=np.float64)
     used = np.zeros((p, p), dtype=np.int64)
@@ -37,8 +36,23 @@ def square(
         used[i, j] = used[j, i] = r.n
     index = pd.Index(list(labels))
     result = pd.DataFrame(out, index=index, columns=index.copy())
-    result.attrs["n_rows"] = {labels[j]: {labels[i]: int(used[i, j]) for i in range(p)} for j in range(p)}
+    result.attrs.update(rows_attrs(used, res.sample_rows))
     return result
+
+
+def rows_attrs(used: np.ndarray, sample_rows: int = 0) -> dict[str, int]:
+    """A square result's ``attrs`` on rows, from the rows each cell used: ``n_rows``, the
+    most rows a cell used, and ``sample_rows`` when some cell was estimated on the sample.
+
+    Per-cell rows are not kept: pandas deep-copies ``attrs`` on every operation (a column
+    read, ``round``, ``to_parquet`` once per column), so a columns x columns mapping made a
+    1,000-column matrix's ``to_parquet`` take minutes and tens of GB. Each pair's rows are
+    the ``n`` column of :func:`dmi.mutual_info_table`.
+    """
+    out = {"n_rows": int(used.max()) if used.size else 0}
+    if sample_rows:
+        out["sample_rows"] = int(sample_rows)
+    return out
 
 
 def pair_table(

@@ -1,5 +1,6 @@
-"""Results carry ``attrs`` (``unit``, ``n_rows``, ``measure``) through the pandas operations a
-user applies, and dmi.plot reads them; ``mutual_info_with`` order (``sort=``) and ``dmi with``."""
+"""Results carry ``attrs`` (``unit``, ``n_rows``, ``sample_rows``, ``measure``) through the pandas
+operations a user applies, and dmi.plot reads them; ``mutual_info_with`` order (``sort=``) and
+``dmi with``."""
 
 from __future__ import annotations
 
@@ -103,3 +104,22 @@ def test_cli_with_sorts_unless_asked_for_column_order(results, tmp_path, capsys)
     ordered = capsys.readouterr().out.splitlines()[1:]
     assert [line.split()[0] for line in ordered] == ["c00", "c01", "c02", "grade"]
     assert sorted(ranked) == sorted(ordered) and ranked != ordered
+
+
+def test_attrs_stay_small_as_the_columns_grow() -> None:
+    """pandas deep-copies attrs on every operation (each column ``to_parquet`` reads): a
+    columns x columns mapping there made a 1,000-column matrix's ``to_parquet`` take
+    minutes and tens of GB. A matrix's attrs are a few numbers, whatever its width."""
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 3, size=(500, 8))
+    sizes = []
+    for p in (2, 8):
+        frame = pd.DataFrame(codes[:, :p], columns=[f"c{i}" for i in range(p)])
+        frame.iloc[:10, 0] = np.nan  # cells over different rows: 490 and 500
+        matrix = dmi.mutual_info_matrix(frame, discrete=True)
+        for result in (matrix, dmi.association_matrix(frame, measure="cramers_v", discrete=True)):
+            assert result.attrs["n_rows"] == 500  # the most rows a cell used
+            sizes.append(len(repr(result.attrs)))
+    assert len(set(sizes[::2])) == 1 and len(set(sizes[1::2])) == 1
+    table = dmi.mutual_info_table(frame, discrete=True)
+    assert set(table["n"]) == {490, 500}  # each pair's own rows

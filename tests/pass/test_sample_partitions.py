@@ -36,7 +36,7 @@ def test_reads_only_enough_files(parquet_dir, passes, count_computes):
     )
     assert _partitions_read(passes) == [3]  # 3 files of 2,000 rows hold the 5,000 rows wanted
     assert count_computes.calls == 1
-    assert m.attrs["n_rows"]["x"]["y"] == 5_000
+    assert m.attrs["sample_rows"] == 5_000
     assert abs(m.loc["x", "y"] - (-0.5 * math.log(1 - 0.36))) < 0.05
 
 
@@ -61,7 +61,7 @@ def test_pandas_blocks(monkeypatch):
     x = rng.standard_normal(20_000)
     df = pd.DataFrame({"x": x, "y": x + rng.standard_normal(20_000)})
     m = dmi.mutual_info_matrix(df, sample="partitions", sample_size=2_500, random_state=0)
-    assert m.attrs["n_rows"]["x"]["y"] == 2_500
+    assert m.attrs["sample_rows"] == 2_500
     assert abs(m.loc["x", "y"] - (-0.5 * math.log(1 - 0.5))) < 0.08
 
 
