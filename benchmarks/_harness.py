@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -13,6 +14,12 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+
+# The checkout's dmi, not an installed copy: `pip install .` (as .ci/run does) puts a copy in
+# site-packages, which a script run from benchmarks/ would otherwise import and measure.
+# PYTHONPATH, when set (ab.py points it at a commit's worktree), still comes first.
+if not os.environ.get("PYTHONPATH") and str(HERE.parent) not in sys.path:
+    sys.path.insert(1, str(HERE.parent))
 
 
 def example_parquet(root: Path, name: str, rows: int, **example_kwargs) -> Path:
@@ -118,5 +125,22 @@ def machine() -> str:
     return (
         f"{platform.machine()}, {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB; "
         f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pandas.__version__}, "
-        f"dask {dask.__version__}, numba {numba.__version__}"
+        f"dask {dask.__version__}, numba {numba.__version__}; dmi at {dmi_commit()}"
     )
+
+
+def dmi_commit() -> str:
+    """The commit of the dmi this process imports (``+changes`` when its tree differs), or
+    where it was imported from when that is not a git checkout."""
+    import dmi
+
+    root = Path(dmi.__file__).resolve().parent.parent
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return f"an installed copy ({root})"
+    return commit + ("+changes" if git("status", "--porcelain", "--", "dmi") else "")
