@@ -34,7 +34,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _harness import HERE, machine, run_child, write_results
+from _harness import HERE, dmi_commit, machine, run_child, write_results
 
 TAU = 0.02
 
@@ -253,9 +253,10 @@ def main() -> None:
                 continue
             try:
                 result, peak = run_child([sys.executable, __file__, "--child", method, str(path), str(out)])
+                result["commit"] = dmi_commit()
             except RuntimeError as exc:  # e.g. pandas' corr() of 1,000 x 1M: killed out of memory
                 print(case, method, exc, flush=True)
-                runs[method] = earlier[method] = ({"failed": str(exc)}, 0)
+                runs[method] = earlier[method] = ({"failed": str(exc), "commit": dmi_commit()}, 0)
                 store_runs.write_text(json.dumps(earlier))
                 continue
             outs[method], runs[method] = out, (result, peak)
@@ -266,7 +267,10 @@ def main() -> None:
         for method in methods:
             result, peak = runs[method]
             if "failed" in result:
-                rows.append(f"| {case} x {args.rows:,} | {method} | no answer: {result['failed']} | | | | |")
+                rows.append(
+                    f"| {case} x {args.rows:,} | {method} | no answer: {result['failed']} | | | | | "
+                    f"{result.get('commit', 'earlier')} |"
+                )
                 continue
             computed = {"dense": f"{p * (p - 1) // 2:,}", "corr": "every numeric pair"}.get(method, "")
             check, exact = "", ""
@@ -283,12 +287,13 @@ def main() -> None:
                     method += f" (screen {s['screen']:.0f} s, refine {s['refine']:.0f} s)"
             rows.append(
                 f"| {case} x {args.rows:,} | {method} | {result['seconds']:.1f} s | {peak / 2**30:.2f} GiB | "
-                f"{computed} | {check} | {exact} |"
+                f"{computed} | {check} | {exact} | {result.get('commit', 'earlier')} |"
             )
     store.write_text(json.dumps(kept, indent=1))
     rows = [
-        "| table | method | time | peak memory | pairs computed | recall (top 10 >= 0.02 nats) | exact |",
-        "|---|---|---|---|---|---|---|",
+        "| table | method | time | peak memory | pairs computed | recall (top 10 >= 0.02 nats) | exact "
+        "| dmi at |",
+        "|---|---|---|---|---|---|---|---|",
         *(row for case_rows in kept.values() for row in case_rows),
     ]
     body = "\n".join(
@@ -323,13 +328,13 @@ def growth(args: argparse.Namespace, widths: list[int]) -> None:
             result, peak = run_child([sys.executable, __file__, "--child", method, str(path), str(out)])
             if method == "top":
                 result["found"] = planted_found(out, p)
-            kept[f"{p}:{method}"] = {"p": p, "method": method, "peak": peak, **result}
+            kept[f"{p}:{method}"] = {"p": p, "method": method, "peak": peak, "commit": dmi_commit(), **result}
             print(p, method, result, f"{peak / 2**30:.2f} GiB", flush=True)
             store.write_text(json.dumps(kept, indent=1))
     rows = [
         "| columns | pairs | top_pairs time | screen | refine | candidates | peak memory | planted found | "
-        "corr() time | corr() memory |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "corr() time | corr() memory | dmi at |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for p in sorted({v["p"] for v in kept.values()}):
         top, corr = kept.get(f"{p}:top"), kept.get(f"{p}:corr")
@@ -340,7 +345,7 @@ def growth(args: argparse.Namespace, widths: list[int]) -> None:
         rows.append(
             f"| {p:,} | {p * (p - 1) // 2:,} | {top['seconds']:.1f} s | {s['screen']:.1f} s "
             f"({s['screen'] / top['seconds']:.0%}) | {s['refine']:.1f} s | {top['candidates']:,} | "
-            f"{top['peak'] / 2**30:.2f} GiB | {top['found']:.1%} | {c} |"
+            f"{top['peak'] / 2**30:.2f} GiB | {top['found']:.1%} | {c} | {top.get('commit', 'earlier')} |"
         )
     _growth_plot(kept)
     body = "\n".join(
