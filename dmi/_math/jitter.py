@@ -182,8 +182,22 @@ def axis(col: Prepared, rows: np.ndarray, partner: np.ndarray) -> Axis:
     rank, tied rows in ``partner`` order (see the module docstring). A column without
     ties ignores ``partner``'s order (it must still hold every row of ``rows``).
     """
-    noise, by_row = _deal(col.group, col.starts, col.draws, col.by_draw, rows, partner)
+    if col.tied:
+        noise, by_row = _deal(col.group, col.starts, col.draws, col.by_draw, rows, partner)
+    else:  # each value its own group: what _deal gives, by sequential reads instead of its walk
+        noise, by_row = _deal_untied(col, rows)
     return _axis(col.raw[rows], noise[rows], (np.cumsum(rows) - 1)[by_row])
+
+
+def _deal_untied(col: Prepared, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_deal` for a column without ties: the i-th present row by value takes the
+    i-th draw, and the dealt rows ascending by value are the column's order on ``rows``
+    (no partner order to follow: a group of one is dealt its one draw)."""
+    kept = rows[col.order]
+    by_row = col.order[kept]
+    noise = np.zeros(rows.shape[0], dtype=np.float64)
+    noise[by_row] = col.draws[kept]
+    return noise, by_row
 
 
 def noisy_axis(raw: np.ndarray, noise: np.ndarray, rows: np.ndarray) -> Axis:

@@ -104,3 +104,27 @@ def test_blocks_go_tile_by_tile_and_hold_every_pair_once() -> None:
     spans = [{(min(t.a, t.b) // TILE, max(t.a, t.b) // TILE) for t in block} for block in blocks]
     assert max(len(span) for span in spans) <= 2
     assert max(len({c for t in block for c in (t.a, t.b)}) for block in blocks) <= 4 * TILE
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_an_untied_columns_axis_deals_as_the_general_walk_does(seed: int) -> None:
+    """A column without ties takes its draws by sequential reads (``_deal_untied``); it must
+    deal exactly what the general walk over the partner's order (``_deal``) deals, for any
+    rows of a pair and any partner order."""
+    from dmi._math.jitter import _deal, _deal_untied, prepare
+
+    rng = np.random.default_rng(seed)
+    checked = 0
+    for _ in range(50):
+        n = int(rng.integers(1, 2_000))
+        raw = rng.normal(size=n)
+        raw[rng.random(n) < rng.random() * 0.5] = np.nan
+        col = prepare(raw, rng)
+        assert not col.tied
+        rows = ~np.isnan(raw) & (rng.random(n) >= rng.random() * 0.5)
+        partner = rng.permutation(np.flatnonzero(rows))  # the partner's order: any order of the rows
+        general = _deal(col.group, col.starts, col.draws, col.by_draw, rows, partner)
+        untied = _deal_untied(col, rows)
+        assert np.array_equal(general[0], untied[0]) and np.array_equal(general[1], untied[1])
+        checked += int(rows.sum())
+    assert checked > 10_000
