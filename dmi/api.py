@@ -174,15 +174,13 @@ def _conditional_matrix(req: Request, given: Hashable) -> pd.DataFrame:
     mi, rows, h_given = conditional(req, pairs, given, diagonal=True)
     p = len(labels)
     out = np.full((p, p), np.nan)
-    used = np.zeros((p, p), dtype=np.int64)
     for c in range(p):
         out[c, c] = to_base(h_given[c][0], opts.base)
-        used[c, c] = h_given[c][1]
-    for (i, j), cmi, n in zip(pairs, mi, rows, strict=True):
+    for (i, j), cmi in zip(pairs, mi, strict=True):
         out[i, j] = out[j, i] = to_base(cmi, opts.base)
-        used[i, j] = used[j, i] = n
     index = pd.Index(labels)
     result = pd.DataFrame(out, index=index, columns=index.copy())
+    used = [n for _, n in h_given] + list(rows)
     result.attrs.update(rows_attrs(used), unit=unit(opts), given=given)
     return result
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+import itertools
+from collections.abc import Callable, Hashable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -26,30 +27,29 @@ def square(
     (j, i); ``self_cell(H(X))`` on the diagonal; ``attrs``: :func:`rows_attrs`."""
     p = len(labels)
     out = np.empty((p, p), dtype=np.float64)
-    used = np.zeros((p, p), dtype=np.int64)
     for c in range(p):
         out[c, c] = self_cell(res.entropy[c])
-        used[c, c] = res.n_present[c]
     for (i, j), r in zip(pairs, res.pairs, strict=True):
         out[i, j] = cell(r, False)
         out[j, i] = cell(r, True)
-        used[i, j] = used[j, i] = r.n
     index = pd.Index(list(labels))
     result = pd.DataFrame(out, index=index, columns=index.copy())
+    used = itertools.chain(res.n_present, (r.n for r in res.pairs))
     result.attrs.update(rows_attrs(used, res.sample_rows))
     return result
 
 
-def rows_attrs(used: np.ndarray, sample_rows: int = 0) -> dict[str, int]:
-    """A square result's ``attrs`` on rows, from the rows each cell used: ``n_rows``, the
-    most rows a cell used, and ``sample_rows`` when some cell was estimated on the sample.
+def rows_attrs(used: Iterable[int], sample_rows: int = 0) -> dict[str, int]:
+    """A square result's ``attrs`` on rows, from the rows each cell used (the diagonal's and
+    the pairs'): ``n_rows``, the most rows a cell used, and ``sample_rows`` when some cell
+    was estimated on the sample.
 
     Per-cell rows are not kept: pandas deep-copies ``attrs`` on every operation (a column
     read, ``round``, ``to_parquet`` once per column), so a columns x columns mapping made a
     1,000-column matrix's ``to_parquet`` take minutes and tens of GB. Each pair's rows are
     the ``n`` column of :func:`dmi.mutual_info_table`.
     """
-    out = {"n_rows": int(used.max()) if used.size else 0}
+    out = {"n_rows": int(max(used, default=0))}
     if sample_rows:
         out["sample_rows"] = int(sample_rows)
     return out
