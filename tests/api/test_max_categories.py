@@ -97,6 +97,9 @@ def test_an_identifier_whose_partition_ranges_overlap_is_nan_with_a_warning():
     rest = ["other", "noisy", "label"]
     pd.testing.assert_frame_equal(capped.loc[rest, rest], exact.loc[rest, rest], check_exact=True)
     assert capped.attrs["n_rows"] == len(frame)  # the rows are still known
+    with pytest.warns(dmi.MaxCategoriesWarning):  # and each pair's, in the long table
+        table = dmi.mutual_info_table(ddf, ["id", "other"], discrete=True, max_categories=500)
+    assert table["n"].tolist() == [len(frame)]
 
 
 def test_a_repeating_column_over_the_cap_is_nan_never_another_number():
