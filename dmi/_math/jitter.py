@@ -25,6 +25,7 @@ draws were sorted once); a column without ties keeps one axis for all of its pai
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numba
@@ -50,11 +51,15 @@ class Axis:
     """The row of each sorted value (``values[by_value] == sorted``)."""
     rank: np.ndarray
     """The sorted position of each row (the inverse of ``by_value``)."""
-    index: tuple[np.ndarray, np.ndarray, np.ndarray]
-    """Where a value falls among ``sorted``, nearly (:func:`value_index`): for the
-    marginal counts."""
     constant: bool
     """Whether the column takes one value on these rows (it then carries no information)."""
+
+    @functools.cached_property
+    def index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where a value falls among ``sorted``, nearly (:func:`value_index`): for KSG's
+        marginal counts, made when first read (Ross's counts need none; two threads
+        reading a shared axis's index at once may both make it, equal)."""
+        return value_index(self.sorted, SEGMENT, CELLS)
 
 
 @dataclass(frozen=True, eq=False)
@@ -227,4 +232,4 @@ def _axis(raw: np.ndarray, noise: np.ndarray, by_value: np.ndarray) -> Axis:
     rank = np.empty(by_value.size, dtype=np.int64)
     rank[by_value] = np.arange(by_value.size)
     constant = bool(raw.size) and bool(raw.min() == raw.max())
-    return Axis(values, ordered, by_value, rank, value_index(ordered, SEGMENT, CELLS), constant)
+    return Axis(values, ordered, by_value, rank, constant)

@@ -29,9 +29,8 @@ from dmi._math.jitter import Axis
 from dmi._math.neighbours import (
     SEGMENT,
     Scratch,
+    class_window_counts,
     count_indexed,
-    count_within,
-    group_kth_gaps,
     kth_neighbor_distance,
     scratch,
 )
@@ -111,22 +110,21 @@ def ross(c: Axis, labels: np.ndarray, k: int, clip: bool = True, threads: int = 
     n = int(keep.sum())
     if n == 0:  # every label seen once: nothing to estimate from (sklearn would say 0)
         return math.nan, 0
-    gaps = group_kth_gaps(cv_sorted, starts, counts, k)
-    # m_all: neighbours of every class within each point's radius, counted in value order
-    # (the kept points are the value-sorted sample minus the singleton classes)
-    radius = np.empty(cv_sorted.size)
-    radius[order] = np.nextafter(gaps, 0)
+    # m_all: neighbours of every class within each point's radius, counted among the kept
+    # points in value order (the value-sorted sample less the singleton classes)
     single = np.empty(cv_sorted.size, dtype=bool)
     single[order] = ~keep
-    if single.any():  # the kept values are the sorted values less the singleton classes
-        m_all = count_within(cs[~single], radius[~single])
+    if single.any():
+        sv, where = cs[~single], (np.cumsum(~single) - 1)[order]
     else:
-        m_all = np.empty(cs.size, dtype=np.int64)
+        sv, where = cs, order
+    bounds = np.append(starts, lv_sorted.size)
+    m_all = np.empty(sv.size, dtype=np.int64)
 
-        def count(first: int, last: int) -> None:
-            count_indexed(cs, radius, *c.index, SEGMENT, m_all, first, last)
+    def count(first: int, last: int) -> None:
+        class_window_counts(sv, cv_sorted, where, bounds, k, m_all, first, last)
 
-        run_pieces(count, cs.size, threads)
+    run_pieces(count, cv_sorted.size, threads)
     # the per-class terms are constant within a class: one digamma per class
     big = counts[counts > 1]
     k_terms = float(np.sum(big * digamma(np.minimum(k, big - 1))))

@@ -1,7 +1,8 @@
 """Exact neighbour searches on in-memory points (numba; no Dask): the k-th nearest
 neighbour of every point of a pair in max-norm (:func:`kth_neighbor_distance`, a search in
 quantile strips), and how many values of a sorted axis lie within a radius of each
-(:func:`count_indexed` by a value index; :func:`count_within` by galloping). Every
+(:func:`count_indexed` by a value index, for KSG; :func:`class_window_counts` between
+the points of each one's class, for Ross). Every
 comparison is made on the rounded difference ``|v - p|``, as a KD-tree makes it, so the
 results equal ``scipy.spatial.cKDTree``'s; the KSG and Ross estimators (:mod:`dmi._math.knn`)
 build on them.
@@ -50,32 +51,6 @@ def _first_not(v: np.ndarray, p: float, r: float, j: int, upper: bool) -> int:  
         else:
             hi = mid
     return lo
-
-
-@numba.njit(nogil=True, cache=True)
-def count_within(sorted_vals: np.ndarray, radius: np.ndarray) -> np.ndarray:  # pragma: no cover
-    """For each sorted point p = sorted_vals[i], #{j : |sorted_vals[j] - p| <= radius[i]}.
-
-    The predicate is evaluated exactly as a KD-tree evaluates it, ``|v - p| <= r`` on the
-    rounded difference (not ``v <= p + r``, whose rounding can cross the point that
-    defined the radius). ``fl(v - p)`` is monotone in ``v``, so the matches are a
-    contiguous run around the point. Points are visited in sorted order and each search
-    gallops from the previous point's edges, which move little between neighbours
-    (only the mean of a function of the counts is needed, so their order is free).
-    Measured at 1e5 points: 0.7 ms for KSG-sized windows, 13 ms for Ross-sized ones
-    (vectorized searchsorted plus an exact fix-up: 3.8 and 14 ms).
-    """
-    n = sorted_vals.shape[0]
-    out = np.empty(n, dtype=np.int64)
-    right = 0
-    left = 0
-    for i in range(n):
-        p = sorted_vals[i]
-        r = radius[i]
-        right = _first_not(sorted_vals, p, r, max(right, i), True)
-        left = _first_not(sorted_vals, p, r, min(left, i), False)
-        out[i] = right - left
-    return out
 
 
 # The value index of a sorted axis: segments of this many values, each cut into this
@@ -183,8 +158,9 @@ def count_indexed(
     first: int = 0,
     last: int = -1,
 ) -> np.ndarray:  # pragma: no cover
-    """:func:`count_within` by the value index (:func:`_window` for each value), into
-    ``out``; for the values at positions ``first .. last - 1`` only (``last=-1``: to the end)."""
+    """For each sorted value ``p = sv[i]``, ``#{j : |sv[j] - p| <= radius[i]}`` by the
+    value index (:func:`_window` for each value), into ``out``; for the values at positions
+    ``first .. last - 1`` only (``last=-1``: to the end)."""
     last = sv.shape[0] if last < 0 else last
     for i in range(first, last):
         out[i] = _window(sv, i, radius[i], low, scale, table, segment)
@@ -410,40 +386,121 @@ def scratch(n: int) -> Scratch:
     return _SCRATCH.fit(n)
 
 
+@numba.njit(nogil=True, cache=True, inline="always")
+def _left_edge(sv: np.ndarray, p: float, r: float, lo: int, hi: int) -> int:  # pragma: no cover
+    """The first ``c`` in ``[lo, hi]`` with ``p - sv[c] <= r``, given that ``hi`` is one."""
+    if hi - lo > 8:
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if p - sv[mid] > r:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+    while p - sv[lo] > r:
+        lo += 1
+    return lo
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _right_edge(sv: np.ndarray, p: float, r: float, lo: int, hi: int) -> int:  # pragma: no cover
+    """The first ``c`` in ``[lo, hi]`` with ``sv[c] - p > r``, given that ``hi`` is one (or
+    is ``len(sv)``)."""
+    if hi - lo > 8:
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if sv[mid] - p > r:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+    while lo < hi and not (sv[lo] - p > r):
+        lo += 1
+    return lo
+
+
 @numba.njit(nogil=True, cache=True)
-def group_kth_gaps(
-    values: np.ndarray, starts: np.ndarray, counts: np.ndarray, k: int
-) -> np.ndarray:  # pragma: no cover
-    """Within each group (a run of ``values`` sorted ascending), each point's distance to
-    its ``min(k, m - 1)``-th nearest other point of the group. Groups of one point get 0
-    (they are dropped, as in scikit-learn)."""
-    n = values.shape[0]
-    gaps = np.zeros(n)
-    for g in range(starts.shape[0]):
+def class_window_counts(
+    sv: np.ndarray,
+    values: np.ndarray,
+    where: np.ndarray,
+    starts: np.ndarray,
+    k: int,
+    out: np.ndarray,
+    first: int = 0,
+    last: int = -1,
+) -> None:  # pragma: no cover
+    """Ross's neighbour counts: for each point of a class, the values of ``sv`` (every
+    class's, sorted) within its radius, the distance to its ``min(k, m - 1)``-th nearest
+    other point of its class (m its class's points) moved one float towards 0.
+
+    ``values``: the points class after class (``starts``: where each class begins, and
+    last the number of points), each class's run ascending; ``where``: each point's
+    position in ``sv``. Writes each count to ``out`` at the point's position in ``sv``;
+    classes of one point are skipped. For the points ``first .. last - 1`` only
+    (``last=-1``: to the end).
+
+    The nearest points of its class bracket each edge of a point's window: the first of
+    its class left untaken on a side lies outside the radius, the nearest taken one
+    within it (or on its edge), so each edge is found among the few values of other
+    classes between two points of the class (by bisection when there are many), instead
+    of a search of the whole axis: the counts are exact (the test ``|v - p| <= r`` on the
+    rounded difference, as :func:`count_indexed` makes it); where a bracket does not hold (a
+    radius of 0: tied values) the edge is found by galloping from the point. Measured on
+    the Ross pairs of a mixed table's 100,000-row sample: 4.2 ms a pair, against 7.6 ms for
+    the class gaps, the axis's value index and :func:`count_indexed` it replaced."""
+    n = sv.shape[0]
+    last = values.shape[0] if last < 0 else last
+    g = 0
+    while starts[g + 1] <= first:  # the class of the first point
+        g += 1
+    for i in range(first, last):
+        while starts[g + 1] <= i:
+            g += 1
         s = starts[g]
-        m = counts[g]
-        if m < 2:
+        e = starts[g + 1]
+        if e - s < 2:
             continue
-        kk = min(k, m - 1)
-        for i in range(s, s + m):
-            left = i - 1
-            right = i + 1
-            d = 0.0
-            for _ in range(kk):  # merge the two sorted runs of gaps, kk steps
-                if left < s:
-                    d = values[right] - values[i]
-                    right += 1
-                elif right >= s + m:
-                    d = values[i] - values[left]
+        left = i - 1
+        right = i + 1
+        d = 0.0
+        for _ in range(min(k, e - s - 1)):  # merge the two sorted runs of gaps
+            if left < s:
+                d = values[right] - values[i]
+                right += 1
+            elif right >= e:
+                d = values[i] - values[left]
+                left -= 1
+            else:
+                dl = values[i] - values[left]
+                dr = values[right] - values[i]
+                if dl <= dr:
+                    d = dl
                     left -= 1
                 else:
-                    dl = values[i] - values[left]
-                    dr = values[right] - values[i]
-                    if dl <= dr:
-                        d = dl
-                        left -= 1
-                    else:
-                        d = dr
-                        right += 1
-            gaps[i] = d
-    return gaps
+                    d = dr
+                    right += 1
+        r = np.nextafter(d, 0.0)
+        p = values[i]
+        here = where[i]
+        # left edge: past the first untaken point on the left (outside), at or before the
+        # nearest taken one inside the radius (the point itself at the latest)
+        lo = where[left] + 1 if left >= s else 0
+        if lo > 0 and not (p - sv[lo - 1] > r):
+            lo_edge = _first_not(sv, p, r, here, False)
+        else:
+            t = left + 1
+            while p - sv[where[t]] > r:
+                lo = where[t] + 1
+                t += 1
+            lo_edge = _left_edge(sv, p, r, lo, where[t])
+        hi = where[right] if right < e else n
+        if hi < n and not (sv[hi] - p > r):
+            hi_edge = _first_not(sv, p, r, here, True)
+        else:
+            t = right - 1
+            while sv[where[t]] - p > r:
+                hi = where[t]
+                t -= 1
+            hi_edge = _right_edge(sv, p, r, where[t] + 1, hi)
+        out[here] = hi_edge - lo_edge

@@ -23,16 +23,18 @@ from typing import Any
 import numpy as np
 
 from dmi._math.jitter import Axis, Prepared
+from dmi._math.neighbours import CELLS, SEGMENT
 
 
 def nbytes(item: Prepared | Axis) -> int:
-    """The bytes of an item's own arrays (a prepared column's values are the sample's)."""
-    arrays: tuple[np.ndarray, ...] = (
-        (item.order, item.group, item.starts, item.draws, item.by_draw)
-        if isinstance(item, Prepared)
-        else (item.values, item.sorted, item.by_value, item.rank, *item.index)
-    )
-    return sum(a.nbytes for a in arrays)
+    """The bytes of an item's own arrays (a prepared column's values are the sample's; an
+    axis's value index counted whether or not it has been made yet)."""
+    if isinstance(item, Prepared):
+        return sum(a.nbytes for a in (item.order, item.group, item.starts, item.draws, item.by_draw))
+    n = item.sorted.size
+    segments = -(-n // SEGMENT)
+    index = segments * ((CELLS + 1) * 4 + 16)  # int32 positions, float64 low and scale
+    return sum(a.nbytes for a in (item.values, item.sorted, item.by_value, item.rank)) + index
 
 
 class Lru:

@@ -303,15 +303,43 @@ def test_strip_knn_equals_brute_force(points, digits, k):
     st.integers(0, 3),
 )
 def test_neighbour_counts_equal_brute_force(values, radii, digits):
-    from dmi._math.neighbours import count_indexed, count_within, value_index
+    from dmi._math.neighbours import count_indexed, value_index
 
     v = np.sort(np.round(np.array(values), digits))  # rounding makes ties
     r = np.array(radii[: v.size])
     want = np.array([np.sum(np.abs(v - v[i]) <= r[i]) for i in range(v.size)])
-    np.testing.assert_array_equal(count_within(v, r), want)
     for segment, cells in [(1, 1), (3, 2), (16, 64), (1024, 2048)]:  # tiny segments: many lookups
         index = value_index(v, segment, cells)
         np.testing.assert_array_equal(count_indexed(v, r, *index, segment, np.empty(v.size, np.int64)), want)
+
+
+@given(
+    st.lists(st.tuples(st.floats(-5, 5, allow_nan=False), st.integers(0, 6)), min_size=2, max_size=120),
+    st.integers(0, 3),
+    st.integers(1, 5),
+)
+def test_ross_class_counts_equal_brute_force(points, digits, k):
+    """Ross's counts between the points of each one's class equal a brute-force count:
+    rounding makes ties (radii of 0), label 6 is often a class of one point."""
+    from dmi._math.neighbours import class_window_counts
+
+    v = np.round(np.array([p[0] for p in points]), digits)
+    labels = np.array([p[1] for p in points])
+    by_value = np.argsort(v, kind="stable")
+    v, labels = v[by_value], labels[by_value]
+    sizes = np.bincount(labels)
+    kept = sizes[labels] > 1
+    want = []
+    for i in np.flatnonzero(kept):
+        same = np.sort(np.abs(v[labels == labels[i]] - v[i]))  # the point itself first
+        r = np.nextafter(same[min(k, sizes[labels[i]] - 1)], 0)
+        want.append(np.sum(np.abs(v[kept] - v[i]) <= r))
+    order = np.argsort(labels, kind="stable")
+    bounds = np.append(np.flatnonzero(np.r_[True, np.diff(labels[order]) != 0]), v.size)
+    where = (np.cumsum(kept) - 1)[order]
+    got = np.full(int(kept.sum()), -1, dtype=np.int64)
+    class_window_counts(v[kept], v[order], where, bounds, k, got)
+    np.testing.assert_array_equal(got, np.array(want, dtype=np.int64))
 
 
 def test_continuous_target_equals_mutual_info_regression():
