@@ -161,6 +161,16 @@ def child(method: str, path: str, out: str) -> None:
     print(json.dumps({"seconds": time.perf_counter() - start, **extra}))
 
 
+def repeated(times: int, command: list[str]) -> tuple[dict, int]:
+    """``command``'s result and peak memory over ``times`` runs: the median seconds (and
+    phases), every run's seconds under ``runs``, the largest peak."""
+    results, peaks = zip(*(run_child(command) for _ in range(max(1, times))), strict=True)
+    middle = sorted(range(len(results)), key=lambda i: results[i]["seconds"])[len(results) // 2]
+    result = dict(results[middle])
+    result["runs"] = [r["seconds"] for r in results]
+    return result, max(peaks)
+
+
 def recall(dense_path: Path, top_path: Path, k: int = 10) -> tuple[float, int, bool]:
     """Share of each column's k strongest pairs above TAU (dense) that top_pairs reported;
     their number; whether every reported value equals the dense one.
@@ -225,6 +235,7 @@ def main() -> None:
     parser.add_argument("--growth", default="", help="planted tables of these widths, e.g. 300,1000,10000")
     parser.add_argument("--corr-max", type=int, default=3_000, help="pandas corr() up to this many columns")
     parser.add_argument("--again", action="store_true", help="--growth: measure again what the store holds")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each method (the table shows medians)")
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
     if args.growth:
@@ -252,7 +263,8 @@ def main() -> None:
                 outs[method], runs[method] = out, tuple(earlier[method])  # measured in an earlier run
                 continue
             try:
-                result, peak = run_child([sys.executable, __file__, "--child", method, str(path), str(out)])
+                command = [sys.executable, __file__, "--child", method, str(path), str(out)]
+                result, peak = repeated(args.repeat, command)
                 result["commit"] = dmi_commit()
             except RuntimeError as exc:  # e.g. pandas' corr() of 1,000 x 1M: killed out of memory
                 print(case, method, exc, flush=True)
@@ -285,8 +297,11 @@ def main() -> None:
                 if "phases" in result:
                     s = result["phases"]
                     method += f" (screen {s['screen']:.0f} s, refine {s['refine']:.0f} s)"
+            seconds = f"{result['seconds']:.1f} s"
+            if len(result.get("runs", [])) > 1:
+                seconds += f" (median of {', '.join(f'{t:.1f}' for t in result['runs'])})"
             rows.append(
-                f"| {case} x {args.rows:,} | {method} | {result['seconds']:.1f} s | {peak / 2**30:.2f} GiB | "
+                f"| {case} x {args.rows:,} | {method} | {seconds} | {peak / 2**30:.2f} GiB | "
                 f"{computed} | {check} | {exact} | {result.get('commit', 'earlier')} |"
             )
     store.write_text(json.dumps(kept, indent=1))
@@ -300,7 +315,8 @@ def main() -> None:
         [
             "## Wide tables: `top_pairs` (issue 25, `bench_pairs.py`)",
             "",
-            f"Machine: {machine()}. One run each (a fresh process per method; memory of its process tree).",
+            f"Machine: {machine()}. A fresh process per run; the median of the runs shown "
+            "(memory: the largest peak of a run's process tree).",
             "",
             *rows,
             "",
