@@ -150,21 +150,19 @@ def _deal(
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
     """Deal the pair's rows (``rows``, a mask) into their groups in the partner's order
     (``partner``: rows in an order of the other column's contents), the k-th dealt to a
-    group taking the group's k-th draw. Returns every row's draw (rows not dealt: 0) and
-    the dealt rows ascending by (value, draw)."""
+    group taking the group's k-th draw. Returns the dealt rows ascending by (value, draw)
+    and their draws."""
     n_groups = starts.shape[0] - 1
     fill = np.zeros(n_groups, dtype=np.int64)
     member = np.empty(starts[n_groups], dtype=np.int64)
-    noise = np.zeros(rows.shape[0], dtype=np.float64)
     for i in range(partner.shape[0]):
         r = partner[i]
         if rows[r]:
             g = group[r]
-            slot = starts[g] + fill[g]
-            member[slot] = r
-            noise[r] = draws[slot]
+            member[starts[g] + fill[g]] = r
             fill[g] += 1
-    by_value = np.empty(starts[n_groups], dtype=np.int64)
+    walk = np.empty(starts[n_groups], dtype=np.int64)
+    drawn = np.empty(starts[n_groups], dtype=np.float64)
     m = 0
     for g in range(n_groups):
         a, taken = starts[g], fill[g]
@@ -172,9 +170,48 @@ def _deal(
         for j in range(a, starts[g + 1]):
             slot = by_draw[j]
             if slot < taken:
-                by_value[m] = member[a + slot]
+                walk[m] = member[a + slot]
+                drawn[m] = draws[a + slot]
                 m += 1
-    return noise, by_value[:m]
+    return walk[:m], drawn[:m]
+
+
+@numba.njit(nogil=True, cache=True)
+def _laid_out(
+    raw: np.ndarray, rows: np.ndarray, walk: np.ndarray, drawn: np.ndarray, scale: float, spread: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:  # pragma: no cover
+    """The pair's jittered values ``raw * scale + spread * draw`` in row order and in the
+    order of ``walk`` (rows in value order, each with its draw in ``drawn``; rows not in
+    the mask ``rows`` are skipped), each sorted value's row, each row's sorted position, and
+    whether the walk's values are ascending (values closer than the jitter may not be).
+    Rows are numbered among ``rows``. One pass, no temporaries: the same floats as numpy's
+    ``raw * scale + spread * noise``."""
+    pos = np.empty(rows.shape[0], dtype=np.int64)
+    m = 0
+    for r in range(rows.shape[0]):
+        pos[r] = m
+        m += rows[r]
+    values = np.empty(m)
+    ordered = np.empty(m)
+    by_value = np.empty(m, dtype=np.int64)
+    rank = np.empty(m, dtype=np.int64)
+    j = 0
+    ascending = True
+    previous = -np.inf
+    for t in range(walk.shape[0]):
+        r = walk[t]
+        if rows[r]:
+            v = raw[r] * scale + spread * drawn[t]
+            q = pos[r]
+            values[q] = v
+            ordered[j] = v
+            by_value[j] = q
+            rank[q] = j
+            if v < previous:
+                ascending = False
+            previous = v
+            j += 1
+    return values, ordered, by_value, rank, ascending
 
 
 def axis(col: Prepared, rows: np.ndarray, partner: np.ndarray) -> Axis:
@@ -185,51 +222,42 @@ def axis(col: Prepared, rows: np.ndarray, partner: np.ndarray) -> Axis:
     ``sklearn.preprocessing.scale``; a constant column is left unscaled), then jittered
     by ``1e-10 * max(1, mean |x|)`` times the row's draw: the draws are dealt by value
     rank, tied rows in ``partner`` order (see the module docstring). A column without
-    ties ignores ``partner``'s order (it must still hold every row of ``rows``).
+    ties ignores ``partner``'s order (it must still hold every row of ``rows``): its i-th
+    present row by value takes the i-th draw, read in the column's order.
     """
     if col.tied:
-        noise, by_row = _deal(col.group, col.starts, col.draws, col.by_draw, rows, partner)
-    else:  # each value its own group: what _deal gives, by sequential reads instead of its walk
-        noise, by_row = _deal_untied(col, rows)
-    return _axis(col.raw[rows], noise[rows], (np.cumsum(rows) - 1)[by_row])
-
-
-def _deal_untied(col: Prepared, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_deal` for a column without ties: the i-th present row by value takes the
-    i-th draw, and the dealt rows ascending by value are the column's order on ``rows``
-    (no partner order to follow: a group of one is dealt its one draw)."""
-    kept = rows[col.order]
-    by_row = col.order[kept]
-    noise = np.zeros(rows.shape[0], dtype=np.float64)
-    noise[by_row] = col.draws[kept]
-    return noise, by_row
+        walk, drawn = _deal(col.group, col.starts, col.draws, col.by_draw, rows, partner)
+    else:  # each value its own group: what _deal deals, by sequential reads instead of its walk
+        walk, drawn = col.order, col.draws
+    return _axis(col.raw, rows, walk, drawn)
 
 
 def noisy_axis(raw: np.ndarray, noise: np.ndarray, rows: np.ndarray) -> Axis:
     """The axis of ``raw`` on ``rows`` with a given noise draw per row (scikit-learn's own
     draw, to compare with it on the same noise)."""
-    sub = raw[rows]
-    return _axis(sub, noise[rows], argsort_float64(_jittered(sub, noise[rows], sub)))
+    present = np.flatnonzero(rows)
+    scale, spread = _scaling(raw[present])
+    walk = present[argsort_float64(raw[present] * scale + spread * noise[present])]
+    return _axis(raw, rows, walk, noise[walk])
 
 
-def _jittered(raw: np.ndarray, noise: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """``raw`` scaled and jittered as scikit-learn does over the values ``r``."""
+def _scaling(r: np.ndarray) -> tuple[float, float]:
+    """scikit-learn's scale and jitter spread of the values ``r``."""
     std = float(np.std(r))
     scale = 1.0 / std if std > 0 else 1.0
-    spread = _NOISE * max(1.0, float(np.mean(np.abs(r))) * scale)
-    return raw * scale + spread * noise
+    return scale, _NOISE * max(1.0, float(np.mean(np.abs(r))) * scale)
 
 
-def _axis(raw: np.ndarray, noise: np.ndarray, by_value: np.ndarray) -> Axis:
-    """The axis of the pair's values ``raw`` (row order) with their ``noise``, given the
-    order ``by_value`` of the jittered values (checked; sorted again only where values
-    closer than the jitter changed places, in the values' own order)."""
-    values = _jittered(raw, noise, raw)
-    ordered = values[by_value]
-    if ordered.size > 1 and not bool(np.all(ordered[1:] >= ordered[:-1])):
+def _axis(raw: np.ndarray, rows: np.ndarray, walk: np.ndarray, drawn: np.ndarray) -> Axis:
+    """The axis of ``raw`` on ``rows``, jittered by the draws ``drawn`` of the rows ``walk``
+    (in value order: checked, and sorted again only where values closer than the jitter
+    changed places, in the values' own order)."""
+    sub = raw[rows]
+    scale, spread = _scaling(sub)
+    values, ordered, by_value, rank, ascending = _laid_out(raw, rows, walk, drawn, scale, spread)
+    if not ascending:
         by_value = argsort_float64(values)
         ordered = values[by_value]
-    rank = np.empty(by_value.size, dtype=np.int64)
-    rank[by_value] = np.arange(by_value.size)
-    constant = bool(raw.size) and bool(raw.min() == raw.max())
+        rank[by_value] = np.arange(by_value.size)
+    constant = bool(sub.size) and bool(sub.min() == sub.max())
     return Axis(values, ordered, by_value, rank, constant)

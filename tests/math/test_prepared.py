@@ -108,10 +108,11 @@ def test_blocks_go_tile_by_tile_and_hold_every_pair_once() -> None:
 
 @pytest.mark.parametrize("seed", range(4))
 def test_an_untied_columns_axis_deals_as_the_general_walk_does(seed: int) -> None:
-    """A column without ties takes its draws by sequential reads (``_deal_untied``); it must
-    deal exactly what the general walk over the partner's order (``_deal``) deals, for any
-    rows of a pair and any partner order."""
-    from dmi._math.jitter import _deal, _deal_untied, prepare
+    """A column without ties takes its draws by sequential reads of its order (the rows of
+    the pair among them); it must deal exactly what the general walk over the partner's
+    order (``_deal``) deals, for any rows of a pair and any partner order, and lay out the
+    same axis."""
+    from dmi._math.jitter import _axis, _deal, axis, prepare
 
     rng = np.random.default_rng(seed)
     checked = 0
@@ -123,8 +124,11 @@ def test_an_untied_columns_axis_deals_as_the_general_walk_does(seed: int) -> Non
         assert not col.tied
         rows = ~np.isnan(raw) & (rng.random(n) >= rng.random() * 0.5)
         partner = rng.permutation(np.flatnonzero(rows))  # the partner's order: any order of the rows
-        general = _deal(col.group, col.starts, col.draws, col.by_draw, rows, partner)
-        untied = _deal_untied(col, rows)
-        assert np.array_equal(general[0], untied[0]) and np.array_equal(general[1], untied[1])
+        walk, drawn = _deal(col.group, col.starts, col.draws, col.by_draw, rows, partner)
+        in_pair = rows[col.order]
+        assert np.array_equal(walk, col.order[in_pair]) and np.array_equal(drawn, col.draws[in_pair])
+        general, untied = _axis(col.raw, rows, walk, drawn), axis(col, rows, partner)
+        for field in ("values", "sorted", "by_value", "rank"):
+            assert np.array_equal(getattr(general, field), getattr(untied, field))
         checked += int(rows.sum())
     assert checked > 10_000
