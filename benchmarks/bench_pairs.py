@@ -156,6 +156,8 @@ def child(method: str, path: str, out: str) -> None:
                 start = time.perf_counter()
                 result = dmi.top_pairs(path, k=10)
         result.to_parquet(out)
+        extra = {k: result.attrs[k] for k in ("candidates", "pairs", "screen_bins")}
+        extra["phases"] = result.attrs["seconds"]
     else:  # pandas' Pearson on the numeric columns, the table already in memory
         frame = pd.read_parquet(path)
         numeric = frame.select_dtypes("number")
@@ -164,10 +166,10 @@ def child(method: str, path: str, out: str) -> None:
     print(json.dumps({"seconds": time.perf_counter() - start, **extra}))
 
 
-def repeated(times: int, command: list[str]) -> tuple[dict, int]:
-    """``command``'s result and peak memory over ``times`` runs: the median seconds (and
-    phases), every run's seconds under ``runs``, the largest peak."""
-    results, peaks = zip(*(run_child(command) for _ in range(max(1, times))), strict=True)
+def median_run(measured: list[tuple[dict, int]]) -> tuple[dict, int]:
+    """Runs of one method as one: the median run's result (its seconds and phases), every
+    run's seconds under ``runs``, the largest peak."""
+    results, peaks = zip(*measured, strict=True)
     middle = sorted(range(len(results)), key=lambda i: results[i]["seconds"])[len(results) // 2]
     result = dict(results[middle])
     result["runs"] = [r["seconds"] for r in results]
@@ -238,7 +240,7 @@ def main() -> None:
     parser.add_argument("--growth", default="", help="planted tables of these widths, e.g. 300,1000,10000")
     parser.add_argument("--corr-max", type=int, default=3_000, help="pandas corr() up to this many columns")
     parser.add_argument("--again", action="store_true", help="--growth: measure again what the store holds")
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each method (the table shows medians)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of the methods in turn (medians shown)")
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
     if args.growth:
@@ -259,25 +261,32 @@ def main() -> None:
         outs, runs = {}, {}
         store_runs = args.data / f"{case}-{args.rows}-runs.json"
         earlier = json.loads(store_runs.read_text()) if store_runs.exists() else {}
+        to_run = []
         for method in methods:
-            out = args.data / f"{case}-{args.rows}-{method}.result.parquet"
+            out = outs[method] = args.data / f"{case}-{args.rows}-{method}.result.parquet"
             kept_run = method in earlier and (out.exists() or "failed" in earlier[method][0])
             if args.methods and method not in args.methods.split(",") and kept_run:
-                outs[method], runs[method] = out, tuple(earlier[method])  # measured in an earlier run
-                continue
-            try:
-                command = [sys.executable, __file__, "--child", method, str(path), str(out)]
-                result, peak = repeated(args.repeat, command)
+                runs[method] = tuple(earlier[method])  # measured in an earlier run
+            else:
+                to_run.append(method)
+        # the methods run in turn, round after round, so a noisy machine slows them alike
+        done: dict[str, list[tuple[dict, int]]] = {m: [] for m in to_run}
+        for _ in range(max(1, args.repeat)):
+            for method in [m for m in to_run if m not in runs]:
+                try:
+                    done[method].append(
+                        run_child([sys.executable, __file__, "--child", method, str(path), str(outs[method])])
+                    )
+                except RuntimeError as exc:  # e.g. pandas' corr() of 1,000 x 1M: killed out of memory
+                    print(case, method, exc, flush=True)
+                    runs[method] = earlier[method] = ({"failed": str(exc), "commit": dmi_commit()}, 0)
+        for method in to_run:
+            if method not in runs:
+                result, peak = runs[method] = median_run(done[method])
                 result["commit"] = dmi_commit()
-            except RuntimeError as exc:  # e.g. pandas' corr() of 1,000 x 1M: killed out of memory
-                print(case, method, exc, flush=True)
-                runs[method] = earlier[method] = ({"failed": str(exc), "commit": dmi_commit()}, 0)
-                store_runs.write_text(json.dumps(earlier))
-                continue
-            outs[method], runs[method] = out, (result, peak)
-            earlier[method] = [result, peak]
-            store_runs.write_text(json.dumps(earlier))
-            print(case, method, result, f"{peak / 2**30:.2f} GiB", flush=True)
+                earlier[method] = [result, peak]
+                print(case, method, result, f"{peak / 2**30:.2f} GiB", flush=True)
+        store_runs.write_text(json.dumps(earlier))
         rows = kept[f"{case} x {args.rows:,}"] = []
         for method in methods:
             result, peak = runs[method]
