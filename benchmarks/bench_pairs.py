@@ -210,6 +210,54 @@ def recall(dense_path: Path, top_path: Path, k: int = 10) -> tuple[float, int, b
     return got / max(1, wanted), wanted, exact
 
 
+def screen_ranks(path: Path, dense_path: Path, k: int = 10) -> dict:
+    """How deep the screen must look: for each column's ``k`` strongest partners above TAU
+    in the dense matrix, the rank the partner had among its column's partners in the screen
+    (the better of the pair's two columns), and how many a screen keeping ``f * k`` partners
+    per column would miss."""
+    import pandas as pd
+
+    from dmi._engine import wide
+    from dmi._engine.request import check_options, prepare
+
+    req = prepare(str(path), None, check_options())
+    labels, p = req.labels, len(req.labels)
+    screen = wide.Screen(wide.screen_bins(p), 10 * k, None, p - 1)
+    found, _ = wide.screen_scores(req.basis.source, labels, req.kinds, req.opts, screen)
+    column = np.concatenate([found.i, found.j])
+    other = np.concatenate([found.j, found.i])
+    order = np.lexsort((-np.concatenate([found.score, found.score]), column))  # by column, best first
+    column, other = column[order], other[order]
+    rank = np.arange(column.size) - np.searchsorted(column, np.arange(p))[column] + 1
+    ranks = dict(zip(zip(column.tolist(), other.tolist(), strict=True), rank.tolist(), strict=True))
+    dense = pd.read_parquet(dense_path)
+    position = {name: i for i, name in enumerate(labels)}
+    names = [position[c] for c in dense.columns]
+    values = dense.to_numpy()
+    needed, kinds = [], []
+    for a in range(len(names)):
+        mi = values[a].copy()
+        mi[a] = -np.inf
+        for b in np.argsort(-mi, kind="stable")[:k]:
+            if mi[b] < TAU:
+                break
+            x, y = names[a], names[int(b)]
+            needed.append(min(ranks.get((x, y), 10**9), ranks.get((y, x), 10**9)))
+            kinds.append("".join(sorted(req.kinds[c][0] for c in (x, y))))
+    needed_arr = np.array(needed)
+    deep = needed_arr > 2 * k
+    return {
+        "places": int(needed_arr.size),
+        "median": float(np.median(needed_arr)),
+        "p99": float(np.percentile(needed_arr, 99)),
+        "deepest": int(needed_arr.max()),
+        "missed": {f: int((needed_arr > f * k).sum()) for f in (1, 2, 3)},
+        "deep_kinds": {
+            kd: int(n) for kd, n in zip(*np.unique(np.array(kinds)[deep], return_counts=True), strict=True)
+        },
+    }
+
+
 def planted_found(top_path: Path, p: int, size: int = 20, k: int = 10) -> float:
     """Share of planted columns whose reported partners are k of their group."""
     import pandas as pd
@@ -241,8 +289,14 @@ def main() -> None:
     parser.add_argument("--corr-max", type=int, default=3_000, help="pandas corr() up to this many columns")
     parser.add_argument("--again", action="store_true", help="--growth: measure again what the store holds")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of the methods in turn (medians shown)")
+    parser.add_argument(
+        "--ranks", action="store_true", help="how deep the screen must look (needs dense runs)"
+    )
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
+    if args.ranks:
+        depth(args)
+        return
     if args.growth:
         growth(args, [int(w) for w in args.growth.split(",")])
         return
@@ -339,6 +393,43 @@ def main() -> None:
         ]
     )
     write_results("pairs", body)
+    print(body)
+
+
+def depth(args: argparse.Namespace) -> None:
+    """The screen ranks of the dense matrix's strongest pairs, per case with a dense run."""
+    rows = []
+    for case in args.cases.split(","):
+        dense = args.data / f"{case}-{args.rows}-dense.result.parquet"
+        if not dense.exists():
+            print(case, "has no dense run: skipped", flush=True)
+            continue
+        r = screen_ranks(table(args.data, case, args.rows), dense)
+        print(case, r, flush=True)
+        deep = ", ".join(f"{kinds}: {n}" for kinds, n in r["deep_kinds"].items()) or "none"
+        missed = " / ".join(str(r["missed"][f]) for f in (1, 2, 3))
+        rows.append(
+            f"| {case} x {args.rows:,} | {r['places']:,} | {r['median']:.0f} | {r['p99']:.0f} | "
+            f"{r['deepest']} | {missed} | {deep} |"
+        )
+    body = "\n".join(
+        [
+            "## Wide tables: how deep the screen must look (`bench_pairs.py --ranks`)",
+            "",
+            f"Machine: {machine()}.",
+            "",
+            "| table | places | median rank | 99th percentile | deepest | missed keeping 1k / 2k / 3k "
+            "| kinds of the pairs ranked below 2k |",
+            "|---|---|---|---|---|---|---|",
+            *rows,
+            "",
+            "For each column's 10 strongest partners above 0.02 nats in the dense matrix, the rank the "
+            "partner had among its column's partners in the screen (the better of the pair's two columns). "
+            "`top_pairs` keeps 3k = 30 partners per column. Kinds: c continuous, d discrete, a integer "
+            "(discrete or continuous as the pass finds it).",
+        ]
+    )
+    write_results("pairs-ranks", body)
     print(body)
 
 

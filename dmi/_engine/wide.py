@@ -79,16 +79,14 @@ def _block(bits: np.ndarray, block: tuple[range, range], screen: Screen) -> Cand
     return block_scores(bits, block[0], block[1], screen.bins, screen.keep, screen.floor, screen.partners)
 
 
-def candidates(
+def screen_scores(
     source: Any, labels: Sequence[Hashable], kinds: Sequence[str], opts: Options, screen: Screen
-) -> tuple[np.ndarray, int, int]:
-    """The screen's candidate pairs (an ``(m, 2)`` array of column positions, ``i < j``), the
-    rows it screened on and the pairs it scored."""
+) -> tuple[Candidates, int]:
+    """The pairs each screen task kept, with their scores, and the rows screened on."""
     rows = min(opts.sample_size, SCREEN_ROWS)
     continuous = tuple(k == CONTINUOUS for k in kinds)
     spec = PassSpec(tuple(labels), None, SampleSpec(tuple(labels), continuous, rows, opts.seed))
-    p = len(labels)
-    blocks = column_blocks(p, max(1, BLOCK_CODES // screen.bins))
+    blocks = column_blocks(len(labels), max(1, BLOCK_CODES // screen.bins))
     state, found = graph.run(
         source,
         spec,
@@ -100,9 +98,18 @@ def candidates(
     )
     if state.n_rows == 0:
         raise ValueError("data has no rows")
-    pairs = best_partners(Candidates.concat(found), p, screen.keep, screen.floor)
     screened = len(state.sample.frame.iloc[:rows]) if state.sample is not None else 0
-    return pairs, screened, p * (p - 1) // 2
+    return Candidates.concat(found), screened
+
+
+def candidates(
+    source: Any, labels: Sequence[Hashable], kinds: Sequence[str], opts: Options, screen: Screen
+) -> tuple[np.ndarray, int, int]:
+    """The screen's candidate pairs (an ``(m, 2)`` array of column positions, ``i < j``), the
+    rows it screened on and the pairs it scored."""
+    found, screened = screen_scores(source, labels, kinds, opts, screen)
+    p = len(labels)
+    return best_partners(found, p, screen.keep, screen.floor), screened, p * (p - 1) // 2
 
 
 def top_pairs(
