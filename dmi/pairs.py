@@ -61,10 +61,11 @@ def top_pairs(
     matrix); on the MUNIN network (1,041 categorical columns) x 1,000,000 rows, every one of
     6,006 places (a partner tied with the 10th, with equal MI, filling its place), computing
     27,062 of 541,320 pairs (59 s against 437 s); on 1,000 mixed columns x 1,000,000
-    rows, every one of 8,570 places, computing 20,074 of 499,500 pairs (201 to 219 s against 84
-    minutes). With ``2 * k`` candidates per column the
-    300 mixed columns' places were all filled too (2,631 pairs computed); with ``k``, 93%
-    (on an earlier mixed table of 100,000 rows). A
+    rows, every one of 8,570 places, computing 20,074 of 499,500 pairs (155 s against 84
+    minutes). The screen must look deep: those 8,570 partners ranked as low as 30th in
+    their columns' screens, so ``2 * k`` candidates per column would have missed 20 of
+    them (each with a continuous column, whose quantile bins lose the most), MUNIN's
+    6, the 300 columns' none (``benchmarks/bench_pairs.py --ranks``). A
     dependence the bins hide is missed: ``y = x mod 7`` in 8 quantile bins of ``x``, or a
     relation that lives between the rare values of a many-valued category (pooled).
 
