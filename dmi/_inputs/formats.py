@@ -12,6 +12,7 @@ To add a format: write its reader (a module of its own under :mod:`dmi._inputs`)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +48,24 @@ def get(name: str) -> FileFormat:
     if name not in FORMATS:
         raise ValueError(f"unknown file format {name!r}; dmi reads {sorted(FORMATS)}")
     return FORMATS[name]
+
+
+def paths_of(data: Any) -> list[str] | None:
+    """The ``data`` argument as path strings when it is a path (``str`` or ``os.PathLike``)
+    or a non-empty list of them, else None."""
+    if isinstance(data, str | os.PathLike):
+        return [os.fspath(data)]
+    if isinstance(data, Sequence) and data and all(isinstance(p, str | os.PathLike) for p in data):
+        return [os.fspath(p) for p in data]
+    return None
+
+
+def open_scan(name: str | None, paths: Sequence[str], options: dict[str, Any]) -> Any:
+    """The files ``paths`` as a :class:`~dmi._inputs.source.Source`, opened by the format
+    named ``name`` (``dmi.scan_<format>``) or, for ``None``, by the one that claims them all
+    (:func:`format_of`), with its ``options``."""
+    fmt = format_of(paths) if name is None else get(name)
+    return fmt.open(list(paths), options)
 
 
 def format_of(paths: Sequence[str]) -> FileFormat:

@@ -98,16 +98,6 @@ class Source:
         return None
 
 
-def _is_path(value: Any) -> bool:
-    """Whether ``value`` is one path (a string or ``os.PathLike``)."""
-    return isinstance(value, str | os.PathLike)
-
-
-def _paths(data: Any) -> list[str]:
-    """The ``data`` argument as a list of path strings."""
-    return [os.fspath(data)] if _is_path(data) else [os.fspath(p) for p in data]
-
-
 def _token_id(frame: dd.DataFrame) -> int:
     """A Dask collection's token as an integer (its graph name: cheap, and deterministic
     for the same data and construction)."""
@@ -132,11 +122,10 @@ def open_data(data: Any) -> Source:
         frame = data if isinstance(index, pd.RangeIndex) and index.step > 0 else data.reset_index(drop=True)
         return _pandas_source(frame)
     if isinstance(data, Scan):
-        return _scan_source(data)
-    if _is_path(data) or (
-        isinstance(data, Sequence) and not isinstance(data, str) and data and all(_is_path(p) for p in data)
-    ):
-        return _scan_source(_scan_of(_paths(data)))
+        return formats.open_scan(data.format, data.paths, data.options)
+    paths = formats.paths_of(data)
+    if paths is not None:
+        return formats.open_scan(None, paths, {})
     kind = arrow.kind_of(data)
     if kind is not None:
         return _arrow_source(data, kind)
@@ -206,16 +195,6 @@ def _dataset_source(data: Any) -> Source:
     )
     rows = tuple(RowIds((name_id(getattr(f, "path", str(i))),), True) for i, f in enumerate(fragments))
     return Source(frame, rows)
-
-
-def _scan_of(paths: list[str]) -> Scan:
-    """Plain paths as a scan of the one format that claims them (:func:`formats.format_of`)."""
-    return Scan(formats.format_of(paths).name, tuple(paths), {})
-
-
-def _scan_source(scan: Scan) -> Source:
-    source: Source = formats.get(scan.format).open(list(scan.paths), scan.options)
-    return source
 
 
 def _open_parquet(paths: list[str], options: dict[str, Any]) -> Source:
