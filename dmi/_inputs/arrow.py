@@ -19,8 +19,10 @@ gives), so memory holds the user's table plus one partition's conversion.
 
 from __future__ import annotations
 
+import itertools
 import sys
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -135,3 +137,66 @@ def dataset_partitions(dataset: Any) -> tuple[list[str], dict[str, dict[str, Any
     if not any(partitions.values()):
         return files, None
     return files, partitions
+
+
+@dataclass(frozen=True)
+class ParquetFiles:
+    """A pyarrow Dataset of Parquet files, to be read as Parquet paths are: its files and
+    each file's partition values (None: not partitioned)."""
+
+    files: list[str]
+    partitions: dict[str, dict[str, Any]] | None
+
+
+def plan(data: Any, bounds: Callable[[int], list[int]]) -> ParquetFiles | Parts | None:
+    """How to read ``data`` when it is one of this module's inputs (None otherwise): a
+    Dataset of Parquet files as :class:`ParquetFiles`, anything else as its :class:`Parts`
+    (:func:`parts_of`)."""
+    kind = kind_of(data)
+    if kind is None:
+        return None
+    if kind == "dataset":
+        import pyarrow.dataset as ds
+
+        if isinstance(data, ds.FileSystemDataset) and isinstance(data.format, ds.ParquetFileFormat):
+            return ParquetFiles(*dataset_partitions(data))
+    return parts_of(data, kind, bounds)
+
+
+@dataclass(frozen=True, eq=False)
+class Parts:
+    """What the partitions of an Arrow-shaped input are made of (no Dask): the reader, what
+    each partition reads (a range of rows, or a fragment), the columns without rows, each
+    partition's rows when known, the Arrow table when there is one, and a task label."""
+
+    reader: _Reader
+    parts: list[Any]
+    meta: pd.DataFrame
+    lengths: tuple[int, ...] | None
+    table: Any
+    label: str
+    fragments: bool = False
+    """Whether each part is a Dataset's fragment (else a range of rows)."""
+
+
+def parts_of(data: Any, kind: str, bounds: Callable[[int], list[int]]) -> Parts:
+    """The partitions of a table, polars frame or query (cut at ``bounds(rows)``), or of a
+    Dataset that is not of Parquet files (a fragment each)."""
+    if kind == "dataset":
+        fragments = list(data.get_fragments())
+        if not fragments:
+            raise ValueError("the pyarrow Dataset has no fragments")
+        meta = to_pandas(data.schema.empty_table())
+        return Parts(Fragments(data.schema), fragments, meta, None, None, "dmi-from-dataset", fragments=True)
+    if kind == "lazy":
+        n = lazy_rows(data)
+        reader: _Reader = LazySlices(data)
+        meta = lazy_meta(data)
+        table = None
+    else:
+        table = data.to_arrow() if kind == "polars" else data
+        n = table.num_rows
+        reader = TableSlices(table)
+        meta = to_pandas(table.slice(0, 0))
+    ranges = list(itertools.pairwise(bounds(n)))
+    return Parts(reader, ranges, meta, tuple(b - a for a, b in ranges), table, f"dmi-from-{kind}")

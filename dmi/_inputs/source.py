@@ -126,9 +126,9 @@ def open_data(data: Any) -> Source:
     paths = formats.paths_of(data)
     if paths is not None:
         return formats.open_scan(None, paths, {})
-    kind = arrow.kind_of(data)
-    if kind is not None:
-        return _arrow_source(data, kind)
+    read = arrow.plan(data, _pandas_bounds)
+    if read is not None:
+        return _arrow_source(data, read)
     if isinstance(data, pd.Series | dd.Series):
         raise TypeError("data must be a DataFrame, not a Series; use series.to_frame() for one column")
     raise TypeError(
@@ -138,63 +138,44 @@ def open_data(data: Any) -> Source:
     )
 
 
-def _arrow_source(data: Any, kind: str) -> Source:
-    """A pyarrow Table or Dataset, or a polars DataFrame or LazyFrame, as a Source (see
-    :mod:`dmi._inputs.arrow`)."""
-    if kind == "dataset":
-        return _dataset_source(data)
-    if kind == "lazy":
-        n = arrow.lazy_rows(data)
-        reader: Any = arrow.LazySlices(data)
-        meta = arrow.lazy_meta(data)
-        table = None
-    else:
-        table = data.to_arrow() if kind == "polars" else data
-        n = table.num_rows
-        reader = arrow.TableSlices(table)
-        meta = arrow.to_pandas(table.slice(0, 0))
-    check_unique(list(meta.columns))
-    bounds = _pandas_bounds(n)
-    ranges = list(itertools.pairwise(bounds))
-    frame = dd.from_map(reader, ranges, meta=meta, enforce_metadata=False, label=f"dmi-from-{kind}")
-    lengths = tuple(b - a for a, b in ranges)
-    return Source(frame, (_PANDAS_ROWS,) * len(ranges), lengths=lengths, table=table)
+def _arrow_source(data: Any, parts: arrow.ParquetFiles | arrow.Parts) -> Source:
+    """A pyarrow Table or Dataset, or a polars DataFrame or LazyFrame, as a Source, read as
+    :func:`dmi._inputs.arrow.plan` says."""
+    if isinstance(parts, arrow.ParquetFiles):
+        return _parquet_dataset_source(data, parts.files, parts.partitions)
+    check_unique(list(parts.meta.columns))
+    frame = dd.from_map(parts.reader, parts.parts, meta=parts.meta, enforce_metadata=False, label=parts.label)
+    if parts.fragments:  # a fragment's rows: its file's (or its place's) and their positions
+        rows = tuple(RowIds((name_id(getattr(f, "path", str(i))),), True) for i, f in enumerate(parts.parts))
+    else:  # as a pandas DataFrame's: by position
+        rows = (_PANDAS_ROWS,) * len(parts.parts)
+    return Source(frame, rows, lengths=parts.lengths, table=parts.table)
 
 
-def _dataset_source(data: Any) -> Source:
-    """A pyarrow Dataset: of Parquet files, read as Parquet paths are; else by fragments."""
+def _parquet_dataset_source(
+    data: Any, files: list[str], partitions: dict[str, dict[str, Any]] | None
+) -> Source:
+    """A pyarrow Dataset of Parquet files, read as Parquet paths are (its partition columns
+    included)."""
     import fsspec
     import fsspec.implementations.arrow
-    import pyarrow.dataset as ds
     import pyarrow.fs as pafs
 
-    if isinstance(data, ds.FileSystemDataset) and isinstance(data.format, ds.ParquetFileFormat):
-        files, partitions = arrow.dataset_partitions(data)
-        if not files:
-            raise ValueError("the pyarrow Dataset has no files")
-        if isinstance(data.filesystem, pafs.LocalFileSystem):  # named as a path names them
-            fs = fsspec.filesystem("file")
-            named = {f: fs.info(os.path.abspath(f))["name"] for f in files}
-            files = [named[f] for f in files]
-            partitions = None if partitions is None else {named[f]: v for f, v in partitions.items()}
-        else:
-            fs = fsspec.implementations.arrow.ArrowFSWrapper(data.filesystem)
-        extra = None
-        if partitions is not None:
-            keys = list(next(iter(partitions.values())))
-            extra = pa.schema([data.schema.field(k) for k in keys])
-        dataset = parquet.files_dataset(fs, files, partitions, extra)
-        return _parquet_source(dataset, dataset.pieces)
-    fragments = list(data.get_fragments())
-    if not fragments:
-        raise ValueError("the pyarrow Dataset has no fragments")
-    meta = arrow.to_pandas(data.schema.empty_table())
-    check_unique(list(meta.columns))
-    frame = dd.from_map(
-        arrow.Fragments(data.schema), fragments, meta=meta, enforce_metadata=False, label="dmi-from-dataset"
-    )
-    rows = tuple(RowIds((name_id(getattr(f, "path", str(i))),), True) for i, f in enumerate(fragments))
-    return Source(frame, rows)
+    if not files:
+        raise ValueError("the pyarrow Dataset has no files")
+    if isinstance(data.filesystem, pafs.LocalFileSystem):  # named as a path names them
+        fs = fsspec.filesystem("file")
+        named = {f: fs.info(os.path.abspath(f))["name"] for f in files}
+        files = [named[f] for f in files]
+        partitions = None if partitions is None else {named[f]: v for f, v in partitions.items()}
+    else:
+        fs = fsspec.implementations.arrow.ArrowFSWrapper(data.filesystem)
+    extra = None
+    if partitions is not None:
+        keys = list(next(iter(partitions.values())))
+        extra = pa.schema([data.schema.field(k) for k in keys])
+    dataset = parquet.files_dataset(fs, files, partitions, extra)
+    return _parquet_source(dataset, dataset.pieces)
 
 
 def _open_parquet(paths: list[str], options: dict[str, Any]) -> Source:
