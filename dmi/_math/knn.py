@@ -102,8 +102,8 @@ def ross(c: Axis, labels: np.ndarray, k: int, clip: bool = True, threads: int = 
     lv = lv.astype(np.int16 if lv.size and lv.max() < np.iinfo(np.int16).max else np.int64)
     order = np.argsort(lv, kind="stable")
     lv_sorted, cv_sorted = lv[order], cs[order]
-    starts = np.flatnonzero(np.r_[True, lv_sorted[1:] != lv_sorted[:-1]])
-    counts = np.diff(np.r_[starts, lv_sorted.size])
+    bounds = np.append(np.flatnonzero(np.r_[True, lv_sorted[1:] != lv_sorted[:-1]]), lv_sorted.size)
+    counts = np.diff(bounds)  # each class's points; it starts at bounds[c]
     if k >= lv.size:
         raise ValueError(f"n_neighbors={k} must be less than the {lv.size} rows available for this pair")
     keep = np.repeat(counts > 1, counts)
@@ -118,7 +118,6 @@ def ross(c: Axis, labels: np.ndarray, k: int, clip: bool = True, threads: int = 
         sv, where = cs[~single], (np.cumsum(~single) - 1)[order]
     else:
         sv, where = cs, order
-    bounds = np.append(starts, lv_sorted.size)
     m_all = np.empty(sv.size, dtype=np.int64)
 
     def count(first: int, last: int) -> None:

@@ -91,6 +91,12 @@ def value_index(
     return low, scale, table
 
 
+def value_index_nbytes(n: int, segment: int = SEGMENT, cells: int = CELLS) -> int:
+    """The bytes :func:`value_index` makes for ``n`` sorted values (int32 positions, and
+    each segment's float64 low and scale), without making it."""
+    return -(-n // segment) * ((cells + 1) * 4 + 16)
+
+
 @numba.njit(nogil=True, cache=True, inline="always")
 def _near(
     low: np.ndarray, scale: np.ndarray, table: np.ndarray, cells: int, v: float, s: int

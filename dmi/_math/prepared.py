@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from dmi._math.jitter import Axis, Prepared
-from dmi._math.neighbours import CELLS, SEGMENT
+from dmi._math.neighbours import value_index_nbytes
 
 
 def nbytes(item: Prepared | Axis) -> int:
@@ -31,10 +31,8 @@ def nbytes(item: Prepared | Axis) -> int:
     axis's value index counted whether or not it has been made yet)."""
     if isinstance(item, Prepared):
         return sum(a.nbytes for a in (item.order, item.group, item.starts, item.draws, item.by_draw))
-    n = item.sorted.size
-    segments = -(-n // SEGMENT)
-    index = segments * ((CELLS + 1) * 4 + 16)  # int32 positions, float64 low and scale
-    return sum(a.nbytes for a in (item.values, item.sorted, item.by_value, item.rank)) + index
+    arrays = (item.values, item.sorted, item.by_value, item.rank)
+    return sum(a.nbytes for a in arrays) + value_index_nbytes(item.sorted.size)
 
 
 class Lru:

@@ -33,8 +33,9 @@ _M_MMAP_THRESHOLD = -3
 _KEPT_MMAP = 32 * 2**20
 # the free memory at the top of the heap kept while a block runs
 _KEPT_TRIM = 512 * 2**20
-# glibc's defaults, when the environment does not set them
+# glibc's defaults, when the environment does not set them (or not as a number)
 _DEFAULT_MMAP = 128 * 2**10
+_DEFAULT_TRIM = 128 * 2**10
 
 _lock = threading.Lock()
 _inside = 0
@@ -80,6 +81,6 @@ def heap_kept() -> Iterator[None]:
         with _lock:
             _inside -= 1
             if _inside == 0:
-                libc.mallopt(_M_TRIM_THRESHOLD, _setting("MALLOC_TRIM_THRESHOLD_", _KEPT_TRIM))
+                libc.mallopt(_M_TRIM_THRESHOLD, _setting("MALLOC_TRIM_THRESHOLD_", _DEFAULT_TRIM))
                 libc.mallopt(_M_MMAP_THRESHOLD, _setting("MALLOC_MMAP_THRESHOLD_", _DEFAULT_MMAP))
                 libc.malloc_trim(0)

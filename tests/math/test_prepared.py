@@ -132,3 +132,13 @@ def test_an_untied_columns_axis_deals_as_the_general_walk_does(seed: int) -> Non
             assert np.array_equal(getattr(general, field), getattr(untied, field))
         checked += int(rows.sum())
     assert checked > 10_000
+
+
+@pytest.mark.parametrize("n", [1, 1_023, 1_024, 1_025, 100_000])
+def test_the_cache_counts_a_value_index_at_the_bytes_it_takes(n: int) -> None:
+    """An axis's value index is made when KSG first reads it; the cache counts its bytes
+    before then, so the count must be what ``value_index`` makes."""
+    from dmi._math.neighbours import CELLS, SEGMENT, value_index, value_index_nbytes
+
+    values = np.sort(np.random.default_rng(n).normal(size=n))
+    assert value_index_nbytes(n) == sum(a.nbytes for a in value_index(values, SEGMENT, CELLS))
