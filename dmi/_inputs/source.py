@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +50,19 @@ _PANDAS_ROWS = RowIds((name_id("pandas.DataFrame"),), True)
 
 
 @dataclass(frozen=True, eq=False)
+class Pieces:
+    """How dmi itself reads each partition of a frame it built: ``reader(piece, columns)``
+    gives exactly what the frame's partition of those columns holds. A task that reads its
+    piece itself holds it only while it runs; as a partition of the frame, a piece is a
+    stored result, which a ``distributed`` worker may write to disk before the next task
+    reads it."""
+
+    reader: Callable[[Any, list[Hashable]], pd.DataFrame]
+    items: tuple[Any, ...]
+    """One per partition of the frame."""
+
+
+@dataclass(frozen=True, eq=False)
 class Source:
     """The data of a request: a lazy frame and the identity of each partition's rows."""
 
@@ -64,10 +77,15 @@ class Source:
     """The rows of each partition, when known before reading (pandas; Parquet footers)."""
     table: Any = None
     """The user's Arrow table (a pyarrow Table, or a polars DataFrame's), when that is what was passed."""
+    pieces: Pieces | None = None
+    """How to read each partition without the frame, when dmi built the frame (Parquet; pandas)."""
 
     def partitions(self, chosen: Sequence[int]) -> Source:
         """The same source restricted to some partitions (their rows keep their identity)."""
         picked = sorted(chosen)
+        pieces = self.pieces
+        if pieces is not None:
+            pieces = Pieces(pieces.reader, tuple(pieces.items[i] for i in picked))
         return Source(
             self.frame.partitions[picked],
             tuple(self.rows[i] for i in picked),
@@ -75,6 +93,7 @@ class Source:
             self.dataset,
             None if self.lengths is None else tuple(self.lengths[i] for i in picked),
             self.table,
+            pieces,
         )
 
     @property
@@ -222,17 +241,19 @@ def _pandas_source(frame: pd.DataFrame) -> Source:
     bounds = _pandas_bounds(len(frame))
     index = frame.index
     divisions = None if len(frame) == 0 else (*(index[b] for b in bounds[:-1]), index[-1])
+    slices = [frame.iloc[a:b] for a, b in itertools.pairwise(bounds)]
     with dask.config.set({"dataframe.convert-string": False}):
         ddf = dd.from_map(
             _rows,
-            [frame.iloc[a:b] for a, b in itertools.pairwise(bounds)],
+            slices,
             meta=frame.iloc[:0],
             divisions=divisions,
             enforce_metadata=False,
             label="dmi-from-pandas",
         )
     lengths = tuple(b - a for a, b in itertools.pairwise(bounds))
-    return Source(ddf, (_PANDAS_ROWS,) * len(lengths), pandas=frame, lengths=lengths)
+    pieces = Pieces(_rows, tuple(slices))
+    return Source(ddf, (_PANDAS_ROWS,) * len(lengths), pandas=frame, lengths=lengths, pieces=pieces)
 
 
 def _parquet_source(dataset: parquet.Dataset, pieces: Sequence[parquet.Piece]) -> Source:
@@ -250,7 +271,7 @@ def _parquet_source(dataset: parquet.Dataset, pieces: Sequence[parquet.Piece]) -
         )
     rows = tuple(RowIds((parquet.file_id(p.path),), True) for p in pieces)
     lengths = None if dataset.filter is not None else tuple(p.rows for p in pieces)  # rows filtered out
-    return Source(frame, rows, dataset=dataset, lengths=lengths)
+    return Source(frame, rows, dataset=dataset, lengths=lengths, pieces=Pieces(reader, tuple(pieces)))
 
 
 def sampled_partitions(source: Source, rows_wanted: int, seed: int) -> Source:

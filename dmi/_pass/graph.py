@@ -1,6 +1,8 @@
 """The one pass as a Dask graph: partitions summarized, a tree merge, the k-NN tasks, one compute.
 
-The graph uses public Dask APIs only: ``DataFrame.to_delayed`` for the partitions,
+The graph uses public Dask APIs only: the partitions are read inside the tasks that
+summarize them when dmi built the frame (:class:`~dmi._inputs.source.Pieces`), else taken
+with ``DataFrame.to_delayed``;
 ``dask.delayed`` for the per-partition summaries and the merges (grouped with
 ``toolz.partition_all(split_every, ...)``), and a single ``dask.compute`` on whatever
 scheduler is active (a ``distributed.Client`` if one is, Dask's default otherwise).
@@ -103,7 +105,6 @@ def _run(
 ) -> tuple[PassState, list[Any]]:
     """:func:`run`, with the sample as ``spec`` says."""
     columns = list(spec.columns if read is None else read)
-    parts = source.frame[columns].to_delayed()
     # The plan's objects (specs, functions holding a plan, blocks of pairs) enter the graph
     # once each, as literals under their own keys: tasks refer to them by key, so Dask
     # neither walks nor tokenizes them per task (a 500-column request has 124,750 pairs),
@@ -115,16 +116,38 @@ def _run(
 
     spec_key, transform_key = static(spec, "spec"), static(transform, "transform")
     n_pairs = len(spec.counts.pairs) if spec.counts is not None else 0
-    pair_blocks = within_partition(n_pairs, len(parts), threads())
+    n_parts = source.frame.npartitions
+    pair_blocks = within_partition(n_pairs, n_parts, threads())
     blocks_key = static(pair_blocks, "pair-blocks")
     # a partition's pairs in blocks: only for the plain pass (a transform adds columns)
     split = len(pair_blocks) > 1 and transform is None and spec.counts is not None
     if split:
         assert spec.counts is not None
         column_runs = within_partition(len(spec.counts.columns), 1, len(pair_blocks), minimum=1)
+    # A partition that one task summarizes is read inside that task when dmi knows how
+    # (source.pieces), so it is never a stored result; else it is the frame's partition.
+    pieces = source.pieces if not split else None
+    if pieces is not None:
+        reader_key, columns_key = static(pieces.reader, "reader"), static(columns, "columns")
+    else:
+        parts = source.frame[columns].to_delayed()
     layer = []
-    for i, (part, rows) in enumerate(zip(parts, source.rows, strict=True)):
+    for i, rows in enumerate(source.rows):
         key = f"{token}-{i}"
+        if pieces is not None:
+            layer.append(
+                dask.delayed(_read_chunk_task, pure=True)(
+                    reader_key,
+                    static(pieces.items[i], f"piece-{i}"),
+                    columns_key,
+                    spec_key,
+                    rows,
+                    transform_key,
+                    dask_key_name=f"dmi-chunk-{key}",
+                )
+            )
+            continue
+        part = parts[i]
         if not split:
             layer.append(
                 dask.delayed(_chunk_task, pure=True)(
@@ -283,6 +306,18 @@ def _chunk_task(
         return too_large
     finally:
         pa.default_memory_pool().release_unused()
+
+
+def _read_chunk_task(
+    reader: Callable[[Any, list[Hashable]], pd.DataFrame],
+    piece: Any,
+    columns: list[Hashable],
+    spec: PassSpec,
+    rows: RowIds,
+    transform: Transform | None,
+) -> PassState | TablesTooLarge:
+    """Read one partition's ``columns`` and summarize it (:func:`_chunk_task`), in one task."""
+    return _chunk_task(reader(piece, columns), spec, rows, transform)
 
 
 def _encode_task(part: pd.DataFrame, spec: PassSpec, rows: RowIds, columns: range) -> Encoded:
