@@ -4,29 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import replace
-from typing import Any, Unpack
+from typing import Unpack
 
-import numpy as np
 import pandas as pd
 
 from dmi._engine.basis import basis_of
-from dmi._engine.columns import check_known, matrix_pairs, target_pairs
+from dmi._engine.columns import check_known, matrix_pairs
+from dmi._engine.matrix import matrix, with_target
 from dmi._engine.request import (
     DataLike,
-    Options,
-    Request,
     check_given_dtype,
     check_options,
     compute,
     conditional,
-    diagonal,
     prepare,
-    unit,
-    value,
-    without_given,
 )
 from dmi._engine.signatures import KnnKeywords, MatrixKeywords, takes
-from dmi._engine.table import P_VALUE_METHODS, pair_table, rows_attrs, square
+from dmi._engine.table import P_VALUE_METHODS, pair_table
 from dmi._engine.validate import check_choice, check_positive_int
 from dmi._math.estimators import to_base
 from dmi._typing import (
@@ -150,39 +144,12 @@ def mutual_info_matrix(
     x  0.971  0.420
     y  0.420  0.971
     """
-    req = prepare(data, columns, check_options(**options), given=given)
-    if given is not None:
-        return _conditional_matrix(without_given(req, given), given)
-    opts, labels = req.opts, req.labels
-    pairs = matrix_pairs(len(labels))
-    res = compute(req, pairs, diagonal=True)
-    result = square(labels, pairs, res, lambda r, _: value(r, opts), lambda h: diagonal(h, opts))
-    result.attrs["unit"] = unit(opts)
-    if res.bins is not None:
-        result.attrs["bins"] = res.bins
-    return result
+    return matrix(prepare(data, columns, check_options(**options), given=given), given)
 
 
 mutual_info_matrix.__doc__ = (mutual_info_matrix.__doc__ or "").replace(
     "<data forms>", describe_data().lstrip()
 )
-
-
-def _conditional_matrix(req: Request, given: Hashable) -> pd.DataFrame:
-    opts, labels = req.opts, req.labels
-    pairs = matrix_pairs(len(labels))
-    mi, rows, h_given = conditional(req, pairs, given, diagonal=True)
-    p = len(labels)
-    out = np.full((p, p), np.nan)
-    for c in range(p):
-        out[c, c] = to_base(h_given[c][0], opts.base)
-    for (i, j), cmi in zip(pairs, mi, strict=True):
-        out[i, j] = out[j, i] = to_base(cmi, opts.base)
-    index = pd.Index(labels)
-    result = pd.DataFrame(out, index=index, columns=index.copy())
-    used = [n for _, n in h_given] + list(rows)
-    result.attrs.update(rows_attrs(used), unit=unit(opts), given=given)
-    return result
 
 
 @takes(MatrixKeywords)
@@ -244,40 +211,11 @@ def mutual_info_with(
     request = check_options(**options)
     if not isinstance(sort, bool):
         raise TypeError(f"sort must be True or False, got {sort!r}")
-    result = _with(data, target, columns, request, given)
-    if sort:
-        return result.sort_values(ascending=False, na_position="last", kind="stable")
-    return result
-
-
-def _with(
-    data: DataLike, target: Hashable, columns: Any, request: Options, given: Hashable | None
-) -> pd.Series:
-    """:func:`mutual_info_with` in the columns' order."""
     if target is None:
         raise TypeError("target must be a column name, got None")
-    req = prepare(data, columns, request, target=target, given=given)
-    if given is not None:
-        if given == target:
-            raise ValueError(f"given={given!r} is the target; condition on another column")
-        req = without_given(req, given)
-    opts, labels = req.opts, req.labels
-    others = labels[1:]
-    pairs = target_pairs(len(labels))
-    if given is not None and pairs:
-        mi, rows, _ = conditional(req, pairs, given, diagonal=False)
-        result = pd.Series(to_base(np.array(mi), opts.base), index=pd.Index(others), name=target)
-        result.attrs.update(n_rows=dict(zip(others, rows, strict=True)), unit=unit(opts), given=given)
-        return result
-    if not pairs:
-        return pd.Series([], index=pd.Index([], dtype=object), dtype=np.float64, name=target)
-    res = compute(req, pairs, diagonal=False)
-    values = [value(r, opts) for r in res.pairs]
-    result = pd.Series(values, index=pd.Index(others), dtype=np.float64, name=target)
-    result.attrs["n_rows"] = {c: int(r.n) for c, r in zip(others, res.pairs, strict=True)}
-    result.attrs["unit"] = unit(opts)
-    if res.bins is not None:
-        result.attrs["bins"] = res.bins
+    result = with_target(prepare(data, columns, request, target=target, given=given), target, given)
+    if sort:
+        return result.sort_values(ascending=False, na_position="last", kind="stable")
     return result
 
 

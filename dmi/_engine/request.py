@@ -30,8 +30,6 @@ from dmi._engine.validate import (
     check_split_every,
 )
 from dmi._inputs.scan import Scan
-from dmi._math.entropy import normalized
-from dmi._math.estimators import PairResult, to_base
 from dmi._typing import Discrete, Method, Normalize, PathLike, RandomState, SampleMode, SplitEvery
 from dmi.summary import Summary
 
@@ -221,21 +219,6 @@ def _check_partitions(
             f"sample='partitions' reads only some partitions, but {shown} and needs every row; "
             "use sample='rows' (the default), leave the discrete pairs out, or pass discrete=False"
         )
-
-
-def value(result: PairResult, opts: Options) -> float:
-    """A pair's result in the caller's units: MI in ``base``, or normalized MI."""
-    if opts.normalize is not None:
-        assert result.stats is not None  # plug-in pairs only: checked in compute()
-        return normalized(result.stats, opts.normalize)
-    return float(to_base(result.mi, opts.base))
-
-
-def diagonal(h: float, opts: Options) -> float:
-    """A diagonal cell: H(X) in ``base``, or 1.0 when normalized (NaN without values)."""
-    if opts.normalize is not None:
-        return math.nan if math.isnan(h) else 1.0
-    return float(to_base(h, opts.base))
 
 
 def unit(opts: Options) -> str:

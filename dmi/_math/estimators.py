@@ -53,6 +53,22 @@ def to_base(nats: Any, base: float) -> Any:
     return nats / math.log(base)
 
 
+def in_units(result: PairResult, base: float, normalize: str | None) -> float:
+    """A pair's result in the caller's units: MI in ``base``, or MI normalized by the
+    ``normalize`` mean of its entropies (plug-in pairs only: they carry ``stats``)."""
+    if normalize is not None:
+        assert result.stats is not None  # checked before the pairs are computed
+        return normalized(result.stats, normalize)
+    return float(to_base(result.mi, base))
+
+
+def entropy_in_units(h: float, base: float, normalize: str | None) -> float:
+    """A column's own cell: H(X) in ``base``, or 1.0 when normalized (NaN without values)."""
+    if normalize is not None:
+        return math.nan if math.isnan(h) else 1.0
+    return float(to_base(h, base))
+
+
 @dataclass(frozen=True)
 class PairResult:
     """One pair's estimate in nats, the rows it used, and what its estimator adds."""
