@@ -1,6 +1,6 @@
 """dmi on real processes: scale in rows and columns, 1 vs 2 workers, scheduler vs threads.
 
-    python benchmarks/bench_cluster.py [--data DIR] [--repeat 3] [--max-rows 100000000]
+    python benchmarks/run.py cluster [--data DIR] [--repeat 3] [--methods rows-1000000-threads,...]
 
 1. Rows: the discrete example table (12 int + 2 string columns, 91 pairs) at 1M, 10M
    and 100M rows, on threads and on 2 worker processes (cluster/local/cluster.py):
@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _harness import PeakSampler, example_parquet, machine, run_child, write_results
+from _harness import Bench, PeakSampler, Record, example_parquet, main
 
 HERE = Path(__file__).resolve().parent
 CLUSTER = HERE.parent / "cluster" / "local" / "cluster.py"
@@ -101,64 +100,71 @@ def child(path: Path, where: str, workers: int) -> dict:
     return {"seconds": seconds, "workers_peak": peak, "workers_baseline": baseline}
 
 
-def measure(path: Path, where: str, workers: int, repeat: int) -> dict:
-    runs = []
-    for _ in range(repeat):
-        cmd = [sys.executable, __file__, "--child", where, "--path", str(path), "--workers", str(workers)]
-        reply, tree_peak = run_child(cmd)
-        reply["tree_peak"] = tree_peak
-        runs.append(reply)
-    seconds = [r["seconds"] for r in runs]
-    peak = max(r.get("workers_peak", r["tree_peak"]) for r in runs)
-    return {
-        "median": statistics.median(seconds),
-        "runs": seconds,
-        "peak_mib": peak / 2**20,
-        "tasks": runs[0].get("tasks"),
-    }
+ROWS = (1_000_000, 10_000_000, 100_000_000)
+COLUMNS = (12, 50, 200)
+WORKERS = {
+    "workers-threads": "threads (2), no scheduler",
+    "workers-1": "1 worker process (1 thread)",
+    "workers-2": "2 worker processes (1 thread each)",
+}
 
 
-def _row(label: str, m: dict) -> str:
-    runs = ", ".join(f"{s:.2f}" for s in m["runs"])
-    return f"| {label} | {m['median']:.2f} | {runs} | {m['peak_mib']:.0f} |"
+def _methods() -> list[str]:
+    rows = [f"rows-{n}-{where}" for n in ROWS for where in ("threads", "processes")]
+    return [*rows, *(f"columns-{c}" for c in COLUMNS), *WORKERS]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def _path(method: str, args: argparse.Namespace) -> Path:
+    """The data set a method reads (made once)."""
+    kind, what, *_ = method.split("-")
+    if kind == "columns":
+        n = int(what)
+        return example_parquet(args.data, f"wide{n}", 1_000_000, n_int_columns=n - 2, max_cardinality=100)
+    rows = int(what) if kind == "rows" else 10_000_000
+    return example_parquet(args.data, "discrete", rows)
+
+
+def _where(method: str) -> tuple[str, int]:
+    """Threads, or processes and how many."""
+    if method.endswith("processes"):
+        return "processes", 2
+    if method in ("workers-1", "workers-2"):
+        return "processes", int(method[-1])
+    return "threads", 0
+
+
+def _measure(method: str, args: argparse.Namespace) -> dict:
+    where, workers = _where(method)
+    return child(_path(method, args), where, workers)
+
+
+def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "dmi-bench")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--max-rows", type=int, default=100_000_000)
-    parser.add_argument("--child")
-    parser.add_argument("--path", type=Path)
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(child(args.path, args.child, args.workers)))
-        return
 
+
+def _prepare(args: argparse.Namespace) -> None:
+    for method in [m for m in args.methods.split(",") if m] or _methods():
+        _path(method, args)
+
+
+def _row(label: str, r: Record) -> str:
+    peak = r.reply.get("workers_peak", r.peak_bytes) / 2**20
+    return f"| {label} | {r.median:.2f} | {r.runs(2)} | {peak:.0f} |"
+
+
+def _table(records: dict[str, Record]) -> list[str]:
     lines = [
-        "## On real processes: rows, columns, workers (issue 4)",
-        "",
-        f"`python benchmarks/bench_cluster.py` on {time.strftime('%Y-%m-%d')}; {machine()}. "
-        f"Processes: `cluster/local/cluster.py`, one thread and {WORKER_MEMORY} per worker; start-up and a "
-        "warm-up call not timed. Memory: peak RSS of the whole process tree for threads; of the worker "
-        "processes (nannies included) for the cluster. Medians of "
-        f"{args.repeat} runs (one at 100M rows), each in a fresh process.",
-        "",
         "### Scale in rows (14 discrete columns, 91 pairs; Parquet files of 1M rows)",
         "",
         "| rows, where | median time (s) | runs (s) | peak memory (MiB) |",
         "| --- | ---: | --- | ---: |",
     ]
-    for rows in [r for r in (1_000_000, 10_000_000, 100_000_000) if r <= args.max_rows]:
-        path = example_parquet(args.data, "discrete", rows)
-        repeat = 1 if rows >= 100_000_000 else args.repeat
-        for where, workers in (("threads", 0), ("processes", 2)):
-            m = measure(path, where, workers, repeat)
-            label = f"{rows:,}, {'threads (2)' if where == 'threads' else '2 worker processes'}"
-            lines.append(_row(label, m))
-            print(lines[-1], flush=True)
-
+    for n in ROWS:
+        for where in ("threads", "processes"):
+            if (r := records.get(f"rows-{n}-{where}")) is not None:
+                lines.append(
+                    _row(f"{n:,}, {'threads (2)' if where == 'threads' else '2 worker processes'}", r)
+                )
     lines += [
         "",
         "### Scale in columns (1M rows, cardinality 2..100, threads)",
@@ -166,18 +172,10 @@ def main() -> None:
         "| columns | pairs | median time (s) | runs (s) | peak memory (MiB) | Dask tasks |",
         "| ---: | ---: | ---: | --- | ---: | ---: |",
     ]
-    for n_cols in (12, 50, 200):
-        path = example_parquet(
-            args.data, f"wide{n_cols}", 1_000_000, n_int_columns=n_cols - 2, max_cardinality=100
-        )
-        m = measure(path, "threads", 0, args.repeat)
-        runs = ", ".join(f"{s:.2f}" for s in m["runs"])
-        pairs = n_cols * (n_cols - 1) // 2
-        lines.append(
-            f"| {n_cols} | {pairs:,} | {m['median']:.2f} | {runs} | {m['peak_mib']:.0f} | {m['tasks']} |"
-        )
-        print(lines[-1], flush=True)
-
+    for c in COLUMNS:
+        if (r := records.get(f"columns-{c}")) is not None:
+            cells = [f"{c}", f"{c * (c - 1) // 2:,}", f"{r.median:.2f}", r.runs(2), f"{r.peak_mib:.0f}"]
+            lines.append(f"| {' | '.join(cells)} | {r.reply['tasks']} |")
     lines += [
         "",
         "### Workers: the 10M-row matrix",
@@ -185,17 +183,27 @@ def main() -> None:
         "| where | median time (s) | runs (s) | peak memory (MiB) |",
         "| --- | ---: | --- | ---: |",
     ]
-    path = example_parquet(args.data, "discrete", 10_000_000)
-    for label, where, workers in (
-        ("threads (2), no scheduler", "threads", 0),
-        ("1 worker process (1 thread)", "processes", 1),
-        ("2 worker processes (1 thread each)", "processes", 2),
-    ):
-        lines.append(_row(label, measure(path, where, workers, args.repeat)))
-        print(lines[-1], flush=True)
-    write_results("bench_cluster", "\n".join(lines))
-    print("\n".join(lines))
+    lines += [_row(label, records[m]) for m, label in WORKERS.items() if m in records]
+    return lines
+
+
+BENCH = Bench(
+    name="cluster",
+    title="On real processes: rows, columns, workers (issue 4)",
+    methods=_methods(),
+    measure=_measure,
+    describe=lambda args: (
+        f"Processes: `cluster/local/cluster.py`, one thread and {WORKER_MEMORY} per worker; start-up and a "
+        "warm-up call not timed. Memory: peak RSS of the whole process tree for threads; of the worker "
+        "processes (nannies included) for the cluster. Medians of the runs shown (one at 100M rows), each "
+        "in a fresh process."
+    ),
+    table=_table,
+    options=_options,
+    prepare=_prepare,
+    runs=lambda method, repeat: 1 if method.startswith("rows-100000000") else repeat,
+)
 
 
 if __name__ == "__main__":
-    main()
+    main(BENCH)

@@ -14,22 +14,19 @@
 
 Writes its section of ``benchmarks/RESULTS.md``. Usage::
 
-    python benchmarks/bench_continuous.py [--rows 10000000] [--repeat 3]
+    python benchmarks/run.py continuous [--rows 10000000] [--repeat 3] [--methods ksg-100000-dmi-api,...]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from _harness import example_parquet, machine, run_child, write_results
+from _harness import Bench, Record, example_parquet, main
 
 DISCRETE_COLUMNS = [f"c{i:02d}" for i in range(10)] + ["city", "grade"]
 
@@ -54,97 +51,80 @@ def ross_kernel(pc, labels, rows):
     return ross(axis(pc, rows, np.flatnonzero(rows)), labels, 3)
 
 
-def timed(repeat: int, fn, *args, **kwargs) -> tuple[float, object]:
-    """Median seconds of ``repeat`` calls of ``fn(*args, **kwargs)``, and the last result."""
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn(*args, **kwargs)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+KSG_SIZES = (10_000, 100_000, 1_000_000)
+ROSS_ROWS, ROSS_CLASSES = 100_000, (16, 1000)
+KSG_WHO, ROSS_WHO = ("dmi-api", "dmi-kernel", "sklearn", "ennemi"), ("dmi-api", "dmi-kernel", "sklearn")
+MATRICES = {"matrix-discrete-only": 66, "matrix-mixed": 153}
 
 
-def ksg_pairs(sizes: list[int], repeat: int) -> list[str]:
-    import ennemi
+def _timed(fn, *args, **kwargs) -> tuple[float, object]:
+    """Seconds of one call of ``fn`` after a first, untimed one (kernels compiled and loaded)."""
+    fn(*args, **kwargs)
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def ksg_pair(n: int, who: str) -> dict:
+    """One KSG pair (bivariate Gaussian, rho 0.6) of ``n`` rows by one method: its time and value."""
     import pandas as pd
-    from sklearn.feature_selection import mutual_info_regression
 
-    import dmi
-    from dmi._math.jitter import prepare
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal(n)
+    y = 0.6 * x + 0.8 * rng.standard_normal(n)
+    if who == "dmi-api":
+        import dmi
 
-    lines = [
-        "### One KSG pair (bivariate Gaussian, rho = 0.6, k = 3)",
-        "",
-        "| n | closed form | dmi | sklearn | ennemi | dmi API (s) | dmi kernel (s) | sklearn (s) "
-        "| ennemi (s) | sklearn / dmi API | sklearn / dmi kernel |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    rng = np.random.default_rng(0)
-    for n in sizes:
-        x = rng.standard_normal(n)
-        y = 0.6 * x + 0.8 * rng.standard_normal(n)
-        df = pd.DataFrame({"x": x, "y": y})
-        reps = 1 if n >= 1_000_000 else repeat
-        dmi.mutual_info_matrix(df.iloc[:1000], random_state=0)  # compile/load the kernels
-        t_api, m = timed(reps, dmi.mutual_info_matrix, df, sample_size=n, random_state=0)
+        seconds, m = _timed(
+            dmi.mutual_info_matrix, pd.DataFrame({"x": x, "y": y}), sample_size=n, random_state=0
+        )
+        return {"seconds": seconds, "value": float(m.loc["x", "y"])}
+    if who == "dmi-kernel":
+        from dmi._math.jitter import prepare
+
         px, py = prepare(x, np.random.default_rng(1)), prepare(y, np.random.default_rng(2))
-        everything = np.ones(n, dtype=bool)
-        t_kernel, _ = timed(reps, ksg_kernel, px, py, everything)
-        t_sk, sk_out = timed(reps, mutual_info_regression, x[:, None], y, n_neighbors=3, random_state=0)
-        t_en, en_out = timed(reps, ennemi.estimate_mi, y, x, k=3)
-        value, sk, en = m.loc["x", "y"], float(sk_out[0]), float(np.ravel(en_out)[0])
-        print(
-            f"KSG n={n}: dmi {value:.6f} ({t_api:.3f} s, kernel {t_kernel:.3f} s), sklearn {sk:.6f} "
-            f"({t_sk:.3f} s), ennemi {en:.6f} ({t_en:.3f} s)",
-            flush=True,
-        )
-        lines.append(
-            f"| {n:,} | {-0.5 * math.log(1 - 0.36):.6f} | {value:.6f} | {sk:.6f} | {en:.6f} | {t_api:.3f} "
-            f"| {t_kernel:.3f} | {t_sk:.3f} | {t_en:.3f} | {t_sk / t_api:.1f}x | {t_sk / t_kernel:.1f}x |"
-        )
-    return [*lines, ""]
+        seconds, out = _timed(ksg_kernel, px, py, np.ones(n, dtype=bool))
+        return {"seconds": seconds, "value": float(out[0])}
+    if who == "sklearn":
+        from sklearn.feature_selection import mutual_info_regression
+
+        seconds, out = _timed(mutual_info_regression, x[:, None], y, n_neighbors=3, random_state=0)
+        return {"seconds": seconds, "value": float(out[0])}
+    import ennemi
+
+    seconds, out = _timed(ennemi.estimate_mi, y, x, k=3)
+    return {"seconds": seconds, "value": float(np.ravel(out)[0])}
 
 
-def ross_pairs(n: int, classes_list: list[int], repeat: int) -> list[str]:
+def ross_pair(classes: int, who: str) -> dict:
+    """One Ross pair of ``ROSS_ROWS`` rows and ``classes`` classes by one method; sklearn's run
+    also reports its own seed-to-seed spread (untimed)."""
     import pandas as pd
+
+    rng = np.random.default_rng(classes)
+    d = rng.integers(0, classes, ROSS_ROWS)
+    c = d / classes + 0.3 * rng.standard_normal(ROSS_ROWS)
+    if who == "dmi-api":
+        import dmi
+
+        kw = {"sample_size": ROSS_ROWS, "random_state": 0, "discrete": ["d"]}  # d: class labels
+        seconds, out = _timed(dmi.mutual_info_with, pd.DataFrame({"d": d, "c": c}), "d", **kw)
+        return {"seconds": seconds, "value": float(out["c"])}
+    if who == "dmi-kernel":
+        from dmi._math.jitter import prepare
+
+        pc = prepare(c, np.random.default_rng(1))
+        seconds, out = _timed(ross_kernel, pc, d, np.ones(ROSS_ROWS, dtype=bool))
+        return {"seconds": seconds, "value": float(out[0])}
     from sklearn.feature_selection import mutual_info_classif
 
-    import dmi
-    from dmi._math.jitter import prepare
-
-    lines = [
-        f"### One Ross pair ({n:,} rows, k = 3)",
-        "",
-        "| classes | dmi | sklearn | rel. diff | sklearn seed spread | dmi API (s) | dmi kernel (s) "
-        "| sklearn (s) | sklearn / dmi API | sklearn / dmi kernel |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    rng = np.random.default_rng(1)
-    for classes in classes_list:
-        d = rng.integers(0, classes, n)
-        c = d / classes + 0.3 * rng.standard_normal(n)
-        df = pd.DataFrame({"d": d, "c": c})
-        kw = {"sample_size": n, "random_state": 0, "discrete": ["d"]}  # d: class labels
-        t_api, s = timed(repeat, dmi.mutual_info_with, df, "d", **kw)
-        pc = prepare(c, np.random.default_rng(1))
-        t_kernel, _ = timed(repeat, ross_kernel, pc, d, np.ones(n, dtype=bool))
-        t_sk, sk_out = timed(repeat, mutual_info_classif, c[:, None], d, n_neighbors=3, random_state=0)
-        sk = float(sk_out[0])
-        seeds = [mutual_info_classif(c[:, None], d, n_neighbors=3, random_state=r)[0] for r in range(1, 4)]
-        spread = (max([sk, *seeds]) - min([sk, *seeds])) / sk
-        value = s["c"]
-        print(
-            f"Ross {classes} classes: dmi {value:.6f} ({t_api:.3f} s), sklearn {sk:.6f} ({t_sk:.3f} s)",
-            flush=True,
-        )
-        lines.append(
-            f"| {classes} | {value:.6f} | {sk:.6f} | {abs(value - sk) / sk:.1e} | {spread:.1e} | {t_api:.3f} "
-            f"| {t_kernel:.3f} | {t_sk:.3f} | {t_sk / t_api:.1f}x | {t_sk / t_kernel:.1f}x |"
-        )
-    return [*lines, ""]
+    seconds, out = _timed(mutual_info_classif, c[:, None], d, n_neighbors=3, random_state=0)
+    sk = float(out[0])
+    seeds = [float(mutual_info_classif(c[:, None], d, n_neighbors=3, random_state=r)[0]) for r in range(1, 4)]
+    return {"seconds": seconds, "value": sk, "spread": (max([sk, *seeds]) - min([sk, *seeds])) / sk}
 
 
-def run_matrix(path: Path, which: str) -> dict[str, float]:
+def run_matrix(path: Path, which: str) -> dict:
     """In a child: the mixed or the discrete-only matrix of the Parquet files."""
     import dmi
 
@@ -170,69 +150,105 @@ def run_matrix(path: Path, which: str) -> dict[str, float]:
     return {"seconds": seconds, "pass": end["pass"], "knn": end.get("knn", end["pass"]) - end["pass"]}
 
 
-def matrices(rows: int, data: Path, repeat: int) -> list[str]:
-    path = ensure_mixed_data(rows, data)
-    lines = [
-        f"### Whole matrix, {rows:,} rows from Parquet (sample 100,000 for the k-NN pairs)",
+def measure(method: str, args: argparse.Namespace) -> dict:
+    kind, *rest = method.split("-", 2)
+    if kind == "matrix":
+        got = run_matrix(ensure_mixed_data(args.rows, args.data), method.removeprefix("matrix-"))
+        return {**got, "rows": args.rows}
+    size, who = rest
+    return ksg_pair(int(size), who) if kind == "ksg" else ross_pair(int(size), who)
+
+
+def _table(records: dict[str, Record]) -> list[str]:
+    lines: list[str] = []
+    got = [m for m in MATRICES if m in records]
+    if got:
+        rows = records[got[0]].reply.get("rows")
+        lines += [
+            f"### Whole matrix, {rows:,} rows from Parquet (sample 100,000 for the k-NN pairs)",
+            "",
+            "| matrix | pairs | median time (s) | runs (s) | the pass (s) | k-NN stage (s) "
+            "| peak RSS (MiB) |",
+            "| --- | ---: | ---: | --- | ---: | ---: | ---: |",
+        ]
+        for m in got:
+            r = records[m]
+            cells = [m.removeprefix("matrix-"), str(MATRICES[m]), f"{r.median:.2f}", r.runs(2)]
+            cells += [f"{r.reply['pass']:.2f}", f"{r.reply['knn']:.2f}", f"{r.peak_mib:.0f}"]
+            lines.append(f"| {' | '.join(cells)} |")
+        if len(got) == 2:
+            mixed, discrete = records["matrix-mixed"], records["matrix-discrete-only"]
+            lines += [
+                "",
+                f"Mixed / discrete-only time: {mixed.median / discrete.median:.2f}x. 'The pass' ends when "
+                "the last merge of counts and sample finishes (reading included); the k-NN stage is the "
+                "rest: preparing the sample and its 87 KSG/Ross pairs (the first run's stages). The mixed "
+                f"pass alone is {mixed.reply['pass'] / discrete.reply['pass']:.2f}x the discrete-only pass.",
+            ]
+        lines.append("")
+    lines += [
+        "### One KSG pair (bivariate Gaussian, rho = 0.6, k = 3)",
         "",
-        "| matrix | pairs | median time (s) | runs (s) | the pass (s) | k-NN stage (s) | peak RSS (MiB) |",
-        "| --- | ---: | ---: | --- | ---: | ---: | ---: |",
+        "| n | closed form | dmi | sklearn | ennemi | dmi API (s) | dmi kernel (s) | sklearn (s) "
+        "| ennemi (s) | sklearn / dmi API | sklearn / dmi kernel |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    medians = {}
-    for which, pairs in [("discrete-only", 66), ("mixed", 153)]:
-        runs = []
-        for _ in range(repeat):
-            reply, peak = run_child([sys.executable, __file__, "--child", which, "--path", str(path)])
-            runs.append((reply, peak))
-        med = {k: statistics.median(r[k] for r, _ in runs) for k in ("seconds", "pass", "knn")}
-        medians[which] = med
-        peak_mib = max(p for _, p in runs) / 2**20
-        print(f"{which}: {med['seconds']:.2f} s, peak {peak_mib:.0f} MiB", flush=True)
-        each = ", ".join(f"{r['seconds']:.2f}" for r, _ in runs)
-        lines.append(
-            f"| {which} | {pairs} | {med['seconds']:.2f} | {each} "
-            f"| {med['pass']:.2f} | {med['knn']:.2f} | {peak_mib:.0f} |"
-        )
-    mixed, discrete = medians["mixed"], medians["discrete-only"]
+    for n in KSG_SIZES:
+        r = {who: records.get(f"ksg-{n}-{who}") for who in KSG_WHO}
+        if None in r.values():
+            continue
+        api, kernel, sk, en = (r[w] for w in KSG_WHO)
+        values = [-0.5 * math.log(1 - 0.36), api.reply["value"], sk.reply["value"], en.reply["value"]]
+        times = [api.median, kernel.median, sk.median, en.median]
+        cells = [f"{n:,}", *(f"{v:.6f}" for v in values), *(f"{t:.3f}" for t in times)]
+        cells += [f"{sk.median / api.median:.1f}x", f"{sk.median / kernel.median:.1f}x"]
+        lines.append(f"| {' | '.join(cells)} |")
     lines += [
         "",
-        f"Mixed / discrete-only time: {mixed['seconds'] / discrete['seconds']:.2f}x. "
-        "'The pass' ends when the last merge of counts and sample finishes (reading included); "
-        "the k-NN stage is the rest: preparing the sample and its 87 KSG/Ross pairs "
-        f"(medians per stage, so they need not add up). The mixed pass alone is "
-        f"{mixed['pass'] / discrete['pass']:.2f}x the discrete-only pass.",
+        f"### One Ross pair ({ROSS_ROWS:,} rows, k = 3)",
         "",
+        "| classes | dmi | sklearn | rel. diff | sklearn seed spread | dmi API (s) | dmi kernel (s) "
+        "| sklearn (s) | sklearn / dmi API | sklearn / dmi kernel |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+    for classes in ROSS_CLASSES:
+        r = {who: records.get(f"ross-{classes}-{who}") for who in ROSS_WHO}
+        if None in r.values():
+            continue
+        api, kernel, sk = (r[w] for w in ROSS_WHO)
+        value, ref = api.reply["value"], sk.reply["value"]
+        cells = [str(classes), f"{value:.6f}", f"{ref:.6f}", f"{abs(value - ref) / ref:.1e}"]
+        cells += [f"{sk.reply['spread']:.1e}", *(f"{t.median:.3f}" for t in (api, kernel, sk))]
+        cells += [f"{sk.median / api.median:.1f}x", f"{sk.median / kernel.median:.1f}x"]
+        lines.append(f"| {' | '.join(cells)} |")
     return lines
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rows", type=int, default=10_000_000, help="rows of the whole-matrix table")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--ksg-sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "dmi-bench")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(run_matrix(args.path, args.child)))
-        return
-    lines = [
-        "## Continuous and mixed MI (issue 3)",
-        "",
-        f"`python benchmarks/bench_continuous.py` on {time.strftime('%Y-%m-%d')}; {machine()}. "
-        f"Times are medians of {args.repeat} runs (one run at 1e6 rows) in one process; every method on "
-        "the same rows. 'dmi API' is the whole public call (row keys, sample, Dask graph); "
-        "'dmi kernel' the estimator alone, as sklearn's time is its estimator.",
-        "",
-    ]
-    lines += matrices(args.rows, args.data, args.repeat)
-    lines += ksg_pairs(args.ksg_sizes, args.repeat)
-    lines += ross_pairs(100_000, [16, 1000], args.repeat)
-    write_results("bench_continuous", "\n".join(lines))
-    print("\n".join(lines))
+
+
+BENCH = Bench(
+    name="continuous",
+    title="Continuous and mixed MI (issue 3)",
+    methods=[
+        *MATRICES,
+        *(f"ksg-{n}-{who}" for n in KSG_SIZES for who in KSG_WHO),
+        *(f"ross-{c}-{who}" for c in ROSS_CLASSES for who in ROSS_WHO),
+    ],
+    measure=measure,
+    describe=lambda args: (
+        "Each run a fresh process timing one call after an untimed first one; medians of the runs shown "
+        "(one run at 1e6 rows); every method on the same rows. 'dmi API' is the whole public call (row keys, "
+        "sample, Dask graph); 'dmi kernel' the estimator alone, as sklearn's time is its estimator."
+    ),
+    table=_table,
+    options=_options,
+    prepare=lambda args: ensure_mixed_data(args.rows, args.data),
+    runs=lambda method, repeat: 1 if "-1000000-" in method else repeat,
+)
 
 
 if __name__ == "__main__":
-    main()
+    main(BENCH)

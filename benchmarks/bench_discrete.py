@@ -20,27 +20,24 @@ log-difference formula loses ~1e-15 nats to cancellation, which is 4e-9 relative
 independent pair's MI of ~6e-8 nats (``precision_check.py`` measures it against a
 50-digit reference: dmi is within 1.4e-10 there). The MI of the group-by methods is computed here
 from their counts, independently of dmi's code.
-Results go to ``benchmarks/RESULTS.md`` (the section between this script's markers).
+Records go to ``benchmarks/records/discrete.json``; the section of ``RESULTS.md`` is drawn
+from them.
 
 Usage::
 
-    python benchmarks/bench_discrete.py                  # 10M rows, 3 repeats
-    python benchmarks/bench_discrete.py --rows 1000000 --repeat 5 --skip sklearn
+    python benchmarks/run.py discrete                    # 10M rows, 3 repeats
+    python benchmarks/run.py discrete --rows 1000000 --repeat 5 --methods dmi-threads,polars,duckdb
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import math
-import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from _harness import example_parquet, machine, run_child, write_results
+from _harness import Bench, Record, example_parquet, main
 
 METHODS = ["dmi-threads", "dmi-cluster", "numpy-floor", "polars", "duckdb", "sklearn"]
 
@@ -172,17 +169,17 @@ def run_method(method: str, path: Path, out: Path) -> float:
     return elapsed
 
 
-def measure(method: str, path: Path, workdir: Path) -> dict:
-    """Run one method in a child process; return its time, peak tree RSS and matrix."""
-    out = workdir / f"{method}-{time.monotonic_ns()}.npy"
-    reply, peak = run_child(
-        [sys.executable, __file__, "--child", method, "--path", str(path), "--out", str(out)]
-    )
-    return {"seconds": reply["seconds"], "peak": peak, "matrix": np.load(out)}
+COUNTING = {
+    "counting-dmi": "dmi chunk (encode + fused kernel)",
+    "counting-bincount": "pd.factorize + np.bincount per pair",
+}
+MEMORY_ROWS = (1_000_000, 10_000_000, 30_000_000)
 
 
-def counting_only(path: Path, repeat: int) -> dict[str, float]:
-    """Counting alone on one in-memory 1M-row partition: fused kernel vs bincount per pair."""
+def counting_only(path: Path, which: str) -> dict:
+    """Counting alone on one in-memory 1M-row partition, one thread: dmi's fused kernel, or
+    ``pd.factorize`` + ``np.bincount`` per pair (after an untimed first call)."""
+    import pandas as pd
     import pyarrow.parquet as pq
 
     from dmi._engine.columns import matrix_pairs
@@ -190,140 +187,115 @@ def counting_only(path: Path, repeat: int) -> dict[str, float]:
 
     frame = pq.read_table(sorted(path.glob("*.parquet"))[0]).to_pandas()
     spec = CountSpec(tuple(frame.columns), matrix_pairs(frame.shape[1]))
-    chunk(frame.iloc[:10], spec)
-    times: dict[str, list[float]] = {
-        "dmi chunk (encode + fused kernel)": [],
-        "pd.factorize + np.bincount per pair": [],
-    }
-    for _ in range(repeat):
-        t = time.perf_counter()
-        chunk(frame, spec)
-        times["dmi chunk (encode + fused kernel)"].append(time.perf_counter() - t)
-        t = time.perf_counter()
-        import pandas as pd
 
+    def bincounts() -> None:
         codes = [pd.factorize(frame[c])[0] for c in frame.columns]
         ks = [int(c.max()) + 1 for c in codes]
         for i, j in spec.pairs:
             np.bincount(codes[i] * ks[j] + codes[j], minlength=ks[i] * ks[j])
-        times["pd.factorize + np.bincount per pair"].append(time.perf_counter() - t)
-    return {k: statistics.median(v) for k, v in times.items()}
+
+    count = (lambda: chunk(frame, spec)) if which == "counting-dmi" else bincounts
+    count()
+    start = time.perf_counter()
+    count()
+    return {"seconds": time.perf_counter() - start}
 
 
-# ---------------------------------------------------------------- report
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, nargs="+", default=[10_000_000])
-    parser.add_argument("--repeat", type=int, default=3, help="runs per method (sklearn runs once)")
-    parser.add_argument("--skip", nargs="*", default=[], choices=METHODS)
-    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "dmi-bench")
-    parser.add_argument(
-        "--memory-rows",
-        type=int,
-        nargs="*",
-        default=[1_000_000, 10_000_000, 30_000_000],
-        help="row counts for the dmi memory-vs-rows table",
-    )
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-
-    if args.child:
-        print(json.dumps({"seconds": run_method(args.child, args.path, args.out)}))
-        return
-
-    lines = [
-        "## Discrete all-pairs MI (issue 2)",
-        "",
-        f"`python benchmarks/bench_discrete.py` on {time.strftime('%Y-%m-%d')}; {machine()}.",
-        "Data: `dmi.make_example` -- 12 int columns (cardinality 2..1000) + 2 string columns "
-        "(40 and 5 values), 91 pairs, Parquet files of 1M rows. Time: median of the runs, "
-        "from the call to the matrix (data read included). Peak RSS: whole process tree "
-        "(workers included), sampled every 10 ms, max over the runs.",
-        "",
-    ]
+def measure(method: str, args: argparse.Namespace) -> dict:
+    """One run of a method, in this (child) process."""
+    if method in COUNTING:
+        return counting_only(ensure_data(args.rows, args.data), method)
+    if method.startswith("memory-"):
+        rows = int(method.removeprefix("memory-"))
+        with tempfile.TemporaryDirectory() as tmp:
+            seconds = run_method("dmi-threads", ensure_data(rows, args.data), Path(tmp) / "m.npy")
+        return {"seconds": seconds}
     with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        # Timing-sensitive runs first; sklearn (minutes, single-threaded) runs last.
-        early: list[str] = []
-        counting = counting_only(ensure_data(args.rows[0], args.data), args.repeat)
-        early += [
+        out = Path(tmp) / "m.npy"
+        seconds = run_method(method, ensure_data(args.rows, args.data), out)
+        return {"seconds": seconds, "matrix": np.load(out).tolist(), "rows": args.rows}
+
+
+def _table(records: dict[str, Record]) -> list[str]:
+    lines: list[str] = []
+    reference = records.get("dmi-threads")
+    floor = records.get("numpy-floor")
+    if reference is not None:
+        ref = np.array(reference.reply["matrix"])
+        lines += [
+            f"### {reference.reply['rows']:,} rows x 14 columns",
+            "",
+            "| method | median time (s) | runs (s) | x numpy floor | peak RSS (MiB) "
+            "| max rel. diff vs dmi | max abs. diff (nats) | agrees (rtol 1e-9, atol 1e-13) |",
+            "| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for method in METHODS:
+            if method not in records:
+                continue
+            r = records[method]
+            m = np.array(r.reply["matrix"])
+            absdiff = np.abs(m - ref)
+            rel = float(np.max(absdiff / np.maximum(np.abs(ref), 1e-300)))
+            agree = bool(np.all(np.isclose(m, ref, rtol=1e-9, atol=1e-13)))
+            times = f"{r.median / floor.median:.2f}" if floor is not None else "-"
+            cells = [method, f"{r.median:.2f}", r.runs(2), times, f"{r.peak_mib:.0f}"]
+            cells += [f"{rel:.1e}", f"{float(absdiff.max()):.1e}", "yes" if agree else "NO"]
+            lines.append(f"| {' | '.join(cells)} |")
+        lines.append("")
+    if any(m in records for m in COUNTING):
+        lines += [
             "### Counting alone, one 1M-row partition in memory, one thread (why numba)",
             "",
-            "| what | median time (s) |",
-            "| --- | ---: |",
-            *[f"| {k} | {v:.3f} |" for k, v in counting.items()],
+            "| what | median time (s) | runs (s) |",
+            "| --- | ---: | --- |",
+            *(
+                f"| {label} | {records[m].median:.3f} | {records[m].runs(3)} |"
+                for m, label in COUNTING.items()
+                if m in records
+            ),
             "",
         ]
-        if args.memory_rows:
-            early += [
-                "### dmi memory vs rows (threaded scheduler, 2 threads, 1M-row partitions)",
-                "",
-                "| rows | median time (s) | peak RSS (MiB) |",
-                "| ---: | ---: | ---: |",
-            ]
-            for rows in args.memory_rows:
-                path = ensure_data(rows, args.data)
-                results = [measure("dmi-threads", path, workdir) for _ in range(args.repeat)]
-                med = statistics.median(r["seconds"] for r in results)
-                peak = max(r["peak"] for r in results)
-                print(f"memory {rows:>11,}: {med:.2f} s, peak {peak / 2**20:.0f} MiB", flush=True)
-                early.append(f"| {rows:,} | {med:.2f} | {peak / 2**20:.0f} |")
-            early.append("")
+    if any(f"memory-{n}" in records for n in MEMORY_ROWS):
+        lines += [
+            "### dmi memory vs rows (threaded scheduler, 2 threads, 1M-row partitions)",
+            "",
+            "| rows | median time (s) | runs (s) | peak RSS (MiB) |",
+            "| ---: | ---: | --- | ---: |",
+        ]
+        for n in MEMORY_ROWS:
+            if (r := records.get(f"memory-{n}")) is not None:
+                lines.append(f"| {n:,} | {r.median:.2f} | {r.runs(2)} | {r.peak_mib:.0f} |")
+    return lines
 
-        for rows in args.rows:
-            path = ensure_data(rows, args.data)
-            rows_table = []
-            reference = None
-            for method in [m for m in METHODS if m not in args.skip]:
-                runs = 1 if method == "sklearn" else args.repeat
-                results = [measure(method, path, workdir) for _ in range(runs)]
-                seconds = [r["seconds"] for r in results]
-                matrix = results[-1]["matrix"]
-                if reference is None:
-                    reference = matrix
-                absdiff = np.abs(matrix - reference)
-                diff = float(np.max(absdiff / np.maximum(np.abs(reference), 1e-300)))
-                agree = bool(np.all(np.isclose(matrix, reference, rtol=1e-9, atol=1e-13)))
-                rows_table.append(
-                    (
-                        method,
-                        statistics.median(seconds),
-                        seconds,
-                        max(r["peak"] for r in results),
-                        diff,
-                        float(absdiff.max()),
-                    )
-                )
-                print(
-                    f"{rows:>11,} {method:<12} {statistics.median(seconds):8.2f} s  "
-                    f"peak {max(r['peak'] for r in results) / 2**20:7.0f} MiB  max rel diff {diff:.1e}",
-                    flush=True,
-                )
-                if not agree:
-                    raise SystemExit(f"{method} disagrees with dmi: max relative difference {diff:.3e}")
-            floor = next((t for m, t, *_ in rows_table if m == "numpy-floor"), math.nan)
-            lines += [
-                f"### {rows:,} rows x 14 columns",
-                "",
-                "| method | median time (s) | runs (s) | x numpy floor | peak RSS (MiB) "
-                "| max rel. diff vs dmi | max abs. diff (nats) |",
-                "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
-            ]
-            for method, med, seconds, peak, diff, adiff in rows_table:
-                runs_s = ", ".join(f"{s:.2f}" for s in seconds)
-                peak_mib = peak / 2**20
-                cells = [method, f"{med:.2f}", runs_s, f"{med / floor:.2f}", f"{peak_mib:.0f}"]
-                lines.append("| " + " | ".join([*cells, f"{diff:.1e}", f"{adiff:.1e}"]) + " |")
-            lines.append("")
 
-        lines += early
-    write_results("bench_discrete", "\n".join(lines))
-    print("\n".join(lines))
+def _options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rows", type=int, default=10_000_000, help="rows of the side-by-side table")
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "dmi-bench")
+
+
+def _prepare(args: argparse.Namespace) -> None:
+    chosen = [m for m in args.methods.split(",") if m] or BENCH.methods
+    for m in chosen:
+        ensure_data(int(m.removeprefix("memory-")) if m.startswith("memory-") else args.rows, args.data)
+
+
+BENCH = Bench(
+    name="discrete",
+    title="Discrete all-pairs MI (issue 2)",
+    methods=[*METHODS, *COUNTING, *(f"memory-{n}" for n in MEMORY_ROWS)],
+    measure=measure,
+    describe=lambda args: (
+        "Data: `dmi.make_example` -- 12 int columns (cardinality 2..1000) + 2 string columns (40 and 5 "
+        "values), 91 pairs, Parquet files of 1M rows. Time: median of the runs, from the call to the matrix "
+        "(data read included); sklearn runs once. Peak RSS: whole process tree (workers included), sampled "
+        "every 10 ms, max over the runs."
+    ),
+    table=_table,
+    options=_options,
+    prepare=_prepare,
+    runs=lambda method, repeat: 1 if method == "sklearn" else repeat,
+)
 
 
 if __name__ == "__main__":
-    main()
+    main(BENCH)

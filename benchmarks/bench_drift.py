@@ -21,15 +21,12 @@ process, median of ``--repeat`` runs:
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from _harness import machine, run_child, write_results
+from _harness import Bench, Record, main
 
 ROWS_PER_FILE = 1_000_000
 FILES = 2
@@ -135,52 +132,52 @@ def run(method: str, root: Path) -> dict:
     return {"seconds": seconds, "drifted": drifted, "pairs": 0, "columns": len(columns)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+NAMES = {
+    "dmi": "dmi `drift(before, after)`: 2 passes, 13 columns, 78 pairs tested",
+    "dmi-summary": "dmi `drift(load('before.dmi'), after)`: 1 pass, the same result",
+    "duckdb": "DuckDB GROUP BY + scipy G-test: 10 discrete columns, 45 pairs' MI per side, no pair test",
+    "pandas-scipy": "pandas `value_counts` + scipy G-test: 10 discrete columns, no pairs",
+}
+
+
+def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", type=Path, default=Path(tempfile.gettempdir()) / "dmi-bench-drift")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(run(args.child, args.root)))
-        return
-    make(args.root)
-    rows = []
-    for method in ["dmi", "dmi-summary", "duckdb", "pandas-scipy"]:
-        replies = [
-            run_child([sys.executable, __file__, "--child", method, "--root", str(args.root)])
-            for _ in range(args.repeat)
-        ]
-        seconds = statistics.median(r["seconds"] for r, _ in replies)
-        peak = max(p for _, p in replies) / 2**20
-        rows.append((method, seconds, [r["seconds"] for r, _ in replies], replies[0][0], peak))
-        print(f"{method}: {seconds:.1f} s", flush=True)
-    names = {
-        "dmi": "dmi `drift(before, after)`: 2 passes, 13 columns, 78 pairs tested",
-        "dmi-summary": "dmi `drift(load('before.dmi'), after)`: 1 pass, the same result",
-        "duckdb": "DuckDB GROUP BY + scipy G-test: 10 discrete columns, 45 pairs' MI per side, no pair test",
-        "pandas-scipy": "pandas `value_counts` + scipy G-test: 10 discrete columns, no pairs",
-    }
+
+
+def _describe(args: argparse.Namespace | None) -> str:
+    return (
+        f"Two versions of {FILES * ROWS_PER_FILE:,} rows x 13 columns (Parquet), a planted shift of `c04` "
+        "and a planted change of the dependence `c00 ~ c01`. Medians of the runs shown; each run a fresh "
+        "process. Columns flagged: q <= 0.05 (dmi), Bonferroni p x columns <= 0.05 (the others)."
+    )
+
+
+def _table(records: dict[str, Record]) -> list[str]:
     lines = [
-        "## Drift between two versions (issue 16)",
-        "",
-        f"`python benchmarks/bench_drift.py` on {time.strftime('%Y-%m-%d')}; {machine()}. Two versions of "
-        f"{FILES * ROWS_PER_FILE:,} rows x 13 columns (Parquet), a planted shift of `c04` and a planted "
-        "change of the dependence `c00 ~ c01`. Medians of the runs shown; each run a fresh process. "
-        "Columns flagged: q <= 0.05 (dmi), Bonferroni p x columns <= 0.05 (the others).",
-        "",
         "| method | median (s) | runs (s) | columns flagged | pairs flagged | peak RSS (MiB) |",
         "| --- | ---: | --- | --- | --- | ---: |",
     ]
-    for method, seconds, runs, reply, peak in rows:
-        changed = ", ".join(reply.get("changed", [])) or "-"
-        lines.append(
-            f"| {names[method]} | {seconds:.1f} | {', '.join(f'{s:.1f}' for s in runs)} | "
-            f"{', '.join(reply['drifted']) or '-'} | {changed} | {peak:.0f} |"
-        )
-    write_results("bench_drift", "\n".join(lines))
-    print("\n".join(lines))
+    for method in BENCH.methods:
+        if method in records:
+            r = records[method]
+            changed = ", ".join(r.reply.get("changed", [])) or "-"
+            drifted = ", ".join(r.reply["drifted"]) or "-"
+            cells = [NAMES[method], f"{r.median:.1f}", r.runs(), drifted, changed, f"{r.peak_mib:.0f}"]
+            lines.append(f"| {' | '.join(cells)} |")
+    return lines
+
+
+BENCH = Bench(
+    name="drift",
+    title="Drift between two versions (issue 16)",
+    methods=list(NAMES),
+    measure=lambda method, args: run(method, args.root),
+    describe=_describe,
+    table=_table,
+    options=_options,
+    prepare=lambda args: make(args.root),
+)
 
 
 if __name__ == "__main__":
-    main()
+    main(BENCH)

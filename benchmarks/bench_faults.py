@@ -1,6 +1,6 @@
 """A long cluster job that survives repeated failures: a worker killed every few seconds.
 
-    python benchmarks/bench_faults.py [--data DIR] [--rows 50000000] [--every 2.5] [--kills 8]
+    python benchmarks/run.py faults [--data DIR] [--rows 50000000] [--every 2.5] [--kills 8]
 
 The discrete example table (12 integer + 2 string columns, 91 pairs; Parquet files of 1M
 rows) on a real ``dask scheduler`` and 2 ``dask worker`` processes with nannies
@@ -33,7 +33,7 @@ import threading
 import time
 from pathlib import Path
 
-from _harness import example_parquet, machine, write_results
+from _harness import Bench, Record, example_parquet, main
 
 HERE = Path(__file__).resolve().parent
 CLUSTER = HERE.parent / "cluster" / "local" / "cluster.py"
@@ -60,14 +60,15 @@ def _stop(directory: Path) -> None:
     subprocess.run([sys.executable, str(CLUSTER), "stop", "--dir", str(directory)], capture_output=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "dmi-bench")
     parser.add_argument("--rows", type=int, default=50_000_000)
     parser.add_argument("--every", type=float, default=2.5, help="seconds between kills")
     parser.add_argument("--kills", type=int, default=8, help="the most workers killed")
-    args = parser.parse_args()
 
+
+def measure(method: str, args: argparse.Namespace) -> dict:
+    """The three runs (threads, the cluster undisturbed, the cluster under kills), in one process."""
     import dask
     import pandas as pd
     from distributed import Client
@@ -79,8 +80,7 @@ def main() -> None:
     with dask.config.set(scheduler="threads"):
         expected = dmi.mutual_info_matrix(path, discrete=True)
     threads = time.perf_counter() - start
-    print(f"threads: {threads:.1f} s", flush=True)
-
+    print(f"threads: {threads:.1f} s", file=sys.stderr, flush=True)
     directory = Path(tempfile.mkdtemp(prefix="dmi-faults-"))
     state = _start(directory)
     try:
@@ -90,7 +90,7 @@ def main() -> None:
             start = time.perf_counter()
             calm = dmi.mutual_info_matrix(path, discrete=True)
             undisturbed = time.perf_counter() - start
-            print(f"cluster, undisturbed: {undisturbed:.1f} s", flush=True)
+            print(f"cluster, undisturbed: {undisturbed:.1f} s", file=sys.stderr, flush=True)
 
             result: list[object] = []
             errors: list[BaseException] = []
@@ -116,7 +116,7 @@ def main() -> None:
                 address = rng.choice(sorted(pids))
                 os.kill(pids[address], signal.SIGKILL)
                 kills.append(round(time.perf_counter() - start, 1))
-                print(f"killed {address} at {kills[-1]} s", flush=True)
+                print(f"killed {address} at {kills[-1]} s", file=sys.stderr, flush=True)
             worker.join()
             disturbed = time.perf_counter() - start
     finally:
@@ -126,29 +126,52 @@ def main() -> None:
     equal_calm = bool(calm.equals(expected))
     equal = bool(result[0].equals(expected))
     pd.testing.assert_frame_equal(result[0], expected, check_exact=True)
-    print(f"cluster, {len(kills)} kills: {disturbed:.1f} s; equal to threads: {equal}", flush=True)
-    lines = [
-        "## Repeated worker failures (issue 18)",
-        "",
-        f"`python benchmarks/bench_faults.py --rows {args.rows} --every {args.every}` on "
-        f"{time.strftime('%Y-%m-%d')}; {machine()}. The discrete example table, {args.rows:,} rows x 14 "
-        "columns (91 pairs) in Parquet files of 1M rows, on a `dask scheduler` and 2 `dask worker` processes "
-        "with nannies (4 GiB each); a random worker process SIGKILLed every "
-        f"{args.every:g} s while the matrix is computed, its nanny restarting it. One run each.",
-        "",
+    return {
+        "seconds": disturbed,
+        "threads": threads,
+        "undisturbed": undisturbed,
+        "kills": kills,
+        "equal_calm": equal_calm,
+        "equal": equal,
+        "rows": args.rows,
+        "every": args.every,
+    }
+
+
+def _table(records: dict[str, Record]) -> list[str]:
+    r = records["faults"]
+    got = r.reply
+    every = f"{got['every']:g}"
+    return [
         "| run | time (s) | workers killed | result bit for bit the threaded one |",
         "| --- | ---: | ---: | --- |",
-        f"| threads, this process | {threads:.1f} | - | (reference) |",
-        f"| cluster, undisturbed | {undisturbed:.1f} | 0 | {'yes' if equal_calm else 'NO'} |",
-        f"| cluster, a worker killed every {args.every:g} s | {disturbed:.1f} | {len(kills)} | "
-        f"{'yes' if equal else 'NO'} |",
+        f"| threads, this process | {got['threads']:.1f} | - | (reference) |",
+        f"| cluster, undisturbed | {got['undisturbed']:.1f} | 0 | {'yes' if got['equal_calm'] else 'NO'} |",
+        f"| cluster, a worker killed every {every} s | {r.median:.1f} | {len(got['kills'])} | "
+        f"{'yes' if got['equal'] else 'NO'} |",
         "",
-        f"Slowdown against the undisturbed cluster: {disturbed / undisturbed:.2f}x. Kills at "
-        f"{', '.join(f'{k} s' for k in kills)}.",
+        f"Slowdown against the undisturbed cluster: {r.median / got['undisturbed']:.2f}x. Kills at "
+        f"{', '.join(f'{k} s' for k in got['kills'])}.",
     ]
-    write_results("bench_faults", "\n".join(lines))
-    print("\n".join(lines))
+
+
+BENCH = Bench(
+    name="faults",
+    title="Repeated worker failures (issue 18)",
+    methods=["faults"],
+    measure=measure,
+    describe=lambda args: (
+        "The discrete example table (14 columns, 91 pairs) in Parquet files of 1M rows, on a "
+        "`dask scheduler` and 2 `dask worker` processes with nannies (4 GiB each); a random worker "
+        "process SIGKILLed every few seconds while the matrix is computed, its nanny restarting it. "
+        "One run."
+    ),
+    table=_table,
+    options=_options,
+    prepare=lambda args: example_parquet(args.data, "discrete", args.rows),
+    runs=lambda method, repeat: 1,
+)
 
 
 if __name__ == "__main__":
-    main()
+    main(BENCH)

@@ -1,7 +1,7 @@
 """Scale edges: a 500-column table, and an identifier column with millions of values,
 with and without the ``max_categories`` cap.
 
-    python benchmarks/bench_hostile.py [--repeat 3]
+    python benchmarks/run.py hostile [--repeat 3] [--methods wide,wide-with]
 
 Each configuration runs in a fresh child process; time from the call to the result,
 peak RSS of the process tree (threaded scheduler, 2 threads). The identifier data sets
@@ -11,14 +11,11 @@ are Parquet files of 1M rows, written once to a temporary directory.
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _harness import machine, run_child, write_results
+from _harness import Bench, Record, main
 
 _DATA = Path(tempfile.gettempdir()) / "dmi-bench-hostile"
 
@@ -111,51 +108,44 @@ def child(which: str) -> dict:
     return {"seconds": time.perf_counter() - start}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--child")
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(child(args.child)))
-        return
+CASES = {
+    "wide": "500 int8 columns x 100,000 rows, all 124,750 pairs",
+    "wide-with": "the same table, mutual_info_with one target (499 pairs)",
+    "cardinal-one-pass": "30 columns of 1,000 values x 2M rows (435 pairs), one pass (no memory limit)",
+    "cardinal-blocks": "the same, default dmi.table-memory (2 GiB): passes of pair blocks",
+    "id-perm-1000000-uncapped": "shuffled identifier x city x flag, 1M rows, max_categories=None",
+    "id-perm-4000000-uncapped": "the same, 4M rows, max_categories=None",
+    "id-perm-16000000-uncapped": "the same, 16M rows, max_categories=None",
+    "id-perm-4000000": "shuffled identifier, 4M rows, default cap (1M): NaN + warning",
+    "id-perm-16000000": "shuffled identifier, 16M rows, default cap: NaN + warning",
+    "id-seq-4000000": "row-number identifier, 4M rows, default cap: exact",
+    "id-seq-16000000": "row-number identifier, 16M rows, default cap: exact",
+    "id-perm-32000000": "shuffled identifier, 32M rows, default cap: NaN + warning",
+}
+
+
+def _prepare(args: argparse.Namespace) -> None:
+    """The data sets of the chosen cases, written once (not timed)."""
+    for which in [m for m in args.methods.split(",") if m] or CASES:
+        if which.startswith("id-"):
+            identifier_parquet("-".join(which.split("-")[1:3]))
+        if which.startswith("cardinal"):
+            wide_cardinal_parquet()
+
+
+def _table(records: dict[str, Record]) -> list[str]:
     lines = [
-        "## Scale edges (issue 7)",
-        "",
-        f"`python benchmarks/bench_hostile.py` on {time.strftime('%Y-%m-%d')}; {machine()}. "
-        f"Medians of {args.repeat} runs, each in a fresh process; peak RSS of the process (data included).",
-        "",
         "| case | median time (s) | runs (s) | peak RSS (MiB) | MI(id; city) or MI(z00; z01) (nats) |",
         "| --- | ---: | --- | ---: | ---: |",
     ]
-    cases = [
-        ("wide", "500 int8 columns x 100,000 rows, all 124,750 pairs"),
-        ("wide-with", "the same table, mutual_info_with one target (499 pairs)"),
-        ("cardinal-one-pass", "30 columns of 1,000 values x 2M rows (435 pairs), one pass (no memory limit)"),
-        ("cardinal-blocks", "the same, default dmi.table-memory (2 GiB): passes of pair blocks"),
-        ("id-perm-1000000-uncapped", "shuffled identifier x city x flag, 1M rows, max_categories=None"),
-        ("id-perm-4000000-uncapped", "the same, 4M rows, max_categories=None"),
-        ("id-perm-16000000-uncapped", "the same, 16M rows, max_categories=None"),
-        ("id-perm-4000000", "shuffled identifier, 4M rows, default cap (1M): NaN + warning"),
-        ("id-perm-16000000", "shuffled identifier, 16M rows, default cap: NaN + warning"),
-        ("id-seq-4000000", "row-number identifier, 4M rows, default cap: exact"),
-        ("id-seq-16000000", "row-number identifier, 16M rows, default cap: exact"),
-        ("id-perm-32000000", "shuffled identifier, 32M rows, default cap: NaN + warning"),
-    ]
-    for which, label in cases:
-        if which.startswith("id-"):
-            identifier_parquet("-".join(which.split("-")[1:3]))  # not timed
-        if which.startswith("cardinal"):
-            wide_cardinal_parquet()
-        runs = [run_child([sys.executable, __file__, "--child", which]) for _ in range(args.repeat)]
-        seconds = [r["seconds"] for r, _ in runs]
-        peak = max(p for _, p in runs) / 2**20
-        each = ", ".join(f"{s:.2f}" for s in seconds)
-        mi = runs[0][0].get("id_city", runs[0][0].get("z00_z01"))
-        shown = "" if mi is None else f"{mi:.6f}"
-        lines.append(f"| {label} | {statistics.median(seconds):.2f} | {each} | {peak:.0f} | {shown} |")
-        print(lines[-1], flush=True)
-    lines += [
+    for which, label in CASES.items():
+        if which in records:
+            r = records[which]
+            mi = r.reply.get("id_city", r.reply.get("z00_z01"))
+            shown = "" if mi is None else f"{mi:.6f}"
+            lines.append(f"| {label} | {r.median:.2f} | {r.runs(2)} | {r.peak_mib:.0f} | {shown} |")
+    return [
+        *lines,
         "",
         "Reading the table:",
         "- With the default `max_categories`, an identifier column is folded once a merge sees more",
@@ -169,9 +159,20 @@ def main() -> None:
         "  and each pair gets its own pass; the peak stays about the same, because the column's 16M",
         "  values, not its tables, dominate. The cap is the remedy (or a larger `dmi.table-memory`).",
     ]
-    write_results("bench_hostile", "\n".join(lines))
-    print("\n".join(lines))
+
+
+BENCH = Bench(
+    name="hostile",
+    title="Scale edges (issue 7)",
+    methods=list(CASES),
+    measure=lambda which, args: child(which),
+    describe=lambda args: (
+        "Medians of the runs shown, each in a fresh process; peak RSS of the process tree (data included)."
+    ),
+    table=_table,
+    prepare=_prepare,
+)
 
 
 if __name__ == "__main__":
-    main()
+    main(BENCH)

@@ -16,16 +16,13 @@ Parquet path's.
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
-import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-from _harness import machine, run_child, write_results
+from _harness import Bench, Record, main
 
 FILES = 2
 ROWS_PER_FILE = 1_000_000
@@ -106,49 +103,49 @@ NAMES = {
 }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", type=Path, default=Path(tempfile.gettempdir()) / "dmi-bench-inputs")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(run(args.child, args.root)))
-        return
-    make(args.root)
-    rows, reference = [], None
-    for method in METHODS:
-        replies = [
-            run_child([sys.executable, __file__, "--child", method, "--root", str(args.root)])
-            for _ in range(args.repeat)
-        ]
-        seconds = statistics.median(r["seconds"] for r, _ in replies)
-        peak = max(p for _, p in replies) / 2**20
-        counted = np.array(replies[0][0]["counted"])
-        reference = counted if reference is None else reference
-        equal = bool(np.array_equal(counted, reference))
-        rows.append((method, seconds, [r["seconds"] for r, _ in replies], peak, equal))
-        print(f"{method}: {seconds:.2f} s, equal counts: {equal}", flush=True)
+
+
+def _describe(args: argparse.Namespace | None) -> str:
+    return (
+        f"dmi's example table, {FILES * ROWS_PER_FILE:,} rows x 13 columns (78 pairs; 3 float columns on "
+        f"the 100,000-row sample), as {FILES} files per form; from the files to the matrix, read included. "
+        "Medians of the runs shown; each run a fresh process."
+    )
+
+
+def _table(records: dict[str, Record]) -> list[str]:
     lines = [
-        "## Input forms (issue 17)",
-        "",
-        f"`python benchmarks/bench_inputs.py` on {time.strftime('%Y-%m-%d')}; {machine()}. "
-        "dmi's example table, "
-        f"{FILES * ROWS_PER_FILE:,} rows x 13 columns (78 pairs; 3 float columns on the 100,000-row sample), "
-        f"as {FILES} files per form; from the files to the matrix, read included. Medians of the runs shown; "
-        "each run a fresh process.",
-        "",
         "| method | median (s) | runs (s) | peak RSS (MiB) | counted pairs equal to the Parquet path's |",
         "| --- | ---: | --- | ---: | --- |",
     ]
-    for method, seconds, runs, peak, equal in rows:
-        lines.append(
-            f"| {NAMES[method]} | {seconds:.2f} | {', '.join(f'{s:.2f}' for s in runs)} | {peak:.0f} | "
-            f"{'yes' if equal else 'NO'} |"
+    reference = records.get("dmi-parquet")
+    for method in METHODS:
+        if method not in records:
+            continue
+        r = records[method]
+        same = (
+            np.array_equal(r.reply["counted"], reference.reply["counted"], equal_nan=True)
+            if reference
+            else None
         )
-    write_results("bench_inputs", "\n".join(lines))
-    print("\n".join(lines))
+        equal = {None: "-", True: "yes", False: "NO"}[same]
+        lines.append(f"| {NAMES[method]} | {r.median:.2f} | {r.runs(2)} | {r.peak_mib:.0f} | {equal} |")
+    return lines
+
+
+BENCH = Bench(
+    name="inputs",
+    title="Input forms (issue 17)",
+    methods=METHODS,
+    measure=lambda method, args: run(method, args.root),
+    describe=_describe,
+    table=_table,
+    options=_options,
+    prepare=lambda args: make(args.root),
+)
 
 
 if __name__ == "__main__":
-    main()
+    main(BENCH)

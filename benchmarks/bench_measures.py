@@ -17,13 +17,10 @@ others) and 100 numeric ones, 100,000 rows, in memory for both. Measured (median
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
-import sys
 import time
 
 import numpy as np
-from _harness import machine, run_child, write_results
+from _harness import Bench, Record, main
 
 ROWS = 100_000
 N_CAT, N_NUM = 200, 100
@@ -74,57 +71,54 @@ def run(method: str) -> dict:
     return {"seconds": seconds * 44_850 / 780, "measured": seconds, "pairs": 780, "values": corr.tolist()}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(run(args.child)))
-        return
-    rows, values = [], {}
-    for method in ["dmi-theil", "dython-theil", "dmi-cramer", "dython-cramer"]:
-        repeat = args.repeat if method.startswith("dmi") else 1
-        replies = [run_child([sys.executable, __file__, "--child", method]) for _ in range(repeat)]
-        seconds = statistics.median(r["seconds"] for r, _ in replies)
-        peak = max(p for _, p in replies) / 2**20
-        values[method] = np.array(replies[0][0]["values"])
-        rows.append((method, seconds, [r["seconds"] for r, _ in replies], replies[0][0], peak))
-        print(f"{method}: {seconds:.1f} s", flush=True)
-    # dython's theils_u(x, y) is U(x|y): its matrix's (row, column) cell, as dmi's
-    diff = {
-        kind: float(np.nanmax(np.abs(values[f"dmi-{kind}"] - values[f"dython-{kind}"])))
-        for kind in ("theil", "cramer")
-    }
-    lines = [
-        "## Association measures (issue 16)",
-        "",
-        f"`python benchmarks/bench_measures.py` on {time.strftime('%Y-%m-%d')}; {machine()}. 300 columns "
-        "(200 categorical, 100 numeric) x 100,000 rows in memory, every pair (44,850).",
-        "",
-        "| method | median (s) | runs (s) | peak RSS (MiB) |",
-        "| --- | ---: | --- | ---: |",
-    ]
-    for method, seconds, runs, reply, peak in rows:
+def _describe(args: argparse.Namespace | None) -> str:
+    return (
+        "300 columns (200 categorical, 100 numeric) x 100,000 rows in memory, every pair (44,850). "
+        "Medians of the runs shown (dython: one run); each run a fresh process."
+    )
+
+
+def _table(records: dict[str, Record]) -> list[str]:
+    lines = ["| method | median (s) | runs (s) | peak RSS (MiB) |", "| --- | ---: | --- | ---: |"]
+    for method in BENCH.methods:
+        if method not in records:
+            continue
+        r = records[method]
         if method.startswith("dython"):
-            measured = reply["measured"]
+            measured = r.reply["measured"]
             name = (
                 f"dython `associations` ({method[7:]}): {measured:.1f} s for 40 columns (780 pairs), x 57.5"
             )
         else:
             measure = "uncertainty_coefficient" if "theil" in method else "cramers_v"
             name = f"dmi `association_matrix` ({measure}, binned)"
-        lines.append(f"| {name} | {seconds:.1f} | {', '.join(f'{s:.1f}' for s in runs)} | {peak:.0f} |")
-    lines += [
-        "",
-        f"On the 27 x 27 categorical pairs both compute, the largest difference from dython: Theil's U "
-        f"{diff['theil']:.1e}, Cramér's V {diff['cramer']:.1e} (dython applies Yates' correction to 2 x 2 "
-        "tables; dmi uses Pearson's X**2 without it).",
-        "",
-    ]
-    write_results("bench_measures", "\n".join(lines))
-    print("\n".join(lines))
+        lines.append(f"| {name} | {r.median:.1f} | {r.runs()} | {r.peak_mib:.0f} |")
+    # dython's theils_u(x, y) is U(x|y): its matrix's (row, column) cell, as dmi's
+    diff = {}
+    for kind in ("theil", "cramer"):
+        if f"dmi-{kind}" in records and f"dython-{kind}" in records:
+            ours, theirs = (np.array(records[f"{m}-{kind}"].reply["values"]) for m in ("dmi", "dython"))
+            diff[kind] = f"{float(np.nanmax(np.abs(ours - theirs))):.1e}"
+    if diff:
+        lines += [
+            "",
+            "On the 27 x 27 categorical pairs both compute, the largest difference from dython: "
+            f"Theil's U {diff.get('theil', '-')}, Cramér's V {diff.get('cramer', '-')} (dython applies "
+            "Yates' correction to 2 x 2 tables; dmi uses Pearson's X**2 without it).",
+        ]
+    return lines
+
+
+BENCH = Bench(
+    name="measures",
+    title="Association measures (issue 16)",
+    methods=["dmi-theil", "dython-theil", "dmi-cramer", "dython-cramer"],
+    measure=lambda method, args: run(method),
+    describe=_describe,
+    table=_table,
+    runs=lambda method, repeat: repeat if method.startswith("dmi") else 1,
+)
 
 
 if __name__ == "__main__":
-    main()
+    main(BENCH)

@@ -1,7 +1,7 @@
 """Wide tables: dmi.top_pairs against the dense matrix and a correlation matrix, in one run.
 
-    python benchmarks/bench_pairs.py [--data DIR] [--cases mixed-300,mixed-1000,planted-2000]
-                                     [--rows 100000] [--repeat 1]
+    python benchmarks/run.py pairs --methods mixed-300/top,mixed-300/dense --repeat 3
+    python benchmarks/run.py pairs --methods growth-300/top,growth-300/corr --repeat 1
 
 Cases (each method in a fresh child process; time and peak memory of its process tree):
 
@@ -27,14 +27,12 @@ the section "Wide tables" of ``benchmarks/RESULTS.md``.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-from _harness import HERE, dmi_commit, machine, run_child, write_results
+from _harness import HERE, Bench, Record, main
 
 TAU = 0.02
 
@@ -128,7 +126,9 @@ def munin(root: Path, rows: int):
     )
 
 
-def child(method: str, path: str, out: str) -> None:
+def run_one(method: str, path: str, out: str) -> dict:
+    """One method on the table at ``path`` (its result written to ``out``): seconds and what
+    the result says of its work."""
     import pandas as pd
 
     import dmi
@@ -163,7 +163,7 @@ def child(method: str, path: str, out: str) -> None:
         numeric = frame.select_dtypes("number")
         start = time.perf_counter()
         numeric.corr()
-    print(json.dumps({"seconds": time.perf_counter() - start, **extra}))
+    return {"seconds": time.perf_counter() - start, **extra}
 
 
 def median_run(measured: list[tuple[dict, int]]) -> tuple[dict, int]:
@@ -274,218 +274,204 @@ def planted_found(top_path: Path, p: int, size: int = 20, k: int = 10) -> float:
     return ok / planted
 
 
-def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(*sys.argv[2:5])
-        return
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--data", type=Path, default=HERE / "data")
-    parser.add_argument("--cases", default="mixed-300,mixed-1000,planted-2000")
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--dense", type=int, default=300, help="run the dense matrix up to this many columns")
-    parser.add_argument("--cluster", action="store_true", help="also top_pairs on a 2-worker LocalCluster")
-    parser.add_argument("--methods", default="", help="run only these methods, reuse the others' last run")
-    parser.add_argument("--growth", default="", help="planted tables of these widths, e.g. 300,1000,10000")
-    parser.add_argument("--corr-max", type=int, default=3_000, help="pandas corr() up to this many columns")
-    parser.add_argument("--again", action="store_true", help="--growth: measure again what the store holds")
-    parser.add_argument("--repeat", type=int, default=1, help="rounds of the methods in turn (medians shown)")
-    parser.add_argument(
-        "--ranks", action="store_true", help="how deep the screen must look (needs dense runs)"
-    )
-    args = parser.parse_args()
+CASES = {"mixed-300": 1_000_000, "mixed-1000": 1_000_000, "munin-1041": 1_000_000}
+CASE_METHODS = {
+    "mixed-300": ("dense", "top", "corr"),
+    "mixed-1000": ("dense", "top", "corr", "top-cluster"),
+    "munin-1041": ("dense", "top"),
+}
+GROWTH_ROWS = 100_000
+GROWTH = (300, 1_000, 3_000, 10_000, 30_000)
+GROWTH_CORR = (300, 1_000)  # pandas corr() of wider tables of 100k rows did not fit: not run
+
+
+def _methods() -> list[str]:
+    cases = [f"{case}/{m}" for case, methods in CASE_METHODS.items() for m in methods]
+    growth = [f"growth-{p}/top" for p in GROWTH] + [f"growth-{p}/corr" for p in GROWTH_CORR]
+    return [*cases, *growth, *(f"ranks/{case}" for case in CASES)]
+
+
+def _where(method: str, data: Path) -> tuple[str, str, int, Path, Path]:
+    """A method's case, what runs, its rows, its table and where its result goes."""
+    case, what = method.split("/")
+    if case == "ranks":
+        case, what = what, "ranks"
+    rows = GROWTH_ROWS if case.startswith("growth") else CASES[case]
+    name = case.replace("growth", "planted")
+    path = table(data, name, rows)
+    return name, what, rows, path, data / f"{name}-{rows}-{what}.result.parquet"
+
+
+def measure(method: str, args: argparse.Namespace) -> dict:
+    """One run of a method in this (child) process; a top_pairs run is checked against the
+    dense result when there is one (recall and exactness), a planted one against its groups."""
+    case, what, rows, path, out = _where(method, args.data)
+    p = int(case.rsplit("-", 1)[1])
+    if what == "ranks":
+        dense = args.data / f"{case}-{rows}-dense.result.parquet"
+        start = time.perf_counter()
+        ranks = screen_ranks(path, dense)
+        return {"seconds": time.perf_counter() - start, "rows": rows, **ranks}
+    reply = {**run_one(what, str(path), str(out)), "rows": rows, "p": p}
+    dense = args.data / f"{case}-{rows}-dense.result.parquet"
+    if what.startswith("top") and dense.exists():
+        share, places, exact = recall(dense, out)
+        reply.update(recall=share, places=places, exact=exact)
+    if what.startswith("top") and case.startswith("planted"):
+        reply["found"] = planted_found(out, p)
+    return reply
+
+
+def _prepare(args: argparse.Namespace) -> None:
     args.data.mkdir(parents=True, exist_ok=True)
-    if args.ranks:
-        depth(args)
-        return
-    if args.growth:
-        growth(args, [int(w) for w in args.growth.split(",")])
-        return
-    # each case's rows are kept (in --data) so cases run on their own add to one table
-    store = args.data / "pairs-results.json"
-    kept: dict[str, list[str]] = json.loads(store.read_text()) if store.exists() else {}
-    for case in args.cases.split(","):
-        path = table(args.data, case, args.rows)
-        p = int(case.rsplit("-", 1)[1])
-        methods = (
-            ["top"]
-            + (["corr"] if not case.startswith("munin") else [])
-            + (["dense"] if p <= args.dense else [])
-            + (["top-cluster"] if args.cluster else [])
-        )
-        outs, runs = {}, {}
-        store_runs = args.data / f"{case}-{args.rows}-runs.json"
-        earlier = json.loads(store_runs.read_text()) if store_runs.exists() else {}
-        to_run = []
-        for method in methods:
-            out = outs[method] = args.data / f"{case}-{args.rows}-{method}.result.parquet"
-            kept_run = method in earlier and (out.exists() or "failed" in earlier[method][0])
-            if args.methods and method not in args.methods.split(",") and kept_run:
-                runs[method] = tuple(earlier[method])  # measured in an earlier run
-            else:
-                to_run.append(method)
-        # the methods run in turn, round after round, so a noisy machine slows them alike
-        done: dict[str, list[tuple[dict, int]]] = {m: [] for m in to_run}
-        for _ in range(max(1, args.repeat)):
-            for method in [m for m in to_run if m not in runs]:
-                try:
-                    done[method].append(
-                        run_child([sys.executable, __file__, "--child", method, str(path), str(outs[method])])
-                    )
-                except RuntimeError as exc:  # e.g. pandas' corr() of 1,000 x 1M: killed out of memory
-                    print(case, method, exc, flush=True)
-                    runs[method] = earlier[method] = ({"failed": str(exc), "commit": dmi_commit()}, 0)
-        for method in to_run:
-            if method not in runs:
-                result, peak = runs[method] = median_run(done[method])
-                result["commit"] = dmi_commit()
-                earlier[method] = [result, peak]
-                print(case, method, result, f"{peak / 2**30:.2f} GiB", flush=True)
-        store_runs.write_text(json.dumps(earlier))
-        rows = kept[f"{case} x {args.rows:,}"] = []
-        for method in methods:
-            result, peak = runs[method]
-            if "failed" in result:
-                rows.append(
-                    f"| {case} x {args.rows:,} | {method} | no answer: {result['failed']} | | | | | "
-                    f"{result.get('commit', 'earlier')} |"
-                )
-                continue
-            computed = {"dense": f"{p * (p - 1) // 2:,}", "corr": "every numeric pair"}.get(method, "")
-            check, exact = "", ""
-            if method.startswith("top"):
-                computed = f"{result.get('candidates', 0):,} of {p * (p - 1) // 2:,}"
-                if "dense" in outs:
-                    share, n, same = recall(outs["dense"], outs[method])
-                    check, exact = f"{share:.1%} of {n:,} places", "yes" if same else "NO"
-                elif case.startswith("planted"):
-                    found = planted_found(outs[method], p)
-                    check = f"{found:.1%} of planted columns: all 10 partners in the group"
-                if "phases" in result:
-                    s = result["phases"]
-                    method += f" (screen {s['screen']:.0f} s, refine {s['refine']:.0f} s)"
-            seconds = f"{result['seconds']:.1f} s"
-            if len(result.get("runs", [])) > 1:
-                seconds += f" (median of {', '.join(f'{t:.1f}' for t in result['runs'])})"
-            rows.append(
-                f"| {case} x {args.rows:,} | {method} | {seconds} | {peak / 2**30:.2f} GiB | "
-                f"{computed} | {check} | {exact} | {result.get('commit', 'earlier')} |"
-            )
-    store.write_text(json.dumps(kept, indent=1))
+    for method in [m for m in args.methods.split(",") if m] or _methods():
+        _where(method, args.data)
+
+
+def _seconds(r: Record) -> str:
+    text = f"{r.median:.1f} s"
+    return text + (f" (median of {r.runs()})" if len(r.seconds) > 1 else "")
+
+
+def _case_rows(records: dict[str, Record]) -> list[str]:
     rows = [
         "| table | method | time | peak memory | pairs computed | recall (top 10 >= 0.02 nats) | exact "
         "| dmi at |",
         "|---|---|---|---|---|---|---|---|",
-        *(row for case_rows in kept.values() for row in case_rows),
     ]
-    body = "\n".join(
-        [
-            "## Wide tables: `top_pairs` (issue 25, `bench_pairs.py`)",
-            "",
-            f"Machine: {machine()}. A fresh process per run; the median of the runs shown "
-            "(memory: the largest peak of a run's process tree).",
-            "",
-            *rows,
-            "",
-            "`corr` is pandas' Pearson matrix of the numeric columns, on the table already in memory. "
-            "Recall: of each column's 10 strongest partners above 0.02 nats in the dense matrix "
-            "(places: a column with 4 such partners has 4), the share top_pairs reported; partners "
-            "tied with the 10th (equal MI to 1e-9) fill its place alike.",
-        ]
-    )
-    write_results("pairs", body)
-    print(body)
-
-
-def depth(args: argparse.Namespace) -> None:
-    """The screen ranks of the dense matrix's strongest pairs, per case with a dense run."""
-    rows = []
-    for case in args.cases.split(","):
-        dense = args.data / f"{case}-{args.rows}-dense.result.parquet"
-        if not dense.exists():
-            print(case, "has no dense run: skipped", flush=True)
-            continue
-        r = screen_ranks(table(args.data, case, args.rows), dense)
-        print(case, r, flush=True)
-        deep = ", ".join(f"{kinds}: {n}" for kinds, n in r["deep_kinds"].items()) or "none"
-        missed = " / ".join(str(r["missed"][f]) for f in (1, 2, 3))
-        rows.append(
-            f"| {case} x {args.rows:,} | {r['places']:,} | {r['median']:.0f} | {r['p99']:.0f} | "
-            f"{r['deepest']} | {missed} | {deep} |"
-        )
-    body = "\n".join(
-        [
-            "## Wide tables: how deep the screen must look (`bench_pairs.py --ranks`)",
-            "",
-            f"Machine: {machine()}.",
-            "",
-            "| table | places | median rank | 99th percentile | deepest | missed keeping 1k / 2k / 3k "
-            "| kinds of the pairs ranked below 2k |",
-            "|---|---|---|---|---|---|---|",
-            *rows,
-            "",
-            "For each column's 10 strongest partners above 0.02 nats in the dense matrix, the rank the "
-            "partner had among its column's partners in the screen (the better of the pair's two columns). "
-            "`top_pairs` keeps 3k = 30 partners per column. Kinds: c continuous, d discrete, a integer "
-            "(discrete or continuous as the pass finds it).",
-        ]
-    )
-    write_results("pairs-ranks", body)
-    print(body)
-
-
-def growth(args: argparse.Namespace, widths: list[int]) -> None:
-    """top_pairs(k=10) and pandas' Pearson corr() on planted tables of growing width: time,
-    memory, the screen's share; a table and ``benchmarks/pairs_growth.png``."""
-    store = args.data / "pairs-growth.json"
-    kept: dict[str, dict] = json.loads(store.read_text()) if store.exists() else {}
-    for p in widths:
-        path = table(args.data, f"planted-{p}", args.rows)
-        for method in ["top"] + (["corr"] if p <= args.corr_max else []):
-            if f"{p}:{method}" in kept and not args.again:  # measured already: kept in the store
+    for case, methods in CASE_METHODS.items():
+        for what in methods:
+            r = records.get(f"{case}/{what}")
+            if r is None:
                 continue
-            out = args.data / f"planted-{p}-{args.rows}-{method}.result.parquet"
-            result, peak = run_child([sys.executable, __file__, "--child", method, str(path), str(out)])
-            if method == "top":
-                result["found"] = planted_found(out, p)
-            kept[f"{p}:{method}"] = {"p": p, "method": method, "peak": peak, "commit": dmi_commit(), **result}
-            print(p, method, result, f"{peak / 2**30:.2f} GiB", flush=True)
-            store.write_text(json.dumps(kept, indent=1))
+            label = f"{case} x {CASES[case]:,}"
+            at = r.reply.get("commit") or r.machine.rsplit("dmi at ", 1)[-1]
+            p = int(case.rsplit("-", 1)[1])
+            computed = {"dense": f"{p * (p - 1) // 2:,}", "corr": "every numeric pair"}.get(what, "")
+            check = exact = ""
+            name = what
+            if what.startswith("top"):
+                computed = f"{r.reply['candidates']:,} of {p * (p - 1) // 2:,}"
+                if "recall" in r.reply:
+                    check = f"{r.reply['recall']:.1%} of {r.reply['places']:,} places"
+                    exact = "yes" if r.reply["exact"] else "NO"
+                phases = r.reply["phases"]
+                name += f" (screen {phases['screen']:.0f} s, refine {phases['refine']:.0f} s)"
+            cells = [label, name, _seconds(r), f"{r.peak_bytes / 2**30:.2f} GiB", computed, check, exact, at]
+            rows.append(f"| {' | '.join(cells)} |")
+    return [
+        *rows,
+        "",
+        "`corr` is pandas' Pearson matrix of the numeric columns, on the table already in memory. Recall: of "
+        "each column's 10 strongest partners above 0.02 nats in the dense matrix (places: a column with 4 "
+        "such partners has 4), the share top_pairs reported; partners tied with the 10th (equal MI to 1e-9) "
+        "fill its place alike.",
+    ]
+
+
+def _growth_rows(records: dict[str, Record]) -> list[str]:
     rows = [
         "| columns | pairs | top_pairs time | screen | refine | candidates | peak memory | planted found | "
         "corr() time | corr() memory | dmi at |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for p in sorted({v["p"] for v in kept.values()}):
-        top, corr = kept.get(f"{p}:top"), kept.get(f"{p}:corr")
+    points = []
+    for p in GROWTH:
+        top, corr = records.get(f"growth-{p}/top"), records.get(f"growth-{p}/corr")
         if top is None:
             continue
-        s = top["phases"]
-        c = f"{corr['seconds']:.1f} s | {corr['peak'] / 2**30:.2f} GiB" if corr else "not run | "
+        at = top.reply.get("commit") or top.machine.rsplit("dmi at ", 1)[-1]
+        s = top.reply["phases"]
+        points.append({"p": p, "method": "top", "seconds": top.median, "peak": top.peak_bytes, "phases": s})
+        c = "not run | "
+        if corr is not None:
+            c = f"{corr.median:.1f} s | {corr.peak_bytes / 2**30:.2f} GiB"
+            points.append({"p": p, "method": "corr", "seconds": corr.median, "peak": corr.peak_bytes})
         rows.append(
-            f"| {p:,} | {p * (p - 1) // 2:,} | {top['seconds']:.1f} s | {s['screen']:.1f} s "
-            f"({s['screen'] / top['seconds']:.0%}) | {s['refine']:.1f} s | {top['candidates']:,} | "
-            f"{top['peak'] / 2**30:.2f} GiB | {top['found']:.1%} | {c} | {top.get('commit', 'earlier')} |"
+            f"| {p:,} | {p * (p - 1) // 2:,} | {_seconds(top)} | {s['screen']:.1f} s "
+            f"({s['screen'] / top.median:.0%}) | {s['refine']:.1f} s | {top.reply['candidates']:,} | "
+            f"{top.peak_bytes / 2**30:.2f} GiB | {top.reply['found']:.1%} | {c} | {at} |"
         )
-    _growth_plot(kept)
-    body = "\n".join(
-        [
-            "## Wide tables as they grow (issue 25, `bench_pairs.py --growth`)",
-            "",
-            f"Machine: {machine()}. Planted tables of {args.rows:,} rows (100 groups of 20 noisy copies "
-            "of a factor, the rest independent noise; float32 Parquet past 2,000 columns), "
-            "`top_pairs(k=10)` from the Parquet file; pandas' Pearson `corr()` on the table already "
-            "in memory (the speed of a correlation). One run each, a fresh process each.",
-            "",
-            *rows,
-            "",
-            "![top_pairs and corr() as columns grow](pairs_growth.png)",
-        ]
+    if points:
+        _growth_plot(points)
+    return [
+        *rows,
+        "",
+        f"Planted tables of {GROWTH_ROWS:,} rows (100 groups of 20 noisy copies of a factor, the rest "
+        "independent noise; float32 Parquet past 2,000 columns), `top_pairs(k=10)` from the Parquet file; "
+        "pandas' Pearson `corr()` on the table already in memory (the speed of a correlation).",
+        "",
+        "![top_pairs and corr() as columns grow](pairs_growth.png)",
+    ]
+
+
+def _ranks_rows(records: dict[str, Record]) -> list[str]:
+    rows = [
+        "| table | places | median rank | 99th percentile | deepest | missed keeping 1k / 2k / 3k "
+        "| kinds of the pairs ranked below 2k |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for case, n in CASES.items():
+        if (r := records.get(f"ranks/{case}")) is None:
+            continue
+        got = r.reply
+        deep = ", ".join(f"{kinds}: {k}" for kinds, k in got["deep_kinds"].items()) or "none"
+        missed = " / ".join(str(got["missed"][str(f)]) for f in (1, 2, 3))
+        rows.append(
+            f"| {case} x {n:,} | {got['places']:,} | {got['median']:.0f} | {got['p99']:.0f} | "
+            f"{got['deepest']} | {missed} | {deep} |"
+        )
+    return [
+        *rows,
+        "",
+        "For each column's 10 strongest partners above 0.02 nats in the dense matrix, the rank the partner "
+        "had among its column's partners in the screen (the better of the pair's two columns). `top_pairs` "
+        "keeps 3k = 30 partners per column. Kinds: c continuous, d discrete, a integer (discrete or "
+        "continuous as the pass finds it).",
+    ]
+
+
+def _table(records: dict[str, Record]) -> list[str]:
+    return [
+        "### top_pairs beside the dense matrix and a correlation matrix",
+        "",
+        *_case_rows(records),
+        "",
+        "### As the columns grow (`--methods growth-300/top,...`)",
+        "",
+        *_growth_rows(records),
+        "",
+        "### How deep the screen must look (`--methods ranks/mixed-1000,...`, after the dense runs)",
+        "",
+        *_ranks_rows(records),
+    ]
+
+
+def _options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data", type=Path, default=HERE / "data", help="where the tables are written (once)"
     )
-    write_results("pairs-growth", body)
-    print(body)
 
 
-def _growth_plot(kept: dict[str, dict]) -> None:
+BENCH = Bench(
+    name="pairs",
+    title="Wide tables: `top_pairs` (issue 25)",
+    methods=_methods(),
+    measure=measure,
+    describe=lambda args: (
+        "A fresh process per run; the median of the runs shown (memory: the largest peak of a run's process "
+        "tree). Rows measured at other sittings say their commit in the last column."
+    ),
+    table=_table,
+    options=_options,
+    prepare=_prepare,
+    runs=lambda method, repeat: (
+        1 if method.startswith(("ranks", "growth")) or method.endswith("dense") else repeat
+    ),
+)
+
+
+def _growth_plot(kept: list[dict]) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -493,7 +479,7 @@ def _growth_plot(kept: dict[str, dict]) -> None:
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     for method, label in (("top", "dmi.top_pairs(k=10)"), ("corr", "pandas corr() (in memory)")):
-        runs = sorted((v for v in kept.values() if v["method"] == method), key=lambda v: v["p"])
+        runs = sorted((v for v in kept if v["method"] == method), key=lambda v: v["p"])
         if not runs:
             continue
         p = [v["p"] for v in runs]
@@ -511,4 +497,4 @@ def _growth_plot(kept: dict[str, dict]) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(BENCH)

@@ -21,15 +21,12 @@ member among the selected features, and how many selected features are pure nois
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from _harness import machine, run_child, write_results
+from _harness import Bench, Record, main
 
 ROWS = 1_000_000
 GROUPS = ["g0", "g1", "g2", "g3", "g4"]
@@ -120,65 +117,53 @@ def run(method: str, path: Path) -> dict:
     return {"seconds": measured * 200 / len(cols), "measured": measured, "passes": None, "selected": []}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "dmi-bench")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(run(args.child, args.path)))
-        return
-    path = table(args.data)
-    rows = []
-    for method in METHODS:
-        repeat = 1 if method == "sklearn-10-columns" else args.repeat
-        replies = [
-            run_child([sys.executable, __file__, "--child", method, "--path", str(path)])
-            for _ in range(repeat)
-        ]
-        seconds = statistics.median(r["seconds"] for r, _ in replies)
-        peak = max(p for _, p in replies) / 2**20
-        reply = replies[0][0]
-        groups, noise = _recovery(reply["selected"]) if reply["selected"] else (None, None)
-        rows.append((method, seconds, [r["seconds"] for r, _ in replies], reply, groups, noise, peak))
-        print(f"{method}: {seconds:.1f} s, groups {groups}, noise {noise}", flush=True)
+
+
+def _describe(args: argparse.Namespace | None) -> str:
+    return (
+        "1M rows x 200 columns (5 informative features, 2 noisy copies of each, 185 noise columns; binary "
+        "target), select 20. Medians of the runs shown (scikit-learn: one run); each run a fresh process."
+    )
+
+
+def _table(records: dict[str, Record]) -> list[str]:
     lines = [
-        "## Feature selection (issue 15)",
-        "",
-        f"`python benchmarks/bench_select.py` on {time.strftime('%Y-%m-%d')}; {machine()}. 1M rows x 200 "
-        "columns (5 informative features, 2 noisy copies of each, 185 noise columns; binary target), "
-        "select 20. Medians of the runs shown; each run a fresh process.",
-        "",
         "| method | selected | median (s) | runs (s) | passes | planted groups found (of 5) "
         "| noise selected | peak RSS (MiB) |",
         "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
     ]
-    for method, seconds, runs, reply, groups, noise, peak in rows:
+    for method in METHODS:
+        if method not in records:
+            continue
+        r = records[method]
+        reply = r.reply
+        groups, noise = _recovery(reply["selected"]) if reply["selected"] else ("-", "-")
         name = (
             f"scikit-learn `SelectKBest(mutual_info_classif)`: {reply['measured']:.1f} s for 10 columns, x 20"
             if method == "sklearn-10-columns"
             else method
         )
-        lines.append(
-            f"| {name} | {len(reply['selected']) or '-'} | {seconds:.1f} "
-            f"| {', '.join(f'{s:.1f}' for s in runs)} "
-            f"| {reply['passes'] if reply['passes'] is not None else '-'} "
-            f"| {groups if groups is not None else '-'} "
-            f"| {noise if noise is not None else '-'} | {peak:.0f} |"
-        )
-    lines += [
-        "",
-        "dmi's selections: "
-        + "; ".join(f"{m}: {', '.join(r['selected'])}" for m, _, _, r, _, _, _ in rows[:4]),
-        "",
-        "mrmr_selection: " + ", ".join(rows[4][3]["selected"]),
-        "",
-    ]
-    write_results("bench_select", "\n".join(lines))
-    print("\n".join(lines))
+        passes = reply["passes"] if reply["passes"] is not None else "-"
+        cells = [name, len(reply["selected"]) or "-", f"{r.median:.1f}", r.runs(), passes, groups, noise]
+        lines.append(f"| {' | '.join(str(c) for c in cells)} | {r.peak_mib:.0f} |")
+    chosen = [f"{m}: {', '.join(records[m].reply['selected'])}" for m in METHODS[:5] if m in records]
+    return [*lines, "", "Selections: " + "; ".join(chosen), ""]
+
+
+BENCH = Bench(
+    name="select",
+    title="Feature selection (issue 15)",
+    methods=METHODS,
+    measure=lambda method, args: run(method, table(args.data)),
+    describe=_describe,
+    table=_table,
+    options=_options,
+    prepare=lambda args: table(args.data),
+    runs=lambda method, repeat: 1 if method == "sklearn-10-columns" else repeat,
+)
 
 
 if __name__ == "__main__":
-    main()
+    main(BENCH)

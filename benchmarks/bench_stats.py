@@ -1,6 +1,6 @@
 """The statistics of mutual_info_table against scikit-learn and scipy, side by side.
 
-    python benchmarks/bench_stats.py [--repeat 3]
+    python benchmarks/run.py stats [--repeat 3]
 
 Adjusted MI needs the expected MI under fixed margins. scikit-learn sums each cell's
 whole hypergeometric support; dmi cuts each sum at 12 standard deviations (the tail
@@ -12,11 +12,10 @@ margins) against shuffling the rows and recomputing sklearn's MI.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import numpy as np
-from _harness import machine, write_results
+from _harness import Bench, Record, main
 from sklearn.metrics import mutual_info_score
 from sklearn.metrics.cluster import contingency_matrix
 from sklearn.metrics.cluster._expected_mutual_info_fast import expected_mutual_information
@@ -24,14 +23,7 @@ from sklearn.metrics.cluster._expected_mutual_info_fast import expected_mutual_i
 from dmi._math import stats
 from dmi._math.entropy import pair_stats
 
-
-def timed(repeat: int, fn, *args):
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn(*args)
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs), out
+SIZES = [(100_000, 50), (2_000_000, 200), (10_000_000, 200), (20_000, 3_000)]
 
 
 def framed(table: np.ndarray) -> np.ndarray:
@@ -40,64 +32,91 @@ def framed(table: np.ndarray) -> np.ndarray:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+def _table_of(n: int, k: int) -> np.ndarray:
+    rng = np.random.default_rng(n + k)
+    x = rng.integers(0, k, n)
+    return contingency_matrix(x, (x + rng.integers(0, 3, n)) % k)
+
+
+def measure(method: str, args: argparse.Namespace) -> dict:
+    """One run of one method, timed in the process (the table is made first, not timed)."""
+    kind, *size, who = method.split("-")
+    if kind == "emi":
+        n, k = (int(v) for v in size)
+        table = _table_of(n, k)
+        start = time.perf_counter()
+        if who == "dmi":
+            s = pair_stats(framed(table))
+            value = stats.expected_mi(s.margins[0], s.margins[1], n)
+        else:
+            value = expected_mutual_information(table, n)
+        return {"seconds": time.perf_counter() - start, "value": float(value)}
     rng = np.random.default_rng(0)
+    a, b = rng.integers(0, 30, 200), rng.integers(0, 30, 200)
+    s = pair_stats(framed(contingency_matrix(a, b)))
+    start = time.perf_counter()
+    if who == "dmi":
+        p = stats.permutation_p(s, 999, 1)
+    else:
+        observed = mutual_info_score(a, b)
+        hits = sum(mutual_info_score(a, rng.permutation(b)) >= observed - 1e-12 for _ in range(999))
+        p = (1 + hits) / 1000
+    return {"seconds": time.perf_counter() - start, "value": float(p), "chi2_p": float(stats.g_test(s)[2])}
+
+
+def _table(records: dict[str, Record]) -> list[str]:
     lines = [
-        "## Statistics of mutual_info_table (issue 6)",
-        "",
-        f"`python benchmarks/bench_stats.py` on {time.strftime('%Y-%m-%d')}; {machine()}. "
-        f"Medians of {args.repeat} runs in one process, same table for both.",
-        "",
         "### Expected MI under fixed margins (for AMI)",
         "",
         "| rows | classes | dmi (s) | sklearn (s) | sklearn / dmi | relative difference |",
         "| ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for n, k in [(100_000, 50), (2_000_000, 200), (10_000_000, 200), (20_000, 3_000)]:
-        x = rng.integers(0, k, n)
-        y = (x + rng.integers(0, 3, n)) % k
-        table = contingency_matrix(x, y)
-        s = pair_stats(framed(table))
-        t_dmi, e_dmi = timed(args.repeat, stats.expected_mi, s.margins[0], s.margins[1], n)
-        t_sk, e_sk = timed(1 if n >= 2_000_000 else args.repeat, expected_mutual_information, table, n)
-        rel = abs(e_dmi - e_sk) / abs(e_sk)
-        lines.append(f"| {n:,} | {k:,} | {t_dmi:.3f} | {t_sk:.3f} | {t_sk / t_dmi:.1f}x | {rel:.1e} |")
-        print(lines[-1], flush=True)
+    for n, k in SIZES:
+        ours, theirs = records.get(f"emi-{n}-{k}-dmi"), records.get(f"emi-{n}-{k}-sklearn")
+        if ours is None or theirs is None:
+            continue
+        rel = abs(ours.reply["value"] - theirs.reply["value"]) / abs(theirs.reply["value"])
+        ratio = theirs.median / ours.median
+        lines.append(
+            f"| {n:,} | {k:,} | {ours.median:.3f} | {theirs.median:.3f} | {ratio:.1f}x | {rel:.1e} |"
+        )
+    ours, theirs = records.get("perm-dmi"), records.get("perm-shuffle")
+    if ours is not None and theirs is not None:
+        p = theirs.reply["value"]
+        lines += [
+            "",
+            "### Permutation p-value of a sparse table (200 rows, 30 x 30 values, 999 permutations)",
+            "",
+            "| method | p-value | median (s) |",
+            "| --- | ---: | ---: |",
+            f"| dmi: random tables with the margins | {ours.reply['value']:.3f} | {ours.median:.3f} |",
+            f"| shuffle rows + sklearn MI | {p:.3f} | {theirs.median:.3f} |",
+            f"| chi-square approximation of G (poor here) | {ours.reply['chi2_p']:.3f} | - |",
+            "",
+            f"Under independence the two permutation p-values estimate the same quantity (their difference "
+            f"is Monte Carlo noise, sd about {np.sqrt(p * (1 - p) / 999):.3f}); the chi-square p differs "
+            "because 900 cells hold 200 rows. The uniformity of both under independence is tested in "
+            "tests/api/test_table.py (KS test).",
+        ]
+    return lines
 
-    lines += [
-        "",
-        "### Permutation p-value of a sparse table (200 rows, 30 x 30 values, 999 permutations)",
-        "",
-        "| method | p-value | time (s) |",
-        "| --- | ---: | ---: |",
-    ]
-    a, b = rng.integers(0, 30, 200), rng.integers(0, 30, 200)
-    s = pair_stats(framed(contingency_matrix(a, b)))
-    t_dmi, p_dmi = timed(args.repeat, stats.permutation_p, s, 999, 1)
-    observed = mutual_info_score(a, b)
 
-    def shuffled() -> float:
-        hits = sum(mutual_info_score(a, rng.permutation(b)) >= observed - 1e-12 for _ in range(999))
-        return (1 + hits) / 1000
-
-    t_sh, p_sh = timed(args.repeat, shuffled)
-    chi2_p = stats.g_test(s)[2]
-    lines += [
-        f"| dmi: random tables with the margins | {p_dmi:.3f} | {t_dmi:.3f} |",
-        f"| shuffle rows + sklearn MI | {p_sh:.3f} | {t_sh:.3f} |",
-        f"| chi-square approximation of G (poor here) | {chi2_p:.3f} | - |",
-        "",
-        f"Under independence the two permutation p-values estimate the same quantity "
-        f"(their difference is Monte Carlo noise, sd about {np.sqrt(p_sh * (1 - p_sh) / 999):.3f}); "
-        "the chi-square p differs because 900 cells hold 200 rows. The uniformity of both under "
-        "independence is tested in tests/api/test_table.py (KS test).",
-    ]
-    write_results("bench_stats", "\n".join(lines))
-    print("\n".join(lines))
+BENCH = Bench(
+    name="stats",
+    title="Statistics of mutual_info_table (issue 6)",
+    methods=[f"emi-{n}-{k}-{who}" for n, k in SIZES for who in ("dmi", "sklearn")]
+    + ["perm-dmi", "perm-shuffle"],
+    measure=measure,
+    describe=lambda args: (
+        "Each run a fresh process, the same table for both; medians of the runs shown "
+        "(scikit-learn's expected MI from 2M rows: one run)."
+    ),
+    table=_table,
+    runs=lambda method, repeat: (
+        1 if method.endswith("sklearn") and int(method.split("-")[1]) >= 2_000_000 else repeat
+    ),
+)
 
 
 if __name__ == "__main__":
-    main()
+    main(BENCH)

@@ -1,6 +1,6 @@
 """Wide numeric tables: the KSG matrix against a correlation matrix, side by side, in one run.
 
-    python benchmarks/bench_wide.py [--data DIR] [--repeat 3] [--skip-growth]
+    python benchmarks/run.py wide [--data DIR] [--repeat 3] [--methods pandas-pearson,dmi-ksg,...]
 
 1. **40 continuous columns x 1M rows** (4 Parquet files): pandas ``corr()`` (Pearson) and
    ``corr(method="spearman")`` on the table in memory (the read is not timed), dmi
@@ -24,15 +24,12 @@ fresh child process; medians of ``--repeat`` runs.
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from _harness import HERE, machine, run_child, write_results
+from _harness import HERE, Bench, Record, main
 
 METHODS = ["pandas-pearson", "pandas-spearman", "dmi-binned", "dmi-ksg-20k", "dmi-ksg", "dmi-ksg-cluster"]
 
@@ -147,92 +144,87 @@ def sklearn_pair(sample_size: int) -> float:
     return time.perf_counter() - start
 
 
-def child(args: argparse.Namespace) -> None:
-    if args.child == "sklearn-pair":
-        print(json.dumps({"seconds": sklearn_pair(args.sample_size)}))
-    else:
-        print(json.dumps(run_method(args.child, args.path, args.sample_size)))
+GROWTH_COLUMNS = (10, 20, 40, 80)
+GROWTH_SAMPLES = (10_000, 100_000, 1_000_000)
 
 
-def timed(method: str, path: Path, repeat: int, sample_size: int = 100_000) -> tuple[float, list[dict]]:
-    cmd = [
-        sys.executable,
-        __file__,
-        "--child",
-        method,
-        "--path",
-        str(path),
-        "--sample-size",
-        str(sample_size),
-    ]
-    replies = [run_child(cmd)[0] for _ in range(repeat)]
-    return statistics.median(r["seconds"] for r in replies), replies
+def _methods() -> list[str]:
+    growth = [f"growth-columns-{c}" for c in GROWTH_COLUMNS if c != 40]  # 40: the side-by-side's dmi-ksg
+    growth += [f"growth-sample-{n}" for n in GROWTH_SAMPLES if n != 100_000]  # 100k: growth-columns-10
+    return [*METHODS, *growth, *(f"sklearn-pair-{n}" for n in GROWTH_SAMPLES)]
 
 
-def side_by_side(data: Path, repeat: int) -> list[str]:
-    path = wide_parquet(data, 40, 1_000_000)
+def measure(method: str, args: argparse.Namespace) -> dict:
+    if method.startswith("sklearn-pair-"):
+        return {"seconds": sklearn_pair(int(method.removeprefix("sklearn-pair-")))}
+    if method.startswith("growth-columns-"):
+        columns = int(method.removeprefix("growth-columns-"))
+        return run_method("dmi-ksg", wide_parquet(args.data, columns, 1_000_000), 100_000)
+    if method.startswith("growth-sample-"):
+        n = int(method.removeprefix("growth-sample-"))
+        return run_method("dmi-ksg", wide_parquet(args.data, 10, 1_000_000), n)
+    return run_method(method, wide_parquet(args.data, 40, 1_000_000), 100_000)
+
+
+def _prepare(args: argparse.Namespace) -> None:
+    for columns in sorted({40, *GROWTH_COLUMNS}):
+        wide_parquet(args.data, columns, 1_000_000)
+
+
+def _table(records: dict[str, Record]) -> list[str]:
     lines = [
         "### 40 continuous columns x 1M rows (780 pairs), seed 0",
         "",
         "| method | median (s) | runs (s) | / spearman |",
         "| --- | ---: | --- | ---: |",
     ]
-    results = {}
+    spearman = records.get("pandas-spearman")
     for method in METHODS:
-        median, replies = timed(method, path, repeat)
-        results[method] = (median, replies)
-        print(f"{method}: {median:.2f} s", flush=True)
-    spearman = results["pandas-spearman"][0]
-    for method in METHODS:
-        median, replies = results[method]
-        runs = ", ".join(f"{r['seconds']:.2f}" for r in replies)
-        lines.append(f"| {method} | {median:.2f} | {runs} | {median / spearman:.2f}x |")
-    check = results["dmi-ksg"][1][0]["sklearn"]
+        if (r := records.get(method)) is not None:
+            ratio = f"{r.median / spearman.median:.2f}x" if spearman is not None else "-"
+            lines.append(f"| {method} | {r.median:.2f} | {r.runs(2)} | {ratio} |")
+    if "dmi-ksg" in records and "sklearn" in records["dmi-ksg"].reply:
+        check = records["dmi-ksg"].reply["sklearn"]
+        lines += [
+            "",
+            "dmi's defaults against scikit-learn's `mutual_info_regression` on the same 100,000 sample "
+            f"rows (5 pairs of tie-free columns): largest difference {check['diff']:.1e} nats; "
+            f"scikit-learn's own spread over 3 seeds (other tie-breaking noise): {check['spread']:.1e} nats.",
+        ]
+    sk = {n: records[f"sklearn-pair-{n}"].median for n in GROWTH_SAMPLES if f"sklearn-pair-{n}" in records}
+    by_columns = {c: records.get("dmi-ksg" if c == 40 else f"growth-columns-{c}") for c in GROWTH_COLUMNS}
+    by_sample = {
+        n: records.get("growth-columns-10" if n == 100_000 else f"growth-sample-{n}") for n in GROWTH_SAMPLES
+    }
+    if len(sk) < len(GROWTH_SAMPLES) or None in (*by_columns.values(), *by_sample.values()):
+        return lines  # the growth needs all of its points
     lines += [
         "",
-        "dmi's defaults against scikit-learn's `mutual_info_regression` on the same 100,000 sample "
-        f"rows (5 pairs of tie-free columns): largest difference {check['diff']:.1e} nats; "
-        f"scikit-learn's own spread over 3 seeds (other tie-breaking noise): {check['spread']:.1e} nats.",
-        "",
-    ]
-    return lines
-
-
-def growth(data: Path, repeat: int) -> tuple[list[str], dict]:
-    sk = {
-        n: timed("sklearn-pair", data, 1 if n == 1_000_000 else repeat, n)[0]
-        for n in (10_000, 100_000, 1_000_000)
-    }
-    lines = [
         "### Growth of the KSG matrix",
         "",
         "| columns | pairs | sample | dmi (s) | scikit-learn per pair x pairs (s) | ratio |",
         "| ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     points: dict = {"columns": [], "sample": []}
-    for columns in (10, 20, 40, 80):
-        path = wide_parquet(data, columns, 1_000_000)
-        dmi_s, _ = timed("dmi-ksg", path, repeat)
+    for columns, r in by_columns.items():
         pairs = columns * (columns - 1) // 2
         est = sk[100_000] * pairs
-        points["columns"].append((columns, dmi_s, est))
-        lines.append(f"| {columns} | {pairs} | 100,000 | {dmi_s:.2f} | {est:.0f} | {est / dmi_s:.0f}x |")
-        print(f"{columns} columns: {dmi_s:.2f} s", flush=True)
-    path = wide_parquet(data, 10, 1_000_000)
-    for n in (10_000, 100_000, 1_000_000):
-        dmi_s, _ = timed("dmi-ksg", path, 1 if n == 1_000_000 else repeat, n)
+        points["columns"].append((columns, r.median, est))
+        lines.append(
+            f"| {columns} | {pairs} | 100,000 | {r.median:.2f} | {est:.0f} | {est / r.median:.0f}x |"
+        )
+    for n, r in by_sample.items():
         est = sk[n] * 45
-        points["sample"].append((n, dmi_s, est))
-        lines.append(f"| 10 | 45 | {n:,} | {dmi_s:.2f} | {est:.0f} | {est / dmi_s:.0f}x |")
-        print(f"sample {n}: {dmi_s:.2f} s", flush=True)
+        points["sample"].append((n, r.median, est))
+        lines.append(f"| 10 | 45 | {n:,} | {r.median:.2f} | {est:.0f} | {est / r.median:.0f}x |")
     lines += [
         "",
         "scikit-learn per pair, measured on one pair: "
         + ", ".join(f"{sk[n]:.2f} s at {n:,} rows" for n in sorted(sk))
         + ". The dmi times include reading the Parquet files and the one pass.",
-        "",
     ]
-    return lines, points
+    plot(points)
+    return lines
 
 
 def plot(points: dict) -> None:
@@ -261,28 +253,22 @@ def plot(points: dict) -> None:
     fig.savefig(HERE / "growth.png", dpi=110)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "dmi-bench")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--skip-growth", action="store_true")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--sample-size", type=int, default=100_000, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        child(args)
-        return
-    lines = [f"Machine: {machine()}.", ""]
-    lines += side_by_side(args.data, args.repeat)
-    if not args.skip_growth:
-        more, points = growth(args.data, args.repeat)
-        lines += more
-        plot(points)
-    text = "\n".join(lines)
-    print(text)
-    write_results("bench_wide", f"## Wide numeric tables (`bench_wide.py`)\n\n{text}")
+
+
+BENCH = Bench(
+    name="wide",
+    title="Wide numeric tables",
+    methods=_methods(),
+    measure=measure,
+    describe=lambda args: "Medians of the runs shown (one run at 1M sample rows); each run a fresh process.",
+    table=_table,
+    options=_options,
+    prepare=_prepare,
+    runs=lambda method, repeat: 1 if method.endswith("-1000000") else repeat,
+)
 
 
 if __name__ == "__main__":
-    main()
+    main(BENCH)
