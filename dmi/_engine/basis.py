@@ -5,7 +5,7 @@ of a ``.dmi`` file, or anything else opened as data). Both kinds of basis answer
 questions -- their columns, a call's columns and kinds, the counts and sample for a set of
 pairs, the conditioning pass -- so no caller asks which one it holds:
 
-- :class:`Data` runs the pass over the data (:func:`dmi._engine.engine.compute`);
+- :class:`Data` runs the pass over the data (:func:`dmi._engine.engine.pass_results`);
 - :class:`Stored` projects the summary onto the pairs and estimates on its sample, reading
   no data, and refuses the options that would need the data again.
 
@@ -121,7 +121,7 @@ class Data:
             if partitions_ok is not None:
                 partitions_ok()
             source = sampled_partitions(source, opts.sample_size, opts.seed)
-        return engine.compute(
+        return engine.pass_results(
             source,
             labels,
             kinds,
@@ -228,7 +228,7 @@ class Stored:
             knn_permutations=knn_permutations,
         )
         notes = Notes(n_neighbors=opts.n_neighbors)
-        res = engine.finish(pl, state, blocks, labels, dropna=opts.dropna, notes=notes)
+        res = engine.finish_pass(pl, state, blocks, labels, dropna=opts.dropna, notes=notes)
         notes.emit()
         return res
 

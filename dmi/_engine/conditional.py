@@ -230,7 +230,7 @@ def run(source: Any, pass_spec: PassSpec, used: list[Hashable], z: Hashable, opt
     return state
 
 
-def finish(
+def finish_conditional(
     state: Any,
     labels: Sequence[Hashable],
     kinds: Sequence[str],
@@ -345,11 +345,11 @@ def matrix(
     stored: Any = None,
 ) -> tuple[list[float], list[int], list[tuple[float, int]], list[int]]:
     """``I(a;b|z)`` for each pair, rows used, ``H(c|z)`` of each discrete column and each
-    counted pair's degrees of freedom (see :func:`finish`), in one pass over ``data``.
+    counted pair's degrees of freedom (see :func:`finish_conditional`), in one pass over ``data``.
 
     ``stored``: instead of a pass, the state a stored summary holds for this request
     (a function of the pass spec, see :func:`dmi._engine.projection.project_given`).
     """
     pass_spec, used = spec(labels, kinds, pairs, z, opts, diagonal=diagonal)
     state = stored(pass_spec) if stored is not None else run(data, pass_spec, used, z, opts)
-    return finish(state, labels, kinds, pairs, z, opts)
+    return finish_conditional(state, labels, kinds, pairs, z, opts)

@@ -41,7 +41,7 @@ FOLDED = "not compared: more than max_categories values"
 
 
 @dataclass(frozen=True)
-class Plan:
+class DriftPlan:
     """How each column is compared, and what it is compared with."""
 
     labels: list[Hashable]
@@ -84,7 +84,7 @@ def check_sides(before: Summary, after: Summary, labels: Sequence[Hashable]) -> 
         )
 
 
-def plan(before: Summary, after: Summary, labels: list[Hashable], bins: int | str) -> Plan:
+def plan(before: Summary, after: Summary, labels: list[Hashable], bins: int | str) -> DriftPlan:
     """Project both summaries on ``labels``, align their counts and bin what is sampled
     (``bins="auto"``: from the smaller side's sample rows, :func:`auto_bins`)."""
     kinds = tuple(dict(zip(before.columns, before.kinds, strict=True))[c] for c in labels)
@@ -135,10 +135,10 @@ def plan(before: Summary, after: Summary, labels: list[Hashable], bins: int | st
                 factor = factor.astype(np.int64) + 1  # -1 (missing) becomes 0
                 n0 = len(samples[0])
                 codes[c] = (factor[:n0], factor[n0:], len(uniques))
-    return Plan(labels, basis, counts, counted, tables, codes, edges, int(used) if binned else None)
+    return DriftPlan(labels, basis, counts, counted, tables, codes, edges, int(used) if binned else None)
 
 
-def _marginals(p: Plan, position: int, dropna: bool) -> tuple[np.ndarray, np.ndarray]:
+def _marginals(p: DriftPlan, position: int, dropna: bool) -> tuple[np.ndarray, np.ndarray]:
     c = p.labels[position]
     if p.basis[position] == COUNTS:
         i = p.counted[c]
@@ -149,7 +149,7 @@ def _marginals(p: Plan, position: int, dropna: bool) -> tuple[np.ndarray, np.nda
     return (sides[0][1:], sides[1][1:]) if dropna else (sides[0], sides[1])
 
 
-def columns_table(p: Plan, dropna: bool, base: float) -> pd.DataFrame:
+def columns_table(p: DriftPlan, dropna: bool, base: float) -> pd.DataFrame:
     """One row per column: ``I(column; version)``, the JS divergence, the G-test, rows."""
     rows = []
     for position, (c, how) in enumerate(zip(p.labels, p.basis, strict=True)):
@@ -166,7 +166,7 @@ def columns_table(p: Plan, dropna: bool, base: float) -> pd.DataFrame:
     return out
 
 
-def _tables(p: Plan, x: Hashable, y: Hashable, counted: bool) -> tuple[list, tuple]:
+def _tables(p: DriftPlan, x: Hashable, y: Hashable, counted: bool) -> tuple[list, tuple]:
     """Both sides' tables of a pair and the value orders of its sides (None: sorted)."""
     if counted:
         i, j = p.counted[x], p.counted[y]
@@ -182,7 +182,7 @@ def _tables(p: Plan, x: Hashable, y: Hashable, counted: bool) -> tuple[list, tup
     return [math_drift.dense_table(xb, yb, shape), math_drift.dense_table(xa, ya, shape)], (None, None)
 
 
-def _pair_row(p: Plan, i: int, j: int, dropna: bool, permutations: int, seed: int) -> tuple:
+def _pair_row(p: DriftPlan, i: int, j: int, dropna: bool, permutations: int, seed: int) -> tuple:
     x, y = p.labels[i], p.labels[j]
     if FOLDED in (p.basis[i], p.basis[j]):
         return (x, y, math.nan, math.nan, math.nan, 0, 0, FOLDED)
@@ -195,7 +195,7 @@ def _pair_row(p: Plan, i: int, j: int, dropna: bool, permutations: int, seed: in
 
 
 def _pair_rows(
-    p: Plan, pairs: list[tuple[int, int]], dropna: bool, permutations: int, seed: int
+    p: DriftPlan, pairs: list[tuple[int, int]], dropna: bool, permutations: int, seed: int
 ) -> list[tuple]:
     return [_pair_row(p, i, j, dropna, permutations, seed) for i, j in pairs]
 
@@ -206,7 +206,7 @@ _MAX_BLOCKS = 64
 
 
 def pairs_table(
-    p: Plan, dropna: bool, base: float, permutations: int, seed: int, progress: bool
+    p: DriftPlan, dropna: bool, base: float, permutations: int, seed: int, progress: bool
 ) -> pd.DataFrame:
     """One row per pair: MI before and after, the change, the permutation test of it.
     The pairs are Dask tasks (on the active scheduler, with a progress bar if asked); the

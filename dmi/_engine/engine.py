@@ -189,7 +189,7 @@ def _prepare(summary: PassState, pl: Plan, seed: int, memory: int) -> PreparedSa
     return prepare_sample(summary.sample, pl.names, continuous, seed, memory)
 
 
-def compute(
+def pass_results(
     source: Source,
     labels: Sequence[Hashable],
     kinds: Sequence[str],
@@ -268,7 +268,7 @@ def compute(
                 print(message, file=sys.stderr, flush=True)
             todo[:0] = smaller
             continue
-        done.append((block, finish(pl, summary, block_results, labels, dropna=opts.dropna, notes=notes)))
+        done.append((block, finish_pass(pl, summary, block_results, labels, dropna=opts.dropna, notes=notes)))
     notes.emit()
     return replace(_combine(done, len(pairs), p), bins=bins)
 
@@ -312,7 +312,7 @@ def estimate_locally(
     ]
 
 
-def finish(
+def finish_pass(
     pl: Plan,
     summary: PassState,
     block_results: Sequence[Any],

@@ -14,7 +14,7 @@ A pair takes the record its columns' kinds call for (:func:`for_pair`). Two othe
 of estimating are built from these records rather than being records of their own:
 
 * ``method="binned"`` cuts continuous columns into quantile bins in a first pass
-  (:func:`dmi._engine.engine.compute`), after which every pair is discrete and takes PLUG_IN.
+  (:func:`dmi._engine.engine.pass_results`), after which every pair is discrete and takes PLUG_IN.
 * conditioning on a discrete ``Z`` (:mod:`dmi._engine.conditional`) sums each record's
   estimate over the strata of ``Z``, weighted by ``p(z)``: PLUG_IN on three-way counts,
   KSG and Ross on each stratum's sample rows (Frenzel & Pompe 2007).

@@ -71,7 +71,7 @@ def run(
     ``read``: the columns to read (default ``spec.columns``); ``transform``: a function
     each partition passes through before it is summarized (it may add columns and drop
     rows, never reorder them); the pass then summarizes its ``spec.columns``.
-    ``progress``: show a progress bar while computing (see :func:`compute`).
+    ``progress``: show a progress bar while computing (see :func:`compute_all`).
     """
     kw: dict[str, Any] = dict(
         read=read, transform=transform, prepare=prepare, estimate=estimate, blocks=blocks, progress=progress
@@ -196,7 +196,7 @@ def _run(
             )
             for i, block in enumerate(blocks)
         ]
-    merged, *computed = compute([summary, *results], progress=progress)
+    merged, *computed = compute_all([summary, *results], progress=progress)
     if isinstance(merged, TablesTooLarge):
         raise merged
     return merged, computed
@@ -213,7 +213,7 @@ def active_client() -> Any:
     return client if get_scheduler() == client.get else None
 
 
-def compute(objs: Sequence[Any], *, progress: bool = False) -> list[Any]:
+def compute_all(objs: Sequence[Any], *, progress: bool = False) -> list[Any]:
     """``dask.compute`` on the active scheduler, with progress if asked (see
     :mod:`dmi._pass.progress`): with a ``distributed.Client``, its progress bar (a widget
     in a notebook with ipywidgets; the client's dashboard shows the same); with a local
@@ -265,7 +265,7 @@ def map_shared(
         dask.delayed(func)(held, items[first:last], *args, dask_key_name=f"dmi-{name}-{k}-{token}")
         for k, (first, last) in enumerate(ranges(len(items), blocks))
     ]
-    return [out for block in compute(tasks, progress=progress) for out in block]
+    return [out for block in compute_all(tasks, progress=progress) for out in block]
 
 
 def _apply(func: Callable[..., Any], *args: Any) -> Any:

@@ -218,14 +218,14 @@ def test_a_partition_counts_its_pairs_in_blocks_with_the_same_result(monkeypatch
         monkeypatch.setattr(graph, "threads", lambda: 4)
         assert len(blocks.within_partition(36, 1, 4)) == 4
         graphs, calls = [], []
-        real = graph.compute
+        real = graph.compute_all
 
         def spy(objs, **kwargs):
             calls.append(len(objs))
             graphs.extend(dict(o.dask) for o in objs)
             return real(objs, **kwargs)
 
-        monkeypatch.setattr(graph, "compute", spy)
+        monkeypatch.setattr(graph, "compute_all", spy)
         split = dmi.mutual_info_table(one, **kw)
         assert len(calls) == 1
         with dask.config.set({"dmi.table-memory": "2 MiB"}):  # too large: passes of fewer pairs
