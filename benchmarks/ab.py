@@ -18,8 +18,9 @@ Usage::
     python benchmarks/ab.py --before 1b4a612            # HEAD against that commit, 5 rounds
     python benchmarks/ab.py --before main~3 --after HEAD --rounds 7 --write
 
-``--write`` puts the table into ``benchmarks/RESULTS.md`` (section ``ab-<before>``, one per
-baseline, so the A/B of each change stays beside the others).
+``--write`` keeps the runs as records (``benchmarks/records/ab-<before>.json``) and draws the
+table from them into ``benchmarks/RESULTS.md`` (section ``ab-<before>``, one per baseline, so
+the A/B of each change stays beside the others).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _harness import HERE, example_parquet, machine, write_results
+from _harness import HERE, Record, example_parquet, machine, save_records, write_results
 
 CASES = ["discrete-10M", "mixed-10M", "ksg-100k"]
 CODES = [f"c{i:02d}" for i in range(10)] + ["city", "grade"]
@@ -127,29 +128,50 @@ def main() -> None:
         finally:
             for path in trees.values():
                 subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=HERE.parent)
+    date, where = time.strftime("%Y-%m-%d %H:%M"), machine()
+    command = "python benchmarks/ab.py " + " ".join(sys.argv[1:])
+    records = {
+        f"{name}/{label}": Record(
+            f"ab-{args.before}",
+            f"{name}/{label}",
+            runs[(name, label)],
+            0,
+            {"values": values[(name, label)], "rev": rev, "rounds": args.rounds},
+            command,
+            date,
+            where,
+        )
+        for name in args.cases
+        for label, rev in (("before", args.before), ("after", args.after))
+    }
+    text = section(records, args.cases)
+    print(text)
+    if args.write:
+        save_records(f"ab-{args.before}", records)
+        write_results(f"ab-{args.before}", text)
+
+
+def section(records: dict[str, Record], cases: list[str]) -> str:
+    """The A/B's RESULTS.md section, drawn from its records (``{case}/before``, ``{case}/after``)."""
+    first = next(iter(records.values()))
+    before, after = records[f"{cases[0]}/before"].reply["rev"], records[f"{cases[0]}/after"].reply["rev"]
     lines = [
-        f"### A/B: {args.after} against {args.before}, {args.rounds} alternating rounds",
+        f"### A/B: {after} against {before}, {first.reply['rounds']} alternating rounds",
         "",
-        f"Machine: {machine()}.",
+        f"`{first.command}` on {first.date}; {first.machine}.",
         "",
         "| case | before: median (s) | after: median (s) | after / before | runs before | runs after "
         "| values equal |",
         "| --- | ---: | ---: | ---: | --- | --- | --- |",
     ]
-    for name in args.cases:
-        b, a = runs[(name, "before")], runs[(name, "after")]
-        same = np.array_equal(
-            np.array(values[(name, "before")]), np.array(values[(name, "after")]), equal_nan=True
-        )
+    for name in cases:
+        b, a = records[f"{name}/before"], records[f"{name}/after"]
+        same = np.array_equal(np.array(b.reply["values"]), np.array(a.reply["values"]), equal_nan=True)
         lines.append(
-            f"| {name} | {statistics.median(b):.3f} | {statistics.median(a):.3f} "
-            f"| {statistics.median(a) / statistics.median(b):.3f} | {', '.join(f'{t:.2f}' for t in b)} "
-            f"| {', '.join(f'{t:.2f}' for t in a)} | {'yes, bit for bit' if same else 'NO'} |"
+            f"| {name} | {b.median:.3f} | {a.median:.3f} | {a.median / b.median:.3f} | {b.runs(2)} "
+            f"| {a.runs(2)} | {'yes, bit for bit' if same else 'NO'} |"
         )
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.write:
-        write_results(f"ab-{args.before}", text)
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

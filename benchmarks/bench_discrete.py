@@ -17,7 +17,7 @@ of the whole process tree, workers included:
 Every method's matrix must agree with dmi's to 1e-9 relative, or 1e-13 nats absolute
 for values near 0 (``np.isclose(rtol=1e-9, atol=1e-13)``): at 10M rows sklearn's
 log-difference formula loses ~1e-15 nats to cancellation, which is 4e-9 relative for an
-independent pair's MI of ~6e-8 nats (``precision_check.py`` measures it against a
+independent pair's MI of ~6e-8 nats (``bench_precision.py`` measures it against a
 50-digit reference: dmi is within 1.4e-10 there). The MI of the group-by methods is computed here
 from their counts, independently of dmi's code.
 Records go to ``benchmarks/records/discrete.json``; the section of ``RESULTS.md`` is drawn

@@ -4,12 +4,13 @@
     python benchmarks/run.py drift --repeat 3     # run one; its records and RESULTS.md section
     python benchmarks/run.py drift --help         # its options
     python benchmarks/run.py --render             # every declared section, drawn from its records
+    python benchmarks/run.py ab --before <commit> --write   # the A/B of two commits (ab.py)
 
-A benchmark ``NAME`` is the script ``bench_NAME.py``. Scripts that declare a
-:class:`_harness.Bench` share the options (``--repeat``, ``--methods``, ``--render``), run
-their methods in turn in fresh processes, keep their records in ``records/NAME.json`` and
-have their RESULTS.md section drawn from them. The others (named "own runner" in the list)
-still parse their own options, and this command hands the arguments to them.
+A benchmark ``NAME`` is the script ``bench_NAME.py``, which declares a :class:`_harness.Bench`:
+they share the options (``--repeat``, ``--methods``, ``--render``), run their methods in
+turn in fresh processes, keep their records in ``records/NAME.json`` and have their
+RESULTS.md section drawn from them. ``ab`` is the A/B of two commits (``ab.py``: its rounds
+alternate between two git worktrees), which keeps records and draws its section the same way.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ def _names() -> list[str]:
 
 
 def _module(name: str):
+    if name == "ab":
+        return importlib.import_module("ab")
     if name not in _names():
         raise SystemExit(f"no benchmark {name!r}; choose from {', '.join(_names())}")
     return importlib.import_module(f"bench_{name}")
@@ -38,6 +41,7 @@ def _listing() -> str:
         title = bench.title if bench is not None else (module.__doc__ or "").strip().splitlines()[0]
         kind = f"{len(load_records(name))} records" if bench is not None else "own runner"
         lines.append(f"{name:<12} {title}  [{kind}]")
+    lines.append(f"{'ab':<12} {(_module('ab').__doc__ or '').strip().splitlines()[0]}")
     return "\n".join(lines)
 
 
@@ -59,7 +63,7 @@ def run(argv: list[str]) -> None:
     if bench is not None:
         main(bench, rest)
         return
-    sys.argv = [str(HERE / f"bench_{name}.py"), *rest]
+    sys.argv = [str(HERE / f"{'ab' if name == 'ab' else f'bench_{name}'}.py"), *rest]
     module.main()
 
 

@@ -4,25 +4,24 @@ For every pair of the benchmark table, the exact plug-in MI is computed from the
 contingency counts with Python's ``decimal`` at 50 significant digits, and compared with
 dmi's value and with ``sklearn.metrics.mutual_info_score(contingency=...)`` on the same
 counts (sklearn builds exactly this table from labels, then runs the same code).
-Writes its section of ``benchmarks/RESULTS.md``.
-
 Usage::
 
-    python benchmarks/precision_check.py --rows 10000000
+    python benchmarks/run.py precision --rows 10000000
 """
 
 from __future__ import annotations
 
 import argparse
 import decimal
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from bench_discrete import ensure_data, write_results
+from _harness import Bench, Record, main
+from bench_discrete import ensure_data
 from sklearn.metrics import mutual_info_score
 
-import dmi
 from dmi._engine.columns import matrix_pairs
 from dmi._inputs.source import open_data
 from dmi._math.codes import value_order
@@ -46,11 +45,9 @@ def exact_mi(table: np.ndarray) -> decimal.Decimal:
     return ctx.divide(total, n)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--data", type=Path, default=Path("/tmp/dmi-bench"))
-    args = parser.parse_args()
+def measure(method: str, args: argparse.Namespace) -> dict:
+    """Every pair's MI by dmi and by scikit-learn against the 50-digit reference; the time is
+    the reference's and the two estimators' (the pass is not timed)."""
     path = ensure_data(args.rows, args.data)
     source = open_data(str(path / "*.parquet"))
     columns = tuple(source.frame.columns)
@@ -58,7 +55,7 @@ def main() -> None:
     summary = run(source, PassSpec(columns, counts, None), 8)[0].counts
     orders = [value_order(d) for d in summary.domains]
     start = time.perf_counter()
-    worst = {"dmi": (0.0, None), "sklearn": (0.0, None)}
+    worst: dict[str, tuple[float, list | None]] = {"dmi": (0.0, None), "sklearn": (0.0, None)}
     abs_worst = {"dmi": 0.0, "sklearn": 0.0}
     for (a, b), table in zip(summary.spec.pairs, summary.tables, strict=True):
         assert not isinstance(table, SparseTable)
@@ -73,33 +70,60 @@ def main() -> None:
             rel = float(err / exact) if exact else float(err)
             abs_worst[name] = max(abs_worst[name], float(err))
             if rel > worst[name][0]:
-                worst[name] = (rel, (columns[a], columns[b], float(exact)))
+                worst[name] = (rel, [str(columns[a]), str(columns[b]), float(exact)])
+    return {
+        "seconds": time.perf_counter() - start,
+        "rows": args.rows,
+        "pairs": len(summary.spec.pairs),
+        "worst": worst,
+        "abs_worst": abs_worst,
+    }
+
+
+def _table(records: dict[str, Record]) -> list[str]:
+    r = records["precision"]
+    got = r.reply
     lines = [
-        "## Precision against a 50-digit reference (issue 2)",
-        "",
-        f"`python benchmarks/precision_check.py --rows {args.rows}`, dmi {dmi.__version__}: all "
-        f"{len(summary.spec.pairs)} pairs of the {args.rows:,}-row benchmark table; exact plug-in MI "
-        f"from the same counts with `decimal` at 50 digits ({time.perf_counter() - start:.0f} s).",
+        f"All {got['pairs']} pairs of the {got['rows']:,}-row discrete benchmark table; exact plug-in MI "
+        f"from the same counts with `decimal` at 50 digits ({r.median:.0f} s).",
         "",
         "| estimator | max relative error | at pair (exact MI, nats) | max absolute error (nats) |",
         "| --- | ---: | --- | ---: |",
     ]
     for name in ("dmi", "sklearn"):
-        rel, where = worst[name]
+        rel, where = got["worst"][name]
         at = f"{where[0]} ~ {where[1]} ({where[2]:.3e})" if where else "-"
-        lines.append(f"| {name} | {rel:.1e} | {at} | {abs_worst[name]:.1e} |")
-    tiny = worst["sklearn"][1]
-    lines += [
-        "",
-        f"Both are accurate to ~1e-15 nats absolute. Relative to the smallest MI in the table ({tiny[0]} ~ "
-        f"{tiny[1]}, {tiny[2]:.2e} nats: independent columns) that matters: dmi takes one "
-        "`log(c * N / (r * s))` per cell, sklearn sums `log c - log N - log(r s) + 2 log N`, terms of "
-        "magnitude ~30 at N = 1e7 that cancel. Hence the benchmark's agreement check, "
-        "`np.isclose(rtol=1e-9, atol=1e-13)` nats, rather than a pure relative 1e-9.",
-    ]
-    write_results("precision_check", "\n".join(lines))
-    print("\n".join(lines))
+        lines.append(f"| {name} | {rel:.1e} | {at} | {got['abs_worst'][name]:.1e} |")
+    tiny = got["worst"]["sklearn"][1]
+    if tiny is not None:
+        lines += [
+            "",
+            "Both are accurate to ~1e-15 nats absolute. Relative to the smallest MI in the table "
+            f"({tiny[0]} ~ {tiny[1]}, {tiny[2]:.2e} nats: independent columns) that matters: dmi takes one "
+            "`log(c * N / (r * s))` per cell, sklearn sums `log c - log N - log(r s) + 2 log N`, terms of "
+            "magnitude ~30 at N = 1e7 that cancel. Hence the benchmark's agreement check, "
+            "`np.isclose(rtol=1e-9, atol=1e-13)` nats, rather than a pure relative 1e-9.",
+        ]
+    return lines
+
+
+def _options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "dmi-bench")
+
+
+BENCH = Bench(
+    name="precision",
+    title="Precision against a 50-digit reference (issue 2)",
+    methods=["precision"],
+    measure=measure,
+    describe=lambda args: "One run.",
+    table=_table,
+    options=_options,
+    prepare=lambda args: ensure_data(args.rows, args.data),
+    runs=lambda method, repeat: 1,
+)
 
 
 if __name__ == "__main__":
-    main()
+    main(BENCH)
