@@ -105,3 +105,15 @@ def test_an_unknown_method_is_refused_naming_the_choices(harness, tmp_path, caps
     with pytest.raises(SystemExit):
         h.main(bench, ["--methods", "fastest", "--log", str(tmp_path / "runs.log")])
     assert "unknown method(s) fastest; choose from fast, slow" in capsys.readouterr().err
+
+
+def test_every_benchmark_script_declares_a_bench(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import importlib
+
+    names = sorted(p.stem for p in BENCHMARKS.glob("bench_*.py"))
+    assert len(names) >= 12
+    for name in names:
+        bench = importlib.import_module(name).BENCH
+        assert f"bench_{bench.name}" == name
+        assert len(set(bench.methods)) == len(bench.methods) > 0
