@@ -65,7 +65,7 @@ def top_pairs(
     minutes). The screen must look deep: those 8,570 partners ranked as low as 30th in
     their columns' screens, so ``2 * k`` candidates per column would have missed 20 of
     them (each with a continuous column, whose quantile bins lose the most), MUNIN's
-    6, the 300 columns' none (``benchmarks/bench_pairs.py --ranks``). A
+    6, the 300 columns' none (``python benchmarks/run.py pairs --methods ranks/...``). A
     dependence the bins hide is missed: ``y = x mod 7`` in 8 quantile bins of ``x``, or a
     relation that lives between the rare values of a many-valued category (pooled).
 

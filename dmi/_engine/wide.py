@@ -41,7 +41,7 @@ independent 8-code columns (:data:`dmi._math.screen.NOISE_ALPHA`) is 0.0025 nats
 columns and 0.0028 at 10,000, far below the 0.02 nats the recall is measured at."""
 KEEP_FACTOR = 3
 """The screen keeps ``KEEP_FACTOR * k`` candidate partners per column. Measured
-(``benchmarks/bench_pairs.py --ranks``): each column's 10 strongest partners above 0.02 nats
+(``python benchmarks/run.py pairs --methods ranks/...``): each column's 10 strongest partners above 0.02 nats
 ranked at most 13th, 24th and 30th in the screens of 300 mixed columns, MUNIN and 1,000 mixed
 columns (x 1M rows), so 3 is the smallest whole factor that finds them all."""
 BLOCK_CODES = 2_048
