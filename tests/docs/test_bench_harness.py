@@ -117,3 +117,28 @@ def test_every_benchmark_script_declares_a_bench(monkeypatch):
         bench = importlib.import_module(name).BENCH
         assert f"bench_{bench.name}" == name
         assert len(set(bench.methods)) == len(bench.methods) > 0
+
+
+def test_the_ab_section_is_drawn_from_its_records(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import ab
+    from _harness import Record
+
+    def record(case: str, side: str, seconds: list[float], values: list[float]) -> Record:
+        rev = {"before": "abc1234", "after": "HEAD"}[side]
+        reply = {"values": values, "rev": rev, "rounds": 3}
+        return Record("ab-abc1234", f"{case}/{side}", seconds, 0, reply, "python benchmarks/ab.py", "d", "m")
+
+    records = {
+        r.method: r
+        for r in [
+            record("same", "before", [1.0, 3.0, 2.0], [0.5, float("nan")]),
+            record("same", "after", [1.5, 1.0, 1.2], [0.5, float("nan")]),
+            record("moved", "before", [1.0, 1.0, 1.0], [0.5]),
+            record("moved", "after", [2.0, 2.0, 2.0], [0.5000001]),
+        ]
+    }
+    text = ab.section(records, ["same", "moved"])
+    assert "### A/B: HEAD against abc1234, 3 alternating rounds" in text
+    assert "| same | 2.000 | 1.200 | 0.600 | 1.00, 3.00, 2.00 | 1.50, 1.00, 1.20 | yes, bit for bit |" in text
+    assert "| moved | 1.000 | 2.000 | 2.000 | 1.00, 1.00, 1.00 | 2.00, 2.00, 2.00 | NO |" in text
