@@ -64,6 +64,9 @@ class _Reader:
     def wanted(self, columns: list[Hashable] | None) -> list[Hashable] | None:
         return list(columns) if columns is not None else self.columns
 
+    def __call__(self, part: Any, columns: list[Hashable] | None = None) -> pd.DataFrame:
+        raise NotImplementedError  # each reader reads its own kind of part
+
 
 class TableSlices(_Reader):
     """Rows ``[start, stop)`` of an Arrow table."""

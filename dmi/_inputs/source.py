@@ -62,6 +62,28 @@ class Pieces:
     """One per partition of the frame."""
 
 
+def _mapped(
+    reader: Callable[..., pd.DataFrame],
+    items: Sequence[Any],
+    meta: pd.DataFrame,
+    label: str,
+    *,
+    keep_strings: bool = False,
+    divisions: tuple[Any, ...] | None = None,
+) -> tuple[dd.DataFrame, Pieces | None]:
+    """The lazy frame of ``reader(item)`` for each item, as dmi builds every frame it reads,
+    and its :class:`Pieces`. Dask converts string columns to its own string dtype unless
+    ``keep_strings``; the pieces are given only when the frame's partitions are the reader's
+    output as it is (no column's dtype changed), which is what they promise."""
+    convert = {"dataframe.convert-string": False} if keep_strings else {}
+    with dask.config.set(convert):
+        frame = dd.from_map(
+            reader, list(items), meta=meta, divisions=divisions, enforce_metadata=False, label=label
+        )
+    same = frame.dtypes.equals(meta.dtypes)
+    return frame, Pieces(reader, tuple(items)) if same else None
+
+
 @dataclass(frozen=True, eq=False)
 class Source:
     """The data of a request: a lazy frame and the identity of each partition's rows."""
@@ -78,7 +100,8 @@ class Source:
     table: Any = None
     """The user's Arrow table (a pyarrow Table, or a polars DataFrame's), when that is what was passed."""
     pieces: Pieces | None = None
-    """How to read each partition without the frame, when dmi built the frame (Parquet; pandas)."""
+    """How to read each partition without the frame, when dmi built the frame and Dask
+    reads its partitions as they are (:func:`_mapped`)."""
 
     def partitions(self, chosen: Sequence[int]) -> Source:
         """The same source restricted to some partitions (their rows keep their identity)."""
@@ -163,12 +186,12 @@ def _arrow_source(data: Any, parts: arrow.ParquetFiles | arrow.Parts) -> Source:
     if isinstance(parts, arrow.ParquetFiles):
         return _parquet_dataset_source(data, parts.files, parts.partitions)
     check_unique(list(parts.meta.columns))
-    frame = dd.from_map(parts.reader, parts.parts, meta=parts.meta, enforce_metadata=False, label=parts.label)
+    frame, pieces = _mapped(parts.reader, parts.parts, parts.meta, parts.label)
     if parts.fragments:  # a fragment's rows: its file's (or its place's) and their positions
         rows = tuple(RowIds((name_id(getattr(f, "path", str(i))),), True) for i, f in enumerate(parts.parts))
     else:  # as a pandas DataFrame's: by position
         rows = (_PANDAS_ROWS,) * len(parts.parts)
-    return Source(frame, rows, lengths=parts.lengths, table=parts.table)
+    return Source(frame, rows, lengths=parts.lengths, table=parts.table, pieces=pieces)
 
 
 def _parquet_dataset_source(
@@ -208,15 +231,9 @@ def _open_csv(paths: list[str], options: dict[str, Any]) -> Source:
 
 def _csv_source(files: csv.CsvSet) -> Source:
     """CSV blocks as a Source: each row is its file's, its block's and its place in the block."""
-    frame = dd.from_map(
-        csv.Reader(files),
-        list(files.blocks),
-        meta=files.empty_frame(),
-        enforce_metadata=False,
-        label="dmi-read-csv",
-    )
+    frame, pieces = _mapped(csv.Reader(files), files.blocks, files.empty_frame(), "dmi-read-csv")
     rows = tuple(RowIds((name_id(b.path), b.offset), False) for b in files.blocks)
-    return Source(frame, rows)
+    return Source(frame, rows, pieces=pieces)
 
 
 def _pandas_bounds(n: int) -> list[int]:
@@ -242,17 +259,10 @@ def _pandas_source(frame: pd.DataFrame) -> Source:
     index = frame.index
     divisions = None if len(frame) == 0 else (*(index[b] for b in bounds[:-1]), index[-1])
     slices = [frame.iloc[a:b] for a, b in itertools.pairwise(bounds)]
-    with dask.config.set({"dataframe.convert-string": False}):
-        ddf = dd.from_map(
-            _rows,
-            slices,
-            meta=frame.iloc[:0],
-            divisions=divisions,
-            enforce_metadata=False,
-            label="dmi-from-pandas",
-        )
+    ddf, pieces = _mapped(
+        _rows, slices, frame.iloc[:0], "dmi-from-pandas", keep_strings=True, divisions=divisions
+    )
     lengths = tuple(b - a for a, b in itertools.pairwise(bounds))
-    pieces = Pieces(_rows, tuple(slices))
     return Source(ddf, (_PANDAS_ROWS,) * len(lengths), pandas=frame, lengths=lengths, pieces=pieces)
 
 
@@ -261,17 +271,10 @@ def _parquet_source(dataset: parquet.Dataset, pieces: Sequence[parquet.Piece]) -
     reader = parquet.Reader(dataset)
     # No conversion of Arrow string columns to pandas' string dtype: the values are the
     # same, and the cast (large_string -> string) took about 0.1 s per 1M-row partition.
-    with dask.config.set({"dataframe.convert-string": False}):
-        frame = dd.from_map(
-            reader,
-            list(pieces),
-            meta=parquet.empty_frame(dataset),
-            enforce_metadata=False,
-            label="dmi-read-parquet",
-        )
+    frame, read = _mapped(reader, pieces, parquet.empty_frame(dataset), "dmi-read-parquet", keep_strings=True)
     rows = tuple(RowIds((parquet.file_id(p.path),), True) for p in pieces)
     lengths = None if dataset.filter is not None else tuple(p.rows for p in pieces)  # rows filtered out
-    return Source(frame, rows, dataset=dataset, lengths=lengths, pieces=Pieces(reader, tuple(pieces)))
+    return Source(frame, rows, dataset=dataset, lengths=lengths, pieces=read)
 
 
 def sampled_partitions(source: Source, rows_wanted: int, seed: int) -> Source:

@@ -44,20 +44,61 @@ def _parquet(tmp_path) -> str:
     return str(tmp_path)
 
 
-@pytest.mark.parametrize("kind", ["parquet", "filtered", "pandas"])
-def test_each_piece_reads_as_the_frames_partition(tmp_path, kind):
+def _data(kind: str, tmp_path):
+    """Each input form dmi builds a frame for, with 2 or more partitions."""
     if kind == "pandas":
-        data = _mixed_object_frame()
-    else:
+        return _mixed_object_frame()
+    if kind in ("parquet", "filtered"):
         path = _parquet(tmp_path)
-        data = path if kind == "parquet" else dmi.scan_parquet(path, filters=[("code", ">", 2)])
-    src = open_data(data)
+        return path if kind == "parquet" else dmi.scan_parquet(path, filters=[("code", ">", 2)])
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(_table(2_500_000), preserve_index=False)  # large_string columns
+    if kind == "large-strings":
+        return table
+    strings = pa.schema(
+        [f.with_type(pa.string()) if pa.types.is_large_string(f.type) else f for f in table.schema]
+    )
+    table = table.cast(strings)
+    if kind == "table":
+        return table
+    if kind == "polars":
+        import polars as pl
+
+        return pl.from_arrow(table)
+    import pyarrow.csv
+    import pyarrow.dataset as ds
+
+    for i in range(2):
+        pyarrow.csv.write_csv(table.slice(i * 1000, 1000), tmp_path / f"part-{i}.csv")
+    if kind == "dataset":  # a Dataset that is not of Parquet files: a fragment each
+        return ds.dataset(str(tmp_path), format="csv")
+    return str(tmp_path / "*.csv")
+
+
+@pytest.mark.parametrize("kind", ["parquet", "filtered", "pandas", "table", "dataset"])
+def test_each_piece_reads_as_the_frames_partition(tmp_path, kind):
+    src = open_data(_data(kind, tmp_path))
     assert src.pieces is not None
     assert len(src.pieces.items) == src.frame.npartitions > 1
     columns = list(src.frame.columns)[::-1]  # a projection, in another order
     for i, piece in enumerate(src.pieces.items):
         expected = src.frame[columns].partitions[i].compute()
         pd.testing.assert_frame_equal(src.pieces.reader(piece, columns), expected, check_exact=True)
+
+
+@pytest.mark.parametrize("kind", ["csv", "polars", "large-strings"])
+def test_no_pieces_where_dask_converts_the_strings(tmp_path, kind):
+    # Dask casts these forms' string columns (pandas' NaN-missing str, Arrow's large_string)
+    # to its own string dtype, so a piece read without the frame would not be the frame's
+    # partition: such a source has none, and the pass reads the frame's partitions
+    import dask
+
+    data = _data(kind, tmp_path)
+    with dask.config.set({"dataframe.convert-string": True}):  # Dask's default
+        src = open_data(data)
+    assert str(src.frame.dtypes["city"]) == "string"
+    assert src.pieces is None
 
 
 def test_a_dask_frame_has_no_pieces():
