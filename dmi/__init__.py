@@ -25,6 +25,7 @@ from dmi._engine.summarize import summarize
 from dmi._pass.faults import ClusterError
 from dmi.api import conditional_mutual_info, mutual_info_matrix, mutual_info_table, mutual_info_with
 from dmi.association import association_matrix
+from dmi.causal import CausalGraph, IndependenceResult, causal_skeleton, independence_test
 from dmi.compare import Drift, drift
 from dmi.example import make_example
 from dmi.inputs import Scan, scan_csv, scan_parquet
@@ -33,17 +34,19 @@ from dmi.selection import select_features
 from dmi.structure import column_groups, dependency_tree
 from dmi.summary import Summary, load
 
-from . import plot  # matplotlib is imported only when something is drawn
+from . import interop, plot  # matplotlib is imported only when something is drawn
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CausalGraph",
     "ClusterError",
     "ConstantColumnWarning",
     "ContinuousIntegersWarning",
     "Drift",
     "EmptyColumnWarning",
     "IdentifierWarning",
+    "IndependenceResult",
     "LooksCategoricalWarning",
     "MaxCategoriesWarning",
     "Scan",
@@ -55,10 +58,13 @@ __all__ = [
     "UntestedPairsWarning",
     "__version__",
     "association_matrix",
+    "causal_skeleton",
     "column_groups",
     "conditional_mutual_info",
     "dependency_tree",
     "drift",
+    "independence_test",
+    "interop",
     "load",
     "make_example",
     "mutual_info_matrix",

@@ -145,6 +145,16 @@ def warn_continuous_integers(
         )
 
 
+def warn_sparse_tests(sparse: int, total: int) -> None:
+    """SparseTableWarning: conditional tests whose strata leave few rows per cell."""
+    warn(
+        f"{sparse} of {total} conditional tests have fewer than 5 rows per degree of freedom: their "
+        "strata leave few rows per cell, so a test rarely rejects independence there (its p-value is "
+        "valid, its power is low); condition on fewer columns (max_given) or on columns with fewer values",
+        SparseTableWarning,
+    )
+
+
 @dataclass
 class Notes:
     """What one request should warn about, gathered over its passes and emitted once."""

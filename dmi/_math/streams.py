@@ -34,6 +34,8 @@ class Purpose(IntEnum):
     """Permutation p-values of a discrete pair (id: the pair's slot)."""
     KNN_PERMUTATIONS = 5
     """Permutation p-values of a k-NN pair (id: the pair's slot)."""
+    CI_PERMUTATIONS = 6
+    """Permutation p-values of a conditional test (id: its columns' names hashed)."""
 
 
 def stream(seed: int, purpose: Purpose, *ids: int) -> np.random.Generator:

@@ -82,11 +82,13 @@ def test_notebooks_are_rendered_with_their_outputs(docs_site) -> None:
 def test_the_api_reference_lists_every_public_name(docs_site) -> None:
     root, _, _ = docs_site
     api = (root / "api.html").read_text(encoding="utf-8")
-    public = [n for n in dmi.__all__ if n not in ("__version__", "plot")]
+    public = [n for n in dmi.__all__ if n not in ("__version__", "plot", "interop")]
     missing = [n for n in public if f"dmi.{n}.html" not in api]
     assert not missing
     for name in ("heatmap", "bar", "selection", "tree", "drift"):
         assert f"dmi.plot.{name}.html" in api
+    for name in ("pgmpy_ci_test", "causal_learn_test"):
+        assert f"dmi.interop.{name}.html" in api
     page = (root / "generated" / "dmi.mutual_info_matrix.html").read_text(encoding="utf-8")
     assert "Parameters" in page and "max_categories" in page and "Examples" in page
 

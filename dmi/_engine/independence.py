@@ -1,0 +1,216 @@
+"""Many conditional tests ``X ⊥ Y | Z`` of sets of columns, in one pass over the data.
+
+A test whose columns are all discrete is decided from the exact joint table of its
+columns over all rows (:mod:`dmi._math.ci`); a test with a continuous column from the
+uniform sample, by the Frenzel-Pompe estimator and Runge's local-permutation null
+(:mod:`dmi._math.conditional_knn`). One pass (:mod:`dmi._pass.tables`) counts every table
+the tests need and draws the sample: a level of the causal skeleton costs one pass
+whatever its number of tests.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dmi._engine.columns import CONTINUOUS
+from dmi._engine.keywords import Options
+from dmi._engine.notes import warn_sparse_tests
+from dmi._inputs.source import Source
+from dmi._math import ci
+from dmi._math.codes import factorize
+from dmi._math.conditional_knn import Role, fp_cmi, permutation_p
+from dmi._math.knn_pairs import column_seed
+from dmi._math.sample import SampleSpec
+from dmi._math.streams import Purpose, name_id, stream
+from dmi._pass import tables as tables_pass
+
+METHODS = ("auto", "g-test", "permutation")
+# sklearn's tie-breaking noise, after scaling to unit standard deviation
+_NOISE = 1e-10
+
+
+@dataclass(frozen=True)
+class CiTest:
+    """One test: ``x ⊥ y | given``, each a tuple of columns."""
+
+    x: tuple[Hashable, ...]
+    y: tuple[Hashable, ...]
+    given: tuple[Hashable, ...] = ()
+
+    @property
+    def columns(self) -> tuple[Hashable, ...]:
+        return (*self.x, *self.y, *self.given)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A test's result: ``I(X;Y|Z)`` (nats), its statistic, p-value, dof, rows and method."""
+
+    mi: float
+    statistic: float
+    p_value: float
+    dof: float
+    n: int
+    method: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How tests are decided (public keywords, checked)."""
+
+    method: str = "auto"
+    permutations: int = 999
+    knn_permutations: int = 199
+    k_perm: int = 5
+
+
+def _stream(seed: int, test: CiTest) -> np.random.Generator:
+    return stream(seed, Purpose.CI_PERMUTATIONS, name_id((test.x, test.y, test.given)))
+
+
+def is_counted(test: CiTest, kinds: dict[Hashable, str]) -> bool:
+    """Whether a test is decided from counts (every column discrete)."""
+    return all(kinds[c] != CONTINUOUS for c in test.columns)
+
+
+def table_set(test: CiTest, order: dict[Hashable, int]) -> tuple[Hashable, ...]:
+    """The columns of a counted test's joint table, in the request's order (tests over the
+    same columns share one table)."""
+    return tuple(sorted(set(test.columns), key=order.__getitem__))
+
+
+def run_tests(
+    source: Source,
+    labels: Sequence[Hashable],
+    kinds: dict[Hashable, str],
+    tests: Sequence[CiTest],
+    opts: Options,
+    settings: Settings,
+) -> list[Outcome]:
+    """Every test's outcome, in order, from one pass over ``source``."""
+    order = {c: i for i, c in enumerate(labels)}
+    counted = [is_counted(t, kinds) for t in tests]
+    sets = tuple(dict.fromkeys(table_set(t, order) for t, c in zip(tests, counted, strict=True) if c))
+    sampled: list[Hashable] = sorted(
+        {col for t, c in zip(tests, counted, strict=True) if not c for col in t.columns},
+        key=order.__getitem__,
+    )
+    sample = (
+        SampleSpec(
+            tuple(sampled), tuple(kinds[c] == CONTINUOUS for c in sampled), opts.sample_size, opts.seed
+        )
+        if sampled
+        else None
+    )
+    spec = tables_pass.TablesSpec(sets, opts.dropna, sample)
+    state = tables_pass.run(source, spec, opts.split_every, progress=opts.progress)
+    return decide(state, order, sets, sampled, kinds, tests, opts, settings)
+
+
+def decide(
+    state: tables_pass.TablesState,
+    order: dict[Hashable, int],
+    sets: Sequence[tuple[Hashable, ...]],
+    sampled: Sequence[Hashable],
+    kinds: dict[Hashable, str],
+    tests: Sequence[CiTest],
+    opts: Options,
+    settings: Settings,
+) -> list[Outcome]:
+    """The outcomes of ``tests`` from a pass's tables and sample (``order``: the columns'
+    positions, which order each table's columns)."""
+    where = {s: i for i, s in enumerate(sets)}
+    drawn = state.sample.sample if state.sample is not None else None
+    sample = _SampleView(drawn.frame if drawn is not None else None, sampled, kinds, opts)
+    out: list[Outcome | None] = [None] * len(tests)
+    counted = [i for i, t in enumerate(tests) if is_counted(t, kinds)]
+    strata: dict[int, np.ndarray] = {}
+    stats = np.zeros((len(counted), 3))
+    for row, i in enumerate(counted):
+        t = tests[i]
+        assert state.tables is not None
+        s = table_set(t, order)
+        strata[i] = ci.strata_table(state.tables.counts[where[s]], s, t.x, t.y, t.given)
+        stats[row] = ci.g_statistics(strata[i])
+    p_values = ci.g_p_values(stats[:, 0], stats[:, 1])
+    for row, i in enumerate(counted):
+        g, d, n = stats[row]
+        out[i] = _counted(
+            strata[i], tests[i], (float(g), int(d), int(n), float(p_values[row])), opts, settings
+        )
+    for i, t in enumerate(tests):
+        if out[i] is None:
+            out[i] = _knn(sample, t, opts, settings)
+    done = [o for o in out if o is not None]
+    sparse = sum(o.method in ("g-test", "permutation") and 0 < o.n < 5 * o.dof for o in done)
+    if sparse:
+        warn_sparse_tests(sparse, len(done))
+    return done
+
+
+def _counted(
+    counts: np.ndarray, t: CiTest, g_test: tuple[float, int, int, float], opts: Options, settings: Settings
+) -> Outcome:
+    g, dof, n, p = g_test
+    mi = g / (2.0 * n) if n else math.nan
+    method = settings.method
+    if method == "auto":
+        method = "permutation" if dof > 0 and ci.is_sparse(counts) else "g-test"
+    if method == "permutation" and n:
+        p = ci.permutation_p(counts, settings.permutations, _stream(opts.seed, t))
+    return Outcome(mi, g, p, float(dof), n, method)
+
+
+class _SampleView:
+    """The sample's columns as the k-NN tests read them."""
+
+    def __init__(self, frame: Any, names: Sequence[Hashable], kinds: dict[Hashable, str], opts: Options):
+        self.frame, self.kinds, self.opts = frame, kinds, opts
+        self.position = {c: i for i, c in enumerate(names)}
+        self.names = list(names)
+
+    def present(self, columns: Sequence[Hashable]) -> np.ndarray:
+        ok = np.ones(len(self.frame), dtype=bool)
+        for c in columns:
+            ok &= self.frame.iloc[:, self.position[c]].notna().to_numpy()
+        return ok
+
+    def role(self, columns: Sequence[Hashable], rows: np.ndarray) -> Role:
+        cont, disc = [], []
+        for c in columns:
+            raw = self.frame.iloc[:, self.position[c]]
+            if self.kinds[c] == CONTINUOUS:
+                cont.append(_scaled(raw.to_numpy(dtype=np.float64), rows, column_seed(self.opts.seed, c)))
+            else:
+                disc.append(factorize(raw[rows])[0] if rows.any() else np.zeros(0, np.intp))
+        return Role(tuple(cont), tuple(disc))
+
+
+def _scaled(raw: np.ndarray, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A continuous column on ``rows``: scaled to unit standard deviation, with
+    scikit-learn's tie-breaking jitter (one draw per sample row, so it does not depend on
+    which test reads the column)."""
+    noise = rng.standard_normal(raw.size)[rows]
+    x = raw[rows]
+    sd = float(np.std(x, ddof=1)) if x.size > 1 else 0.0
+    x = x / sd if sd > 0 else x - x.mean() if x.size else x
+    return x + _NOISE * max(1.0, float(np.mean(np.abs(x))) if x.size else 1.0) * noise
+
+
+def _knn(sample: _SampleView, t: CiTest, opts: Options, settings: Settings) -> Outcome:
+    rows = sample.present(t.columns)
+    n = int(rows.sum())
+    if n <= opts.n_neighbors:
+        return Outcome(math.nan, math.nan, math.nan, math.nan, n, "knn")
+    x, y, z = (sample.role(cols, rows) for cols in (t.x, t.y, t.given))
+    if not settings.knn_permutations:
+        est = fp_cmi(x, y, z, opts.n_neighbors)
+        return Outcome(max(est.mi, 0.0), est.mi, math.nan, math.nan, est.n, "knn")
+    rng = _stream(opts.seed, t)
+    est, p = permutation_p(x, y, z, opts.n_neighbors, settings.knn_permutations, settings.k_perm, rng)
+    return Outcome(max(est.mi, 0.0), est.mi, p, math.nan, est.n, "knn-permutation")

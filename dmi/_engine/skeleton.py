@@ -1,0 +1,71 @@
+"""PC-stable over a table larger than memory: one pass over the data per level.
+
+Level ``l`` tests every remaining edge against every set of ``l`` neighbours
+(:func:`dmi._math.pc.level_tests`); all of them are gathered in one pass
+(:func:`dmi._engine.independence.run_tests`) and decided together, then the edges found
+independent are removed. The levels stop at ``max_given`` or when no edge has enough
+neighbours left.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+
+from dmi._engine.independence import CiTest, Outcome, Settings, run_tests
+from dmi._engine.keywords import Options
+from dmi._inputs.source import Source
+from dmi._math import pc
+
+_log = logging.getLogger("dmi")
+
+
+@dataclass
+class Found:
+    """What PC-stable found: adjacencies, each removed edge's separating set and outcome."""
+
+    adjacency: dict[Hashable, set[Hashable]]
+    separating: dict[frozenset[Hashable], tuple[tuple[Hashable, ...], Outcome]] = field(default_factory=dict)
+    removed: dict[tuple[Hashable, Hashable], tuple[tuple[Hashable, ...], Outcome]] = field(
+        default_factory=dict
+    )
+    kept_p: dict[frozenset[Hashable], float] = field(default_factory=dict)
+    tests: int = 0
+    passes: int = 0
+
+
+def pc_stable(
+    source: Source,
+    columns: Sequence[Hashable],
+    kinds: dict[Hashable, str],
+    opts: Options,
+    settings: Settings,
+    alpha: float,
+    max_given: int,
+) -> Found:
+    """The skeleton and separating sets of ``columns`` (see the module)."""
+    order = {c: i for i, c in enumerate(columns)}
+    found = Found(pc.complete(columns))
+    for level in range(max_given + 1):
+        planned = pc.level_tests(found.adjacency, level, order)
+        if not planned:
+            break
+        tests = [CiTest((a,), (b,), s) for (a, b), s in planned]
+        outcomes = run_tests(source, columns, kinds, tests, opts, settings)
+        found.tests += len(tests)
+        found.passes += 1
+        best: dict[tuple[Hashable, Hashable], tuple[tuple[Hashable, ...], Outcome]] = {}
+        for ((a, b), s), out in zip(planned, outcomes, strict=True):
+            key = frozenset((a, b))
+            found.kept_p[key] = max(found.kept_p.get(key, 0.0), out.p_value)
+            if out.p_value > alpha and ((a, b) not in best or out.p_value > best[a, b][1].p_value):
+                best[a, b] = (s, out)
+        for (a, b), (s, out) in best.items():  # PC-stable: removed after the whole level
+            found.adjacency[a].discard(b)
+            found.adjacency[b].discard(a)
+            found.separating[frozenset((a, b))] = (s, out)
+            found.removed[a, b] = (s, out)
+            found.kept_p.pop(frozenset((a, b)), None)
+        _log.info("dmi: causal_skeleton level %d: %d tests, %d edges removed", level, len(tests), len(best))
+    return found

@@ -1,0 +1,161 @@
+"""Tests of conditional independence ``X ⊥ Y | Z`` from exact counts (pure numpy/scipy).
+
+A test's counts are a three-way array ``t[z, x, y]``: every combination of the values of
+the conditioning columns, of ``X``'s columns and of ``Y``'s (:func:`strata_table`).
+
+* :func:`conditional_mi` -- ``I(X;Y|Z) = sum_{z,x,y} p(x,y,z) ln(p(z) p(x,y,z) / (p(x,z) p(y,z)))``
+  (nats) and the rows it is over.
+* :func:`g_test` -- ``G = 2 N I(X;Y|Z)`` against chi-square with
+  ``sum_z (R_z - 1)(C_z - 1)`` degrees of freedom, ``R_z`` and ``C_z`` the values of ``X``
+  and ``Y`` seen in stratum ``z`` (a stratum where one of them is constant adds none).
+* :func:`permutation_p` -- the exact-conditional alternative where the chi-square
+  approximation is poor (:func:`is_sparse`): in each stratum, random tables with the
+  stratum's margins (Patefield's algorithm, ``scipy.stats.random_table``), which is ``X``
+  permuted within the strata; ``p = (1 + #{G* >= G}) / (1 + permutations)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+
+import numba
+import numpy as np
+from scipy import stats as scipy_stats
+
+from dmi._math.joint_tables import marginal
+from dmi._math.stats import SPARSE_SHARE
+
+
+def strata_table(
+    table: np.ndarray,
+    columns: Sequence[Hashable],
+    x: Sequence[Hashable],
+    y: Sequence[Hashable],
+    z: Sequence[Hashable],
+) -> np.ndarray:
+    """The counts ``t[z, x, y]`` of a test from the joint table of ``columns`` (which holds
+    ``x``, ``y`` and ``z``; each side's combinations flattened)."""
+    t = marginal(table, list(columns), [*z, *x, *y])
+    shape = t.shape
+    nz = int(np.prod(shape[: len(z)], dtype=np.int64))
+    nx = int(np.prod(shape[len(z) : len(z) + len(x)], dtype=np.int64))
+    return t.reshape(nz, nx, -1)
+
+
+def _xlogx(a: np.ndarray) -> np.ndarray:
+    a = np.asarray(a, dtype=np.float64)
+    out = np.zeros_like(a)
+    np.multiply(a, np.log(a, where=a > 0, out=np.zeros_like(a)), out=out, where=a > 0)
+    return out
+
+
+def _g_per_stratum(t: np.ndarray) -> np.ndarray:
+    """``G`` of each stratum's table (the last two axes): ``2 (sum t ln t - sum r ln r -
+    sum c ln c + n ln n)``; any leading axes are kept (draws of a permutation test)."""
+    rows, cols, n = t.sum(axis=-1), t.sum(axis=-2), t.sum(axis=(-1, -2))
+    g = _xlogx(t).sum(axis=(-1, -2)) - _xlogx(rows).sum(axis=-1) - _xlogx(cols).sum(axis=-1) + _xlogx(n)
+    return np.maximum(2.0 * g, 0.0)
+
+
+@numba.njit(nogil=True, cache=True)
+def _g_dof_n(t: np.ndarray) -> tuple[float, int, int]:  # pragma: no cover
+    """``G``, degrees of freedom and rows of ``t[z, x, y]`` in one walk over its cells."""
+    g = 0.0
+    d = 0
+    total = 0
+    nz, nx, ny = t.shape
+    rows = np.zeros(nx, dtype=np.int64)
+    cols = np.zeros(ny, dtype=np.int64)
+    for z in range(nz):
+        rows[:] = 0
+        cols[:] = 0
+        n = 0
+        for i in range(nx):
+            for j in range(ny):
+                v = t[z, i, j]
+                if v > 0:
+                    g += v * math.log(v)
+                    rows[i] += v
+                    cols[j] += v
+                    n += v
+        if n == 0:
+            continue
+        r = c = 0
+        for i in range(nx):
+            if rows[i] > 0:
+                g -= rows[i] * math.log(rows[i])
+                r += 1
+        for j in range(ny):
+            if cols[j] > 0:
+                g -= cols[j] * math.log(cols[j])
+                c += 1
+        g += n * math.log(n)
+        d += (r - 1) * (c - 1)
+        total += n
+    return max(2.0 * g, 0.0), d, total
+
+
+def conditional_mi(t: np.ndarray) -> tuple[float, int]:
+    """``I(X;Y|Z)`` in nats and the rows of ``t[z, x, y]``; NaN without rows."""
+    g, _, n = _g_dof_n(np.ascontiguousarray(t, dtype=np.int64))
+    return (g / (2.0 * n) if n else math.nan), n
+
+
+def dof(t: np.ndarray) -> int:
+    """``sum_z (R_z - 1)(C_z - 1)`` over the values of ``X`` and ``Y`` seen in each stratum."""
+    return int(_g_dof_n(np.ascontiguousarray(t, dtype=np.int64))[1])
+
+
+def g_statistics(t: np.ndarray) -> tuple[float, int, int]:
+    """``(G, dof, rows)`` of ``t[z, x, y]`` (G NaN without rows); see :func:`g_p_values`."""
+    g, d, n = _g_dof_n(np.ascontiguousarray(t, dtype=np.int64))
+    return (g if n else math.nan), d, n
+
+
+def g_p_values(g: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """The G-tests' p-values, all at once: chi-square(``d``) tail of ``g``; 1 without a
+    degree of freedom, NaN where ``g`` is NaN (no rows)."""
+    g, d = np.asarray(g, dtype=np.float64), np.asarray(d, dtype=np.float64)
+    p = np.ones(g.shape)
+    ok = d > 0
+    p[ok] = scipy_stats.chi2.sf(g[ok], d[ok])
+    p[np.isnan(g)] = np.nan
+    return p
+
+
+def g_test(t: np.ndarray) -> tuple[float, int, float]:
+    """``(G, dof, p)``; p = 1 without a degree of freedom, NaN without rows."""
+    g, d, _ = g_statistics(t)
+    return g, d, float(g_p_values(np.array([g]), np.array([d]))[0])
+
+
+def is_sparse(t: np.ndarray) -> bool:
+    """More than ``SPARSE_SHARE`` of the expected counts ``n_xz n_yz / n_z`` of the cells
+    with a degree of freedom (strata where X and Y each take two values or more) below 5."""
+    small = cells = 0
+    for s in t:
+        r, c = s.sum(axis=1), s.sum(axis=0)
+        r, c = r[r > 0], c[c > 0]
+        if r.size < 2 or c.size < 2:
+            continue
+        expected = np.outer(r, c) / s.sum()
+        small += int((expected < 5).sum())
+        cells += expected.size
+    return cells > 0 and small / cells > SPARSE_SHARE
+
+
+def permutation_p(t: np.ndarray, permutations: int, rng: np.random.Generator) -> float:
+    """The permutation p-value of ``G`` within strata (see the module)."""
+    observed = float(_g_per_stratum(t).sum())
+    total = np.zeros(permutations)
+    for s in t:
+        r, c = s.sum(axis=1), s.sum(axis=0)
+        r, c = r[r > 0], c[c > 0]
+        if r.size < 2 or c.size < 2:
+            continue  # a stratum with one value of X or Y has one possible table: G = 0
+        draws = scipy_stats.random_table(r, c, seed=rng).rvs(size=permutations)
+        total += _g_per_stratum(draws)
+    # a tolerance for the rounding of sums of logs: an equal table is "at least as large"
+    above = int(np.sum(total >= observed - 1e-9 * max(1.0, observed)))
+    return (1 + above) / (1 + permutations)

@@ -1,0 +1,181 @@
+"""Exact joint counts of sets of discrete columns, per partition and merged (pure numpy/pandas).
+
+A conditional test ``X ⊥ Y | S`` on discrete columns needs the counts of every
+combination of the values of the columns of ``X``, ``Y`` and ``S``. :func:`count_tables`
+counts, in one partition, one dense table per set of columns (a column's axis is its
+values in that partition, in a local order); :func:`merge_tables` unions the values seen
+and adds the tables into the union's order. The merged result is the same for every
+partitioning of the rows once :func:`canonical` sorts each column's values.
+
+Rows where a column of the set is missing are left out of that set's table
+(``dropna=True``), or the missing value is a value like any other (``dropna=False``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import pandas as pd
+
+from dmi._math.codes import factorize
+
+# A dense table holds at most this many cells (int64: 128 MiB).
+MAX_CELLS = 1 << 24
+
+
+class TooManyCombinations(ValueError):
+    """A set of columns has more combinations of values than a dense table may hold."""
+
+
+@dataclass(frozen=True, eq=False)
+class Tables:
+    """Joint counts of sets of columns over some rows.
+
+    ``domains[c]``: column ``c``'s values, in the order of its axis in every table;
+    ``counts[i]``: the table of ``sets[i]``, one axis per column in the set's order."""
+
+    sets: tuple[tuple[Hashable, ...], ...]
+    domains: dict[Hashable, pd.Index]
+    counts: tuple[np.ndarray, ...]
+    n_rows: int
+
+
+def check_size(columns: Sequence[Hashable], sizes: Sequence[int]) -> None:
+    """TooManyCombinations when a table of these columns (of these many values) is too large."""
+    cells = 1
+    for s in sizes:
+        cells *= max(int(s), 1)
+    if cells > MAX_CELLS:
+        raise TooManyCombinations(
+            f"the columns {list(columns)!r} have {cells:,} combinations of values "
+            f"({' x '.join(map(str, sizes))}); "
+            f"a joint table holds at most {MAX_CELLS:,}: condition on fewer columns or on columns with fewer "
+            "values (an identifier has as many values as rows)"
+        )
+
+
+def _codes(part: pd.DataFrame, column: Hashable, dropna: bool) -> tuple[np.ndarray, pd.Index]:
+    if dropna:
+        return factorize(part[column])
+    codes, uniques = pd.factorize(part[column], use_na_sentinel=False)
+    return codes, pd.Index(uniques)
+
+
+def count_tables(part: pd.DataFrame, sets: Sequence[tuple[Hashable, ...]], dropna: bool = True) -> Tables:
+    """The joint table of each set of columns over one partition's rows."""
+    columns = list(dict.fromkeys(c for s in sets for c in s))
+    position = {c: i for i, c in enumerate(columns)}
+    domains: dict[Hashable, pd.Index] = {}
+    codes = np.empty((len(columns), len(part)), dtype=np.int32)
+    for c in columns:
+        codes[position[c]], domains[c] = _codes(part, c, dropna)
+    members, radix, offsets, shapes = _layout(sets, position, domains)
+    flat = _count(codes, members, radix, offsets, int(offsets[-1]))
+    counts = tuple(flat[offsets[i] : offsets[i + 1]].reshape(shapes[i]) for i in range(len(sets)))
+    return Tables(tuple(tuple(s) for s in sets), domains, counts, len(part))
+
+
+def _layout(
+    sets: Sequence[tuple[Hashable, ...]], position: dict[Hashable, int], domains: dict[Hashable, pd.Index]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, ...]]]:
+    """Per set: its columns' rows in the code matrix, their radices, and its slice of the
+    flat counts (``members`` and ``radix`` padded with -1 to the largest set)."""
+    width = max((len(s) for s in sets), default=0)
+    members = np.full((len(sets), width), -1, dtype=np.int64)
+    radix = np.ones((len(sets), width), dtype=np.int64)
+    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+    shapes = []
+    for i, s in enumerate(sets):
+        shape = tuple(max(len(domains[c]), 1) for c in s)
+        check_size(s, shape)
+        members[i, : len(s)] = [position[c] for c in s]
+        radix[i, : len(s)] = shape
+        offsets[i + 1] = offsets[i] + int(np.prod(shape, dtype=np.int64))
+        shapes.append(shape)
+    return members, radix, offsets, shapes
+
+
+@numba.njit(nogil=True, cache=True)
+def _count(
+    codes: np.ndarray, members: np.ndarray, radix: np.ndarray, offsets: np.ndarray, cells: int
+) -> np.ndarray:  # pragma: no cover
+    """Each set's cells counted over the rows where none of its columns is missing (-1)."""
+    out = np.zeros(cells, dtype=np.int64)
+    n_rows = codes.shape[1]
+    for t in range(members.shape[0]):
+        base = offsets[t]
+        for r in range(n_rows):
+            cell = 0
+            ok = True
+            for j in range(members.shape[1]):
+                m = members[t, j]
+                if m < 0:
+                    break
+                v = codes[m, r]
+                if v < 0:
+                    ok = False
+                    break
+                cell = cell * radix[t, j] + v
+            if ok:
+                out[base + cell] += 1
+    return out
+
+
+def merge_tables(parts: Sequence[Tables]) -> Tables:
+    """The tables of all the parts' rows (the parts count the same sets)."""
+    if len(parts) == 1:
+        return parts[0]
+    sets = parts[0].sets
+    domains: dict[Hashable, pd.Index] = {}
+    for c in parts[0].domains:
+        union = parts[0].domains[c]
+        for p in parts[1:]:
+            extra = p.domains[c][~p.domains[c].isin(union)]
+            if len(extra):
+                union = union.append(extra)
+        domains[c] = union
+    counts = []
+    for i, s in enumerate(sets):
+        check_size(s, [len(domains[c]) for c in s])
+        table = np.zeros(tuple(max(len(domains[c]), 1) for c in s), dtype=np.int64)
+        for p in parts:
+            maps = [_where(domains[c], p.domains[c]) for c in s]
+            table[np.ix_(*maps)] += p.counts[i]
+        counts.append(table)
+    return Tables(sets, domains, tuple(counts), sum(p.n_rows for p in parts))
+
+
+def _where(union: pd.Index, values: pd.Index) -> np.ndarray:
+    """The position in ``union`` of each of ``values`` (an empty domain has one empty cell)."""
+    if len(values) == 0:
+        return np.zeros(1, dtype=np.int64)
+    return union.get_indexer(values).astype(np.int64)
+
+
+def canonical(tables: Tables) -> Tables:
+    """The tables with each column's values sorted (where they sort), so the result does
+    not depend on the order the partitions met them."""
+    order: dict[Hashable, np.ndarray] = {}
+    domains: dict[Hashable, pd.Index] = {}
+    for c, d in tables.domains.items():
+        try:
+            o = np.asarray(d.argsort(), dtype=np.int64)
+        except TypeError:  # values of mixed types: by their repr
+            o = np.argsort(np.array([repr(v) for v in d], dtype=object), kind="stable")
+        order[c], domains[c] = o, d[o]
+    counts = []
+    for s, t in zip(tables.sets, tables.counts, strict=True):
+        counts.append(t[np.ix_(*[order[c] if len(order[c]) else np.zeros(1, np.int64) for c in s])])
+    return Tables(tables.sets, domains, tuple(counts), tables.n_rows)
+
+
+def marginal(table: np.ndarray, columns: Sequence[Hashable], keep: Sequence[Hashable]) -> np.ndarray:
+    """The table summed over every column not in ``keep``, its axes in ``keep``'s order."""
+    axes = [columns.index(c) for c in keep]
+    drop = tuple(i for i in range(len(columns)) if i not in axes)
+    summed = table.sum(axis=drop) if drop else table
+    remaining = [i for i in range(len(columns)) if i not in drop]
+    return np.transpose(summed, [remaining.index(a) for a in axes])

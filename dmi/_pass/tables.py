@@ -1,0 +1,117 @@
+"""A pass that counts joint tables of sets of columns (and draws the uniform sample).
+
+The conditional tests of one level of the causal skeleton, or a set's information, need
+the exact counts of many sets of discrete columns: each partition counts all of them at
+once (:func:`dmi._math.joint_tables.count_tables`), the partitions' tables are merged in
+a tree, and one ``dask.compute`` runs it on the active scheduler. The same pass may draw
+the uniform sample of the one pass (:mod:`dmi._pass.onepass`) for the tests of continuous
+columns, so a level costs one pass over the data whatever its number of tests.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import dask
+import pandas as pd
+import pyarrow as pa
+from toolz import partition_all
+
+from dmi._inputs.source import Source
+from dmi._math.joint_tables import Tables, canonical, count_tables, merge_tables
+from dmi._math.sample import RowIds, SampleSpec
+from dmi._pass.graph import compute_all
+from dmi._pass.onepass import PassSpec, PassState, chunk, merge
+
+
+@dataclass(frozen=True)
+class TablesSpec:
+    """What a tables pass gathers: joint tables of ``sets`` and, optionally, a sample."""
+
+    sets: tuple[tuple[Hashable, ...], ...]
+    dropna: bool
+    sample: SampleSpec | None = None
+
+    @property
+    def columns(self) -> list[Hashable]:
+        """Every column the pass reads, in a fixed order."""
+        sampled = self.sample.columns if self.sample is not None else ()
+        return list(dict.fromkeys([*(c for s in self.sets for c in s), *sampled]))
+
+
+@dataclass(frozen=True, eq=False)
+class TablesState:
+    """What a tables pass gathered: the tables (canonical once merged) and the sample."""
+
+    tables: Tables | None
+    sample: PassState | None
+
+
+def _summarize(part: pd.DataFrame, spec: TablesSpec, rows: RowIds) -> TablesState:
+    try:
+        tables = count_tables(part, spec.sets, spec.dropna) if spec.sets else None
+        sample = None
+        if spec.sample is not None:
+            cols = spec.sample.columns
+            sample = chunk(part[list(cols)], PassSpec(tuple(cols), None, spec.sample), rows)
+        return TablesState(tables, sample)
+    finally:
+        pa.default_memory_pool().release_unused()
+
+
+def _read_task(
+    reader: Callable[[Any, list[Hashable]], pd.DataFrame],
+    piece: Any,
+    columns: list[Hashable],
+    spec: TablesSpec,
+    rows: RowIds,
+) -> TablesState:
+    return _summarize(reader(piece, columns), spec, rows)
+
+
+def _merge_task(states: list[TablesState]) -> TablesState:
+    tables = [s.tables for s in states if s.tables is not None]
+    samples = [s.sample for s in states if s.sample is not None]
+    return TablesState(merge_tables(tables) if tables else None, merge(samples) if samples else None)
+
+
+def run(source: Source, spec: TablesSpec, split_every: int | None, progress: bool = False) -> TablesState:
+    """One pass over ``source`` gathering ``spec``; the tables come back canonical
+    (:func:`dmi._math.joint_tables.canonical`: independent of the partitioning)."""
+    columns = spec.columns
+    token = uuid.uuid4().hex
+    held = dask.delayed(spec, name=f"dmi-tables-spec-{token}", traverse=False)
+    pieces = source.pieces
+    layer = []
+    if pieces is not None:
+        reader = dask.delayed(pieces.reader, name=f"dmi-tables-reader-{token}", traverse=False)
+        for i, rows in enumerate(source.rows):
+            layer.append(
+                dask.delayed(_read_task, pure=True)(
+                    reader, pieces.items[i], columns, held, rows, dask_key_name=f"dmi-tables-{token}-{i}"
+                )
+            )
+    else:
+        parts = source.frame[columns].to_delayed()
+        for i, (part, rows) in enumerate(zip(parts, source.rows, strict=True)):
+            layer.append(
+                dask.delayed(_summarize, pure=True)(part, held, rows, dask_key_name=f"dmi-tables-{token}-{i}")
+            )
+    if not layer:
+        raise ValueError("data has no partitions, so no rows to analyse")
+    depth = 0
+    while len(layer) > 1:
+        groups = [layer] if split_every is None else list(partition_all(split_every, layer))
+        layer = [
+            dask.delayed(_merge_task, pure=True)(
+                list(g), dask_key_name=f"dmi-tables-merge-{token}-{depth}-{i}"
+            )
+            for i, g in enumerate(groups)
+        ]
+        depth += 1
+    (state,) = compute_all(layer, progress=progress)
+    tables = canonical(state.tables) if state.tables is not None else None
+    return TablesState(tables, state.sample)
