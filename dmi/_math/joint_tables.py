@@ -58,10 +58,16 @@ def check_size(columns: Sequence[Hashable], sizes: Sequence[int]) -> None:
 
 
 def _codes(part: pd.DataFrame, column: Hashable, dropna: bool) -> tuple[np.ndarray, pd.Index]:
+    """A column's codes (-1 missing, with ``dropna``) and its values, as a plain index of
+    the values (a categorical's values, not its categories' order)."""
     if dropna:
-        return factorize(part[column])
-    codes, uniques = pd.factorize(part[column], use_na_sentinel=False)
-    return codes, pd.Index(uniques)
+        codes, uniques = factorize(part[column])
+    else:
+        codes, found = pd.factorize(part[column], use_na_sentinel=False)
+        uniques = pd.Index(found)
+    if isinstance(uniques, pd.CategoricalIndex):
+        uniques = pd.Index(np.asarray(uniques))
+    return codes, uniques
 
 
 def count_tables(part: pd.DataFrame, sets: Sequence[tuple[Hashable, ...]], dropna: bool = True) -> Tables:

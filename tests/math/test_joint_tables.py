@@ -37,6 +37,7 @@ def _frame(n: int, seed: int) -> pd.DataFrame:
 
 
 def _groupby(frame: pd.DataFrame, cols: list[str], dropna: bool) -> pd.Series:
+    frame = frame.astype({"c": "str"})  # a categorical's values, sorted as values (not by category)
     out = frame.groupby(cols, dropna=dropna, observed=True).size()
     return out[out > 0].sort_index()
 

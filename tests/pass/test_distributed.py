@@ -90,3 +90,23 @@ def test_progress_with_a_client_goes_to_stderr(client, capsys):
     pd.testing.assert_frame_equal(shown, threaded, check_exact=True)
     assert out == ""
     assert "100% Completed" in err
+
+
+def test_causal_skeleton_on_cluster_equals_threaded(client, tmp_path):
+    """Each level's tables are counted by the workers (one task per Parquet file) and merged."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n = 20_000
+    a, b = rng.integers(0, 3, n), rng.integers(0, 2, n)
+    c = (a + b + (rng.random(n) < 0.2)) % 4
+    d = (c + rng.integers(0, 2, n)) % 3
+    frame = pd.DataFrame({"a": a, "b": b, "c": c, "d": d, "e": rng.normal(size=n) + d})
+    for i in range(4):
+        frame.iloc[i * 5_000 : (i + 1) * 5_000].to_parquet(tmp_path / f"p{i}.parquet")
+    on_cluster = dmi.causal_skeleton(str(tmp_path), alpha=0.01, knn_permutations=19, sample_size=2_000)
+    with dask.config.set(scheduler="threads"):
+        threaded = dmi.causal_skeleton(str(tmp_path), alpha=0.01, knn_permutations=19, sample_size=2_000)
+    pd.testing.assert_frame_equal(on_cluster.edges, threaded.edges)
+    pd.testing.assert_frame_equal(on_cluster.removed, threaded.removed)
+    assert on_cluster.skeleton() >= {frozenset("ac"), frozenset("bc"), frozenset("cd")}
