@@ -108,25 +108,49 @@ def _layout(
 def _count(
     codes: np.ndarray, members: np.ndarray, radix: np.ndarray, offsets: np.ndarray, cells: int
 ) -> np.ndarray:  # pragma: no cover
-    """Each set's cells counted over the rows where none of its columns is missing (-1)."""
+    """Each set's cells counted over the rows where none of its columns is missing (-1).
+
+    A set's cell of every row is built a column at a time (loops the compiler vectorizes),
+    then counted; rows with a missing value are masked only for sets with such a column."""
     out = np.zeros(cells, dtype=np.int64)
     n_rows = codes.shape[1]
-    for t in range(members.shape[0]):
-        base = offsets[t]
+    width = members.shape[1]
+    missing = np.zeros(codes.shape[0], dtype=np.bool_)
+    for m in range(codes.shape[0]):
         for r in range(n_rows):
-            cell = 0
-            ok = True
-            for j in range(members.shape[1]):
-                m = members[t, j]
-                if m < 0:
-                    break
-                v = codes[m, r]
-                if v < 0:
-                    ok = False
-                    break
-                cell = cell * radix[t, j] + v
-            if ok:
-                out[base + cell] += 1
+            if codes[m, r] < 0:
+                missing[m] = True
+                break
+    cell = np.empty(n_rows, dtype=np.int64)
+    valid = np.empty(n_rows, dtype=np.bool_)
+    for t in range(members.shape[0]):
+        m0 = members[t, 0]
+        masked = missing[m0]
+        for r in range(n_rows):
+            cell[r] = codes[m0, r]
+        for j in range(1, width):
+            m = members[t, j]
+            if m < 0:
+                break
+            masked |= missing[m]
+            rad = radix[t, j]
+            for r in range(n_rows):
+                cell[r] = cell[r] * rad + codes[m, r]
+        base = offsets[t]
+        if not masked:
+            for r in range(n_rows):
+                out[base + cell[r]] += 1
+            continue
+        valid[:] = True
+        for j in range(width):
+            m = members[t, j]
+            if m < 0:
+                break
+            for r in range(n_rows):
+                valid[r] &= codes[m, r] >= 0
+        for r in range(n_rows):
+            if valid[r]:
+                out[base + cell[r]] += 1
     return out
 
 
