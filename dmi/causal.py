@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dmi._engine.basis import Data, basis_of
-from dmi._engine.columns import AUTO, DISCRETE, check_known
+from dmi._engine.columns import check_known
 from dmi._engine.independence import METHODS, CiTest, Outcome, Settings, run_tests
 from dmi._engine.keywords import Options
 from dmi._engine.request import DataLike, check_options, prepare, unit
@@ -90,7 +90,7 @@ def settings_of(method: str, permutations: int, knn_permutations: int, k_perm: i
 def source_and_kinds(
     data: Any, columns: Sequence[Hashable], opts: Options, what: str
 ) -> tuple[Any, dict[Hashable, str]]:
-    """The data's source and each column's kind (integer columns count as discrete)."""
+    """The data's source and each column's kind (integer columns undecided until counted)."""
     basis = basis_of(data)
     if not isinstance(basis, Data):
         raise TypeError(
@@ -100,7 +100,7 @@ def source_and_kinds(
     if basis.empty:
         raise ValueError("data has no rows")
     req = prepare(basis, list(columns), opts)
-    kinds = {c: DISCRETE if k == AUTO else k for c, k in zip(req.labels, req.kinds, strict=True)}
+    kinds = dict(zip(req.labels, req.kinds, strict=True))
     return basis.source, kinds
 
 
@@ -184,7 +184,7 @@ def independence_test(
     check_disjoint(x=xs, y=ys, given=zs)
     test = CiTest(xs, ys, zs)
     source, kinds = source_and_kinds(data, test.columns, opts, "independence_test")
-    (out,) = run_tests(source, list(test.columns), kinds, [test], opts, settings)
+    (out,) = run_tests(source, list(test.columns), kinds, [test], opts, settings).outcomes
     return result_of(test, out, opts)
 
 

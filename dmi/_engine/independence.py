@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from dmi._engine.columns import CONTINUOUS
+from dmi._engine.columns import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE
 from dmi._engine.keywords import Options
-from dmi._engine.notes import warn_sparse_tests
+from dmi._engine.notes import warn_continuous_integers_named, warn_sparse_tests
 from dmi._inputs.source import Source
 from dmi._math import ci
 from dmi._math.codes import factorize
@@ -74,14 +74,43 @@ def _stream(seed: int, test: CiTest) -> np.random.Generator:
 
 
 def is_counted(test: CiTest, kinds: dict[Hashable, str]) -> bool:
-    """Whether a test is decided from counts (every column discrete)."""
+    """Whether a test may be decided from counts (no continuous column; an undecided
+    integer column may turn out continuous, and the test then takes the sample)."""
     return all(kinds[c] != CONTINUOUS for c in test.columns)
 
 
-def table_set(test: CiTest, order: dict[Hashable, int]) -> tuple[Hashable, ...]:
-    """The columns of a counted test's joint table, in the request's order (tests over the
-    same columns share one table)."""
-    return tuple(sorted(set(test.columns), key=order.__getitem__))
+def is_sampled(test: CiTest, kinds: dict[Hashable, str]) -> bool:
+    """Whether a test may need the sample (a continuous or undecided column)."""
+    return any(kinds[c] in (CONTINUOUS, AUTO) for c in test.columns)
+
+
+def table_set(columns: Sequence[Hashable], order: dict[Hashable, int]) -> tuple[Hashable, ...]:
+    """The columns of a joint table, in the request's order (tests over the same columns
+    share one table)."""
+    return tuple(sorted(set(columns), key=order.__getitem__))
+
+
+@dataclass(frozen=True, eq=False)
+class TestRun:
+    """A pass's tests decided: their outcomes, the columns' kinds once the pass has seen
+    the undecided ones, and the tables (for entropies of the same sets)."""
+
+    outcomes: list[Outcome]
+    kinds: dict[Hashable, str]
+    tables: Any
+    order: dict[Hashable, int]
+
+    def conditional_entropy(self, x: Sequence[Hashable], given: Sequence[Hashable]) -> tuple[float, int]:
+        """``H(X|given)`` in nats and its rows, from a table the pass counted (NaN when
+        a column turned out continuous)."""
+        s = table_set([*x, *given], self.order)
+        try:
+            i = self.tables.sets.index(s) if self.tables is not None else -1
+        except ValueError:
+            i = -1
+        if i < 0 or self.tables.counts[i] is None:
+            return math.nan, 0
+        return ci.conditional_entropy(ci.strata_table(self.tables.counts[i], s, x, (), given))
 
 
 def run_tests(
@@ -91,25 +120,33 @@ def run_tests(
     tests: Sequence[CiTest],
     opts: Options,
     settings: Settings,
-) -> list[Outcome]:
-    """Every test's outcome, in order, from one pass over ``source``."""
+    extra_sets: Sequence[Sequence[Hashable]] = (),
+) -> TestRun:
+    """Every test's outcome, in order, from one pass over ``source``; ``extra_sets``: more
+    joint tables to count in the same pass (for :meth:`TestRun.conditional_entropy`)."""
     order = {c: i for i, c in enumerate(labels)}
-    counted = [is_counted(t, kinds) for t in tests]
-    sets = tuple(dict.fromkeys(table_set(t, order) for t, c in zip(tests, counted, strict=True) if c))
+    wanted = [table_set(t.columns, order) for t in tests if is_counted(t, kinds)]
+    wanted += [table_set(s, order) for s in extra_sets if all(kinds[c] != CONTINUOUS for c in s)]
+    sets = tuple(dict.fromkeys(wanted))
     sampled: list[Hashable] = sorted(
-        {col for t, c in zip(tests, counted, strict=True) if not c for col in t.columns},
-        key=order.__getitem__,
+        {col for t in tests if is_sampled(t, kinds) for col in t.columns}, key=order.__getitem__
     )
     sample = (
-        SampleSpec(
-            tuple(sampled), tuple(kinds[c] == CONTINUOUS for c in sampled), opts.sample_size, opts.seed
-        )
+        SampleSpec(tuple(sampled), tuple(kinds[c] != DISCRETE for c in sampled), opts.sample_size, opts.seed)
         if sampled
         else None
     )
-    spec = tables_pass.TablesSpec(sets, opts.dropna, sample)
+    auto = tuple(c for c in labels if kinds[c] == AUTO)
+    spec = tables_pass.TablesSpec(sets, opts.dropna, sample, auto, AUTO_DISCRETE_MAX)
     state = tables_pass.run(source, spec, opts.split_every, progress=opts.progress)
-    return decide(state, order, sets, sampled, kinds, tests, opts, settings)
+    folded = state.tables.folded if state.tables is not None else frozenset()
+    resolved = {c: (CONTINUOUS if c in folded else DISCRETE) if k == AUTO else k for c, k in kinds.items()}
+    if any(kinds[c] == AUTO and c in folded for c in kinds):
+        warn_continuous_integers_named(
+            [c for c in labels if kinds[c] == AUTO and c in folded], AUTO_DISCRETE_MAX
+        )
+    outcomes = decide(state, order, sets, sampled, resolved, tests, opts, settings)
+    return TestRun(outcomes, resolved, state.tables, order)
 
 
 def decide(
@@ -134,8 +171,10 @@ def decide(
     for row, i in enumerate(counted):
         t = tests[i]
         assert state.tables is not None
-        s = table_set(t, order)
-        strata[i] = ci.strata_table(state.tables.counts[where[s]], s, t.x, t.y, t.given)
+        s = table_set(t.columns, order)
+        table = state.tables.counts[where[s]]
+        assert table is not None  # every column discrete
+        strata[i] = ci.strata_table(table, s, t.x, t.y, t.given)
         stats[row] = ci.g_statistics(strata[i])
     p_values = ci.g_p_values(stats[:, 0], stats[:, 1])
     for row, i in enumerate(counted):

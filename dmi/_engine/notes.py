@@ -145,6 +145,16 @@ def warn_continuous_integers(
         )
 
 
+def warn_continuous_integers_named(columns: Sequence[Hashable], limit: int) -> None:
+    """ContinuousIntegersWarning for integer columns a conditional test found continuous."""
+    warn(
+        f"integer column(s) {_shown(columns)} have more than {limit} distinct values and are treated as "
+        "continuous (their tests take the k-NN estimate on the sample); to count them as categories, "
+        "pass discrete=[...] naming them (or discrete=True)",
+        ContinuousIntegersWarning,
+    )
+
+
 def warn_sparse_tests(sparse: int, total: int) -> None:
     """SparseTableWarning: conditional tests whose strata leave few rows per cell."""
     warn(

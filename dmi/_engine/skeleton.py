@@ -52,7 +52,8 @@ def pc_stable(
         if not planned:
             break
         tests = [CiTest((a,), (b,), s) for (a, b), s in planned]
-        outcomes = run_tests(source, columns, kinds, tests, opts, settings)
+        run = run_tests(source, columns, kinds, tests, opts, settings)
+        kinds, outcomes = run.kinds, run.outcomes  # undecided integer columns decided at level 0
         found.tests += len(tests)
         found.passes += 1
         best: dict[tuple[Hashable, Hashable], tuple[tuple[Hashable, ...], Outcome]] = {}

@@ -159,3 +159,14 @@ def permutation_p(t: np.ndarray, permutations: int, rng: np.random.Generator) ->
     # a tolerance for the rounding of sums of logs: an equal table is "at least as large"
     above = int(np.sum(total >= observed - 1e-9 * max(1.0, observed)))
     return (1 + above) / (1 + permutations)
+
+
+def conditional_entropy(t: np.ndarray) -> tuple[float, int]:
+    """``H(X|Z)`` in nats and the rows of ``t[z, x, 1]`` (a test's table without ``Y``)."""
+    t = np.asarray(t, dtype=np.float64).reshape(t.shape[0], -1)
+    n = float(t.sum())
+    if n == 0:
+        return math.nan, 0
+    per_z = t.sum(axis=1)
+    h = (_xlogx(per_z).sum() - _xlogx(t).sum()) / n
+    return max(float(h), 0.0), int(n)

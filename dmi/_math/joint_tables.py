@@ -39,8 +39,12 @@ class Tables:
 
     sets: tuple[tuple[Hashable, ...], ...]
     domains: dict[Hashable, pd.Index]
-    counts: tuple[np.ndarray, ...]
+    counts: tuple[np.ndarray | None, ...]
+    """None for a set with a folded column."""
     n_rows: int
+    folded: frozenset[Hashable] = frozenset()
+    """Undecided columns (integers) seen with more than ``cap`` values: continuous; the
+    sets that hold one are not counted."""
 
 
 def check_size(columns: Sequence[Hashable], sizes: Sequence[int]) -> None:
@@ -70,18 +74,37 @@ def _codes(part: pd.DataFrame, column: Hashable, dropna: bool) -> tuple[np.ndarr
     return codes, uniques
 
 
-def count_tables(part: pd.DataFrame, sets: Sequence[tuple[Hashable, ...]], dropna: bool = True) -> Tables:
-    """The joint table of each set of columns over one partition's rows."""
+def count_tables(
+    part: pd.DataFrame,
+    sets: Sequence[tuple[Hashable, ...]],
+    dropna: bool = True,
+    auto: Sequence[Hashable] = (),
+    cap: int = 64,
+) -> Tables:
+    """The joint table of each set of columns over one partition's rows.
+
+    ``auto``: undecided columns; one with more than ``cap`` values here is folded (see
+    :class:`Tables`), and its domain is not kept."""
     columns = list(dict.fromkeys(c for s in sets for c in s))
-    position = {c: i for i, c in enumerate(columns)}
     domains: dict[Hashable, pd.Index] = {}
-    codes = np.empty((len(columns), len(part)), dtype=np.int32)
+    found: dict[Hashable, np.ndarray] = {}
+    folded = set()
     for c in columns:
-        codes[position[c]], domains[c] = _codes(part, c, dropna)
-    members, radix, offsets, shapes = _layout(sets, position, domains)
+        found[c], domains[c] = _codes(part, c, dropna)
+        if c in auto and len(domains[c]) > cap:
+            folded.add(c)
+            domains[c] = pd.Index([])
+    kept = [s for s in sets if not folded.intersection(s)]
+    used = list(dict.fromkeys(c for s in kept for c in s))
+    position = {c: i for i, c in enumerate(used)}
+    codes = np.empty((len(used), len(part)), dtype=np.int32)
+    for c in used:
+        codes[position[c]] = found[c]
+    members, radix, offsets, shapes = _layout(kept, position, domains)
     flat = _count(codes, members, radix, offsets, int(offsets[-1]))
-    counts = tuple(flat[offsets[i] : offsets[i + 1]].reshape(shapes[i]) for i in range(len(sets)))
-    return Tables(tuple(tuple(s) for s in sets), domains, counts, len(part))
+    by_set = {tuple(s): flat[offsets[i] : offsets[i + 1]].reshape(shapes[i]) for i, s in enumerate(kept)}
+    counts = tuple(by_set.get(tuple(s)) for s in sets)
+    return Tables(tuple(tuple(s) for s in sets), domains, counts, len(part), frozenset(folded))
 
 
 def _layout(
@@ -154,11 +177,13 @@ def _count(
     return out
 
 
-def merge_tables(parts: Sequence[Tables]) -> Tables:
-    """The tables of all the parts' rows (the parts count the same sets)."""
+def merge_tables(parts: Sequence[Tables], auto: Sequence[Hashable] = (), cap: int = 64) -> Tables:
+    """The tables of all the parts' rows (the parts count the same sets); ``auto`` and
+    ``cap`` as for :func:`count_tables`, over the union of the parts' values."""
     if len(parts) == 1:
         return parts[0]
     sets = parts[0].sets
+    folded = set().union(*(p.folded for p in parts))
     domains: dict[Hashable, pd.Index] = {}
     for c in parts[0].domains:
         union = parts[0].domains[c]
@@ -166,16 +191,24 @@ def merge_tables(parts: Sequence[Tables]) -> Tables:
             extra = p.domains[c][~p.domains[c].isin(union)]
             if len(extra):
                 union = union.append(extra)
+        if c in folded or (c in auto and len(union) > cap):
+            folded.add(c)
+            union = pd.Index([])
         domains[c] = union
-    counts = []
+    counts: list[np.ndarray | None] = []
     for i, s in enumerate(sets):
+        if folded.intersection(s):
+            counts.append(None)
+            continue
         check_size(s, [len(domains[c]) for c in s])
         table = np.zeros(tuple(max(len(domains[c]), 1) for c in s), dtype=np.int64)
         for p in parts:
             maps = [_where(domains[c], p.domains[c]) for c in s]
-            table[np.ix_(*maps)] += p.counts[i]
+            part = p.counts[i]
+            assert part is not None  # a set is folded in the merge when it is in a part
+            table[np.ix_(*maps)] += part
         counts.append(table)
-    return Tables(sets, domains, tuple(counts), sum(p.n_rows for p in parts))
+    return Tables(sets, domains, tuple(counts), sum(p.n_rows for p in parts), frozenset(folded))
 
 
 def _where(union: pd.Index, values: pd.Index) -> np.ndarray:
@@ -196,10 +229,13 @@ def canonical(tables: Tables) -> Tables:
         except TypeError:  # values of mixed types: by their repr
             o = np.argsort(np.array([repr(v) for v in d], dtype=object), kind="stable")
         order[c], domains[c] = o, d[o]
-    counts = []
+    counts: list[np.ndarray | None] = []
     for s, t in zip(tables.sets, tables.counts, strict=True):
+        if t is None:
+            counts.append(None)
+            continue
         counts.append(t[np.ix_(*[order[c] if len(order[c]) else np.zeros(1, np.int64) for c in s])])
-    return Tables(tables.sets, domains, tuple(counts), tables.n_rows)
+    return Tables(tables.sets, domains, tuple(counts), tables.n_rows, tables.folded)
 
 
 def marginal(table: np.ndarray, columns: Sequence[Hashable], keep: Sequence[Hashable]) -> np.ndarray:

@@ -38,6 +38,9 @@ class TablesSpec:
     sets: tuple[tuple[Hashable, ...], ...]
     dropna: bool
     sample: SampleSpec | None = None
+    auto: tuple[Hashable, ...] = ()
+    """Undecided (integer) columns: continuous past ``cap`` values (their sets not counted)."""
+    cap: int = 64
 
     @property
     def columns(self) -> list[Hashable]:
@@ -59,7 +62,7 @@ def _summarize(part: pd.DataFrame, spec: TablesSpec, rows: RowIds, block: range 
     first block, its sample rows."""
     try:
         sets = spec.sets if block is None else spec.sets[block.start : block.stop]
-        tables = count_tables(part, sets, spec.dropna) if sets else None
+        tables = count_tables(part, sets, spec.dropna, spec.auto, spec.cap) if sets else None
         sample = None
         if spec.sample is not None and (block is None or block.start == 0):
             cols = spec.sample.columns
@@ -95,10 +98,11 @@ def _join_task(blocks: list[TablesState]) -> TablesState:
     return TablesState(joined, blocks[0].sample)
 
 
-def _merge_task(states: list[TablesState]) -> TablesState:
+def _merge_task(states: list[TablesState], spec: TablesSpec) -> TablesState:
     tables = [s.tables for s in states if s.tables is not None]
     samples = [s.sample for s in states if s.sample is not None]
-    return TablesState(merge_tables(tables) if tables else None, merge(samples) if samples else None)
+    merged = merge_tables(tables, spec.auto, spec.cap) if tables else None
+    return TablesState(merged, merge(samples) if samples else None)
 
 
 def run(source: Source, spec: TablesSpec, split_every: int | None, progress: bool = False) -> TablesState:
@@ -144,7 +148,7 @@ def run(source: Source, spec: TablesSpec, split_every: int | None, progress: boo
         groups = [layer] if split_every is None else list(partition_all(split_every, layer))
         layer = [
             dask.delayed(_merge_task, pure=True)(
-                list(g), dask_key_name=f"dmi-tables-merge-{token}-{depth}-{i}"
+                list(g), held, dask_key_name=f"dmi-tables-merge-{token}-{depth}-{i}"
             )
             for i, g in enumerate(groups)
         ]

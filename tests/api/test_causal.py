@@ -136,8 +136,12 @@ def test_constant_and_one_row_strata():
     b = dmi.independence_test(df, "x", "y")
     assert a.statistic == pytest.approx(b.statistic, rel=1e-12) and a.dof == b.dof
     single = df.assign(s=np.arange(len(df)))  # every stratum one row: nothing to test
-    res = dmi.independence_test(single, "x", "y", given="s", method="g-test")
+    res = dmi.independence_test(single, "x", "y", given="s", method="g-test", discrete=["x", "y", "s"])
     assert (res.statistic, res.dof, res.p_value) == (0.0, 0, 1.0)
+    # an integer column with many values is continuous (as everywhere in dmi), and says so
+    with pytest.warns(dmi.ContinuousIntegersWarning, match="'s'"):
+        knn = dmi.independence_test(single, "x", "y", given="s", knn_permutations=0)
+    assert knn.method == "knn"
 
 
 def test_bad_input():
