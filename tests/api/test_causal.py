@@ -160,9 +160,8 @@ def test_bad_input():
         dmi.independence_test(dmi.summarize(df), "x", "y")
     with pytest.raises(ValueError, match="combinations"):
         wide = confounded(n=2_000)
-        dmi.independence_test(
-            wide.assign(i=np.arange(2_000), j=np.arange(2_000) * 3), "x", "y", given=["i", "j"]
-        )
+        ids = wide.assign(i=np.arange(2_000), j=np.arange(2_000) * 3)
+        dmi.independence_test(ids, "x", "y", given=["i", "j"], discrete=["x", "y", "i", "j"])
     before = df.copy()
     dmi.independence_test(df, "x", "y", given="z")
     pd.testing.assert_frame_equal(df, before)
