@@ -10,6 +10,7 @@ import pandas as pd
 
 from dmi._engine.basis import basis_of
 from dmi._engine.columns import check_known, matrix_pairs
+from dmi._engine.given_sets import given_columns, set_scalar, takes_sets
 from dmi._engine.matrix import matrix, with_target
 from dmi._engine.request import (
     DataLike,
@@ -33,7 +34,7 @@ def mutual_info_matrix(
     data: DataLike,
     columns: Sequence[Hashable] | None = None,
     *,
-    given: Hashable | None = None,
+    given: Hashable | Sequence[Hashable] | None = None,
     **options: Unpack[MatrixKeywords],
 ) -> pd.DataFrame:
     """Mutual information between every pair of columns, over all rows, in one pass.
@@ -46,10 +47,14 @@ def mutual_info_matrix(
         Columns to analyse, in the order wanted in the result. Default: all columns,
         in the frame's order.
     <keywords>
-    given : column name, optional
-        Condition every pair on this discrete column: each cell is ``I(X;Y|Z)`` (see
-        :func:`conditional_mutual_info`), the diagonal ``H(X|Z)`` of discrete columns,
-        over the rows where ``given`` has a value; ``given`` itself is left out. Needs
+    given : column name or list of column names, optional
+        Condition every pair on these columns: each cell is ``I(X;Y|Z)`` (see
+        :func:`conditional_mutual_info`), the diagonal ``H(X|Z)`` of discrete columns
+        (given discrete columns), over the rows where every column of ``given`` has a
+        value; the ``given`` columns are left out. One discrete column takes strata of
+        its values; several columns, or a float column, take the joint counts of all
+        rows when every column is discrete, else the Frenzel-Pompe k-NN estimate on the
+        sample (discrete columns as strata). ``attrs["given"]`` names them. Needs
         ``method='auto'`` and ``normalize=None``; ``dropna=False`` only with discrete
         columns.
 
@@ -158,7 +163,7 @@ def mutual_info_with(
     target: Hashable,
     columns: Sequence[Hashable] | None = None,
     *,
-    given: Hashable | None = None,
+    given: Hashable | Sequence[Hashable] | None = None,
     sort: bool = False,
     **options: Unpack[MatrixKeywords],
 ) -> pd.Series:
@@ -179,7 +184,7 @@ def mutual_info_with(
         The columns to relate to ``target``, in the order wanted. Default: every
         column except ``target``, in the frame's order. ``target`` itself is skipped
         if listed.
-    given : column name, optional
+    given : column name or list of column names, optional
         As for :func:`mutual_info_matrix`.
     <keywords>
     sort : bool, default False
@@ -335,7 +340,7 @@ def conditional_mutual_info(
     data: DataLike,
     x: Hashable,
     y: Hashable,
-    given: Hashable,
+    given: Hashable | Sequence[Hashable],
     **options: Unpack[KnnKeywords],
 ) -> float:
     """Conditional mutual information ``I(X;Y|Z)``: what ``x`` tells about ``y`` once ``given`` is known.
@@ -355,9 +360,13 @@ def conditional_mutual_info(
         The table, in any form :func:`mutual_info_matrix` takes.
     x, y : column name
         The two columns whose dependence is measured.
-    given : column name
-        The discrete column to condition on (always treated as discrete; ``discrete``
-        applies to ``x`` and ``y``).
+    given : column name or list of column names
+        The column(s) to condition on. One column is treated as discrete (``discrete``
+        applies to ``x`` and ``y``) unless it is a float column that ``discrete`` does not
+        name, which is continuous. Several columns: exact counts when all of ``x``,
+        ``y`` and ``given`` are discrete, else the Frenzel-Pompe estimator on the sample
+        (k nearest neighbours in max-norm in the space of the continuous columns, within
+        strata of the discrete ones).
     <keywords>
 
     Returns
@@ -371,10 +380,9 @@ def conditional_mutual_info(
     KeyError
         A column that does not exist.
     ValueError
-        The same column twice; ``given`` is a float column (a continuous variable has no
-        strata: bin it first, e.g. with ``pandas.cut``); with continuous ``x`` or ``y``,
-        a stratum with no more sample rows than ``n_neighbors`` (fewer strata, or a
-        larger ``sample_size``, helps).
+        The same column twice (or ``x`` or ``y`` in ``given``); with continuous ``x`` or
+        ``y`` and one discrete ``given``, a stratum with no more sample rows than
+        ``n_neighbors`` (fewer strata, or a larger ``sample_size``, helps).
 
     Examples
     --------
@@ -389,8 +397,13 @@ def conditional_mutual_info(
     checked = check_options(**options)
     basis = basis_of(data)
     check_known("x, y", [x, y], basis.columns)
-    if len({x, y, given}) < 3:
-        raise ValueError(f"x, y and given must be three different columns; got {x!r}, {y!r}, {given!r}")
+    givens = given_columns(given) or ()
+    if len({x, y, *givens}) < 2 + len(givens) or not givens:
+        raise ValueError(f"x, y and given must be different columns; got {x!r}, {y!r}, {given!r}")
+    req = prepare(basis, [x, y], checked)
+    if takes_sets(req, givens):
+        return set_scalar(req, x, y, givens)
+    given = givens[0]
     basis.check_given(given, checked, check_given_dtype)
     req = prepare(basis, [x, y], checked, given=given)
     mi, _, _ = conditional(req, [(0, 1)], given, diagonal=False)

@@ -10,11 +10,11 @@ from typing import Any, Unpack
 import numpy as np
 import pandas as pd
 
-from dmi._engine.basis import Data, basis_of
-from dmi._engine.columns import check_known
+from dmi._engine.basis import basis_of
+from dmi._engine.given_sets import check_disjoint, column_set, open_data
 from dmi._engine.independence import METHODS, CiTest, Outcome, Settings, run_tests
 from dmi._engine.keywords import Options
-from dmi._engine.request import DataLike, check_options, prepare, unit
+from dmi._engine.request import DataLike, check_options, unit
 from dmi._engine.signatures import KnnKeywords, takes
 from dmi._engine.skeleton import pc_stable
 from dmi._engine.validate import check_choice, check_positive_int
@@ -47,37 +47,6 @@ class IndependenceResult:
         return not self.p_value <= alpha
 
 
-def column_set(
-    name: str, value: Any, available: Sequence[Hashable], *, empty_ok: bool = False
-) -> tuple[Hashable, ...]:
-    """A column or a list of columns as a tuple, checked: KeyError for a column not in the
-    data, ValueError for an empty list (unless ``empty_ok``) or a column named twice."""
-    if value is None:
-        cols: tuple[Hashable, ...] = ()
-    elif isinstance(value, str) or not isinstance(value, Sequence):
-        cols = (value,)
-    else:
-        cols = tuple(value)
-    if not cols and not empty_ok:
-        raise ValueError(f"{name} must name at least one column")
-    if len(set(cols)) < len(cols):
-        raise ValueError(f"{name} names a column twice: {list(cols)!r}")
-    check_known(name, list(cols), list(available))
-    return cols
-
-
-def check_disjoint(**sets: tuple[Hashable, ...]) -> None:
-    """ValueError naming a column that is in two of the sets."""
-    seen: dict[Hashable, str] = {}
-    for name, cols in sets.items():
-        for c in cols:
-            if c in seen:
-                raise ValueError(
-                    f"column {c!r} is in both {seen[c]} and {name}; each column may be in one only"
-                )
-            seen[c] = name
-
-
 def settings_of(method: str, permutations: int, knn_permutations: int, k_perm: int) -> Settings:
     """The tests' settings, checked."""
     check_choice("method", method, METHODS)
@@ -85,23 +54,6 @@ def settings_of(method: str, permutations: int, knn_permutations: int, k_perm: i
     check_positive_int("knn_permutations", knn_permutations, minimum=0)
     check_positive_int("k_perm", k_perm)
     return Settings(method, int(permutations), int(knn_permutations), int(k_perm))
-
-
-def source_and_kinds(
-    data: Any, columns: Sequence[Hashable], opts: Options, what: str
-) -> tuple[Any, dict[Hashable, str]]:
-    """The data's source and each column's kind (integer columns undecided until counted)."""
-    basis = basis_of(data)
-    if not isinstance(basis, Data):
-        raise TypeError(
-            f"{what} reads the data: a dmi.Summary holds pair counts only, not the joint counts of "
-            "conditioning sets; pass the data (a frame, Parquet paths, ...)"
-        )
-    if basis.empty:
-        raise ValueError("data has no rows")
-    req = prepare(basis, list(columns), opts)
-    kinds = dict(zip(req.labels, req.kinds, strict=True))
-    return basis.source, kinds
 
 
 @takes(KnnKeywords)
@@ -183,7 +135,7 @@ def independence_test(
     zs = column_set("given", given, available, empty_ok=True)
     check_disjoint(x=xs, y=ys, given=zs)
     test = CiTest(xs, ys, zs)
-    source, kinds = source_and_kinds(data, test.columns, opts, "independence_test")
+    source, kinds = open_data(data, test.columns, opts, "independence_test")
     (out,) = run_tests(source, list(test.columns), kinds, [test], opts, settings).outcomes
     return result_of(test, out, opts)
 
@@ -318,7 +270,7 @@ def causal_skeleton(
     cols = column_set("columns", available if columns is None else columns, available)
     if len(cols) < 2:
         raise ValueError(f"causal_skeleton needs at least two columns, got {list(cols)!r}")
-    source, kinds = source_and_kinds(data, cols, opts, "causal_skeleton")
+    source, kinds = open_data(data, cols, opts, "causal_skeleton")
     found = pc_stable(source, list(cols), kinds, opts, settings, alpha, max_given)
     return _graph(cols, found, alpha, opts)
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from dmi._engine.columns import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE
 from dmi._engine.keywords import Options
-from dmi._engine.notes import warn_continuous_integers_named, warn_sparse_tests
+from dmi._engine.notes import warn_continuous_integers_named, warn_left_out, warn_sparse_tests
 from dmi._inputs.source import Source
 from dmi._math import ci
 from dmi._math.codes import factorize
@@ -57,6 +57,8 @@ class Outcome:
     dof: float
     n: int
     method: str
+    left_out: int = 0
+    """k-NN tests: sample rows whose stratum (of the discrete columns) has too few rows."""
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,11 @@ def decide(
     sparse = sum(o.method in ("g-test", "permutation") and 0 < o.n < 5 * o.dof for o in done)
     if sparse:
         warn_sparse_tests(sparse, len(done))
+    left = [(t, o) for t, o in zip(tests, done, strict=True) if o.left_out]
+    if left:
+        warn_left_out(
+            len(left), len(done), max(o.left_out / (o.left_out + o.n) for _, o in left), opts.n_neighbors
+        )
     return done
 
 
@@ -249,7 +256,7 @@ def _knn(sample: _SampleView, t: CiTest, opts: Options, settings: Settings) -> O
     x, y, z = (sample.role(cols, rows) for cols in (t.x, t.y, t.given))
     if not settings.knn_permutations:
         est = fp_cmi(x, y, z, opts.n_neighbors)
-        return Outcome(max(est.mi, 0.0), est.mi, math.nan, math.nan, est.n, "knn")
+        return Outcome(max(est.mi, 0.0), est.mi, math.nan, math.nan, est.n, "knn", est.left_out)
     rng = _stream(opts.seed, t)
     est, p = permutation_p(x, y, z, opts.n_neighbors, settings.knn_permutations, settings.k_perm, rng)
-    return Outcome(max(est.mi, 0.0), est.mi, p, math.nan, est.n, "knn-permutation")
+    return Outcome(max(est.mi, 0.0), est.mi, p, math.nan, est.n, "knn-permutation", est.left_out)

@@ -10,16 +10,20 @@ import numpy as np
 import pandas as pd
 
 from dmi._engine.columns import matrix_pairs, target_pairs
+from dmi._engine.given_sets import given_columns, set_matrix, set_with, takes_sets
 from dmi._engine.request import Request, compute, conditional, unit, without_given
 from dmi._engine.table import rows_attrs, square
 from dmi._math.estimators import entropy_in_units, in_units, to_base
 
 
-def matrix(req: Request, given: Hashable | None) -> pd.DataFrame:
+def matrix(req: Request, given: Any) -> pd.DataFrame:
     """Every pair of the request's columns as a columns x columns frame: MI (or I(X;Y|given))
     off the diagonal, H(X) (or H(X|given)) on it; ``attrs``: rows, unit, bins or given."""
-    if given is not None:
-        return _conditional_matrix(without_given(req, given), given)
+    givens = given_columns(given)
+    if givens is not None:
+        if takes_sets(req, givens):
+            return set_matrix(req, givens)
+        return _conditional_matrix(without_given(req, givens[0]), givens[0])
     labels, pairs = req.labels, matrix_pairs(len(req.labels))
     res = compute(req, pairs, diagonal=True)
     attrs = {"unit": unit(req.opts)} | ({"bins": res.bins} if res.bins is not None else {})
@@ -51,9 +55,13 @@ def _conditional_matrix(req: Request, given: Hashable) -> pd.DataFrame:
     return result
 
 
-def with_target(req: Request, target: Hashable, given: Hashable | None) -> pd.Series:
+def with_target(req: Request, target: Hashable, given: Any) -> pd.Series:
     """MI (or I(X;Y|given)) of the request's first column, ``target``, with each of the others,
     in their order; ``attrs``: each one's rows, unit, bins or given."""
+    givens = given_columns(given)
+    if givens is not None and takes_sets(req, givens):
+        return set_with(req, target, givens)
+    given = givens[0] if givens is not None else None
     if given is not None:
         if given == target:
             raise ValueError(f"given={given!r} is the target; condition on another column")

@@ -155,6 +155,17 @@ def warn_continuous_integers_named(columns: Sequence[Hashable], limit: int) -> N
     )
 
 
+def warn_left_out(tests: int, total: int, worst: float, k: int) -> None:
+    """SparseTableWarning: k-NN estimates that left out sample rows of small strata."""
+    warn(
+        f"{tests} of {total} k-NN estimates left out sample rows whose stratum (a combination of the "
+        f"discrete columns' values) has no more than n_neighbors={k} rows (up to {worst:.0%} of the rows); "
+        "the estimate is over the rows left. Fewer discrete columns, columns with fewer values, or a "
+        "larger sample_size keep more",
+        SparseTableWarning,
+    )
+
+
 def warn_sparse_tests(sparse: int, total: int) -> None:
     """SparseTableWarning: conditional tests whose strata leave few rows per cell."""
     warn(

@@ -79,10 +79,7 @@ def test_from_parquet(tmp_path):
 
 def test_bad_input():
     frame = _mixed(5).assign(f=np.linspace(0, 1, 6_000))
-    refused = r"given='f' is a float column .*discrete=\[\.\.\., 'f'\]; else bin it first"
-    with pytest.raises(ValueError, match=refused):
-        dmi.conditional_mutual_info(frame, "x", "y", given="f")
-    with pytest.raises(ValueError, match=r"three different columns"):
+    with pytest.raises(ValueError, match=r"must be different columns"):
         dmi.conditional_mutual_info(frame, "x", "x", given="z")
     with pytest.raises(KeyError, match=r"unknown column\(s\) 'q'"):
         dmi.conditional_mutual_info(frame, "x", "q", given="z")
@@ -159,8 +156,6 @@ def test_given_on_the_matrix_functions_equals_pairwise_conditional_mi():
 
 def test_given_refusals():
     frame = _mixed(7).assign(f=np.linspace(0, 1, 6_000))
-    with pytest.raises(ValueError, match=r"given='f' is a float column"):
-        dmi.mutual_info_matrix(frame, given="f")
     with pytest.raises(KeyError, match=r"given: unknown column\(s\) 'nope'"):
         dmi.mutual_info_matrix(frame, given="nope")
     with pytest.raises(ValueError, match=r"given= works with normalize=None"):
