@@ -11,6 +11,7 @@ import pyarrow as pa
 from dmi._engine import conditional
 from dmi._engine.basis import Data
 from dmi._engine.columns import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, matrix_pairs
+from dmi._engine.given_sets import given_columns
 from dmi._engine.request import DataLike, check_options, prepare, without_given
 from dmi._engine.signatures import PassKeywords, takes
 from dmi._math.counts import CountSpec
@@ -40,7 +41,8 @@ def summarize(
         merged must share it; ``None`` is the fixed default seed 0, so summaries made
         with default arguments merge.
     given : column name, optional
-        Keep the three-way counts for conditioning on this discrete column instead:
+        Keep the three-way counts for conditioning on this discrete column instead (one
+        column; several columns need the data itself):
         the summary then answers ``given=`` requests and
         :func:`dmi.conditional_mutual_info` with that ``given``, and nothing else.
 
@@ -59,6 +61,14 @@ def summarize(
     True
     """
     req = prepare(data, columns, check_options(**options), narrow=False)
+    givens = given_columns(given)
+    if givens is not None and len(givens) > 1:
+        raise ValueError(
+            f"given={list(givens)!r}: a summary keeps the three-way counts of one discrete column; "
+            "conditioning on several columns needs their joint counts, which a result function gathers "
+            "from the data (pass the data with given=[...])"
+        )
+    given = givens[0] if givens is not None else None
     if given is not None:
         req = without_given(req, given)
     if not isinstance(req.basis, Data):

@@ -152,5 +152,8 @@ def test_bad_input():
         dmi.mutual_info_matrix(dmi.summarize(frame), given=["z", "w"])
     with pytest.raises(ValueError, match="must be different columns"):
         dmi.conditional_mutual_info(frame, "x", "y", given=["z", "y"])
+    with pytest.raises(ValueError, match="a summary keeps the three-way counts of one discrete column"):
+        dmi.summarize(frame, given=["z", "w"])
+    assert dmi.summarize(frame, given=["z"]).given == "z"
     # an empty list is no conditioning
     pd.testing.assert_frame_equal(dmi.mutual_info_matrix(frame, given=[]), dmi.mutual_info_matrix(frame))
