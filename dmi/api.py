@@ -10,7 +10,8 @@ import pandas as pd
 
 from dmi._engine.basis import basis_of
 from dmi._engine.columns import check_known, matrix_pairs
-from dmi._engine.given_sets import given_columns, set_scalar, takes_sets
+from dmi._engine.given_sets import conditional_table, given_columns, set_scalar, takes_sets
+from dmi._engine.independence import Settings
 from dmi._engine.matrix import matrix, with_target
 from dmi._engine.request import (
     DataLike,
@@ -229,6 +230,7 @@ def mutual_info_table(
     data: DataLike,
     columns: Sequence[Hashable] | None = None,
     *,
+    given: Hashable | Sequence[Hashable] | None = None,
     p_value: str = "auto",
     permutations: int = 999,
     stderr_splits: int = 10,
@@ -245,6 +247,16 @@ def mutual_info_table(
 split_every, sample, progress, max_categories
         As for :func:`mutual_info_matrix`.
     <keywords>
+    given : column name or list of column names, optional
+        Condition every pair on these columns (as for :func:`mutual_info_matrix`, whose
+        cells the ``mi`` column then equals) and test conditional independence, as
+        :func:`dmi.independence_test` does: discrete pairs the G-test with
+        ``sum_z (R_z - 1)(C_z - 1)`` degrees of freedom (or the permutation test within
+        strata, by ``p_value``), k-NN pairs Runge's local-permutation test when
+        ``knn_permutations`` is above 0. The table's columns are then ``x``, ``y``,
+        ``kind``, ``estimator``, ``n``, ``mi``, ``g``, ``dof``, ``p_value``,
+        ``p_method`` and ``q_value`` (the measures of one pair's margins do not apply);
+        ``attrs["given"]`` names the columns.
     p_value : {'auto', 'chi2', 'permutation'}, default 'auto'
         How discrete pairs get their p-value. ``'chi2'``: the G-test's chi-square
         approximation. ``'permutation'``: the share of ``permutations`` random tables
@@ -308,6 +320,10 @@ split_every, sample, progress, max_categories
     check_positive_int("stderr_splits", stderr_splits, minimum=2)
     check_positive_int("knn_permutations", knn_permutations, minimum=0)
     checked = check_options(**options)
+    if given_columns(given) is not None:
+        req = prepare(data, columns, checked, given=given)
+        method = {"chi2": "g-test"}.get(p_value, p_value)
+        return conditional_table(req, given, Settings(method, permutations, knn_permutations))
     average = checked.normalize  # nmi and ami take the mean; mi is not normalized
     request = replace(checked, normalize=None)
     req = prepare(data, columns, request)

@@ -23,6 +23,7 @@ from dmi._engine.keywords import Options
 from dmi._engine.request import Request, prepare, unit
 from dmi._engine.table import rows_attrs
 from dmi._math.estimators import to_base
+from dmi._math.stats import benjamini_hochberg
 
 # Estimates only: no p-values (mutual_info_table asks for its own).
 ESTIMATES = Settings(method="g-test", knn_permutations=0)
@@ -173,3 +174,47 @@ def set_scalar(req: Request, x: Hashable, y: Hashable, givens: tuple[Hashable, .
     source, _, kinds = _checked(req, givens)
     run = run_tests(source, [x, y, *givens], kinds, [CiTest((x,), (y,), givens)], req.opts, ESTIMATES)
     return float(to_base(run.outcomes[0].mi, req.opts.base))
+
+
+def conditional_table(req: Request, given: Any, settings: Settings) -> pd.DataFrame:
+    """Every pair's ``I(X;Y|given)`` (as :func:`dmi.mutual_info_matrix` gives it) and its
+    conditional test (:func:`dmi.independence_test`'s), one row per pair."""
+    from dmi._engine.matrix import matrix  # the values, by the matrix's own route
+
+    givens = given_columns(given)
+    assert givens is not None
+    values = matrix(req, list(givens) if len(givens) > 1 else givens[0])
+    source, labels, kinds = _checked(req, givens)
+    labels = list(values.columns)
+    pairs = matrix_pairs(len(labels))
+    tests = [CiTest((labels[i],), (labels[j],), givens) for i, j in pairs]
+    run = run_tests(source, [*labels, *givens], kinds, tests, req.opts, settings)
+    cont = {c: run.kinds[c] == CONTINUOUS for c in labels}
+    sets = takes_sets(req, givens)
+    rows = []
+    for (i, j), o in zip(pairs, run.outcomes, strict=True):
+        a, b = labels[i], labels[j]
+        counted = o.method in ("g-test", "permutation")
+        kind = "dd" if not (cont[a] or cont[b]) else "cc" if cont[a] and cont[b] else "dc"
+        knn = "frenzel-pompe" if sets else ("ksg" if kind == "cc" else "ross")
+        rows.append(
+            {
+                "x": a,
+                "y": b,
+                "kind": kind,
+                "estimator": "plug-in" if counted else knn,
+                "n": o.n,
+                "mi": values.iat[i, j],
+                "g": o.statistic if counted else np.nan,
+                "dof": o.dof if counted else np.nan,
+                "p_value": o.p_value,
+                "p_method": o.method if counted or not np.isnan(o.p_value) else None,
+            }
+        )
+    table = pd.DataFrame(
+        rows, columns=["x", "y", "kind", "estimator", "n", "mi", "g", "dof", "p_value", "p_method"]
+    )
+    table.insert(len(table.columns), "q_value", benjamini_hochberg(table["p_value"].to_numpy()))
+    table["dof"] = table["dof"].astype("Int64")
+    table.attrs.update(unit=unit(req.opts), given=list(givens))
+    return table

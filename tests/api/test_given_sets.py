@@ -157,3 +157,33 @@ def test_bad_input():
     assert dmi.summarize(frame, given=["z"]).given == "z"
     # an empty list is no conditioning
     pd.testing.assert_frame_equal(dmi.mutual_info_matrix(frame, given=[]), dmi.mutual_info_matrix(frame))
+
+
+def test_table_given_tests_each_pair():
+    frame = _frame(6_000).assign(c=lambda f: f.z + np.random.default_rng(1).normal(size=len(f)))
+    t = dmi.mutual_info_table(frame, ["x", "y", "v", "c"], given="z", knn_permutations=19)
+    m = dmi.mutual_info_matrix(frame, ["x", "y", "v", "c"], given="z")
+    assert list(t.columns) == [
+        "x",
+        "y",
+        "kind",
+        "estimator",
+        "n",
+        "mi",
+        "g",
+        "dof",
+        "p_value",
+        "p_method",
+        "q_value",
+    ]
+    for x, y, mi in zip(t.x, t.y, t.mi, strict=True):
+        assert mi == m.loc[x, y]  # the matrix's own cells
+    dd = t[(t.x == "x") & (t.y == "y")].iloc[0]
+    res = dmi.independence_test(frame, "x", "y", given="z")
+    assert (dd.g, dd.dof, dd.p_value, dd.p_method) == (res.statistic, res.dof, res.p_value, "g-test")
+    assert dd.mi == pytest.approx(res.mi, rel=1e-12)
+    knn = t[t.kind == "dc"]
+    assert (knn.p_method == "knn-permutation").all() and knn.dof.isna().all()
+    assert t.attrs["given"] == ["z"]
+    two = dmi.mutual_info_table(frame, ["x", "y"], given=["z", "w"], p_value="permutation", permutations=199)
+    assert two.p_method.tolist() == ["permutation"] and 0 < two.p_value[0] <= 1
