@@ -28,6 +28,7 @@ from dmi.association import association_matrix
 from dmi.causal import CausalGraph, IndependenceResult, causal_skeleton, independence_test
 from dmi.compare import Drift, drift
 from dmi.example import make_example
+from dmi.information import interaction_information, mutual_info, total_correlation
 from dmi.inputs import Scan, scan_csv, scan_parquet
 from dmi.pairs import top_pairs
 from dmi.selection import select_features
@@ -64,9 +65,11 @@ __all__ = [
     "dependency_tree",
     "drift",
     "independence_test",
+    "interaction_information",
     "interop",
     "load",
     "make_example",
+    "mutual_info",
     "mutual_info_matrix",
     "mutual_info_table",
     "mutual_info_with",
@@ -76,4 +79,5 @@ __all__ = [
     "select_features",
     "summarize",
     "top_pairs",
+    "total_correlation",
 ]
