@@ -3,8 +3,9 @@ columns over all rows, and :func:`causal_skeleton` (PC-stable, one pass per leve
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Unpack
 
 import numpy as np
@@ -166,7 +167,9 @@ class CausalGraph:
     undirected, either way is consistent with the tests), and the largest p-value of its tests."""
     removed: pd.DataFrame
     """One row per edge removed: ``x``, ``y``, ``given`` (the separating set, a tuple),
-    ``p_value``, ``statistic``, ``dof``, ``n``, ``method`` and ``level`` (the set's size)."""
+    ``p_value``, ``statistic``, ``dof``, ``n``, ``method`` and ``level`` (the set's size).
+    A k-NN test stops permuting once its decision is known: its p-value is then
+    Besag and Clifford's (1991), ``h / permutations drawn``, above ``alpha``."""
     tests: int
     """Conditional tests computed."""
     passes: int
@@ -265,7 +268,11 @@ def causal_skeleton(
     if isinstance(max_given, bool) or not isinstance(max_given, int) or max_given < 0:
         raise ValueError(f"max_given must be an integer >= 0, got {max_given!r}")
     opts = check_options(**options)
-    settings = settings_of(method, permutations, knn_permutations, k_perm)
+    # a k-NN test stops permuting once its decision at alpha is known (Besag-Clifford)
+    settings = replace(
+        settings_of(method, permutations, knn_permutations, k_perm),
+        stop_after=max(1, math.ceil(alpha * (knn_permutations + 1))),
+    )
     available = basis_of(data).columns
     cols = column_set("columns", available if columns is None else columns, available)
     if len(cols) < 2:

@@ -6,6 +6,7 @@
 * :func:`selection` -- a :func:`dmi.select_features` result, step by step.
 * :func:`tree` -- a :func:`dmi.dependency_tree` result (a tree or a forest).
 * :func:`drift` -- a :func:`dmi.drift` result: the columns that shifted, the pairs that moved.
+* :func:`graph` -- a :func:`dmi.causal_skeleton` result: its CPDAG, causes above effects.
 
 All return the matplotlib ``Axes`` they drew on (:func:`drift`: its two), so they compose with the rest of a
 figure; neither calls ``plt.show()``.
@@ -360,6 +361,112 @@ def tree(edges: pd.DataFrame, *, ax: Axes | None = None, title: str | None = Non
     if title is None:
         title = ("Dependency forest" if components > 1 else "Dependency tree") + (
             f" (MI in {unit})" if unit else ""
+        )
+    ax.set_title(title)
+    return ax
+
+
+def _layers(
+    nodes: list[str], arcs: list[tuple[str, str]], lines: list[tuple[str, str]]
+) -> dict[str, tuple[float, float]]:
+    """Positions with causes above effects: a node's row is the longest chain of arcs into
+    it; within a row, nodes sit near the mean place of their neighbours in the rows above."""
+    parents: dict[str, list[str]] = {v: [] for v in nodes}
+    for a, b in arcs:
+        parents[b].append(a)
+    depth: dict[str, int] = {}
+
+    def row(v: str, seen: frozenset[str] = frozenset()) -> int:
+        if v not in depth:
+            depth[v] = 1 + max((row(p, seen | {v}) for p in parents[v] if p not in seen), default=-1)
+        return depth[v]
+
+    for v in nodes:
+        row(v)
+    neighbours: dict[str, list[str]] = {v: [] for v in nodes}
+    for a, b in [*arcs, *lines]:
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    position: dict[str, tuple[float, float]] = {}
+    for r in range(max(depth.values(), default=0) + 1):
+        members = [v for v in nodes if depth[v] == r]
+        placed = [
+            (
+                np.mean([position[u][0] for u in neighbours[v] if u in position])
+                if any(u in position for u in neighbours[v])
+                else i,
+                v,
+            )
+            for i, v in enumerate(members)
+        ]
+        width = max(len(members), 1)
+        for i, (_, v) in enumerate(sorted(placed, key=lambda t: t[0])):
+            position[v] = (i - (width - 1) / 2, -float(r))
+    return position
+
+
+def graph(result: Any, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Draw a :func:`dmi.causal_skeleton` result: columns as nodes, its directed edges as
+    arrows, its undirected ones as lines; causes above their effects.
+
+    Parameters
+    ----------
+    result : dmi.CausalGraph
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure by default.
+    title : str, optional
+        Title; by default the number of edges and the tests' level ``alpha``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    plt = _pyplot()
+    edges = result.edges
+    nodes = [str(c) for c in result.columns]
+    arcs = [
+        (str(x), str(y)) for x, y, e in zip(edges["x"], edges["y"], edges["edge"], strict=True) if e == "->"
+    ]
+    lines = [
+        (str(x), str(y)) for x, y, e in zip(edges["x"], edges["y"], edges["edge"], strict=True) if e != "->"
+    ]
+    position = _layers(nodes, arcs, lines)
+    xs = [p[0] for p in position.values()]
+    ys = [p[1] for p in position.values()]
+    if ax is None:
+        size = (
+            float(min(18.0, max(5.0, 1.3 * (max(xs) - min(xs) + 2)))),
+            float(min(14.0, max(3.0, 1.4 * (max(ys) - min(ys) + 2)))),
+        )
+        _, ax = plt.subplots(figsize=size)
+    for a, b in lines:
+        (x0, y0), (x1, y1) = position[a], position[b]
+        ax.plot([x0, x1], [y0, y1], color="0.45", lw=1.2, zorder=1)
+    for a, b in arcs:
+        ax.annotate(
+            "",
+            xy=position[b],
+            xytext=position[a],
+            arrowprops={"arrowstyle": "-|>", "color": "C0", "lw": 1.2, "shrinkA": 12, "shrinkB": 12},
+            zorder=1,
+        )
+    for name, (x, y) in position.items():
+        ax.text(
+            x,
+            y,
+            name,
+            ha="center",
+            va="center",
+            fontsize=8,
+            zorder=3,
+            bbox={"boxstyle": "round,pad=0.3", "fc": "0.95", "ec": "0.5"},
+        )
+    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
+    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+    ax.axis("off")
+    if title is None:
+        title = (
+            f"Causal skeleton: {len(arcs)} directed, {len(lines)} undirected edges (alpha={result.alpha:g})"
         )
     ax.set_title(title)
     return ax

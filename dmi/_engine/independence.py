@@ -28,8 +28,12 @@ from dmi._math.knn_pairs import column_seed
 from dmi._math.sample import SampleSpec
 from dmi._math.streams import Purpose, name_id, stream
 from dmi._pass import tables as tables_pass
+from dmi._pass.graph import map_shared
+from dmi._pass.heap import heap_kept
 
 METHODS = ("auto", "g-test", "permutation")
+# k-NN tests worth spreading over threads or workers: (tests x estimates x sample rows)
+_SHARE_WORK = 2_000_000
 # sklearn's tie-breaking noise, after scaling to unit standard deviation
 _NOISE = 1e-10
 
@@ -69,6 +73,9 @@ class Settings:
     permutations: int = 999
     knn_permutations: int = 199
     k_perm: int = 5
+    stop_after: int | None = None
+    """k-NN tests: stop permuting once this many permuted estimates reached the observed
+    one (Besag-Clifford); None runs them all."""
 
 
 def _stream(seed: int, test: CiTest) -> np.random.Generator:
@@ -184,9 +191,12 @@ def decide(
         out[i] = _counted(
             strata[i], tests[i], (float(g), int(d), int(n), float(p_values[row])), opts, settings
         )
-    for i, t in enumerate(tests):
-        if out[i] is None:
-            out[i] = _knn(sample, t, opts, settings)
+    knn = [(i, t) for i, t in enumerate(tests) if out[i] is None]
+    if knn:
+        for i, o in zip(
+            [i for i, _ in knn], _knn_all(sample, [t for _, t in knn], opts, settings), strict=True
+        ):
+            out[i] = o
     done = [o for o in out if o is not None]
     sparse = sum(o.method in ("g-test", "permutation") and 0 < o.n < 5 * o.dof for o in done)
     if sparse:
@@ -248,6 +258,20 @@ def _scaled(raw: np.ndarray, rows: np.ndarray, rng: np.random.Generator) -> np.n
     return x + _NOISE * max(1.0, float(np.mean(np.abs(x))) if x.size else 1.0) * noise
 
 
+def _knn_all(sample: _SampleView, tests: list[CiTest], opts: Options, settings: Settings) -> list[Outcome]:
+    """The k-NN tests, in blocks spread over the active scheduler's threads or workers
+    (the sample is sent to each worker once), when there is work enough to share."""
+    heavy = len(tests) * (1 + settings.knn_permutations) * len(sample.frame)
+    if heavy < _SHARE_WORK or len(tests) < 2:
+        return [_knn(sample, t, opts, settings) for t in tests]
+    return map_shared(_knn_block, sample, tests, opts, settings, name="ci-knn", blocks=min(len(tests), 256))
+
+
+def _knn_block(sample: _SampleView, tests: list[CiTest], opts: Options, settings: Settings) -> list[Outcome]:
+    with heap_kept():
+        return [_knn(sample, t, opts, settings) for t in tests]
+
+
 def _knn(sample: _SampleView, t: CiTest, opts: Options, settings: Settings) -> Outcome:
     rows = sample.present(t.columns)
     n = int(rows.sum())
@@ -258,5 +282,7 @@ def _knn(sample: _SampleView, t: CiTest, opts: Options, settings: Settings) -> O
         est = fp_cmi(x, y, z, opts.n_neighbors)
         return Outcome(max(est.mi, 0.0), est.mi, math.nan, math.nan, est.n, "knn", est.left_out)
     rng = _stream(opts.seed, t)
-    est, p = permutation_p(x, y, z, opts.n_neighbors, settings.knn_permutations, settings.k_perm, rng)
+    est, p = permutation_p(
+        x, y, z, opts.n_neighbors, settings.knn_permutations, settings.k_perm, rng, settings.stop_after
+    )
     return Outcome(max(est.mi, 0.0), est.mi, p, math.nan, est.n, "knn-permutation", est.left_out)

@@ -85,44 +85,58 @@ def _groups(codes: np.ndarray) -> list[np.ndarray]:
     return np.split(order, bounds)
 
 
-def _within(
-    points: np.ndarray, codes: np.ndarray, radius: np.ndarray, keep: np.ndarray, workers: int
-) -> np.ndarray:
-    """Per kept point, the points of its stratum strictly closer than its ``radius`` in
-    max-norm (itself included); a space without continuous coordinates counts the stratum."""
-    out = np.zeros(codes.size, dtype=np.int64)
-    for members in _groups(codes):
-        asked = members[keep[members]]
-        if asked.size == 0:
-            continue
-        if points.shape[1] == 0:
-            out[asked] = members.size
-            continue
-        tree = cKDTree(points[members])
-        strict = np.nextafter(radius[asked], 0.0)
-        out[asked] = tree.query_ball_point(
-            points[asked], strict, p=np.inf, return_length=True, workers=workers
-        )
-    return out
+class _Space:
+    """Points in one subspace: continuous coordinates, strata of the discrete ones, and a
+    KD-tree per stratum, made when first asked (a permutation test asks the same spaces
+    of ``Y`` and ``Z`` again and again)."""
+
+    def __init__(self, roles: Sequence[Role], n: int):
+        self.points = _points([c for r in roles for c in r.continuous], n)
+        self.groups = _groups(strata([c for r in roles for c in r.discrete], n))
+        self._trees: dict[int, cKDTree] = {}
+
+    def tree(self, g: int) -> cKDTree:
+        if g not in self._trees:
+            self._trees[g] = cKDTree(self.points[self.groups[g]])
+        return self._trees[g]
+
+    def within(self, radius: np.ndarray, keep: np.ndarray, workers: int) -> np.ndarray:
+        """Per kept point, the points of its stratum strictly closer than its ``radius`` in
+        max-norm (itself included); a space without continuous coordinates counts the stratum."""
+        out = np.zeros(keep.size, dtype=np.int64)
+        for g, members in enumerate(self.groups):
+            asked = members[keep[members]]
+            if asked.size == 0:
+                continue
+            if self.points.shape[1] == 0:
+                out[asked] = members.size
+                continue
+            strict = np.nextafter(radius[asked], 0.0)
+            out[asked] = self.tree(g).query_ball_point(
+                self.points[asked], strict, p=np.inf, return_length=True, workers=workers
+            )
+        return out
 
 
-def fp_cmi(x: Role, y: Role, z: Role, k: int, *, workers: int = 1) -> FpEstimate:
+def _size(roles: Sequence[Role]) -> int:
+    return next((int(np.asarray(c).shape[0]) for r in roles for c in (*r.continuous, *r.discrete)), 0)
+
+
+def fp_cmi(
+    x: Role, y: Role, z: Role, k: int, *, workers: int = 1, fixed: tuple[_Space, _Space] | None = None
+) -> FpEstimate:
     """``I(X;Y|Z)`` in nats by the Frenzel-Pompe estimator (see the module); not clipped.
 
-    Raises ValueError when no continuous coordinate is in ``X``, ``Y`` or ``Z`` (the
-    plug-in estimate of counts is exact there) or when no point has ``k`` neighbours.
+    ``fixed``: the spaces of ``(Y, Z)`` and ``Z``, when already made (they do not depend
+    on ``X``). Raises ValueError when no continuous coordinate is in ``X``, ``Y`` or ``Z``
+    (the plug-in estimate of counts is exact there) or when no point has ``k`` neighbours.
     """
-    roles = (x, y, z)
-    n = next(
-        (int(np.asarray(c).shape[0]) for r in roles for c in (*r.continuous, *r.discrete)),
-        0,
-    )
-    if not any(r.continuous for r in roles):
+    n = _size((x, y, z))
+    if not any(r.continuous for r in (x, y, z)):
         raise ValueError("the nearest-neighbour estimate needs a continuous column")
     joint = _points([*x.continuous, *y.continuous, *z.continuous], n)
-    joint_codes = strata([*x.discrete, *y.discrete, *z.discrete], n)
     eps = np.full(n, np.inf)
-    for members in _groups(joint_codes):
+    for members in _groups(strata([*x.discrete, *y.discrete, *z.discrete], n)):
         if members.size <= k:
             continue
         distances, _ = cKDTree(joint[members]).query(joint[members], k=k + 1, p=np.inf, workers=workers)
@@ -131,41 +145,51 @@ def fp_cmi(x: Role, y: Role, z: Role, k: int, *, workers: int = 1) -> FpEstimate
     used = int(keep.sum())
     if used == 0:
         raise ValueError(f"no stratum of (x, y, given) has more than n_neighbors={k} points")
-    counts = []
-    for roles_in in ((x, z), (y, z), (z,)):
-        points = _points([c for r in roles_in for c in r.continuous], n)
-        codes = strata([c for r in roles_in for c in r.discrete], n)
-        counts.append(_within(points, codes, eps, keep, workers)[keep])
-    n_xz, n_yz, n_z = counts
+    yz, zs = fixed if fixed is not None else (_Space((y, z), n), _Space((z,), n))
+    n_xz, n_yz, n_z = (space.within(eps, keep, workers)[keep] for space in (_Space((x, z), n), yz, zs))
     mi = float(digamma(k) - np.mean(digamma(n_xz) + digamma(n_yz) - digamma(n_z)))
     return FpEstimate(mi, used, n - used)
 
 
+class LocalPermutations:
+    """Runge's (2018, algorithm 1) local permutations of ``n`` points: each point's ``X``
+    moves only among its ``k_perm`` nearest neighbours in ``Z``, within its stratum of
+    ``Z``'s discrete coordinates; a ``Z`` with no continuous coordinate shuffles each
+    stratum freely (the exact permutation null). The neighbours are found once; each
+    :meth:`draw` is a new permutation ``perm`` (``X[perm]`` is the permuted column)."""
+
+    def __init__(self, z: Role, n: int, k_perm: int):
+        self.n = n
+        self.groups = _groups(strata(list(z.discrete), n))
+        points = _points(list(z.continuous), n)
+        self.near: list[np.ndarray | None] = []
+        for members in self.groups:
+            if points.shape[1] == 0 or members.size <= 1:
+                self.near.append(None)
+                continue
+            kk = min(k_perm, members.size)
+            _, near = cKDTree(points[members]).query(points[members], k=kk, p=np.inf)
+            self.near.append(near.reshape(members.size, kk).astype(np.int64))
+
+    def draw(self, rng: np.random.Generator) -> np.ndarray:
+        perm = np.arange(self.n)
+        for members, near in zip(self.groups, self.near, strict=True):
+            if near is None:
+                perm[members] = members[rng.permutation(members.size)]
+                continue
+            order = rng.permutation(members.size)
+            for_point = rng.permuted(near, axis=1)
+            fallback = rng.integers(0, near.shape[1], size=members.size)
+            perm[members] = members[_assign(for_point, order, fallback)]
+        return perm
+
+
 def local_permutation(z: Role, n: int, k_perm: int, rng: np.random.Generator) -> np.ndarray:
-    """A permutation of ``n`` points that moves each point's ``X`` only among its
-    ``k_perm`` nearest neighbours in ``Z`` (Runge 2018, algorithm 1), within its stratum
-    of ``Z``'s discrete coordinates; a ``Z`` with no continuous coordinate shuffles each
-    stratum freely (the exact permutation null). Returns ``perm``: ``X[perm]`` is the
-    permuted column."""
-    codes = strata(list(z.discrete), n)
-    perm = np.arange(n)
-    points = _points(list(z.continuous), n)
-    for members in _groups(codes):
-        if points.shape[1] == 0 or members.size <= 1:
-            perm[members] = members[rng.permutation(members.size)]
-            continue
-        kk = min(k_perm, members.size)
-        _, near = cKDTree(points[members]).query(points[members], k=kk, p=np.inf)
-        near = near.reshape(members.size, kk).astype(np.int64)
-        order = rng.permutation(members.size)
-        for_point = rng.permuted(near, axis=1)
-        fallback = rng.integers(0, kk, size=members.size)
-        local = _assign(for_point, order, fallback)
-        perm[members] = members[local]
-    return perm
+    """One local permutation (see :class:`LocalPermutations`)."""
+    return LocalPermutations(z, n, k_perm).draw(rng)
 
 
-@numba.njit(cache=True)
+@numba.njit(nogil=True, cache=True)
 def _assign(near: np.ndarray, order: np.ndarray, fallback: np.ndarray) -> np.ndarray:  # pragma: no cover
     """Each point, taken in ``order``, gets the first of its (shuffled) neighbours not yet
     taken; when all are taken, a neighbour at random (``fallback``), as Runge's algorithm."""
@@ -187,16 +211,31 @@ def _assign(near: np.ndarray, order: np.ndarray, fallback: np.ndarray) -> np.nda
 
 
 def permutation_p(
-    x: Role, y: Role, z: Role, k: int, permutations: int, k_perm: int, rng: np.random.Generator
+    x: Role,
+    y: Role,
+    z: Role,
+    k: int,
+    permutations: int,
+    k_perm: int,
+    rng: np.random.Generator,
+    stop_after: int | None = None,
 ) -> tuple[FpEstimate, float]:
-    """The estimate and its p-value under the local-permutation null:
-    ``(1 + #{I* >= I}) / (1 + permutations)``."""
-    observed = fp_cmi(x, y, z, k)
-    n = observed.n + observed.left_out
+    """The estimate and its p-value under the local-permutation null,
+    ``(1 + #{I* >= I}) / (1 + permutations)``.
+
+    ``stop_after``: stop once this many permuted estimates reached the observed one, with
+    the p-value ``stop_after / permutations drawn`` (Besag and Clifford 1991: valid, and
+    as exact where it matters, the small p-values, which always run to the end)."""
+    n = _size((x, y, z))
+    fixed = (_Space((y, z), n), _Space((z,), n))
+    observed = fp_cmi(x, y, z, k, fixed=fixed)
+    nulls = LocalPermutations(z, n, k_perm)
     above = 0
-    for _ in range(permutations):
-        perm = local_permutation(z, n, k_perm, rng)
+    for drawn in range(1, permutations + 1):
+        perm = nulls.draw(rng)
         shuffled = Role(tuple(c[perm] for c in x.continuous), tuple(c[perm] for c in x.discrete))
-        if fp_cmi(shuffled, y, z, k).mi >= observed.mi:
+        if fp_cmi(shuffled, y, z, k, fixed=fixed).mi >= observed.mi:
             above += 1
+            if stop_after is not None and above >= stop_after:
+                return observed, above / drawn
     return observed, (1 + above) / (1 + permutations)

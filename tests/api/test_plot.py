@@ -100,3 +100,23 @@ def test_bar_is_sorted_with_the_largest_on_top(tmp_path):
     image = _pixels(ax, tmp_path / "bar.png")
     assert image[..., :3].std() > 0.05
     assert len(plot.bar(series, top=3).patches) == 3
+
+
+def test_graph_draws_arrows_lines_and_causes_above_effects(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 20_000
+    a, b = rng.integers(0, 2, n), rng.integers(0, 2, n)
+    c = (a + b + (rng.random(n) < 0.1)) % 3
+    d = (c + (rng.random(n) < 0.2)) % 3
+    e = rng.integers(0, 2, n)
+    f = (e + (rng.random(n) < 0.2)) % 2  # e - f: undirected
+    g = dmi.causal_skeleton(pd.DataFrame({"a": a, "b": b, "c": c, "d": d, "e": e, "f": f}))
+    ax = plot.graph(g)
+    labels = {t.get_text(): t.get_position() for t in ax.texts if t.get_text()}
+    assert set(labels) == set("abcdef")
+    assert labels["a"][1] > labels["c"][1] > labels["d"][1]  # a -> c -> d, top to bottom
+    arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+    assert len(arrows) == 3 and len(ax.lines) == 1  # a->c, b->c, c->d; e - f
+    assert "3 directed, 1 undirected" in ax.get_title()
+    pixels = _pixels(ax, tmp_path / "graph.png")
+    assert pixels.std() > 0.05
