@@ -6,12 +6,13 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
 
-from dmi._engine.basis import basis_of
+from dmi._engine.basis import Stored, basis_of
 from dmi._engine.given_sets import check_disjoint, column_set, open_data
 from dmi._engine.independence import METHODS, CiTest, Outcome, Settings, run_tests
 from dmi._engine.keywords import Options
@@ -277,9 +278,53 @@ def causal_skeleton(
     cols = column_set("columns", available if columns is None else columns, available)
     if len(cols) < 2:
         raise ValueError(f"causal_skeleton needs at least two columns, got {list(cols)!r}")
+    if isinstance(basis_of(data), Stored):  # its pair counts answer level 0, and only it
+        if max_given:
+            raise ValueError(
+                f"max_given={max_given}: a dmi.Summary holds the counts of pairs, which answer the "
+                "unconditional tests (max_given=0) only; pass the data for conditioning sets"
+            )
+        zero = partial(_summary_tests, data, opts, method, permutations, knn_permutations)
+        found = pc_stable(None, list(cols), {}, opts, settings, alpha, 0, level_zero=zero)
+        return _graph(cols, found, alpha, opts)
     source, kinds = open_data(data, cols, opts, "causal_skeleton")
     found = pc_stable(source, list(cols), kinds, opts, settings, alpha, max_given)
     return _graph(cols, found, alpha, opts)
+
+
+def _summary_tests(
+    summary: Any, opts: Options, method: str, permutations: int, knn_permutations: int, tests: list[CiTest]
+) -> list[Outcome]:
+    """Unconditional tests from a stored summary's pair counts (and sample), by
+    :func:`dmi.mutual_info_table`."""
+    from dmi.api import mutual_info_table
+
+    columns = list(dict.fromkeys(c for t in tests for c in t.columns))
+    p_value = {"g-test": "chi2"}.get(method, method)
+    table = mutual_info_table(
+        summary,
+        columns,
+        p_value=p_value,
+        permutations=permutations,
+        knn_permutations=knn_permutations,
+        random_state=opts.seed,
+        n_neighbors=opts.n_neighbors,
+    )
+    records: list[dict[Any, Any]] = table.to_dict("records")
+    by_pair = {frozenset((r["x"], r["y"])): r for r in records}
+    out = []
+    for t in tests:
+        row = by_pair[frozenset((*t.x, *t.y))]
+        counted = row["estimator"] == "plug-in"
+        statistic = row["g"] if counted else row["mi"]
+        dof = float(row["dof"]) if counted and not pd.isna(row["dof"]) else math.nan
+        used = (
+            {"chi2": "g-test"}.get(row["p_method"], row["p_method"])
+            if isinstance(row["p_method"], str)
+            else "knn"
+        )
+        out.append(Outcome(math.nan, float(statistic), float(row["p_value"]), dof, int(row["n"]), used))
+    return out
 
 
 def _graph(cols: tuple[Hashable, ...], found: Any, alpha: float, opts: Options) -> CausalGraph:

@@ -10,7 +10,7 @@ neighbours left.
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 from dmi._engine.independence import CiTest, Outcome, Settings, run_tests
@@ -36,15 +36,17 @@ class Found:
 
 
 def pc_stable(
-    source: Source,
+    source: Source | None,
     columns: Sequence[Hashable],
     kinds: dict[Hashable, str],
     opts: Options,
     settings: Settings,
     alpha: float,
     max_given: int,
+    level_zero: Callable[[list[CiTest]], list[Outcome]] | None = None,
 ) -> Found:
-    """The skeleton and separating sets of ``columns`` (see the module)."""
+    """The skeleton and separating sets of ``columns`` (see the module). ``level_zero``:
+    the unconditional tests' outcomes from elsewhere (a stored summary's pair counts)."""
     order = {c: i for i, c in enumerate(columns)}
     found = Found(pc.complete(columns))
     for level in range(max_given + 1):
@@ -52,21 +54,37 @@ def pc_stable(
         if not planned:
             break
         tests = [CiTest((a,), (b,), s) for (a, b), s in planned]
-        run = run_tests(source, columns, kinds, tests, opts, settings)
-        kinds, outcomes = run.kinds, run.outcomes  # undecided integer columns decided at level 0
+        if level == 0 and level_zero is not None:
+            outcomes = level_zero(tests)
+        else:
+            assert source is not None  # only a summary's level 0 comes without the data
+            run = run_tests(source, columns, kinds, tests, opts, settings)
+            kinds, outcomes = run.kinds, run.outcomes  # undecided integer columns decided at level 0
+            found.passes += 1
         found.tests += len(tests)
-        found.passes += 1
-        best: dict[tuple[Hashable, Hashable], tuple[tuple[Hashable, ...], Outcome]] = {}
-        for ((a, b), s), out in zip(planned, outcomes, strict=True):
-            key = frozenset((a, b))
-            found.kept_p[key] = max(found.kept_p.get(key, 0.0), out.p_value)
-            if out.p_value > alpha and ((a, b) not in best or out.p_value > best[a, b][1].p_value):
-                best[a, b] = (s, out)
-        for (a, b), (s, out) in best.items():  # PC-stable: removed after the whole level
-            found.adjacency[a].discard(b)
-            found.adjacency[b].discard(a)
-            found.separating[frozenset((a, b))] = (s, out)
-            found.removed[a, b] = (s, out)
-            found.kept_p.pop(frozenset((a, b)), None)
-        _log.info("dmi: causal_skeleton level %d: %d tests, %d edges removed", level, len(tests), len(best))
+        removed = _remove(found, planned, outcomes, alpha)
+        _log.info("dmi: causal_skeleton level %d: %d tests, %d edges removed", level, len(tests), removed)
     return found
+
+
+def _remove(
+    found: Found,
+    planned: Sequence[tuple[tuple[Hashable, Hashable], tuple[Hashable, ...]]],
+    outcomes: Sequence[Outcome],
+    alpha: float,
+) -> int:
+    """Remove the edges some test of the level found independent (PC-stable: after the
+    whole level), each with the set of its largest p-value; returns how many."""
+    best: dict[tuple[Hashable, Hashable], tuple[tuple[Hashable, ...], Outcome]] = {}
+    for ((a, b), s), out in zip(planned, outcomes, strict=True):
+        key = frozenset((a, b))
+        found.kept_p[key] = max(found.kept_p.get(key, 0.0), out.p_value)
+        if out.p_value > alpha and ((a, b) not in best or out.p_value > best[a, b][1].p_value):
+            best[a, b] = (s, out)
+    for (a, b), (s, out) in best.items():
+        found.adjacency[a].discard(b)
+        found.adjacency[b].discard(a)
+        found.separating[frozenset((a, b))] = (s, out)
+        found.removed[a, b] = (s, out)
+        found.kept_p.pop(frozenset((a, b)), None)
+    return len(best)

@@ -279,3 +279,15 @@ def test_causal_learn_pc_with_dmi_test_equals_its_gsq():
         ours = pc(data, 0.01, dmi.interop.causal_learn_test(method="g-test"), show_progress=False)
         theirs = pc(data, 0.01, "gsq", show_progress=False)
     np.testing.assert_array_equal(ours.G.graph, theirs.G.graph)
+
+
+def test_level_zero_from_a_summary_equals_the_data():
+    df = confounded(n=20_000)[["z", "w", "x", "y"]]
+    from_data = dmi.causal_skeleton(df, max_given=0, method="g-test")
+    stored = dmi.causal_skeleton(dmi.summarize(df), max_given=0, method="g-test")
+    pd.testing.assert_frame_equal(stored.edges, from_data.edges)
+    cols = ["x", "y", "given", "p_value", "statistic", "dof", "n", "method", "level"]
+    pd.testing.assert_frame_equal(stored.removed[cols], from_data.removed[cols], check_exact=False, rtol=1e-9)
+    assert stored.passes == 0 and from_data.passes == 1
+    with pytest.raises(ValueError, match="max_given=0"):
+        dmi.causal_skeleton(dmi.summarize(df), max_given=1)
