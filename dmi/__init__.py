@@ -27,7 +27,7 @@ from dmi.api import conditional_mutual_info, mutual_info_matrix, mutual_info_tab
 from dmi.association import association_matrix
 from dmi.causal import CausalGraph, IndependenceResult, causal_skeleton, independence_test
 from dmi.compare import Drift, drift
-from dmi.example import make_example
+from dmi.example import make_example, sample_network
 from dmi.information import interaction_information, mutual_info, total_correlation
 from dmi.inputs import Scan, scan_csv, scan_parquet
 from dmi.pairs import top_pairs
@@ -74,6 +74,7 @@ __all__ = [
     "mutual_info_table",
     "mutual_info_with",
     "plot",
+    "sample_network",
     "scan_csv",
     "scan_parquet",
     "select_features",

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,25 +13,12 @@ from sklearn.metrics import mutual_info_score
 
 import dmi
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-
 
 def alarm(rows: int, seed: int = 0) -> tuple[pd.DataFrame, set[frozenset[str]]]:
     """ALARM (37 variables, 46 arcs) forward-sampled from pgmpy's BIF file, and its skeleton."""
     pytest.importorskip("pgmpy")
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        from _bif import bif_text, forward_sample, read_bif
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    nodes = read_bif(bif_text("alarm", BENCHMARKS / "data"))
-    frame = pd.DataFrame(
-        {
-            v: pd.Categorical.from_codes(c, categories=list(nodes[v].states))
-            for v, c in forward_sample(nodes, rows, seed).items()
-        }
-    )
-    return frame, {frozenset((p, c)) for c, nd in nodes.items() for p in nd.parents}
+    frame, arcs = dmi.sample_network("alarm", rows, random_state=seed)
+    return frame, {frozenset(a) for a in zip(arcs.parent, arcs.child, strict=True)}
 
 
 def confounded(n: int = 20_000, seed: int = 0) -> pd.DataFrame:
