@@ -37,5 +37,5 @@ def test_ecoli70_rows_follow_the_regressions():
 
 
 def test_unknown_network_lists_the_known_ones():
-    with pytest.raises(ValueError, match="choose from .*alarm.*ecoli70"):
+    with pytest.raises(ValueError, match=r"choose from .*alarm.*ecoli70"):
         dmi.sample_network("nope")
