@@ -16,7 +16,12 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.i
 
 
 def test_the_notebooks_are_found():
-    assert {p.name for p in NOTEBOOKS} >= {"quickstart.ipynb", "cluster.ipynb", "feature-selection.ipynb"}
+    assert {p.name for p in NOTEBOOKS} >= {
+        "quickstart.ipynb",
+        "cluster.ipynb",
+        "feature-selection.ipynb",
+        "causal-alarm.ipynb",
+    }
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -54,6 +59,11 @@ def test_notebook_runs(path, docs_site):
             if "image/png" in o.get("data", {})
         ]
         assert len(images) >= 3  # heatmap, the hour/distance plot, the bar chart
+    if path.stem == "causal-alarm":
+        assert "passes over the data" in text and "true edges found:" in text
+        found = int(re.search(r"true edges found: (\d+) of 46", text).group(1))
+        assert found >= 40  # of ALARM's 46 arcs, from 200,000 rows
+        assert any("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     if path.stem == "feature-selection":
         assert "SelectKBest:" in text and "passes over the data" in text
         outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
