@@ -50,6 +50,15 @@ class CiTest:
     def columns(self) -> tuple[Hashable, ...]:
         return (*self.x, *self.y, *self.given)
 
+    @property
+    def shown(self) -> str:
+        """The test as ``x ⊥ y | z`` (for messages)."""
+
+        def side(cols: tuple[Hashable, ...]) -> str:
+            return ", ".join(map(repr, cols))
+
+        return f"{side(self.x)} ⊥ {side(self.y)}" + (f" | {side(self.given)}" if self.given else "")
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -198,7 +207,11 @@ def decide(
         ):
             out[i] = o
     done = [o for o in out if o is not None]
-    sparse = sum(o.method in ("g-test", "permutation") and 0 < o.n < 5 * o.dof for o in done)
+    sparse = [
+        t.shown
+        for t, o in zip(tests, done, strict=True)
+        if o.method in ("g-test", "permutation") and 0 < o.n < 5 * o.dof
+    ]
     if sparse:
         warn_sparse_tests(sparse, len(done))
     left = [(t, o) for t, o in zip(tests, done, strict=True) if o.left_out]

@@ -166,10 +166,12 @@ def warn_left_out(tests: int, total: int, worst: float, k: int) -> None:
     )
 
 
-def warn_sparse_tests(sparse: int, total: int) -> None:
-    """SparseTableWarning: conditional tests whose strata leave few rows per cell."""
+def warn_sparse_tests(sparse: Sequence[str], total: int) -> None:
+    """SparseTableWarning: conditional tests whose strata leave few rows per cell (``sparse``:
+    the tests, as ``x ⊥ y | z``)."""
     warn(
-        f"{sparse} of {total} conditional tests have fewer than 5 rows per degree of freedom: their "
+        f"{len(sparse)} of {total} conditional tests have fewer than 5 rows per degree of freedom "
+        f"({first_names(sparse, sep='; ')}): their "
         "strata leave few rows per cell, so a test rarely rejects independence there (its p-value is "
         "valid, its power is low); condition on fewer columns (max_given) or on columns with fewer values",
         SparseTableWarning,
