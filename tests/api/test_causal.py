@@ -228,7 +228,8 @@ def test_skeleton_bad_input():
 
 def test_few_rows_per_cell_warn():
     df = confounded(n=120).assign(v=lambda f: f.x * 7 + f.y)
-    with pytest.warns(dmi.SparseTableWarning, match=r"1 of 1 .*fewer than 5 rows per degree of freedom \('x' ⊥ 'v' \| 'z', 'w'\)"):
+    shown = r"1 of 1 .*fewer than 5 rows per degree of freedom \('x' ⊥ 'v' \| 'z', 'w'\)"
+    with pytest.warns(dmi.SparseTableWarning, match=shown):
         dmi.independence_test(df, "x", "v", given=["z", "w"], method="g-test")
 
 

@@ -63,7 +63,9 @@ def test_notebook_runs(path, docs_site):
         assert "passes over the data" in text and "true edges found:" in text
         found = int(re.search(r"true edges found: (\d+) of 46", text).group(1))
         assert found >= 40  # of ALARM's 46 arcs, from 200,000 rows
-        assert any("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+        assert any(
+            "image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs
+        )
     if path.stem == "feature-selection":
         assert "SelectKBest:" in text and "passes over the data" in text
         outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
