@@ -184,21 +184,26 @@ def decide(
     sample = _SampleView(drawn.frame if drawn is not None else None, sampled, kinds, opts)
     out: list[Outcome | None] = [None] * len(tests)
     counted = [i for i, t in enumerate(tests) if is_counted(t, kinds)]
-    strata: dict[int, np.ndarray] = {}
-    stats = np.zeros((len(counted), 3))
-    for row, i in enumerate(counted):
+    tables, roles = [], []
+    for i in counted:
         t = tests[i]
         assert state.tables is not None
         s = table_set(t.columns, order)
         table = state.tables.counts[where[s]]
         assert table is not None  # every column discrete
-        strata[i] = ci.strata_table(table, s, t.x, t.y, t.given)
-        stats[row] = ci.g_statistics(strata[i])
+        tables.append(table)
+        roles.append([ci.X if c in t.x else ci.Y if c in t.y else ci.Z for c in s])
+    stats = ci.g_tests(tables, roles)
     p_values = ci.g_p_values(stats[:, 0], stats[:, 1])
     for row, i in enumerate(counted):
-        g, d, n = stats[row]
+        g, d, n, sparse = stats[row]
         out[i] = _counted(
-            strata[i], tests[i], (float(g), int(d), int(n), float(p_values[row])), opts, settings
+            tables[row],
+            roles[row],
+            tests[i],
+            (float(g), int(d), int(n), float(p_values[row]), bool(sparse)),
+            opts,
+            settings,
         )
     knn = [(i, t) for i, t in enumerate(tests) if out[i] is None]
     if knn:
@@ -223,14 +228,24 @@ def decide(
 
 
 def _counted(
-    counts: np.ndarray, t: CiTest, g_test: tuple[float, int, int, float], opts: Options, settings: Settings
+    table: np.ndarray,
+    roles: list[int],
+    t: CiTest,
+    g_test: tuple[float, int, int, float, bool],
+    opts: Options,
+    settings: Settings,
 ) -> Outcome:
-    g, dof, n, p = g_test
+    """A counted test's outcome; the permutation test (by ``settings``, or where the table
+    is sparse) draws from its strata's margins."""
+    g, dof, n, p, sparse = g_test
     mi = g / (2.0 * n) if n else math.nan
     method = settings.method
     if method == "auto":
-        method = "permutation" if dof > 0 and ci.is_sparse(counts) else "g-test"
+        method = "permutation" if dof > 0 and sparse else "g-test"
     if method == "permutation" and n:
+        axes = list(range(table.ndim))
+        pick = [[a for a in axes if roles[a] == r] for r in (ci.X, ci.Y, ci.Z)]
+        counts = ci.strata_table(table, axes, *pick)
         p = ci.permutation_p(counts, settings.permutations, _stream(opts.seed, t))
     return Outcome(mi, g, p, float(dof), n, method)
 

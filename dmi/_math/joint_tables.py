@@ -71,7 +71,24 @@ def _codes(part: pd.DataFrame, column: Hashable, dropna: bool) -> tuple[np.ndarr
         uniques = pd.Index(found)
     if isinstance(uniques, pd.CategoricalIndex):
         uniques = pd.Index(np.asarray(uniques))
-    return codes, uniques
+    order = _sorting(uniques)
+    if order is None:
+        return codes, uniques
+    rank = np.empty(order.size + 1, dtype=np.int32)  # the last slot: missing (-1) stays -1
+    rank[order] = np.arange(order.size, dtype=np.int32)
+    rank[-1] = -1
+    return rank[codes], uniques[order]
+
+
+def _sorting(values: pd.Index) -> np.ndarray | None:
+    """The order that sorts ``values`` (their ``repr`` where they do not compare), or None
+    when they are sorted already."""
+    try:
+        if values.is_monotonic_increasing and values.is_unique:
+            return None
+        return np.asarray(values.argsort(), dtype=np.int64)
+    except TypeError:  # values of mixed types: by their repr
+        return np.argsort(np.array([repr(v) for v in values], dtype=object), kind="stable")
 
 
 def count_tables(
@@ -224,17 +241,20 @@ def canonical(tables: Tables) -> Tables:
     order: dict[Hashable, np.ndarray] = {}
     domains: dict[Hashable, pd.Index] = {}
     for c, d in tables.domains.items():
-        try:
-            o = np.asarray(d.argsort(), dtype=np.int64)
-        except TypeError:  # values of mixed types: by their repr
-            o = np.argsort(np.array([repr(v) for v in d], dtype=object), kind="stable")
-        order[c], domains[c] = o, d[o]
+        o = _sorting(d)
+        if o is not None:  # values met in another order (a partition's new values come last)
+            order[c], domains[c] = o, d[o]
+        else:
+            domains[c] = d
     counts: list[np.ndarray | None] = []
     for s, t in zip(tables.sets, tables.counts, strict=True):
-        if t is None:
-            counts.append(None)
+        if t is None or not any(c in order for c in s):
+            counts.append(t)
             continue
-        counts.append(t[np.ix_(*[order[c] if len(order[c]) else np.zeros(1, np.int64) for c in s])])
+        axes = [
+            order.get(c, np.arange(len(domains[c]))) if len(domains[c]) else np.zeros(1, np.int64) for c in s
+        ]
+        counts.append(t[np.ix_(*axes)])
     return Tables(tables.sets, domains, tuple(counts), tables.n_rows, tables.folded)
 
 

@@ -66,7 +66,7 @@ def test_a_set_is_its_columns_joined():
     assert a.mi == pytest.approx(b.mi, rel=1e-12) and a.dof == b.dof and a.unit == "bits"
     c = dmi.independence_test(df, "y", "x", given=["w", "z"])
     d = dmi.independence_test(joined, "y", "x", given="zw")
-    assert c.statistic == pytest.approx(d.statistic, rel=1e-12) and c.dof == d.dof
+    assert c.statistic == pytest.approx(d.statistic, rel=1e-9) and c.dof == d.dof
 
 
 def test_sparse_tables_take_the_permutation_test():
