@@ -288,6 +288,26 @@ def _tree_layout(nodes: list[str], edges: list[tuple[str, str]]) -> dict[str, tu
     return placed
 
 
+def _nodes(ax: Axes, position: dict[str, tuple[float, float]], fontsize: int) -> None:
+    """Each node's name in a box at its place, the axes fitted around them and hidden."""
+    for name, (x, y) in position.items():
+        ax.text(
+            x,
+            y,
+            name,
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            zorder=3,
+            bbox={"boxstyle": "round,pad=0.3", "fc": "0.95", "ec": "0.5"},
+        )
+    xs = [p[0] for p in position.values()]
+    ys = [p[1] for p in position.values()]
+    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
+    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+    ax.axis("off")
+
+
 def tree(edges: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Draw a :func:`dmi.dependency_tree` result: columns as nodes, edges as lines whose
     width grows with their MI (written on them when there are at most 30).
@@ -340,22 +360,7 @@ def tree(edges: pd.DataFrame, *, ax: Axes | None = None, title: str | None = Non
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"},
                 zorder=2,
             )
-    for name, (x, y) in position.items():
-        ax.text(
-            x,
-            y,
-            name,
-            ha="center",
-            va="center",
-            fontsize=9,
-            zorder=3,
-            bbox={"boxstyle": "round,pad=0.3", "fc": "0.95", "ec": "0.5"},
-        )
-    xs = [p[0] for p in position.values()]
-    ys = [p[1] for p in position.values()]
-    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
-    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
-    ax.axis("off")
+    _nodes(ax, position, fontsize=9)
     components = len(nodes) - len(pairs)
     unit = edges.attrs.get("unit")
     if title is None:
@@ -450,20 +455,7 @@ def graph(result: Any, *, ax: Axes | None = None, title: str | None = None) -> A
             arrowprops={"arrowstyle": "-|>", "color": "C0", "lw": 1.2, "shrinkA": 12, "shrinkB": 12},
             zorder=1,
         )
-    for name, (x, y) in position.items():
-        ax.text(
-            x,
-            y,
-            name,
-            ha="center",
-            va="center",
-            fontsize=8,
-            zorder=3,
-            bbox={"boxstyle": "round,pad=0.3", "fc": "0.95", "ec": "0.5"},
-        )
-    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
-    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
-    ax.axis("off")
+    _nodes(ax, position, fontsize=8)
     if title is None:
         title = (
             f"Causal skeleton: {len(arcs)} directed, {len(lines)} undirected edges (alpha={result.alpha:g})"
