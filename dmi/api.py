@@ -10,7 +10,8 @@ import pandas as pd
 
 from dmi._engine.basis import basis_of
 from dmi._engine.columns import check_known, matrix_pairs
-from dmi._engine.given_sets import conditional_table, given_columns, set_scalar, takes_sets
+from dmi._engine.given_sets import given_columns, set_scalar, takes_sets
+from dmi._engine.given_table import conditional_table
 from dmi._engine.independence import Settings
 from dmi._engine.matrix import matrix, with_target
 from dmi._engine.request import (

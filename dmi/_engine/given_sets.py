@@ -23,7 +23,6 @@ from dmi._engine.keywords import Options
 from dmi._engine.request import Request, prepare, unit
 from dmi._engine.table import rows_attrs
 from dmi._math.estimators import to_base
-from dmi._math.stats import benjamini_hochberg
 
 # Estimates only: no p-values (mutual_info_table asks for its own).
 ESTIMATES = Settings(method="g-test", knn_permutations=0)
@@ -99,7 +98,9 @@ def takes_sets(req: Request, givens: tuple[Hashable, ...]) -> bool:
     return kinds[0] == CONTINUOUS
 
 
-def _checked(req: Request, givens: tuple[Hashable, ...]) -> tuple[Any, list[Hashable], dict[Hashable, str]]:
+def checked_sets(
+    req: Request, givens: tuple[Hashable, ...]
+) -> tuple[Any, list[Hashable], dict[Hashable, str]]:
     """The source, the request's columns without the given ones, and every column's kind."""
     opts = req.opts
     check_known("given", list(givens), req.basis.columns)
@@ -128,7 +129,7 @@ def _run(
 
 def set_matrix(req: Request, givens: tuple[Hashable, ...]) -> pd.DataFrame:
     """``I(X;Y|given)`` off the diagonal, ``H(X|given)`` on it (discrete columns and sets)."""
-    source, labels, kinds = _checked(req, givens)
+    source, labels, kinds = checked_sets(req, givens)
     pairs = matrix_pairs(len(labels))
     run = _run(source, labels, kinds, pairs, givens, req.opts, diagonal=True)
     p, base = len(labels), req.opts.base
@@ -155,7 +156,7 @@ def set_with(req: Request, target: Hashable, givens: tuple[Hashable, ...]) -> pd
     """``I(target; X | given)`` for each other column of the request."""
     if target in givens:
         raise ValueError(f"given={list(givens)!r} holds the target {target!r}; condition on other columns")
-    source, labels, kinds = _checked(req, givens)
+    source, labels, kinds = checked_sets(req, givens)
     others = labels[1:]
     pairs = target_pairs(len(labels))
     run = _run(source, labels, kinds, pairs, givens, req.opts, diagonal=False)
@@ -171,50 +172,6 @@ def set_with(req: Request, target: Hashable, givens: tuple[Hashable, ...]) -> pd
 
 def set_scalar(req: Request, x: Hashable, y: Hashable, givens: tuple[Hashable, ...]) -> float:
     """``I(x; y | given)`` in units of ``base``."""
-    source, _, kinds = _checked(req, givens)
+    source, _, kinds = checked_sets(req, givens)
     run = run_tests(source, [x, y, *givens], kinds, [CiTest((x,), (y,), givens)], req.opts, ESTIMATES)
     return float(to_base(run.outcomes[0].mi, req.opts.base))
-
-
-def conditional_table(req: Request, given: Any, settings: Settings) -> pd.DataFrame:
-    """Every pair's ``I(X;Y|given)`` (as :func:`dmi.mutual_info_matrix` gives it) and its
-    conditional test (:func:`dmi.independence_test`'s), one row per pair."""
-    from dmi._engine.matrix import matrix  # the values, by the matrix's own route
-
-    givens = given_columns(given)
-    assert givens is not None
-    values = matrix(req, list(givens) if len(givens) > 1 else givens[0])
-    source, labels, kinds = _checked(req, givens)
-    labels = list(values.columns)
-    pairs = matrix_pairs(len(labels))
-    tests = [CiTest((labels[i],), (labels[j],), givens) for i, j in pairs]
-    run = run_tests(source, [*labels, *givens], kinds, tests, req.opts, settings)
-    cont = {c: run.kinds[c] == CONTINUOUS for c in labels}
-    sets = takes_sets(req, givens)
-    rows = []
-    for (i, j), o in zip(pairs, run.outcomes, strict=True):
-        a, b = labels[i], labels[j]
-        counted = o.method in ("g-test", "permutation")
-        kind = "dd" if not (cont[a] or cont[b]) else "cc" if cont[a] and cont[b] else "dc"
-        knn = "frenzel-pompe" if sets else ("ksg" if kind == "cc" else "ross")
-        rows.append(
-            {
-                "x": a,
-                "y": b,
-                "kind": kind,
-                "estimator": "plug-in" if counted else knn,
-                "n": o.n,
-                "mi": values.iat[i, j],
-                "g": o.statistic if counted else np.nan,
-                "dof": o.dof if counted else np.nan,
-                "p_value": o.p_value,
-                "p_method": o.method if counted or not np.isnan(o.p_value) else None,
-            }
-        )
-    table = pd.DataFrame(
-        rows, columns=["x", "y", "kind", "estimator", "n", "mi", "g", "dof", "p_value", "p_method"]
-    )
-    table.insert(len(table.columns), "q_value", benjamini_hochberg(table["p_value"].to_numpy()))
-    table["dof"] = table["dof"].astype("Int64")
-    table.attrs.update(unit=unit(req.opts), given=list(givens))
-    return table
