@@ -64,10 +64,13 @@ def check_size(columns: Sequence[Hashable], sizes: Sequence[int]) -> None:
 def _codes(part: pd.DataFrame, column: Hashable, dropna: bool) -> tuple[np.ndarray, pd.Index]:
     """A column's codes (-1 missing, with ``dropna``) and its values, as a plain index of
     the values (a categorical's values, not its categories' order)."""
-    if dropna:
-        codes, uniques = factorize(part[column])
+    s = part[column]
+    if dropna and isinstance(s.dtype, pd.CategoricalDtype):  # its codes, without hashing
+        codes, uniques = s.cat.codes.to_numpy(), pd.Index(np.asarray(s.cat.categories))
+    elif dropna:
+        codes, uniques = factorize(s)
     else:
-        codes, found = pd.factorize(part[column], use_na_sentinel=False)
+        codes, found = pd.factorize(s, use_na_sentinel=False)
         uniques = pd.Index(found)
     if isinstance(uniques, pd.CategoricalIndex):
         uniques = pd.Index(np.asarray(uniques))
