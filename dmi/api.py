@@ -417,7 +417,7 @@ def conditional_mutual_info(
     givens = given_columns(given) or ()
     if len({x, y, *givens}) < 2 + len(givens) or not givens:
         raise ValueError(f"x, y and given must be different columns; got {x!r}, {y!r}, {given!r}")
-    req = prepare(basis, [x, y], checked)
+    req = prepare(basis, [x, y], checked, given=givens[0] if len(givens) == 1 else None)
     if takes_sets(req, givens):
         return set_scalar(req, x, y, givens)
     given = givens[0]

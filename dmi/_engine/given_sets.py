@@ -93,6 +93,8 @@ def takes_sets(req: Request, givens: tuple[Hashable, ...]) -> bool:
     that ``discrete`` does not name."""
     if len(givens) > 1:
         return True
+    if not isinstance(req.basis, Data):  # a summary conditions on its one stored column
+        return False
     check_known("given", list(givens), req.basis.columns)
     kinds = prepare(req.basis, list(givens), req.opts).kinds
     return kinds[0] == CONTINUOUS

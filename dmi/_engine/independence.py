@@ -19,12 +19,12 @@ import numpy as np
 
 from dmi._engine.columns import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE
 from dmi._engine.keywords import Options
-from dmi._engine.notes import warn_continuous_integers_named, warn_left_out, warn_sparse_tests
+from dmi._engine.notes import Notes, warn_continuous_integers_named, warn_left_out, warn_sparse_tests
 from dmi._inputs.source import Source
 from dmi._math import ci
 from dmi._math.codes import factorize
 from dmi._math.conditional_knn import Role, fp_cmi, permutation_p
-from dmi._math.knn_pairs import column_seed
+from dmi._math.knn_pairs import column_seed, looks_categorical
 from dmi._math.sample import SampleSpec
 from dmi._math.streams import Purpose, name_id, stream
 from dmi._pass import tables as tables_pass
@@ -207,6 +207,7 @@ def decide(
         )
     knn = [(i, t) for i, t in enumerate(tests) if out[i] is None]
     if knn:
+        sample.warn_few_values([c for _, t in knn for c in t.columns])
         for i, o in zip(
             [i for i, _ in knn], _knn_all(sample, [t for _, t in knn], opts, settings), strict=True
         ):
@@ -257,6 +258,15 @@ class _SampleView:
         self.frame, self.kinds, self.opts = frame, kinds, opts
         self.position = {c: i for i, c in enumerate(names)}
         self.names = list(names)
+
+    def warn_few_values(self, columns: Sequence[Hashable]) -> None:
+        """LooksCategoricalWarning for continuous columns with few distinct sampled values."""
+        notes = Notes()
+        for c in dict.fromkeys(columns):
+            values = self.frame.iloc[:, self.position[c]]
+            if self.kinds[c] == CONTINUOUS and looks_categorical(values.nunique(), int(values.notna().sum())):
+                notes.suspicious.append(c)
+        notes.emit()
 
     def present(self, columns: Sequence[Hashable]) -> np.ndarray:
         ok = np.ones(len(self.frame), dtype=bool)

@@ -211,8 +211,10 @@ def test_a_float_column_named_discrete_can_be_conditioned_on() -> None:
     """vocab (0-10) is stored as float because of its NaN; naming it discrete is enough."""
     gss = rdata("carData", "GSSvocab")
     cols = ["gender", "educ", "ageGroup", "vocab"]
-    with pytest.raises(ValueError, match=r"discrete=\[\.\.\., 'vocab'\]"):
-        dmi.mutual_info_matrix(gss, cols, given="vocab")
+    # as a float column, it is continuous (the k-NN estimator), and said to look categorical
+    with pytest.warns(dmi.LooksCategoricalWarning, match=r"'vocab'.*discrete=\[\.\.\.\]"):
+        knn = dmi.mutual_info_matrix(gss, cols, given="vocab", discrete=["gender", "ageGroup"])
+    assert knn.attrs["given"] == ["vocab"] and 0 < knn.loc["gender", "educ"] < 0.1
     m = _quiet(dmi.mutual_info_matrix, gss, cols, given="vocab", discrete=cols)
     # H(c | vocab) over the rows where both are present: the most rows a cell used
     most = max(len(gss.dropna(subset=[c, "vocab"])) for c in cols)
