@@ -169,8 +169,8 @@ class CausalGraph:
     removed: pd.DataFrame
     """One row per edge removed: ``x``, ``y``, ``given`` (the separating set, a tuple),
     ``p_value``, ``statistic``, ``dof``, ``n``, ``method`` and ``level`` (the set's size).
-    A k-NN test stops permuting once its decision is known: its p-value is then
-    Besag and Clifford's (1991), ``h / permutations drawn``, above ``alpha``."""
+    A permutation test (k-NN, or a sparse table's) stops once its decision is known: its
+    p-value is then Besag and Clifford's (1991), ``h / permutations drawn``, above ``alpha``."""
     tests: int
     """Conditional tests computed."""
     passes: int
@@ -204,7 +204,7 @@ def causal_skeleton(
     *,
     alpha: float = 0.01,
     max_given: int = 3,
-    method: str = "auto",
+    method: str = "g-test",
     permutations: int = 999,
     knn_permutations: int = 99,
     k_perm: int = 5,
@@ -233,7 +233,13 @@ def causal_skeleton(
         The level of each test: ``p > alpha`` removes an edge.
     max_given : int, default 3
         The largest conditioning set tested.
-    method, permutations, knn_permutations, k_perm
+    method : {'g-test', 'auto', 'permutation'}, default 'g-test'
+        How counted tests get their p-value, as for :func:`independence_test`. The
+        default is the G-test everywhere, as causal-learn's ``gsq`` and pgmpy's ``g_sq``:
+        ``'auto'`` takes the permutation test where a table is sparse, which is exact
+        there but costs ``permutations`` random tables per such test (ALARM at 60,000
+        rows: 1,907 of 8,309 tests, and 30 times the time).
+    permutations, knn_permutations, k_perm
         As for :func:`independence_test` (``knn_permutations`` of at least
         ``1 / alpha - 1`` is needed for a k-NN test to reject at ``alpha``).
     <keywords>
@@ -269,11 +275,8 @@ def causal_skeleton(
     if isinstance(max_given, bool) or not isinstance(max_given, int) or max_given < 0:
         raise ValueError(f"max_given must be an integer >= 0, got {max_given!r}")
     opts = check_options(**options)
-    # a k-NN test stops permuting once its decision at alpha is known (Besag-Clifford)
-    settings = replace(
-        settings_of(method, permutations, knn_permutations, k_perm),
-        stop_after=max(1, math.ceil(alpha * (knn_permutations + 1))),
-    )
+    # a permutation test stops once its decision at alpha is known (Besag-Clifford)
+    settings = replace(settings_of(method, permutations, knn_permutations, k_perm), decide_at=alpha)
     available = basis_of(data).columns
     cols = column_set("columns", available if columns is None else columns, available)
     if len(cols) < 2:

@@ -82,9 +82,16 @@ class Settings:
     permutations: int = 999
     knn_permutations: int = 199
     k_perm: int = 5
-    stop_after: int | None = None
-    """k-NN tests: stop permuting once this many permuted estimates reached the observed
-    one (Besag-Clifford); None runs them all."""
+    decide_at: float | None = None
+    """A level: permutation tests stop once their decision at it is known (Besag and
+    Clifford 1991: once ``ceil(level * (permutations + 1))`` permuted statistics reached the
+    observed one); None draws them all."""
+
+    def stop_after(self, permutations: int) -> int | None:
+        """The permuted statistics at or above the observed one that decide a test."""
+        if self.decide_at is None:
+            return None
+        return max(1, math.ceil(self.decide_at * (permutations + 1)))
 
 
 def _stream(seed: int, test: CiTest) -> np.random.Generator:
@@ -247,7 +254,8 @@ def _counted(
         axes = list(range(table.ndim))
         pick = [[a for a in axes if roles[a] == r] for r in (ci.X, ci.Y, ci.Z)]
         counts = ci.strata_table(table, axes, *pick)
-        p = ci.permutation_p(counts, settings.permutations, _stream(opts.seed, t))
+        stop = settings.stop_after(settings.permutations)
+        p = ci.permutation_p(counts, settings.permutations, _stream(opts.seed, t), stop)
     return Outcome(mi, g, p, float(dof), n, method)
 
 
@@ -321,6 +329,13 @@ def _knn(sample: _SampleView, t: CiTest, opts: Options, settings: Settings) -> O
         return Outcome(max(est.mi, 0.0), est.mi, math.nan, math.nan, est.n, "knn", est.left_out)
     rng = _stream(opts.seed, t)
     est, p = permutation_p(
-        x, y, z, opts.n_neighbors, settings.knn_permutations, settings.k_perm, rng, settings.stop_after
+        x,
+        y,
+        z,
+        opts.n_neighbors,
+        settings.knn_permutations,
+        settings.k_perm,
+        rng,
+        settings.stop_after(settings.knn_permutations),
     )
     return Outcome(max(est.mi, 0.0), est.mi, p, math.nan, est.n, "knn-permutation", est.left_out)

@@ -145,19 +145,37 @@ def is_sparse(t: np.ndarray) -> bool:
     return cells > 0 and small / cells > SPARSE_SHARE
 
 
-def permutation_p(t: np.ndarray, permutations: int, rng: np.random.Generator) -> float:
-    """The permutation p-value of ``G`` within strata (see the module)."""
+def permutation_p(
+    t: np.ndarray, permutations: int, rng: np.random.Generator, stop_after: int | None = None
+) -> float:
+    """The permutation p-value of ``G`` within strata (see the module).
+
+    ``stop_after``: draw in batches and stop once this many random tables reached the
+    observed ``G``, with the p-value ``stop_after / tables drawn`` (Besag and Clifford
+    1991); the small p-values, where a decision is close, always draw all ``permutations``."""
     observed = float(_g_per_stratum(t).sum())
-    total = np.zeros(permutations)
+    margins = []
     for s in t:
         r, c = s.sum(axis=1), s.sum(axis=0)
         r, c = r[r > 0], c[c > 0]
-        if r.size < 2 or c.size < 2:
-            continue  # a stratum with one value of X or Y has one possible table: G = 0
-        draws = scipy_stats.random_table(r, c, seed=rng).rvs(size=permutations)
-        total += _g_per_stratum(draws)
+        if r.size >= 2 and c.size >= 2:  # else one possible table: G = 0
+            margins.append(scipy_stats.random_table(r, c, seed=rng))
     # a tolerance for the rounding of sums of logs: an equal table is "at least as large"
-    above = int(np.sum(total >= observed - 1e-9 * max(1.0, observed)))
+    floor = observed - 1e-9 * max(1.0, observed)
+    above = drawn = 0
+    # one batch of 99 first when a decision may stop it early, then the rest at once (each
+    # batch costs a call per stratum, whatever its size)
+    batches = [permutations] if stop_after is None else [min(permutations, 99), max(permutations - 99, 0)]
+    for size in batches:
+        if size == 0:
+            break
+        total = np.zeros(size)
+        for table in margins:
+            total += _g_per_stratum(table.rvs(size=size))
+        above += int(np.sum(total >= floor))
+        drawn += size
+        if stop_after is not None and above >= stop_after:
+            return above / drawn
     return (1 + above) / (1 + permutations)
 
 

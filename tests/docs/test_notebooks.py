@@ -62,7 +62,7 @@ def test_notebook_runs(path, docs_site):
     if path.stem == "causal-alarm":
         assert "passes over the data" in text and "true edges found:" in text
         found = int(re.search(r"true edges found: (\d+) of 46", text).group(1))
-        assert found >= 40  # of ALARM's 46 arcs, from 200,000 rows
+        assert found >= 40  # of ALARM's 46 arcs, from 60,000 rows
         assert any(
             "image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs
         )
