@@ -121,10 +121,56 @@ def count_tables(
     for c in used:
         codes[position[c]] = found[c]
     members, radix, offsets, shapes = _layout(kept, position, domains)
-    flat = _count(codes, members, radix, offsets, int(offsets[-1]))
+    if len(kept) >= _DISTINCT_SETS:
+        codes, weights = distinct_rows(codes, [len(domains[c]) for c in used])
+    else:
+        weights = np.ones(codes.shape[1], dtype=np.int64)
+    flat = _count(codes, weights, members, radix, offsets, int(offsets[-1]))
     by_set = {tuple(s): flat[offsets[i] : offsets[i + 1]].reshape(shapes[i]) for i, s in enumerate(kept)}
     counts = tuple(by_set.get(tuple(s)) for s in sets)
     return Tables(tuple(tuple(s) for s in sets), domains, counts, len(part), frozenset(folded))
+
+
+# Rows are first grouped into distinct rows (of the counted columns) when the many sets to
+# count make it pay: each set then walks the distinct rows, with their multiplicities.
+_DISTINCT_SETS = 64
+# ... and when they are at most this share of the rows (else the rows are counted as they are).
+_DISTINCT_SHARE = 0.6
+
+
+def distinct_rows(
+    codes: np.ndarray, sizes: Sequence[int], sets: int = _DISTINCT_SETS
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``codes`` (columns x rows, -1 missing) and how often each
+    occurs, when they are few enough to save work (see ``_DISTINCT_SHARE``); else the rows
+    as they are, each once. Counting either gives the same tables."""
+    n = codes.shape[1]
+    ones = np.ones(n, dtype=np.int64)
+    if n == 0 or codes.shape[0] == 0:
+        return codes, ones
+    bits = [max(int(k), 1).bit_length() for k in sizes]  # codes + 1: 0 is missing
+    words: list[np.ndarray] = []
+    word = np.zeros(n, dtype=np.uint64)
+    used = 0
+    for row, b in zip(codes, bits, strict=True):
+        if used + b > 64:
+            words.append(word)
+            word, used = np.zeros(n, dtype=np.uint64), 0
+        word = (word << np.uint64(b)) | (row + 1).astype(np.uint64)
+        used += b
+    words.append(word)
+    order = np.lexsort(words[::-1])
+    same = np.ones(n, dtype=bool)  # the row equals the one before it, in sorted order
+    same[0] = False
+    for w in words:
+        sorted_w = w[order]
+        same[1:] &= sorted_w[1:] == sorted_w[:-1]
+    new = ~same
+    starts = np.flatnonzero(new)
+    if starts.size > _DISTINCT_SHARE * n:
+        return codes, ones
+    weights = np.diff(np.append(starts, n)).astype(np.int64)
+    return np.ascontiguousarray(codes[:, order[starts]]), weights
 
 
 def _layout(
@@ -149,9 +195,15 @@ def _layout(
 
 @numba.njit(nogil=True, cache=True)
 def _count(
-    codes: np.ndarray, members: np.ndarray, radix: np.ndarray, offsets: np.ndarray, cells: int
+    codes: np.ndarray,
+    weights: np.ndarray,
+    members: np.ndarray,
+    radix: np.ndarray,
+    offsets: np.ndarray,
+    cells: int,
 ) -> np.ndarray:  # pragma: no cover
-    """Each set's cells counted over the rows where none of its columns is missing (-1).
+    """Each set's cells counted over the rows where none of its columns is missing (-1),
+    a row counting ``weights[row]`` times.
 
     A set's cell of every row is built a column at a time (loops the compiler vectorizes),
     then counted; rows with a missing value are masked only for sets with such a column."""
@@ -182,7 +234,7 @@ def _count(
         base = offsets[t]
         if not masked:
             for r in range(n_rows):
-                out[base + cell[r]] += 1
+                out[base + cell[r]] += weights[r]
             continue
         valid[:] = True
         for j in range(width):
@@ -193,7 +245,7 @@ def _count(
                 valid[r] &= codes[m, r] >= 0
         for r in range(n_rows):
             if valid[r]:
-                out[base + cell[r]] += 1
+                out[base + cell[r]] += weights[r]
     return out
 
 

@@ -16,6 +16,7 @@ from dmi._math.joint_tables import (
     TooManyCombinations,
     canonical,
     count_tables,
+    distinct_rows,
     marginal,
     merge_tables,
 )
@@ -104,3 +105,23 @@ def test_too_many_combinations_names_the_columns():
     assert n**3 > MAX_CELLS
     with pytest.raises(TooManyCombinations, match=r"\['id1', 'id2', 'id3'\]"):
         count_tables(f, [("id1", "id2", "id3")])
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_distinct_rows_count_the_same_tables(missing):
+    rng = np.random.default_rng(5)
+    n, p = 20_000, 30
+    codes = rng.integers(0, 3, (p, n)).astype(np.int32)
+    codes[1] = codes[0]  # dependent columns: fewer distinct rows
+    codes[5:] = codes[:1]
+    if missing:
+        codes[2, ::17] = -1
+    frame = pd.DataFrame({f"c{i}": np.where(codes[i] < 0, np.nan, codes[i]) for i in range(p)})
+    sets = [(f"c{a}", f"c{b}", f"c{c}") for a in range(7) for b in range(a + 1, 8) for c in range(b + 1, 9)]
+    assert len(sets) >= 64  # enough sets that the rows are grouped first
+    kept, weights = distinct_rows(codes, [3] * p)
+    assert weights.sum() == n and kept.shape[1] < n
+    grouped = count_tables(frame, sets)
+    for s, table in zip(sets, grouped.counts, strict=True):
+        alone = count_tables(frame, [s])  # one set: every row counted as it is
+        np.testing.assert_array_equal(table, alone.counts[0])
