@@ -94,6 +94,59 @@ def _sorting(values: pd.Index) -> np.ndarray | None:
         return np.argsort(np.array([repr(v) for v in values], dtype=object), kind="stable")
 
 
+@dataclass(frozen=True, eq=False)
+class EncodedRows:
+    """A partition's columns as codes (columns x rows; its distinct rows, each with its
+    multiplicity, when that saves work), ready for any of its sets to be counted."""
+
+    codes: np.ndarray
+    weights: np.ndarray
+    position: dict[Hashable, int]
+    domains: dict[Hashable, pd.Index]
+    folded: frozenset[Hashable]
+    n_rows: int
+
+
+def encode_rows(
+    part: pd.DataFrame,
+    sets: Sequence[tuple[Hashable, ...]],
+    dropna: bool = True,
+    auto: Sequence[Hashable] = (),
+    cap: int = 64,
+) -> EncodedRows:
+    """Encode the columns of ``sets`` (see :func:`count_tables`)."""
+    columns = list(dict.fromkeys(c for s in sets for c in s))
+    domains: dict[Hashable, pd.Index] = {}
+    found: dict[Hashable, np.ndarray] = {}
+    folded = set()
+    for c in columns:
+        found[c], domains[c] = _codes(part, c, dropna)
+        if c in auto and len(domains[c]) > cap:
+            folded.add(c)
+            domains[c] = pd.Index([])
+    used = list(dict.fromkeys(c for s in sets if not folded.intersection(s) for c in s))
+    position = {c: i for i, c in enumerate(used)}
+    codes = np.empty((len(used), len(part)), dtype=np.int32)
+    for c in used:
+        codes[position[c]] = found[c]
+    if len(sets) >= _DISTINCT_SETS:
+        codes, weights = distinct_rows(codes, [len(domains[c]) for c in used])
+    else:
+        weights = np.ones(codes.shape[1], dtype=np.int64)
+    return EncodedRows(codes, weights, position, domains, frozenset(folded), len(part))
+
+
+def count_encoded(rows: EncodedRows, sets: Sequence[tuple[Hashable, ...]]) -> Tables:
+    """The joint table of each of ``sets`` (whose columns ``rows`` holds) over its rows."""
+    kept = [s for s in sets if not rows.folded.intersection(s)]
+    members, radix, offsets, shapes = _layout(kept, rows.position, rows.domains)
+    flat = _count(rows.codes, rows.weights, members, radix, offsets, int(offsets[-1]))
+    by_set = {tuple(s): flat[offsets[i] : offsets[i + 1]].reshape(shapes[i]) for i, s in enumerate(kept)}
+    counts = tuple(by_set.get(tuple(s)) for s in sets)
+    domains = {c: rows.domains[c] for s in sets for c in s}
+    return Tables(tuple(tuple(s) for s in sets), domains, counts, rows.n_rows, rows.folded & set(domains))
+
+
 def count_tables(
     part: pd.DataFrame,
     sets: Sequence[tuple[Hashable, ...]],
@@ -105,30 +158,7 @@ def count_tables(
 
     ``auto``: undecided columns; one with more than ``cap`` values here is folded (see
     :class:`Tables`), and its domain is not kept."""
-    columns = list(dict.fromkeys(c for s in sets for c in s))
-    domains: dict[Hashable, pd.Index] = {}
-    found: dict[Hashable, np.ndarray] = {}
-    folded = set()
-    for c in columns:
-        found[c], domains[c] = _codes(part, c, dropna)
-        if c in auto and len(domains[c]) > cap:
-            folded.add(c)
-            domains[c] = pd.Index([])
-    kept = [s for s in sets if not folded.intersection(s)]
-    used = list(dict.fromkeys(c for s in kept for c in s))
-    position = {c: i for i, c in enumerate(used)}
-    codes = np.empty((len(used), len(part)), dtype=np.int32)
-    for c in used:
-        codes[position[c]] = found[c]
-    members, radix, offsets, shapes = _layout(kept, position, domains)
-    if len(kept) >= _DISTINCT_SETS:
-        codes, weights = distinct_rows(codes, [len(domains[c]) for c in used])
-    else:
-        weights = np.ones(codes.shape[1], dtype=np.int64)
-    flat = _count(codes, weights, members, radix, offsets, int(offsets[-1]))
-    by_set = {tuple(s): flat[offsets[i] : offsets[i + 1]].reshape(shapes[i]) for i, s in enumerate(kept)}
-    counts = tuple(by_set.get(tuple(s)) for s in sets)
-    return Tables(tuple(tuple(s) for s in sets), domains, counts, len(part), frozenset(folded))
+    return count_encoded(encode_rows(part, sets, dropna, auto, cap), sets)
 
 
 # Rows are first grouped into distinct rows (of the counted columns) when the many sets to

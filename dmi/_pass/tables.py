@@ -21,7 +21,15 @@ import pyarrow as pa
 from toolz import partition_all
 
 from dmi._inputs.source import Source
-from dmi._math.joint_tables import Tables, canonical, count_tables, merge_tables
+from dmi._math.joint_tables import (
+    EncodedRows,
+    Tables,
+    canonical,
+    count_encoded,
+    count_tables,
+    encode_rows,
+    merge_tables,
+)
 from dmi._math.sample import RowIds, SampleSpec
 from dmi._pass.blocks import within_partition
 from dmi._pass.graph import compute_all, threads
@@ -57,19 +65,33 @@ class TablesState:
     sample: PassState | None
 
 
-def _summarize(part: pd.DataFrame, spec: TablesSpec, rows: RowIds, block: range | None = None) -> TablesState:
-    """One partition's tables (of the sets in ``block``, default all) and, with the
-    first block, its sample rows."""
+def _sample(part: pd.DataFrame, spec: TablesSpec, rows: RowIds) -> PassState | None:
+    if spec.sample is None:
+        return None
+    cols = spec.sample.columns
+    return chunk(part[list(cols)], PassSpec(tuple(cols), None, spec.sample), rows)
+
+
+def _summarize(part: pd.DataFrame, spec: TablesSpec, rows: RowIds) -> TablesState:
+    """One partition's tables and sample rows."""
     try:
-        sets = spec.sets if block is None else spec.sets[block.start : block.stop]
-        tables = count_tables(part, sets, spec.dropna, spec.auto, spec.cap) if sets else None
-        sample = None
-        if spec.sample is not None and (block is None or block.start == 0):
-            cols = spec.sample.columns
-            sample = chunk(part[list(cols)], PassSpec(tuple(cols), None, spec.sample), rows)
-        return TablesState(tables, sample)
+        tables = count_tables(part, spec.sets, spec.dropna, spec.auto, spec.cap) if spec.sets else None
+        return TablesState(tables, _sample(part, spec, rows))
     finally:
         pa.default_memory_pool().release_unused()
+
+
+def _encode_task(part: pd.DataFrame, spec: TablesSpec, rows: RowIds) -> tuple[EncodedRows, PassState | None]:
+    """One partition encoded once, for its blocks of sets to count (and its sample rows)."""
+    try:
+        return encode_rows(part, spec.sets, spec.dropna, spec.auto, spec.cap), _sample(part, spec, rows)
+    finally:
+        pa.default_memory_pool().release_unused()
+
+
+def _count_task(encoded: tuple[EncodedRows, PassState | None], spec: TablesSpec, block: range) -> TablesState:
+    """One block of a partition's sets counted from its encoded rows."""
+    return TablesState(count_encoded(encoded[0], spec.sets[block.start : block.stop]), None)
 
 
 def _read_task(
@@ -82,7 +104,7 @@ def _read_task(
     return _summarize(reader(piece, columns), spec, rows)
 
 
-def _join_task(blocks: list[TablesState]) -> TablesState:
+def _join_task(blocks: list[TablesState], encoded: tuple[EncodedRows, PassState | None]) -> TablesState:
     """One partition's tables from its blocks of sets (the same rows: the same values)."""
     parts = [b.tables for b in blocks if b.tables is not None]
     first = parts[0]
@@ -132,14 +154,20 @@ def run(source: Source, spec: TablesSpec, split_every: int | None, progress: boo
                     )
                 )
                 continue
+            # encoded once (codes and distinct rows), its sets counted in blocks
+            encoded = dask.delayed(_encode_task, pure=True)(
+                part, held, rows, dask_key_name=f"dmi-tables-encode-{token}-{i}"
+            )
             counted = [
-                dask.delayed(_summarize, pure=True)(
-                    part, held, rows, b, dask_key_name=f"dmi-tables-{token}-{i}-{k}"
+                dask.delayed(_count_task, pure=True)(
+                    encoded, held, b, dask_key_name=f"dmi-tables-{token}-{i}-{k}"
                 )
                 for k, b in enumerate(blocks)
             ]
             layer.append(
-                dask.delayed(_join_task, pure=True)(counted, dask_key_name=f"dmi-tables-join-{token}-{i}")
+                dask.delayed(_join_task, pure=True)(
+                    counted, encoded, dask_key_name=f"dmi-tables-join-{token}-{i}"
+                )
             )
     if not layer:
         raise ValueError("data has no partitions, so no rows to analyse")
