@@ -62,11 +62,21 @@ def check_size(columns: Sequence[Hashable], sizes: Sequence[int]) -> None:
 
 
 def _codes(part: pd.DataFrame, column: Hashable, dropna: bool) -> tuple[np.ndarray, pd.Index]:
-    """A column's codes (-1 missing, with ``dropna``) and its values, as a plain index of
-    the values (a categorical's values, not its categories' order)."""
+    """A column's codes (-1 missing, with ``dropna``) and its values, sorted, as a plain
+    index of the values (a categorical's values, not its categories' order)."""
+    codes, uniques, rank = _raw_codes(part, column, dropna)
+    return (codes if rank is None else rank[codes]), uniques
+
+
+def _raw_codes(
+    part: pd.DataFrame, column: Hashable, dropna: bool
+) -> tuple[np.ndarray, pd.Index, np.ndarray | None]:
+    """A column's codes in the order its values were met, its values sorted, and the
+    ``rank`` that maps a code to its value's sorted place (None when already in order;
+    ``rank[-1]`` is -1, so a missing code stays -1)."""
     s = part[column]
     if dropna and isinstance(s.dtype, pd.CategoricalDtype):  # its codes, without hashing
-        codes, uniques = s.cat.codes.to_numpy(), pd.Index(np.asarray(s.cat.categories))
+        codes, uniques = np.asarray(s.array.codes), pd.Index(np.asarray(s.dtype.categories))
     elif dropna:
         codes, uniques = factorize(s)
     else:
@@ -76,22 +86,21 @@ def _codes(part: pd.DataFrame, column: Hashable, dropna: bool) -> tuple[np.ndarr
         uniques = pd.Index(np.asarray(uniques))
     order = _sorting(uniques)
     if order is None:
-        return codes, uniques
+        return codes, uniques, None
     rank = np.empty(order.size + 1, dtype=np.int32)  # the last slot: missing (-1) stays -1
     rank[order] = np.arange(order.size, dtype=np.int32)
     rank[-1] = -1
-    return rank[codes], uniques[order]
+    return codes, uniques[order], rank
 
 
 def _sorting(values: pd.Index) -> np.ndarray | None:
     """The order that sorts ``values`` (their ``repr`` where they do not compare), or None
     when they are sorted already."""
     try:
-        if values.is_monotonic_increasing and values.is_unique:
-            return None
-        return np.asarray(values.argsort(), dtype=np.int64)
+        order = np.asarray(values.argsort(), dtype=np.int64)
     except TypeError:  # values of mixed types: by their repr
-        return np.argsort(np.array([repr(v) for v in values], dtype=object), kind="stable")
+        order = np.argsort(np.array([repr(v) for v in values], dtype=object), kind="stable")
+    return None if bool((order == np.arange(order.size)).all()) else order
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,9 +127,10 @@ def encode_rows(
     columns = list(dict.fromkeys(c for s in sets for c in s))
     domains: dict[Hashable, pd.Index] = {}
     found: dict[Hashable, np.ndarray] = {}
+    ranks: dict[Hashable, np.ndarray | None] = {}
     folded = set()
     for c in columns:
-        found[c], domains[c] = _codes(part, c, dropna)
+        found[c], domains[c], ranks[c] = _raw_codes(part, c, dropna)
         if c in auto and len(domains[c]) > cap:
             folded.add(c)
             domains[c] = pd.Index([])
@@ -133,6 +143,10 @@ def encode_rows(
         codes, weights = distinct_rows(codes, [len(domains[c]) for c in used])
     else:
         weights = np.ones(codes.shape[1], dtype=np.int64)
+    for c in used:  # codes in the sorted values' order (after grouping: fewer rows to map)
+        rank = ranks[c]
+        if rank is not None:
+            codes[position[c]] = rank[codes[position[c]]]
     return EncodedRows(codes, weights, position, domains, frozenset(folded), len(part))
 
 
@@ -168,39 +182,63 @@ _DISTINCT_SETS = 64
 _DISTINCT_SHARE = 0.6
 
 
-def distinct_rows(
-    codes: np.ndarray, sizes: Sequence[int], sets: int = _DISTINCT_SETS
-) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of ``codes`` (columns x rows, -1 missing) and how often each
-    occurs, when they are few enough to save work (see ``_DISTINCT_SHARE``); else the rows
-    as they are, each once. Counting either gives the same tables."""
+def distinct_rows(codes: np.ndarray, sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``codes`` (columns x rows, -1 missing), in order of first
+    appearance, and how often each occurs, when they are few enough to save work (see
+    ``_DISTINCT_SHARE``); else the rows as they are, each once. Counting either gives the
+    same tables. (``sizes``: each column's number of values.)"""
     n = codes.shape[1]
-    ones = np.ones(n, dtype=np.int64)
     if n == 0 or codes.shape[0] == 0:
-        return codes, ones
-    bits = [max(int(k), 1).bit_length() for k in sizes]  # codes + 1: 0 is missing
-    words: list[np.ndarray] = []
-    word = np.zeros(n, dtype=np.uint64)
-    used = 0
-    for row, b in zip(codes, bits, strict=True):
-        if used + b > 64:
-            words.append(word)
-            word, used = np.zeros(n, dtype=np.uint64), 0
-        word = (word << np.uint64(b)) | (row + 1).astype(np.uint64)
-        used += b
-    words.append(word)
-    order = np.lexsort(words[::-1])
-    same = np.ones(n, dtype=bool)  # the row equals the one before it, in sorted order
-    same[0] = False
-    for w in words:
-        sorted_w = w[order]
-        same[1:] &= sorted_w[1:] == sorted_w[:-1]
-    new = ~same
-    starts = np.flatnonzero(new)
-    if starts.size > _DISTINCT_SHARE * n:
-        return codes, ones
-    weights = np.diff(np.append(starts, n)).astype(np.int64)
-    return np.ascontiguousarray(codes[:, order[starts]]), weights
+        return codes, np.ones(n, dtype=np.int64)
+    small = max(sizes, default=0) < 127  # rows of bytes: less to read and to hash
+    rows = np.ascontiguousarray(codes.T, dtype=np.int8 if small else codes.dtype)
+    first, weights = _group_rows(rows, _DISTINCT_SHARE)
+    if first.size == 0:  # too many distinct rows to be worth it
+        return codes, np.ones(n, dtype=np.int64)
+    return np.ascontiguousarray(rows[first].T, dtype=codes.dtype), weights
+
+
+@numba.njit(nogil=True, cache=True)
+def _group_rows(rows: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    """Each distinct row's first position and its count, by an open-addressing hash table
+    of row positions (rows compared in full on a hash match); empty arrays once the
+    distinct rows pass ``share`` of the rows."""
+    n, width = rows.shape
+    size = 1
+    while size < 2 * n:
+        size *= 2
+    mask = size - 1
+    slots = np.full(size, -1, dtype=np.int64)
+    first = np.empty(n, dtype=np.int64)
+    counts = np.zeros(n, dtype=np.int64)
+    group = 0
+    limit = int(share * n)
+    for r in range(n):
+        h = np.uint64(1469598103934665603)
+        for j in range(width):
+            h = (h ^ np.uint64(rows[r, j] + 1)) * np.uint64(1099511628211)
+        k = np.int64(h & np.uint64(mask))
+        while True:
+            g = slots[k]
+            if g < 0:
+                slots[k] = group
+                first[group] = r
+                counts[group] = 1
+                group += 1
+                break
+            f = first[g]
+            same = True
+            for j in range(width):
+                if rows[f, j] != rows[r, j]:
+                    same = False
+                    break
+            if same:
+                counts[g] += 1
+                break
+            k = (k + 1) & mask
+        if group > limit:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return first[:group].copy(), counts[:group].copy()
 
 
 def _layout(
