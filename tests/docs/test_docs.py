@@ -8,10 +8,13 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import nbformat
 import pytest
 
 import dmi
 from dmi.cli import build_parser
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -103,3 +106,56 @@ def test_the_cli_reference_is_the_parser(docs_site) -> None:
             for option in action.option_strings:
                 if option.startswith("--") and option != "--help":
                     assert option in page, (command, option)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs(path, docs_site):
+    """Each notebook as the documentation site executed it (once, at build time: a cell
+    that raises fails the build, and so this test)."""
+    _, executed, proc = docs_site
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    nb = nbformat.read(executed / "notebooks" / path.name, as_version=4)
+    text = "".join(
+        out.get("text", "") + str(out.get("data", {}).get("text/plain", ""))
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+    )
+    assert "Error" not in text
+    if path.stem == "quickstart":
+        assert "Pearson r(hour, distance)" in text
+        _check_quickstart_prose(nb, text)
+        images = [
+            o
+            for c in nb.cells
+            if c.cell_type == "code"
+            for o in c.outputs
+            if "image/png" in o.get("data", {})
+        ]
+        assert len(images) >= 3  # heatmap, the hour/distance plot, the bar chart
+    if path.stem == "causal-alarm":
+        assert "passes over the data" in text and "true edges found:" in text
+        found = int(re.search(r"true edges found: (\d+) of 46", text).group(1))
+        assert found >= 40  # of ALARM's 46 arcs, from 60,000 rows
+        assert any(
+            "image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs
+        )
+    if path.stem == "feature-selection":
+        assert "SelectKBest:" in text and "passes over the data" in text
+        outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+        assert any("image/png" in o.get("data", {}) for o in outputs)  # the selection plot
+    if path.stem == "cluster":
+        assert "Dashboard: http" in text and "identical to the threaded result: True" in text
+
+
+def _check_quickstart_prose(nb, text: str) -> None:
+    """The numbers the prose states are the numbers the notebook computes."""
+    prose = " ".join("".join(c.source) for c in nb.cells if c.cell_type == "markdown")
+    prose = re.sub(r"\s+", " ", prose)
+    claimed = float(re.search(r"tells you about ([\d.]+) bits about the distance", prose).group(1))
+    computed = float(re.search(r"MI\(hour; distance\)\s+= ([\d.]+) bits", text).group(1))
+    assert abs(claimed - computed) <= 0.05, (claimed, computed)
+    r = float(re.search(r"Pearson r\(hour, distance\) = ([-+\d.]+)", text).group(1))
+    assert "The correlation is about zero" in prose and abs(r) < 0.05
+    # the warning that explains the rule names distance, and only the integer measurements
+    assert "'distance' (more than 64 values)" in text and "'hour'" not in text.split("more than 64")[0][-200:]
