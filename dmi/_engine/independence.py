@@ -124,6 +124,8 @@ class TestRun:
     kinds: dict[Hashable, str]
     tables: Any
     order: dict[Hashable, int]
+    encoded: Any = None
+    """Each partition's encoded rows, when asked to keep them (a later pass counts from them)."""
 
     def conditional_entropy(self, x: Sequence[Hashable], given: Sequence[Hashable]) -> tuple[float, int]:
         """``H(X|given)`` in nats and its rows, from a table the pass counted (NaN when
@@ -146,9 +148,14 @@ def run_tests(
     opts: Options,
     settings: Settings,
     extra_sets: Sequence[Sequence[Hashable]] = (),
+    *,
+    keep: bool = False,
+    encoded: Any = None,
 ) -> TestRun:
     """Every test's outcome, in order, from one pass over ``source``; ``extra_sets``: more
-    joint tables to count in the same pass (for :meth:`TestRun.conditional_entropy`)."""
+    joint tables to count in the same pass (for :meth:`TestRun.conditional_entropy`).
+    ``keep`` and ``encoded``: a table in memory encoded once for several passes (see
+    :func:`dmi._pass.tables.run`; only when no test needs the sample)."""
     order = {c: i for i, c in enumerate(labels)}
     wanted = [table_set(t.columns, order) for t in tests if is_counted(t, kinds)]
     wanted += [table_set(s, order) for s in extra_sets if all(kinds[c] != CONTINUOUS for c in s)]
@@ -163,7 +170,15 @@ def run_tests(
     )
     auto = tuple(c for c in labels if kinds[c] == AUTO)
     spec = tables_pass.TablesSpec(sets, opts.dropna, sample, auto, AUTO_DISCRETE_MAX)
-    state = tables_pass.run(source, spec, opts.split_every, progress=opts.progress)
+    reuse = sample is None and sets
+    state = tables_pass.run(
+        source,
+        spec,
+        opts.split_every,
+        progress=opts.progress,
+        keep=bool(keep and reuse),
+        encoded=encoded if reuse else None,
+    )
     folded = state.tables.folded if state.tables is not None else frozenset()
     resolved = {c: (CONTINUOUS if c in folded else DISCRETE) if k == AUTO else k for c, k in kinds.items()}
     if any(kinds[c] == AUTO and c in folded for c in kinds):
@@ -171,7 +186,7 @@ def run_tests(
             [c for c in labels if kinds[c] == AUTO and c in folded], AUTO_DISCRETE_MAX
         )
     outcomes = decide(state, order, sets, sampled, resolved, tests, opts, settings)
-    return TestRun(outcomes, resolved, state.tables, order)
+    return TestRun(outcomes, resolved, state.tables, order, state.encoded)
 
 
 def decide(

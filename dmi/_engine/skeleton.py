@@ -17,6 +17,7 @@ from dmi._engine.independence import CiTest, Outcome, Settings, run_tests
 from dmi._engine.keywords import Options
 from dmi._inputs.source import Source
 from dmi._math import pc
+from dmi._pass.graph import active_client
 
 _log = logging.getLogger("dmi")
 
@@ -49,6 +50,10 @@ def pc_stable(
     the unconditional tests' outcomes from elsewhere (a stored summary's pair counts)."""
     order = {c: i for i, c in enumerate(columns)}
     found = Found(pc.complete(columns))
+    # a table in memory (a pandas DataFrame) is encoded once, at level 0, for every level;
+    # a table read from files is read again at each level
+    in_memory = source is not None and source.pandas is not None and active_client() is None
+    encoded = None
     for level in range(max_given + 1):
         planned = pc.level_tests(found.adjacency, level, order)
         if not planned:
@@ -58,8 +63,11 @@ def pc_stable(
             outcomes = level_zero(tests)
         else:
             assert source is not None  # only a summary's level 0 comes without the data
-            run = run_tests(source, columns, kinds, tests, opts, settings)
+            run = run_tests(
+                source, columns, kinds, tests, opts, settings, keep=in_memory and level == 0, encoded=encoded
+            )
             kinds, outcomes = run.kinds, run.outcomes  # undecided integer columns decided at level 0
+            encoded = run.encoded if level == 0 else encoded
             found.passes += 1
         found.tests += len(tests)
         removed = _remove(found, planned, outcomes, alpha)

@@ -11,7 +11,7 @@ columns, so a level costs one pass over the data whatever its number of tests.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +63,8 @@ class TablesState:
 
     tables: Tables | None
     sample: PassState | None
+    encoded: tuple[EncodedRows, ...] | None = None
+    """Each partition's encoded rows, when the pass was asked to keep them (``keep``)."""
 
 
 def _sample(part: pd.DataFrame, spec: TablesSpec, rows: RowIds) -> PassState | None:
@@ -127,16 +129,47 @@ def _merge_task(states: list[TablesState], spec: TablesSpec) -> TablesState:
     return TablesState(merged, merge(samples) if samples else None)
 
 
-def run(source: Source, spec: TablesSpec, split_every: int | None, progress: bool = False) -> TablesState:
+def run(
+    source: Source,
+    spec: TablesSpec,
+    split_every: int | None,
+    progress: bool = False,
+    *,
+    keep: bool = False,
+    encoded: Sequence[EncodedRows] | None = None,
+) -> TablesState:
     """One pass over ``source`` gathering ``spec``; the tables come back canonical
-    (:func:`dmi._math.joint_tables.canonical`: independent of the partitioning)."""
+    (:func:`dmi._math.joint_tables.canonical`: independent of the partitioning).
+
+    For a table held in memory, a search of several passes may encode it once: ``keep``
+    returns each partition's encoded rows (``TablesState.encoded``), and ``encoded``
+    counts from them instead of reading the partitions (their columns must hold the
+    sets' columns; a sample cannot come from them)."""
     columns = spec.columns
     token = uuid.uuid4().hex
     held = dask.delayed(spec, name=f"dmi-tables-spec-{token}", traverse=False)
     blocks = within_partition(len(spec.sets), len(source.rows), threads(), minimum=_MIN_SETS_PER_TASK)
-    pieces = source.pieces if len(blocks) == 1 else None  # a partition shared by blocks is read once
+    pieces = (
+        source.pieces if len(blocks) == 1 and not keep else None
+    )  # a partition shared by blocks is read once
     layer = []
-    if pieces is not None:
+    kept = []
+    if encoded is not None:
+        assert spec.sample is None and len(encoded) == len(source.rows)
+        for i, rows_encoded in enumerate(encoded):
+            enc = dask.delayed((rows_encoded, None), name=f"dmi-tables-encoded-{token}-{i}", traverse=False)
+            counted = [
+                dask.delayed(_count_task, pure=True)(
+                    enc, held, b, dask_key_name=f"dmi-tables-{token}-{i}-{k}"
+                )
+                for k, b in enumerate(blocks)
+            ]
+            layer.append(
+                dask.delayed(_join_task, pure=True)(
+                    counted, enc, dask_key_name=f"dmi-tables-join-{token}-{i}"
+                )
+            )
+    elif pieces is not None:
         reader = dask.delayed(pieces.reader, name=f"dmi-tables-reader-{token}", traverse=False)
         for i, rows in enumerate(source.rows):
             layer.append(
@@ -147,7 +180,7 @@ def run(source: Source, spec: TablesSpec, split_every: int | None, progress: boo
     else:
         parts = source.frame[columns].to_delayed()
         for i, (part, rows) in enumerate(zip(parts, source.rows, strict=True)):
-            if len(blocks) == 1:
+            if len(blocks) == 1 and not keep:
                 layer.append(
                     dask.delayed(_summarize, pure=True)(
                         part, held, rows, dask_key_name=f"dmi-tables-{token}-{i}"
@@ -155,18 +188,19 @@ def run(source: Source, spec: TablesSpec, split_every: int | None, progress: boo
                 )
                 continue
             # encoded once (codes and distinct rows), its sets counted in blocks
-            encoded = dask.delayed(_encode_task, pure=True)(
+            enc = dask.delayed(_encode_task, pure=True)(
                 part, held, rows, dask_key_name=f"dmi-tables-encode-{token}-{i}"
             )
+            kept.append(enc)
             counted = [
                 dask.delayed(_count_task, pure=True)(
-                    encoded, held, b, dask_key_name=f"dmi-tables-{token}-{i}-{k}"
+                    enc, held, b, dask_key_name=f"dmi-tables-{token}-{i}-{k}"
                 )
                 for k, b in enumerate(blocks)
             ]
             layer.append(
                 dask.delayed(_join_task, pure=True)(
-                    counted, encoded, dask_key_name=f"dmi-tables-join-{token}-{i}"
+                    counted, enc, dask_key_name=f"dmi-tables-join-{token}-{i}"
                 )
             )
     if not layer:
@@ -181,6 +215,6 @@ def run(source: Source, spec: TablesSpec, split_every: int | None, progress: boo
             for i, g in enumerate(groups)
         ]
         depth += 1
-    (state,) = compute_all(layer, progress=progress)
+    state, *encodings = compute_all([*layer, *(kept if keep else [])], progress=progress)
     tables = canonical(state.tables) if state.tables is not None else None
-    return TablesState(tables, state.sample)
+    return TablesState(tables, state.sample, tuple(e[0] for e in encodings) if keep else None)
