@@ -157,7 +157,8 @@ def run_tests(
     ``keep`` and ``encoded``: a table in memory encoded once for several passes (see
     :func:`dmi._pass.tables.run`; only when no test needs the sample)."""
     order = {c: i for i, c in enumerate(labels)}
-    wanted = [table_set(t.columns, order) for t in tests if is_counted(t, kinds)]
+    of_test = [table_set(t.columns, order) if is_counted(t, kinds) else None for t in tests]
+    wanted = [s for s in of_test if s is not None]
     wanted += [table_set(s, order) for s in extra_sets if all(kinds[c] != CONTINUOUS for c in s)]
     sets = tuple(dict.fromkeys(wanted))
     sampled: list[Hashable] = sorted(
@@ -185,32 +186,38 @@ def run_tests(
         warn_continuous_integers_named(
             [c for c in labels if kinds[c] == AUTO and c in folded], AUTO_DISCRETE_MAX
         )
-    outcomes = decide(state, order, sets, sampled, resolved, tests, opts, settings)
+    # a test of an integer column found continuous takes the sample
+    changed = any(kinds[c] == AUTO for c in kinds)
+    of_test = (
+        [table_set(t.columns, order) if is_counted(t, resolved) else None for t in tests]
+        if changed
+        else of_test
+    )
+    outcomes = decide(state, sets, of_test, sampled, resolved, tests, opts, settings)
     return TestRun(outcomes, resolved, state.tables, order, state.encoded)
 
 
 def decide(
     state: tables_pass.TablesState,
-    order: dict[Hashable, int],
     sets: Sequence[tuple[Hashable, ...]],
+    of_test: Sequence[tuple[Hashable, ...] | None],
     sampled: Sequence[Hashable],
     kinds: dict[Hashable, str],
     tests: Sequence[CiTest],
     opts: Options,
     settings: Settings,
 ) -> list[Outcome]:
-    """The outcomes of ``tests`` from a pass's tables and sample (``order``: the columns'
-    positions, which order each table's columns)."""
+    """The outcomes of ``tests`` from a pass's tables and sample (``of_test``: each counted
+    test's table, None for a test on the sample)."""
     where = {s: i for i, s in enumerate(sets)}
     drawn = state.sample.sample if state.sample is not None else None
     sample = _SampleView(drawn.frame if drawn is not None else None, sampled, kinds, opts)
     out: list[Outcome | None] = [None] * len(tests)
-    counted = [i for i, t in enumerate(tests) if is_counted(t, kinds)]
+    counted = [i for i, s in enumerate(of_test) if s is not None]
     tables, roles = [], []
     for i in counted:
-        t = tests[i]
-        assert state.tables is not None
-        s = table_set(t.columns, order)
+        t, s = tests[i], of_test[i]
+        assert state.tables is not None and s is not None
         table = state.tables.counts[where[s]]
         assert table is not None  # every column discrete
         tables.append(table)
