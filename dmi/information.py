@@ -13,7 +13,6 @@ default).
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Hashable, Sequence
 from dataclasses import replace
 from typing import Any, Unpack
@@ -29,18 +28,15 @@ from dmi._engine.notes import Notes
 from dmi._engine.request import DataLike, check_options
 from dmi._engine.select import binned_view
 from dmi._engine.signatures import BinnedKeywords, EstimatorKeywords, takes
-from dmi._math.ci import _xlogx
+from dmi._math.entropy import entropy
 from dmi._math.estimators import to_base
 from dmi._math.joint_tables import marginal
 from dmi._pass import tables as tables_pass
 
 
-def _entropy(counts: np.ndarray) -> float:
-    """Plug-in entropy in nats of a table of counts (NaN without rows)."""
-    n = float(counts.sum())
-    if n == 0:
-        return math.nan
-    return float(math.log(n) - _xlogx(counts).sum() / n)
+def _entropy(table: np.ndarray) -> float:
+    """Plug-in entropy in nats of a joint table of counts (NaN without rows)."""
+    return entropy(np.asarray(table).ravel())
 
 
 def _discrete_view(data: Any, columns: Sequence[Hashable], opts: Options, what: str) -> tuple[Any, Options]:

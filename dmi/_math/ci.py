@@ -58,59 +58,22 @@ def _g_per_stratum(t: np.ndarray) -> np.ndarray:
     return np.maximum(2.0 * g, 0.0)
 
 
-@numba.njit(nogil=True, cache=True)
-def _g_dof_n(t: np.ndarray) -> tuple[float, int, int]:  # pragma: no cover
-    """``G``, degrees of freedom and rows of ``t[z, x, y]`` in one walk over its cells."""
-    g = 0.0
-    d = 0
-    total = 0
-    nz, nx, ny = t.shape
-    rows = np.zeros(nx, dtype=np.int64)
-    cols = np.zeros(ny, dtype=np.int64)
-    for z in range(nz):
-        rows[:] = 0
-        cols[:] = 0
-        n = 0
-        for i in range(nx):
-            for j in range(ny):
-                v = t[z, i, j]
-                if v > 0:
-                    g += v * math.log(v)
-                    rows[i] += v
-                    cols[j] += v
-                    n += v
-        if n == 0:
-            continue
-        r = c = 0
-        for i in range(nx):
-            if rows[i] > 0:
-                g -= rows[i] * math.log(rows[i])
-                r += 1
-        for j in range(ny):
-            if cols[j] > 0:
-                g -= cols[j] * math.log(cols[j])
-                c += 1
-        g += n * math.log(n)
-        d += (r - 1) * (c - 1)
-        total += n
-    return max(2.0 * g, 0.0), d, total
+def g_statistics(t: np.ndarray) -> tuple[float, int, int]:
+    """``(G, dof, rows)`` of ``t[z, x, y]`` (G NaN without rows); see :func:`g_p_values`.
+    One test of :func:`g_tests`, the kernel every counted test goes through."""
+    g, d, n, _ = g_tests([np.asarray(t)], [[Z, X, Y]])[0]
+    return float(g), int(d), int(n)
 
 
 def conditional_mi(t: np.ndarray) -> tuple[float, int]:
     """``I(X;Y|Z)`` in nats and the rows of ``t[z, x, y]``; NaN without rows."""
-    g, _, n = _g_dof_n(np.ascontiguousarray(t, dtype=np.int64))
+    g, _, n = g_statistics(t)
     return (g / (2.0 * n) if n else math.nan), n
 
 
 def dof(t: np.ndarray) -> int:
     """``sum_z (R_z - 1)(C_z - 1)`` over the values of ``X`` and ``Y`` seen in each stratum."""
-    return int(_g_dof_n(np.ascontiguousarray(t, dtype=np.int64))[1])
-
-
-def g_statistics(t: np.ndarray) -> tuple[float, int, int]:
-    """``(G, dof, rows)`` of ``t[z, x, y]`` (G NaN without rows); see :func:`g_p_values`."""
-    g, d, n = _g_dof_n(np.ascontiguousarray(t, dtype=np.int64))
-    return (g if n else math.nan), d, n
+    return g_statistics(t)[1]
 
 
 def g_p_values(g: np.ndarray, d: np.ndarray) -> np.ndarray:

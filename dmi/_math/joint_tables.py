@@ -61,13 +61,6 @@ def check_size(columns: Sequence[Hashable], sizes: Sequence[int]) -> None:
         )
 
 
-def _codes(part: pd.DataFrame, column: Hashable, dropna: bool) -> tuple[np.ndarray, pd.Index]:
-    """A column's codes (-1 missing, with ``dropna``) and its values, sorted, as a plain
-    index of the values (a categorical's values, not its categories' order)."""
-    codes, uniques, rank = _raw_codes(part, column, dropna)
-    return (codes if rank is None else rank[codes]), uniques
-
-
 def _raw_codes(
     part: pd.DataFrame, column: Hashable, dropna: bool
 ) -> tuple[np.ndarray, pd.Index, np.ndarray | None]:

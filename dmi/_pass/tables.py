@@ -129,6 +129,15 @@ def _merge_task(states: list[TablesState], spec: TablesSpec) -> TablesState:
     return TablesState(merged, merge(samples) if samples else None)
 
 
+def _counted_in_blocks(enc: Any, spec: Any, blocks: Sequence[range], key: str) -> Any:
+    """One encoded partition's sets counted in ``blocks`` (a task each), then joined."""
+    counted = [
+        dask.delayed(_count_task, pure=True)(enc, spec, b, dask_key_name=f"dmi-tables-{key}-{k}")
+        for k, b in enumerate(blocks)
+    ]
+    return dask.delayed(_join_task, pure=True)(counted, enc, dask_key_name=f"dmi-tables-join-{key}")
+
+
 def run(
     source: Source,
     spec: TablesSpec,
@@ -158,17 +167,7 @@ def run(
         assert spec.sample is None and len(encoded) == len(source.rows)
         for i, rows_encoded in enumerate(encoded):
             enc = dask.delayed((rows_encoded, None), name=f"dmi-tables-encoded-{token}-{i}", traverse=False)
-            counted = [
-                dask.delayed(_count_task, pure=True)(
-                    enc, held, b, dask_key_name=f"dmi-tables-{token}-{i}-{k}"
-                )
-                for k, b in enumerate(blocks)
-            ]
-            layer.append(
-                dask.delayed(_join_task, pure=True)(
-                    counted, enc, dask_key_name=f"dmi-tables-join-{token}-{i}"
-                )
-            )
+            layer.append(_counted_in_blocks(enc, held, blocks, f"{token}-{i}"))
     elif pieces is not None:
         reader = dask.delayed(pieces.reader, name=f"dmi-tables-reader-{token}", traverse=False)
         for i, rows in enumerate(source.rows):
@@ -192,17 +191,7 @@ def run(
                 part, held, rows, dask_key_name=f"dmi-tables-encode-{token}-{i}"
             )
             kept.append(enc)
-            counted = [
-                dask.delayed(_count_task, pure=True)(
-                    enc, held, b, dask_key_name=f"dmi-tables-{token}-{i}-{k}"
-                )
-                for k, b in enumerate(blocks)
-            ]
-            layer.append(
-                dask.delayed(_join_task, pure=True)(
-                    counted, enc, dask_key_name=f"dmi-tables-join-{token}-{i}"
-                )
-            )
+            layer.append(_counted_in_blocks(enc, held, blocks, f"{token}-{i}"))
     if not layer:
         raise ValueError("data has no partitions, so no rows to analyse")
     depth = 0
