@@ -217,8 +217,9 @@ def _table(records: dict[str, Record]) -> list[str]:
         x = r.reply
         tests = f"{x['tests']:,}" if "tests" in x else "-"
         passes = str(x["passes"]) if "passes" in x else "-"
+        digits = 2 if r.median < 1 else 1  # a sub-second time to two decimals
         lines.append(
-            f"| {case} | {what} | {r.median:.1f} ({r.runs()}) | {r.peak_mib / 1024:.2f} GiB | {tests} "
+            f"| {case} | {what} | {r.median:.{digits}f} ({r.runs(digits)}) | {r.peak_mib / 1024:.2f} GiB | {tests} "
             f"| {passes} | {x['edges']} | {x['shd']} | {x['recall']:.3f} | {x['precision']:.3f} |"
         )
     ours, theirs = records.get("alarm-100k/dmi"), records.get("alarm-100k/causal-learn")

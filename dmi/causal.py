@@ -131,13 +131,14 @@ def independence_test(
     """
     opts = check_options(**options)
     settings = settings_of(method, permutations, knn_permutations, k_perm)
-    available = basis_of(data).columns
+    basis = basis_of(data)  # data opened once
+    available = basis.columns
     xs = column_set("x", x, available)
     ys = column_set("y", y, available)
     zs = column_set("given", given, available, empty_ok=True)
     check_disjoint(x=xs, y=ys, given=zs)
     test = CiTest(xs, ys, zs)
-    source, kinds = open_data(data, test.columns, opts, "independence_test")
+    source, kinds = open_data(basis, test.columns, opts, "independence_test")
     (out,) = run_tests(source, list(test.columns), kinds, [test], opts, settings).outcomes
     return result_of(test, out, opts)
 
@@ -277,11 +278,12 @@ def causal_skeleton(
     opts = check_options(**options)
     # a permutation test stops once its decision at alpha is known (Besag-Clifford)
     settings = replace(settings_of(method, permutations, knn_permutations, k_perm), decide_at=alpha)
-    available = basis_of(data).columns
+    basis = basis_of(data)  # data opened once
+    available = basis.columns
     cols = column_set("columns", available if columns is None else columns, available)
     if len(cols) < 2:
         raise ValueError(f"causal_skeleton needs at least two columns, got {list(cols)!r}")
-    if isinstance(basis_of(data), Stored):  # its pair counts answer level 0, and only it
+    if isinstance(basis, Stored):  # its pair counts answer level 0, and only it
         if max_given:
             raise ValueError(
                 f"max_given={max_given}: a dmi.Summary holds the counts of pairs, which answer the "
@@ -290,7 +292,7 @@ def causal_skeleton(
         zero = partial(_summary_tests, data, opts, method, permutations, knn_permutations)
         found = pc_stable(None, list(cols), {}, opts, settings, alpha, 0, level_zero=zero)
         return _graph(cols, found, alpha, opts)
-    source, kinds = open_data(data, cols, opts, "causal_skeleton")
+    source, kinds = open_data(basis, cols, opts, "causal_skeleton")
     found = pc_stable(source, list(cols), kinds, opts, settings, alpha, max_given)
     return _graph(cols, found, alpha, opts)
 
@@ -335,11 +337,10 @@ def _graph(cols: tuple[Hashable, ...], found: Any, alpha: float, opts: Options) 
     pdag = pc.orient(found.adjacency, {k: v[0] for k, v in found.separating.items()}, order)
     rows = []
     for a, b in pc.edges_of(found.adjacency, order):
+        p = found.kept_p.get((a, b), np.nan)
         if pdag.directed(b, a):
             a, b = b, a
-        rows.append(
-            (a, b, "->" if pdag.directed(a, b) else "--", found.kept_p.get(frozenset((a, b)), np.nan))
-        )
+        rows.append((a, b, "->" if pdag.directed(a, b) else "--", p))
     edges = pd.DataFrame(rows, columns=["x", "y", "edge", "max_p_value"])
     removed = pd.DataFrame(
         [

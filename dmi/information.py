@@ -115,7 +115,8 @@ def mutual_info(
     1.0
     """
     opts = check_options(**options)
-    available = basis_of(data).columns
+    data = basis_of(data)  # opened once
+    available = data.columns
     xs, ys = column_set("x", x, available), column_set("y", y, available)
     zs = column_set("given", given, available, empty_ok=True)
     check_disjoint(x=xs, y=ys, given=zs)
@@ -170,7 +171,8 @@ def total_correlation(
     1.0
     """
     opts = check_options(**options, method="binned")
-    available = basis_of(data).columns
+    data = basis_of(data)  # opened once
+    available = data.columns
     cols = column_set("columns", available if columns is None else columns, available)
     if len(cols) < 2:
         raise ValueError(f"total_correlation needs at least two columns, got {list(cols)!r}")
@@ -216,7 +218,8 @@ def interaction_information(
     1.0
     """
     opts = check_options(**options, method="binned")
-    available = basis_of(data).columns
+    data = basis_of(data)  # opened once
+    available = data.columns
     sets = [column_set(name, v, available) for name, v in (("x", x), ("y", y), ("z", z))]
     check_disjoint(x=sets[0], y=sets[1], z=sets[2])
     cols = [c for s in sets for c in s]

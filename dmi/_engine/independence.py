@@ -11,7 +11,7 @@ whatever its number of tests.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +74,57 @@ class Outcome:
     """k-NN tests: sample rows whose stratum (of the discrete columns) has too few rows."""
 
 
+@dataclass(frozen=True, eq=False)
+class Outcomes:
+    """Many tests' outcomes, one entry per test in each column, read one at a time as an
+    :class:`Outcome` (a level of the causal skeleton has thousands: kept as arrays, its
+    decisions are made without an object per test)."""
+
+    mi: np.ndarray
+    statistic: np.ndarray
+    p_value: np.ndarray
+    dof: np.ndarray
+    n: np.ndarray
+    method: list[str]
+    left_out: np.ndarray
+
+    @classmethod
+    def empty(cls, size: int) -> Outcomes:
+        """``size`` undecided outcomes (NaN, no rows)."""
+        nan = np.full(size, math.nan)
+        return cls(
+            nan,
+            nan.copy(),
+            nan.copy(),
+            nan.copy(),
+            np.zeros(size, np.int64),
+            [""] * size,
+            np.zeros(size, np.int64),
+        )
+
+    def put(self, i: int, o: Outcome) -> None:
+        """Set test ``i``'s outcome."""
+        self.mi[i], self.statistic[i], self.p_value[i], self.dof[i] = o.mi, o.statistic, o.p_value, o.dof
+        self.n[i], self.method[i], self.left_out[i] = o.n, o.method, o.left_out
+
+    def __len__(self) -> int:
+        return len(self.method)
+
+    def __getitem__(self, i: int) -> Outcome:
+        return Outcome(
+            float(self.mi[i]),
+            float(self.statistic[i]),
+            float(self.p_value[i]),
+            float(self.dof[i]),
+            int(self.n[i]),
+            self.method[i],
+            int(self.left_out[i]),
+        )
+
+    def __iter__(self) -> Iterator[Outcome]:
+        return (self[i] for i in range(len(self)))
+
+
 @dataclass(frozen=True)
 class Settings:
     """How tests are decided (public keywords, checked)."""
@@ -98,17 +149,6 @@ def _stream(seed: int, test: CiTest) -> np.random.Generator:
     return stream(seed, Purpose.CI_PERMUTATIONS, name_id((test.x, test.y, test.given)))
 
 
-def is_counted(test: CiTest, kinds: dict[Hashable, str]) -> bool:
-    """Whether a test may be decided from counts (no continuous column; an undecided
-    integer column may turn out continuous, and the test then takes the sample)."""
-    return all(kinds[c] != CONTINUOUS for c in test.columns)
-
-
-def is_sampled(test: CiTest, kinds: dict[Hashable, str]) -> bool:
-    """Whether a test may need the sample (a continuous or undecided column)."""
-    return any(kinds[c] in (CONTINUOUS, AUTO) for c in test.columns)
-
-
 def table_set(columns: Sequence[Hashable], order: dict[Hashable, int]) -> tuple[Hashable, ...]:
     """The columns of a joint table, in the request's order (tests over the same columns
     share one table)."""
@@ -120,7 +160,7 @@ class TestRun:
     """A pass's tests decided: their outcomes, the columns' kinds once the pass has seen
     the undecided ones, and the tables (for entropies of the same sets)."""
 
-    outcomes: list[Outcome]
+    outcomes: Outcomes
     kinds: dict[Hashable, str]
     tables: Any
     order: dict[Hashable, int]
@@ -157,12 +197,14 @@ def run_tests(
     ``keep`` and ``encoded``: a table in memory encoded once for several passes (see
     :func:`dmi._pass.tables.run`; only when no test needs the sample)."""
     order = {c: i for i, c in enumerate(labels)}
-    of_test = [table_set(t.columns, order) if is_counted(t, kinds) else None for t in tests]
+    of_test = _tables_of(tests, kinds, order)
     wanted = [s for s in of_test if s is not None]
     wanted += [table_set(s, order) for s in extra_sets if all(kinds[c] != CONTINUOUS for c in s)]
     sets = tuple(dict.fromkeys(wanted))
+    maybe = {c for c, k in kinds.items() if k in (CONTINUOUS, AUTO)}  # may need the sample
     sampled: list[Hashable] = sorted(
-        {col for t in tests if is_sampled(t, kinds) for col in t.columns}, key=order.__getitem__
+        {col for t in tests if not maybe.isdisjoint(t.columns) for col in t.columns} if maybe else set(),
+        key=order.__getitem__,
     )
     sample = (
         SampleSpec(tuple(sampled), tuple(kinds[c] != DISCRETE for c in sampled), opts.sample_size, opts.seed)
@@ -188,13 +230,22 @@ def run_tests(
         )
     # a test of an integer column found continuous takes the sample
     changed = any(kinds[c] == AUTO for c in kinds)
-    of_test = (
-        [table_set(t.columns, order) if is_counted(t, resolved) else None for t in tests]
-        if changed
-        else of_test
-    )
+    of_test = _tables_of(tests, resolved, order) if changed else of_test
     outcomes = decide(state, sets, of_test, sampled, resolved, tests, opts, settings)
     return TestRun(outcomes, resolved, state.tables, order, state.encoded)
+
+
+def _tables_of(
+    tests: Sequence[CiTest], kinds: dict[Hashable, str], order: dict[Hashable, int]
+) -> list[tuple[Hashable, ...] | None]:
+    """Each test's joint table (:func:`table_set`), None for a test with a continuous column
+    (an undecided integer column is counted; if it turns out continuous, its tests are
+    planned again and take the sample)."""
+    continuous = {c for c, k in kinds.items() if k == CONTINUOUS}
+    return [
+        None if continuous and not continuous.isdisjoint(t.columns) else table_set(t.columns, order)
+        for t in tests
+    ]
 
 
 def decide(
@@ -206,79 +257,76 @@ def decide(
     tests: Sequence[CiTest],
     opts: Options,
     settings: Settings,
-) -> list[Outcome]:
+) -> Outcomes:
     """The outcomes of ``tests`` from a pass's tables and sample (``of_test``: each counted
     test's table, None for a test on the sample)."""
     where = {s: i for i, s in enumerate(sets)}
     drawn = state.sample.sample if state.sample is not None else None
     sample = _SampleView(drawn.frame if drawn is not None else None, sampled, kinds, opts)
-    out: list[Outcome | None] = [None] * len(tests)
+    out = Outcomes.empty(len(tests))
     counted = [i for i, s in enumerate(of_test) if s is not None]
-    tables, roles = [], []
-    for i in counted:
-        t, s = tests[i], of_test[i]
-        assert state.tables is not None and s is not None
-        table = state.tables.counts[where[s]]
-        assert table is not None  # every column discrete
-        tables.append(table)
-        roles.append([ci.X if c in t.x else ci.Y if c in t.y else ci.Z for c in s])
-    stats = ci.g_tests(tables, roles)
-    p_values = ci.g_p_values(stats[:, 0], stats[:, 1])
-    for row, i in enumerate(counted):
-        g, d, n, sparse = stats[row]
-        out[i] = _counted(
-            tables[row],
-            roles[row],
-            tests[i],
-            (float(g), int(d), int(n), float(p_values[row]), bool(sparse)),
-            opts,
-            settings,
-        )
-    knn = [(i, t) for i, t in enumerate(tests) if out[i] is None]
+    if counted:
+        _decide_counted(out, counted, state, where, of_test, tests, opts, settings)
+    knn = [i for i, s in enumerate(of_test) if s is None]
     if knn:
-        sample.warn_few_values([c for _, t in knn for c in t.columns])
-        for i, o in zip(
-            [i for i, _ in knn], _knn_all(sample, [t for _, t in knn], opts, settings), strict=True
-        ):
-            out[i] = o
-    done = [o for o in out if o is not None]
-    sparse = [
-        t.shown
-        for t, o in zip(tests, done, strict=True)
-        if o.method in ("g-test", "permutation") and 0 < o.n < 5 * o.dof
-    ]
-    if sparse:
-        warn_sparse_tests(sparse, len(done))
-    left = [(t, o) for t, o in zip(tests, done, strict=True) if o.left_out]
-    if left:
-        warn_left_out(
-            len(left), len(done), max(o.left_out / (o.left_out + o.n) for _, o in left), opts.n_neighbors
-        )
-    return done
+        sample.warn_few_values([c for i in knn for c in tests[i].columns])
+        for i, o in zip(knn, _knn_all(sample, [tests[i] for i in knn], opts, settings), strict=True):
+            out.put(i, o)
+    counts = np.array([m in ("g-test", "permutation") for m in out.method], dtype=bool)
+    sparse = np.flatnonzero(counts & (out.n > 0) & (out.n < 5 * out.dof))
+    if len(sparse):
+        warn_sparse_tests([tests[i].shown for i in sparse.tolist()], len(tests))
+    left = np.flatnonzero(out.left_out)
+    if len(left):
+        share = out.left_out[left] / (out.left_out[left] + out.n[left])
+        warn_left_out(len(left), len(tests), float(share.max()), opts.n_neighbors)
+    return out
 
 
-def _counted(
-    table: np.ndarray,
-    roles: list[int],
-    t: CiTest,
-    g_test: tuple[float, int, int, float, bool],
+def _decide_counted(
+    out: Outcomes,
+    counted: list[int],
+    state: tables_pass.TablesState,
+    where: dict[tuple[Hashable, ...], int],
+    of_test: Sequence[tuple[Hashable, ...] | None],
+    tests: Sequence[CiTest],
     opts: Options,
     settings: Settings,
-) -> Outcome:
-    """A counted test's outcome; the permutation test (by ``settings``, or where the table
-    is sparse) draws from its strata's margins."""
-    g, dof, n, p, sparse = g_test
-    mi = g / (2.0 * n) if n else math.nan
-    method = settings.method
-    if method == "auto":
-        method = "permutation" if dof > 0 and sparse else "g-test"
-    if method == "permutation" and n:
+) -> None:
+    """The counted tests' outcomes into ``out``: their G-tests at once (tests over the same
+    columns share a table), then the permutation test of those that take it (by
+    ``settings``, or where the table is sparse), drawn from its strata's margins."""
+    assert state.tables is not None
+    present = [k for k, t in enumerate(state.tables.counts) if t is not None]  # no folded column
+    tables: list[np.ndarray] = [t for t in state.tables.counts if t is not None]
+    slot = {k: j for j, k in enumerate(present)}
+    which = [slot[where[of_test[i]]] for i in counted]  # type: ignore[index]
+    roles = [
+        [ci.X if c in t.x else ci.Y if c in t.y else ci.Z for c in s]
+        for t, s in ((tests[i], of_test[i]) for i in counted)
+        if s is not None
+    ]
+    stats = ci.g_tests(tables, roles, which)
+    g, dof, n, sparse = stats.T
+    rows = np.asarray(counted)
+    out.statistic[rows], out.dof[rows], out.n[rows] = g, dof, n
+    out.p_value[rows] = ci.g_p_values(g, dof)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out.mi[rows] = np.where(n > 0, g / (2.0 * n), math.nan)
+    if settings.method == "auto":
+        permuted = (dof > 0) & (sparse > 0)
+    else:
+        permuted = np.full(len(counted), settings.method == "permutation")
+    for k, i in enumerate(counted):
+        out.method[i] = "permutation" if permuted[k] else "g-test"
+    stop = settings.stop_after(settings.permutations)
+    for k in np.flatnonzero(permuted & (n > 0)).tolist():
+        table, r = tables[which[k]], roles[k]
         axes = list(range(table.ndim))
-        pick = [[a for a in axes if roles[a] == r] for r in (ci.X, ci.Y, ci.Z)]
+        pick = [[a for a in axes if r[a] == role] for role in (ci.X, ci.Y, ci.Z)]
         counts = ci.strata_table(table, axes, *pick)
-        stop = settings.stop_after(settings.permutations)
-        p = ci.permutation_p(counts, settings.permutations, _stream(opts.seed, t), stop)
-    return Outcome(mi, g, p, float(dof), n, method)
+        i = counted[k]
+        out.p_value[i] = ci.permutation_p(counts, settings.permutations, _stream(opts.seed, tests[i]), stop)
 
 
 class _SampleView:

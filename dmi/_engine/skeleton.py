@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
-from dmi._engine.independence import CiTest, Outcome, Settings, run_tests
+from dmi._engine.independence import CiTest, Outcome, Outcomes, Settings, run_tests
 from dmi._engine.keywords import Options
 from dmi._inputs.source import Source
 from dmi._math import pc
@@ -31,7 +31,8 @@ class Found:
     removed: dict[tuple[Hashable, Hashable], tuple[tuple[Hashable, ...], Outcome]] = field(
         default_factory=dict
     )
-    kept_p: dict[frozenset[Hashable], float] = field(default_factory=dict)
+    kept_p: dict[tuple[Hashable, Hashable], float] = field(default_factory=dict)
+    """Each remaining edge ``(a, b)`` (``a`` first in the columns' order): its tests' largest p."""
     tests: int = 0
     passes: int = 0
 
@@ -59,6 +60,7 @@ def pc_stable(
         if not planned:
             break
         tests = [CiTest((a,), (b,), s) for (a, b), s in planned]
+        outcomes: Outcomes | list[Outcome]
         if level == 0 and level_zero is not None:
             outcomes = level_zero(tests)
         else:
@@ -78,21 +80,24 @@ def pc_stable(
 def _remove(
     found: Found,
     planned: Sequence[tuple[tuple[Hashable, Hashable], tuple[Hashable, ...]]],
-    outcomes: Sequence[Outcome],
+    outcomes: Outcomes | Sequence[Outcome],
     alpha: float,
 ) -> int:
     """Remove the edges some test of the level found independent (PC-stable: after the
     whole level), each with the set of its largest p-value; returns how many."""
-    best: dict[tuple[Hashable, Hashable], tuple[tuple[Hashable, ...], Outcome]] = {}
-    for ((a, b), s), out in zip(planned, outcomes, strict=True):
-        key = frozenset((a, b))
-        found.kept_p[key] = max(found.kept_p.get(key, 0.0), out.p_value)
-        if out.p_value > alpha and ((a, b) not in best or out.p_value > best[a, b][1].p_value):
-            best[a, b] = (s, out)
-    for (a, b), (s, out) in best.items():
+    p_values = outcomes.p_value.tolist() if isinstance(outcomes, Outcomes) else [o.p_value for o in outcomes]
+    best: dict[tuple[Hashable, Hashable], tuple[float, int]] = {}
+    kept = found.kept_p
+    for k, ((edge, _), p) in enumerate(zip(planned, p_values, strict=True)):
+        if p > kept.get(edge, 0.0):
+            kept[edge] = p
+        if p > alpha and (edge not in best or p > best[edge][0]):
+            best[edge] = (p, k)
+    for (a, b), (_, k) in best.items():
         found.adjacency[a].discard(b)
         found.adjacency[b].discard(a)
-        found.separating[frozenset((a, b))] = (s, out)
-        found.removed[a, b] = (s, out)
-        found.kept_p.pop(frozenset((a, b)), None)
+        separated = (planned[k][1], outcomes[k])
+        found.separating[frozenset((a, b))] = separated
+        found.removed[a, b] = separated
+        kept.pop((a, b), None)
     return len(best)

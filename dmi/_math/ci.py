@@ -157,12 +157,18 @@ X, Y, Z = 1, 2, 0
 """An axis's role in a test's joint table (:func:`g_tests`)."""
 
 
-def g_tests(tables: Sequence[np.ndarray], roles: Sequence[Sequence[int]]) -> np.ndarray:
+def g_tests(
+    tables: Sequence[np.ndarray], roles: Sequence[Sequence[int]], which: Sequence[int] | None = None
+) -> np.ndarray:
     """``(G, dof, rows, sparse)`` of many tests at once, one row each: test ``i`` reads the
-    joint table ``tables[i]`` whose axis ``a`` is a column of ``Z``, ``X`` or ``Y`` by
+    joint table ``tables[which[i]]`` (``tables[i]`` when ``which`` is None; tests over the
+    same columns share a table) whose axis ``a`` is a column of ``Z``, ``X`` or ``Y`` by
     ``roles[i][a]`` (every axis one of them). ``sparse`` is :func:`is_sparse`'s rule. The
     same numbers as :func:`g_statistics` and :func:`is_sparse` of :func:`strata_table`,
     without building each test's three-way array."""
+    picks = np.arange(len(tables)) if which is None else np.asarray(which, dtype=np.int64)
+    if len(picks) != len(roles):
+        raise ValueError(f"{len(roles)} tests' roles for {len(picks)} tables")
     width = max((t.ndim for t in tables), default=1)
     flat = (
         np.concatenate([np.ascontiguousarray(t, dtype=np.int64).ravel() for t in tables])
@@ -171,17 +177,21 @@ def g_tests(tables: Sequence[np.ndarray], roles: Sequence[Sequence[int]]) -> np.
     )
     offsets = np.zeros(len(tables) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([t.size for t in tables])
-    shapes = np.ones((len(tables), width), dtype=np.int64)
-    role = np.full((len(tables), width), -1, dtype=np.int64)
-    for i, (t, r) in enumerate(zip(tables, roles, strict=True)):
-        shapes[i, : t.ndim] = t.shape
-        role[i, : t.ndim] = r
-    return _g_tests(flat, offsets, shapes, role, SPARSE_SHARE)
+    shapes = np.array([(*t.shape, *(1,) * (width - t.ndim)) for t in tables], dtype=np.int64).reshape(
+        -1, width
+    )
+    role = np.array([(*r, *(-1,) * (width - len(r))) for r in roles], dtype=np.int64).reshape(-1, width)
+    return _g_tests(flat, offsets, picks, shapes[picks], role, SPARSE_SHARE)
 
 
 @numba.njit(nogil=True, cache=True)
 def _g_tests(
-    flat: np.ndarray, offsets: np.ndarray, shapes: np.ndarray, role: np.ndarray, share: float
+    flat: np.ndarray,
+    offsets: np.ndarray,
+    picks: np.ndarray,
+    shapes: np.ndarray,
+    role: np.ndarray,
+    share: float,
 ) -> np.ndarray:  # pragma: no cover
     out = np.zeros((shapes.shape[0], 4))
     width = shapes.shape[1]
@@ -199,7 +209,7 @@ def _g_tests(
         zz = np.zeros(nz)
         g = 0.0
         index = np.zeros(width, dtype=np.int64)
-        for f in range(offsets[i], offsets[i + 1]):
+        for f in range(offsets[picks[i]], offsets[picks[i] + 1]):
             v = flat[f]
             if v > 0:
                 zi = xi = yi = 0

@@ -93,3 +93,37 @@ def test_strata_table_flattens_each_side():
     t = ci.strata_table(table, cols, ["b"], ["d", "a"], ["c"])
     assert t.shape == (4, 3, 10)
     np.testing.assert_array_equal(t[1, 2].reshape(5, 2), table[:, 2, 1, :].T)
+
+
+def test_batch_g_tests_on_shared_tables_equal_each_test_on_its_own_three_way_table():
+    rng = np.random.default_rng(3)
+    a, b, c = _data(3_000, 2)
+    d = (a + rng.integers(0, 2, a.size)) % 3
+    four = np.zeros((5, 6, 4, 3), dtype=np.int64)
+    np.add.at(four, (a, b, c, d), 1)
+    sparse_one = np.zeros((7, 7, 2), dtype=np.int64)  # few rows for its cells
+    np.add.at(sparse_one, tuple(rng.integers(0, [7, 7, 2], (40, 3)).T), 1)
+    cols = ["a", "b", "c", "d"]
+    X, Y, Z = ci.X, ci.Y, ci.Z
+    tests = [  # (table, roles by axis): one table read by several tests
+        (0, [X, Y, Z, Z]),
+        (0, [Z, X, Y, Z]),
+        (0, [X, Z, Z, Y]),
+        (0, [X, X, Y, Z]),
+        (1, [X, Y, Z]),
+        (0, [Y, Z, X, Z]),
+    ]
+    tables = [four, sparse_one]
+    got = ci.g_tests(tables, [r for _, r in tests], [w for w, _ in tests])
+    alone = ci.g_tests([tables[w] for w, _ in tests], [r for _, r in tests])
+    np.testing.assert_array_equal(got, alone)
+    for (w, roles), (g, dof, n, sparse) in zip(tests, got, strict=True):
+        names = cols[: tables[w].ndim]
+        by = [[c for c, r in zip(names, roles, strict=True) if r == role] for role in (X, Y, Z)]
+        t = ci.strata_table(tables[w], names, *by)
+        want_g, want_dof, _ = ci.g_test(t)
+        assert g == pytest.approx(want_g, rel=1e-9)
+        assert (dof, n, bool(sparse)) == (want_dof, t.sum(), ci.is_sparse(t))
+    assert got[-2, 3] == 1.0  # the sparse table is found sparse
+    with pytest.raises(ValueError, match="roles"):
+        ci.g_tests(tables, [[X, Y, Z]], [0, 1])
