@@ -62,7 +62,7 @@ def association_matrix(
     Parameters
     ----------
     data, columns, discrete, method, bins, n_neighbors, sample_size, base, dropna, \
-random_state, split_every, sample, progress, max_categories
+random_state, split_every, sample, progress, max_categories, weights
         As for :func:`dmi.mutual_info_matrix` (``base`` applies to ``mi`` and
         ``variation_of_information``, the measures in units of information).
     measure : str, default 'mi'

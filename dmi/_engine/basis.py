@@ -63,6 +63,31 @@ def labels_of(columns: Any, target: Hashable | None, available: list[Hashable]) 
     return [target, *(c for c in selected if c != target)]
 
 
+def _without_weights(
+    weights: Hashable,
+    names: list[Hashable],
+    dtypes: pd.Series,
+    columns: Any,
+    target: Hashable | None,
+    given: Hashable | None,
+) -> list[Hashable]:
+    """The data's columns but the weights' (which must be a numeric column, and neither
+    analysed nor conditioned on)."""
+    check_known("weights", [weights], names)
+    dtype = dtypes.iloc[names.index(weights)]
+    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+        raise TypeError(f"weights column {weights!r} has dtype {dtype}; weights must be numbers")
+    named = [columns] if isinstance(columns, str) else [] if columns is None else list(columns)
+    clashes = {"columns": weights in named, "target": target == weights, "given": given == weights}
+    for what, clash in clashes.items():
+        if clash:
+            raise ValueError(
+                f"the weights column {weights!r} is also in {what}=; a column cannot weigh the rows "
+                "and be analysed (leave it out)"
+            )
+    return [c for c in names if c != weights]
+
+
 @dataclass(frozen=True, eq=False)
 class Data:
     """The data, opened lazily: the pass computes what a call needs."""
@@ -81,6 +106,13 @@ class Data:
         """A call's options, columns and kinds; ``narrow_ints``: decide integer columns whose
         value range proves them discrete now (:func:`dmi._engine.columns.narrow`)."""
         names = self.columns
+        if opts.weights is not None:
+            names = _without_weights(opts.weights, names, self.source.frame.dtypes, columns, target, given)
+            if opts.sample != "rows":
+                raise ValueError(
+                    "weights= needs sample='rows': sample='partitions' picks partitions, not rows "
+                    "in proportion to their weights"
+                )
         labels = labels_of(columns, target, names)
         kinds = resolve_kinds(opts.discrete, labels, self.source.frame.dtypes, names)
         return opts, labels, self.narrowed(labels, kinds) if narrow_ints else kinds
@@ -95,6 +127,10 @@ class Data:
     def check_given(self, given: Hashable, opts: Options, check_dtype: Callable[..., None]) -> None:
         """ValueError (or KeyError) when the data cannot be conditioned on ``given`` here."""
         dtypes = self.source.frame.dtypes
+        if opts.weights is not None:
+            raise ValueError(
+                "given= does not take weights= yet: condition on the unweighted rows, or leave given out"
+            )
         check_known("given", [given], list(dtypes.index))
         check_dtype(given, dtypes[given], opts.discrete)
         if opts.normalize is not None or opts.method != "auto" or opts.sample != "rows":
@@ -174,6 +210,11 @@ class Stored:
             )
         if opts.method != "auto" or opts.sample != "rows":
             raise ValueError("method='binned' and sample='partitions' need the data, not a summary")
+        if opts.weights is not None:
+            raise ValueError(
+                f"weights={opts.weights!r} reads a column of the data; a summary holds counts already "
+                "made (leave weights out)"
+            )
         stored = summary.max_categories
         if summary.state.counts is not None and opts.cap_given and opts.max_categories != stored:
             raise ValueError(

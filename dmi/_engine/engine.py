@@ -125,6 +125,7 @@ def plan(
     edges: dict[int, tuple[float, ...]] | None = None,
     max_categories: int | None = None,
     table_bytes: int | None = None,
+    weights: Hashable | None = None,
 ) -> Plan:
     """The pass and the estimators for ``pairs`` of ``labels`` (with these ``kinds``).
 
@@ -162,7 +163,7 @@ def plan(
     # integers are sampled as they are; the estimators read them as numbers or labels
     continuous = tuple(kinds[c] == CONTINUOUS for c in sample_cols)
     sample = SampleSpec(tuple(labels[c] for c in sample_cols), continuous, sample_size, seed) if knn else None
-    spec = PassSpec(tuple(labels[c] for c in read_cols), counts, sample)
+    spec = PassSpec(tuple(labels[c] for c in read_cols), counts, sample, weights)
     tasks = [KnnTask(k, sample_index[pairs[k][0]], sample_index[pairs[k][1]]) for k in knn]
     names = [labels[c] for c in sample_cols]
     return Plan(
@@ -215,7 +216,17 @@ def pass_results(
         binned = sorted(c for c in used if kinds[c] != DISCRETE)
         if binned:
             edges, bins = quantile_edges_pass(
-                source, labels, kinds, binned, split_every, sample_size, seed, opts.bins, progress, notes
+                source,
+                labels,
+                kinds,
+                binned,
+                split_every,
+                sample_size,
+                seed,
+                opts.bins,
+                progress,
+                notes,
+                opts.weights,
             )
             kinds = tuple(DISCRETE for _ in kinds)
     # split_every None here means a flat merge: it holds every partition's summary at once
@@ -234,6 +245,7 @@ def pass_results(
             edges=edges,
             max_categories=opts.max_categories,
             table_bytes=limit,
+            weights=opts.weights,
         )
         knn_blocks = in_blocks(pl.tasks)
         cores = graph.threads() if knn_blocks else 1
@@ -312,6 +324,12 @@ def estimate_locally(
     ]
 
 
+def _no_rows(weights: Hashable | None) -> ValueError:
+    if weights is not None:
+        return ValueError(f"every weight in column {weights!r} is 0, so no rows to analyse")
+    return ValueError("data has no rows")
+
+
 def finish_pass(
     pl: Plan,
     summary: PassState,
@@ -326,7 +344,7 @@ def finish_pass(
     What should be warned about is added to ``notes``; without it, warned about here.
     """
     if summary.n_rows == 0:
-        raise ValueError("data has no rows")
+        raise _no_rows(pl.spec.weights)
     p = len(labels)
     kinds = pl.resolve(summary.counts)
     results: dict[int, PairResult] = {}
@@ -409,6 +427,7 @@ def quantile_edges_pass(
     bins: int | str,
     progress: bool,
     notes: Notes,
+    weights: Hashable | None = None,
 ) -> tuple[dict[int, tuple[float, ...]], int]:
     """The first pass of ``method="binned"``: a uniform sample of the continuous columns
     ``cols``, from which their quantile edges, and the bins each column is cut into
@@ -422,10 +441,10 @@ def quantile_edges_pass(
         if auto
         else None
     )
-    spec = PassSpec(names, counts, SampleSpec(names, (True,) * len(names), sample_size, seed))
+    spec = PassSpec(names, counts, SampleSpec(names, (True,) * len(names), sample_size, seed), weights)
     summary, _ = graph.run(source, spec, split_every, progress=progress)
     if summary.n_rows == 0 or summary.sample is None:
-        raise ValueError("data has no rows")
+        raise _no_rows(weights)
     folded = {c: d for c, d in zip(auto, summary.counts.domains if summary.counts else (), strict=True)}
     notes.auto_limit = AUTO_DISCRETE_MAX
     notes.continuous_as = "cut into quantile bins"

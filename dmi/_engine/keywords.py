@@ -12,6 +12,7 @@ the CLI and the summary file's metadata to this table.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,6 +184,22 @@ KEYWORDS: dict[str, Keyword] = {
     :class:`~dmi.MaxCategoriesWarning` naming it. ``None``: no cap, every column
     exact, memory growing with the distinct values (and value pairs) counted.""",
     ),
+    "weights": Keyword(
+        None,
+        "a column of frequency weights: a row of weight w counts as w rows",
+        "--weights",
+        doc="""column name or None, default None
+    A column of frequency weights, as a pre-aggregated table holds them (one row per
+    distinct combination and a count column): a row of weight ``w`` counts as ``w``
+    rows, and every result equals that of the table with each row repeated ``w``
+    times. Counts add the weights exactly; the k-NN sample draws rows in proportion
+    to their weights (weighted bottom-k keys, Efraimidis and Spirakis 2006, a heavy
+    row's copies entering as separate rows, so a row may fill several places of the
+    sample). Weights must be whole numbers >= 0 (a row of weight 0 is left out);
+    missing, negative, infinite or fractional weights raise ValueError naming the
+    column. The column is not analysed itself (the default ``columns`` leave it out;
+    naming it among them raises ValueError).""",
+    ),
 }
 
 
@@ -214,3 +231,5 @@ class Options:
     """Whether the caller chose the seed (``random_state`` not None)."""
     cap_given: bool = False
     """Whether the caller chose ``max_categories`` (not its default)."""
+    weights: Hashable | None = None
+    """The column of frequency weights, if any."""

@@ -55,6 +55,7 @@ def check_options(
     sample: SampleMode = default("sample"),
     progress: bool = default("progress"),
     max_categories: int | None = default("max_categories"),
+    weights: Hashable | None = default("weights"),
 ) -> Options:
     """Validate every keyword of a public call and resolve its seed; reads no data.
 
@@ -89,6 +90,7 @@ def check_options(
         max_categories=check_max_categories(max_categories),
         seed_given=random_state is not None,
         cap_given=not isinstance(max_categories, DefaultCap),
+        weights=weights,
     )
 
 

@@ -24,7 +24,7 @@ import functools
 import inspect
 import textwrap
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypedDict, TypeVar
 
 from dmi._engine.keywords import KEYWORDS
@@ -72,6 +72,7 @@ class AssociationKeywords(EstimatorKeywords, total=False):
     """Every pair of a table (the sample may come from some partitions only)."""
 
     sample: SampleMode
+    weights: Hashable | None
 
 
 class MatrixKeywords(AssociationKeywords, total=False):

@@ -3,7 +3,7 @@
 A :class:`CountState` holds, for one slice of rows, each column's code domain and
 marginal counts, and a joint count table for every requested pair of columns. Tables
 are dense integer arrays when small (int32 in one partition's summary, whose counts
-cannot exceed its rows; int64 once merged), and sparse coordinate lists
+cannot exceed its rows; int64 once merged, or with frequency weights), and sparse coordinate lists
 (:class:`SparseTable`) when the dense table would be large compared with the rows it
 counts, so memory is bounded by the distinct ``(x, y)`` pairs present.
 
@@ -174,7 +174,11 @@ def _reduce_coo(rows: IntArray, cols: IntArray, counts: IntArray, shape: tuple[i
     return SparseTable(r[starts], c[starts], np.add.reduceat(counts[order], starts), shape)
 
 
-def _count_sparse(ca: np.ndarray, cb: np.ndarray, shape: tuple[int, int]) -> SparseTable:
+def _count_sparse(
+    ca: np.ndarray, cb: np.ndarray, shape: tuple[int, int], weights: IntArray | None = None
+) -> SparseTable:
+    if weights is not None:
+        return _reduce_coo(ca.astype(np.int64), cb.astype(np.int64), weights, shape)
     keys = ca.astype(np.int64) * shape[1] + cb
     uniq, counts = np.unique(keys, return_counts=True)
     return SparseTable(uniq // shape[1], uniq % shape[1], counts.astype(np.int64), shape)
@@ -210,6 +214,8 @@ class Codes:
     """Value codes per column (a folded column has one: present)."""
     codes: np.ndarray
     """Shape (n_columns, n_rows), the kernel's dtype; 0 is missing."""
+    weights: IntArray | None = None
+    """Frequency weights (int64, one per row, none zero), or None: each row counts once."""
 
 
 def count(encoded: list[Encoded], n: int, spec: CountSpec) -> CountState:
@@ -218,7 +224,13 @@ def count(encoded: list[Encoded], n: int, spec: CountSpec) -> CountState:
     return count_pairs(c, range(len(spec.pairs)), marginals=True)
 
 
-def codes_of(encoded: list[Encoded], n: int, spec: CountSpec, columns: range | None = None) -> Codes:
+def codes_of(
+    encoded: list[Encoded],
+    n: int,
+    spec: CountSpec,
+    columns: range | None = None,
+    weights: IntArray | None = None,
+) -> Codes:
     """Fold the columns over their cap and write every column's codes. ``encoded`` may be
     the run ``columns`` of the spec's columns only (see :func:`stack_codes`); for all of
     them, raise :class:`TablesTooLarge`, before any table is built, if the pair tables
@@ -240,7 +252,7 @@ def codes_of(encoded: list[Encoded], n: int, spec: CountSpec, columns: range | N
             np.greater(over[i], 0, out=codes[i], casting="unsafe")
         else:
             e.write(codes[i])
-    out = Codes(spec, n, tuple(domains), sizes, codes)
+    out = Codes(spec, n, tuple(domains), sizes, codes, weights)
     if columns is None:
         check_tables(out)
     return out
@@ -253,7 +265,8 @@ def stack_codes(parts: Sequence[Codes]) -> Codes:
         return parts[0]
     sizes = np.concatenate([p.sizes for p in parts])
     codes = np.concatenate([p.codes for p in parts]).astype(code_dtype(sizes), copy=False)
-    out = Codes(parts[0].spec, parts[0].n_rows, tuple(d for p in parts for d in p.domains), sizes, codes)
+    domains = tuple(d for p in parts for d in p.domains)
+    out = Codes(parts[0].spec, parts[0].n_rows, domains, sizes, codes, parts[0].weights)
     check_tables(out)
     return out
 
@@ -262,7 +275,7 @@ def check_tables(c: Codes) -> None:
     """:class:`TablesTooLarge` if the pair tables of these codes would not fit the budget."""
     # int32 counters when dense; a sparse table has at most one (row, col, count) per row
     n, sizes = c.n_rows, c.sizes
-    counter = 4 if n < np.iinfo(np.int32).max else 8
+    counter = 4 if n < np.iinfo(np.int32).max and c.weights is None else 8
     cells = [int((sizes[a] + 1) * (sizes[b] + 1)) for a, b in c.spec.pairs]
     _check_size(c.spec, [x * counter if use_dense(x, n) else 24 * min(x, n) for x in cells])
 
@@ -277,14 +290,17 @@ def count_pairs(c: Codes, pair_ids: Sequence[int] | range, *, marginals: bool) -
     dense_ids = [k for k in ids if use_dense(cells[k], n)]
     pair_a = np.array([spec.pairs[k][0] for k in dense_ids], dtype=np.int64)
     pair_b = np.array([spec.pairs[k][1] for k in dense_ids], dtype=np.int64)
-    margins, dense_tables = count_dense(c.codes, sizes, pair_a, pair_b, marginals=marginals)
+    margins, dense_tables = count_dense(
+        c.codes, sizes, pair_a, pair_b, marginals=marginals, weights=c.weights
+    )
     tables: list[Table | None] = [None] * len(spec.pairs)
     for k, table in zip(dense_ids, dense_tables, strict=True):
         tables[k] = table
     for k in ids:
         if tables[k] is None:
             a, b = spec.pairs[k]
-            tables[k] = _count_sparse(c.codes[a], c.codes[b], (int(sizes[a]) + 1, int(sizes[b]) + 1))
+            shape = (int(sizes[a]) + 1, int(sizes[b]) + 1)
+            tables[k] = _count_sparse(c.codes[a], c.codes[b], shape, c.weights)
     empty = np.zeros((0, 0), dtype=np.int64)
     full = tuple(empty if t is None else t for t in tables)
     return CountState(spec, n, c.domains, tuple(margins), full)

@@ -36,20 +36,30 @@ def _count(
     offsets: np.ndarray,
     out: np.ndarray,
     marginals: bool,
+    weights: np.ndarray,
 ) -> None:  # pragma: no cover - compiled
     ncols, n = codes.shape
+    weighted = weights.shape[0] > 0
     for c in range(ncols if marginals else 0):
         off = marg_offsets[c]
         row = codes[c]
-        for i in range(n):
-            marg_out[off + row[i]] += 1
+        if weighted:
+            for i in range(n):
+                marg_out[off + row[i]] += weights[i]
+        else:
+            for i in range(n):
+                marg_out[off + row[i]] += 1
     for p in range(pair_a.shape[0]):
         ra = codes[pair_a[p]]
         rb = codes[pair_b[p]]
         w = widths[p]
         off = offsets[p]
-        for i in range(n):
-            out[off + ra[i] * w + rb[i]] += 1
+        if weighted:
+            for i in range(n):
+                out[off + ra[i] * w + rb[i]] += weights[i]
+        else:
+            for i in range(n):
+                out[off + ra[i] * w + rb[i]] += 1
 
 
 @numba.njit(nogil=True, cache=True)
@@ -82,6 +92,7 @@ def count_dense(
     pair_b: IntArray,
     *,
     marginals: bool = True,
+    weights: np.ndarray | None = None,
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Count every column's marginal and every listed pair's joint table in one pass.
 
@@ -96,6 +107,9 @@ def count_dense(
     marginals : bool, default True
         Whether to count the marginals (a block of pairs other than the first leaves them
         to that one; they are then all zero).
+    weights : ndarray of int64, shape (n_rows,), optional
+        Frequency weights: row ``i`` counts ``weights[i]`` times (the counters are then
+        int64). None counts each row once.
 
     Returns
     -------
@@ -105,7 +119,7 @@ def count_dense(
         Per pair, a ``(sizes[a] + 1, sizes[b] + 1)`` table of joint counts.
     """
     n = codes.shape[1]
-    counter = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    counter = np.int32 if n < np.iinfo(np.int32).max and weights is None else np.int64
     widths = (sizes + 1).astype(np.int64)
     marg_offsets = np.zeros(len(sizes), dtype=np.int64)
     np.cumsum(widths[:-1], out=marg_offsets[1:])
@@ -127,6 +141,7 @@ def count_dense(
         offsets,
         out,
         marginals,
+        np.zeros(0, np.int64) if weights is None else np.ascontiguousarray(weights, dtype=np.int64),
     )
     margins = [marg_out[o : o + w] for o, w in zip(marg_offsets, widths, strict=True)]
     tables = [

@@ -129,6 +129,102 @@ def row_keys(df: pd.DataFrame, seed: int, rows: RowIds) -> np.ndarray:
     return _row_keys(salt, positions)
 
 
+@numba.njit(nogil=True, cache=True)
+def _exponential(key: np.uint64) -> float:  # pragma: no cover
+    """An Exp(1) draw from a 64-bit key: ``-ln(1 - u)``, ``u`` its top 53 bits in [0, 1)
+    (increasing in the key, so equal weights order rows as their keys do)."""
+    return -np.log1p(-float(key >> np.uint64(11)) * 2.0**-53)
+
+
+@numba.njit(nogil=True, cache=True)
+def _mix(z: np.uint64) -> np.uint64:  # pragma: no cover
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@numba.njit(nogil=True, cache=True)
+def _copies(
+    keys: np.ndarray, weights: np.ndarray, rows: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    """The ``size`` smallest copy keys of ``rows`` (a k-way merge over a heap): the row of
+    key ``keys[r]`` and weight ``weights[r]`` stands for ``weights[r]`` copies whose keys are
+    the order statistics of as many Exp(1) draws, ``E_0 / w``, then ``+ E_j / (w - j)``
+    (the exponential spacings), each ``E_j`` from the row's key and ``j``. Returns the
+    copies' keys (increasing) and their rows."""
+    m = rows.shape[0]
+    heap_key = np.empty(m)
+    heap_row = np.empty(m, np.int64)
+    heap_copy = np.empty(m, np.int64)
+    for h in range(m):
+        r = rows[h]
+        heap_key[h] = _exponential(keys[r]) / weights[r]
+        heap_row[h] = r
+        heap_copy[h] = 0
+    # heapify (a min-heap on the key, ties by row)
+    for start in range(m // 2 - 1, -1, -1):
+        _sift(heap_key, heap_row, heap_copy, start, m)
+    out_key = np.empty(size)
+    out_row = np.empty(size, np.int64)
+    taken = 0
+    while taken < size and m > 0:
+        k, r, j = heap_key[0], heap_row[0], heap_copy[0]
+        out_key[taken] = k
+        out_row[taken] = r
+        taken += 1
+        w = weights[r]
+        if j + 1 < w:  # the row's next copy replaces it
+            draw = _mix(keys[r] + np.uint64(j + 1) * np.uint64(0xD1B54A32D192ED03))
+            heap_key[0] = k + _exponential(draw) / (w - j - 1)
+            heap_copy[0] = j + 1
+        else:
+            m -= 1
+            heap_key[0], heap_row[0], heap_copy[0] = heap_key[m], heap_row[m], heap_copy[m]
+        _sift(heap_key, heap_row, heap_copy, 0, m)
+    return out_key[:taken], out_row[:taken]
+
+
+@numba.njit(nogil=True, cache=True)
+def _sift(key: np.ndarray, row: np.ndarray, copy: np.ndarray, i: int, m: int) -> None:  # pragma: no cover
+    while True:
+        least = i
+        for c in (2 * i + 1, 2 * i + 2):
+            if c < m and (key[c] < key[least] or (key[c] == key[least] and row[c] < row[least])):
+                least = c
+        if least == i:
+            return
+        key[i], key[least] = key[least], key[i]
+        row[i], row[least] = row[least], row[i]
+        copy[i], copy[least] = copy[least], copy[i]
+        i = least
+
+
+def weighted_take(keys: np.ndarray, weights: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The sample of a partition whose row ``i`` stands for ``weights[i]`` rows (positive
+    integers): the ``size`` smallest keys of all copies, as the table with each row
+    repeated would give them in distribution (Efraimidis and Spirakis 2006: the first
+    copy's key is ``E / w``; the further copies follow by exponential spacings, so a heavy
+    row may fill several places, up to all ``size`` of them). Returns the keys (as
+    uint64 bit patterns of the non-negative float keys, which order as the floats do, so
+    weighted samples merge as unweighted ones) and each copy's row position.
+
+    Only rows whose first copy is among the ``size`` smallest first keys can hold a
+    place: any other row has ``size`` first copies below all of its copies."""
+    n = keys.size
+    if n == 0:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    firsts = -np.log1p(-(keys >> np.uint64(11)).astype(np.float64) * 2.0**-53) / weights
+    if n > size:
+        bound = np.partition(firsts, size - 1)[size - 1]
+        rows = np.flatnonzero(firsts <= bound)
+    else:
+        rows = np.arange(n)
+    copy_keys, copy_rows = _copies(
+        keys, np.ascontiguousarray(weights, dtype=np.int64), rows.astype(np.int64), size
+    )
+    return copy_keys.view(np.uint64), copy_rows
+
+
 def _infinite(name: Hashable) -> ValueError:
     return ValueError(
         f"column {name!r} contains infinite values; continuous estimators need finite numbers "
@@ -148,15 +244,22 @@ def _smallest(keys: np.ndarray, size: int, threshold: int | None = None) -> np.n
     return argsort_uint64(keys)
 
 
-def sample_chunk(df: pd.DataFrame, spec: SampleSpec, rows: RowIds) -> Sample:
+def sample_chunk(
+    df: pd.DataFrame, spec: SampleSpec, rows: RowIds, weights: np.ndarray | None = None
+) -> Sample:
     """Keys for every row of one partition, and its ``size`` rows with the smallest keys.
 
     ``df`` holds exactly ``spec.columns``; ``rows`` says how its rows are identified.
+    ``weights``: positive integer frequency weights, one per row (:func:`weighted_take`).
     Raises ValueError naming a continuous column that holds +-inf (checked on every
     row, not only the sampled ones).
     """
     keys = row_keys(df, spec.seed, rows)
-    take = _smallest(keys, spec.size, spec.threshold)
+    if weights is None:
+        take = _smallest(keys, spec.size, spec.threshold)
+        keys = keys[take]
+    else:
+        keys, take = weighted_take(keys, weights, spec.size)
     data: dict[int, Any] = {}
     for i, (name, continuous) in enumerate(zip(spec.columns, spec.continuous, strict=True)):
         s = df.iloc[:, i]
@@ -168,7 +271,7 @@ def sample_chunk(df: pd.DataFrame, spec: SampleSpec, rows: RowIds) -> Sample:
         else:
             data[i] = s.array.take(take)
     # Columns by position: labels may be any hashable, or repeat across sample and counts.
-    return Sample(keys[take], pd.DataFrame(data), spec.size)
+    return Sample(keys, pd.DataFrame(data), spec.size)
 
 
 def merge_samples(samples: Sequence[Sample]) -> Sample:

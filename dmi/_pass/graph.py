@@ -77,8 +77,14 @@ def run(
         read=read, transform=transform, prepare=prepare, estimate=estimate, blocks=blocks, progress=progress
     )
     n_rows = source.n_rows
-    if spec.sample is None or spec.sample.threshold is not None or n_rows is None or transform is not None:
-        return _run(source, spec, split_every, **kw)  # (a transform may drop rows: n_rows unknown)
+    if (
+        spec.sample is None
+        or spec.sample.threshold is not None
+        or n_rows is None
+        or transform is not None  # (a transform may drop rows: n_rows unknown)
+        or spec.weights is not None  # (the weighted keys are not uniform)
+    ):
+        return _run(source, spec, split_every, **kw)
     # The sample's rows are those with the smallest keys: when the rows are known in
     # advance, each partition keeps only keys below a threshold that the smallest keys
     # lie under almost surely -- checked after the pass, and the pass is redone without
@@ -104,7 +110,7 @@ def _run(
     progress: bool = False,
 ) -> tuple[PassState, list[Any]]:
     """:func:`run`, with the sample as ``spec`` says."""
-    columns = list(spec.columns if read is None else read)
+    columns = list(spec.read if read is None else read)
     # The plan's objects (specs, functions holding a plan, blocks of pairs) enter the graph
     # once each, as literals under their own keys: tasks refer to them by key, so Dask
     # neither walks nor tokenizes them per task (a 500-column request has 124,750 pairs),
@@ -298,8 +304,8 @@ def _chunk_task(
             part = part.set_axis(pd.RangeIndex(len(part)), axis=0)
             rows = RowIds(rows.source, True)
         part = transform(part)
-        if list(part.columns) != list(spec.columns):
-            part = part[list(spec.columns)]
+        if list(part.columns) != list(spec.read):
+            part = part[list(spec.read)]
     try:
         return chunk(part, spec, rows)
     except TablesTooLarge as too_large:  # a normal re-plan, not a failure: no error in the logs

@@ -26,6 +26,7 @@ from dmi._math.counts import (
 )
 from dmi._math.counts import merge as merge_counts
 from dmi._math.sample import RowIds, Sample, SampleSpec, merge_samples, sample_chunk
+from dmi._math.weights import frequency_weights
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,13 @@ class PassSpec:
     columns: tuple[Hashable, ...]
     counts: CountSpec | None
     sample: SampleSpec | None
+    weights: Hashable | None = None
+    """A column of frequency weights (:mod:`dmi._math.weights`), read after ``columns``."""
+
+    @property
+    def read(self) -> tuple[Hashable, ...]:
+        """The columns a partition holds for the pass: ``columns``, then the weights'."""
+        return self.columns if self.weights is None else (*self.columns, self.weights)
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,6 +50,7 @@ class PassState:
     """What one pass gathered over some rows."""
 
     n_rows: int
+    """Rows gathered (with frequency weights: their sum, the rows they stand for)."""
     counts: CountState | None
     sample: Sample | None
 
@@ -49,8 +58,9 @@ class PassState:
 def _select(
     df: pd.DataFrame, all_columns: tuple[Hashable, ...], wanted: tuple[Hashable, ...]
 ) -> pd.DataFrame:
-    """The columns ``wanted`` of a partition holding ``all_columns``, by position."""
-    if wanted == all_columns:
+    """The columns ``wanted`` of a partition holding ``all_columns`` (and maybe the
+    weights after them), by position."""
+    if wanted == all_columns and df.shape[1] == len(all_columns):
         return df
     position = {c: i for i, c in enumerate(all_columns)}
     return df.iloc[:, [position[c] for c in wanted]]
@@ -71,16 +81,22 @@ def encode(df: pd.DataFrame, spec: PassSpec, rows: RowIds, columns: range | None
     rows for the sample keys) and draw its sample rows. ``columns``: encode only this run
     of the counted columns (positions in ``spec.counts.columns``); the sample is drawn
     with the first run."""
+    weights, n_rows = None, len(df)
+    if spec.weights is not None:  # rows of weight 0 left out, the others counted w times
+        weights, keep = frequency_weights(df.iloc[:, len(spec.columns)], spec.weights)
+        if keep is not None:
+            df = df[keep]
+        n_rows = int(weights.sum())
     codes = None
     if spec.counts is not None:
         run = range(len(spec.counts.columns)) if columns is None else columns
         counted = _select(df, spec.columns, tuple(spec.counts.columns[i] for i in run))
         encoded = encode_columns(counted, spec.counts, columns)
-        codes = codes_of(encoded, len(df), spec.counts, columns)
+        codes = codes_of(encoded, len(df), spec.counts, columns, weights)
     sample = None
     if spec.sample is not None and (columns is None or columns.start == 0):
-        sample = sample_chunk(_select(df, spec.columns, spec.sample.columns), spec.sample, rows)
-    return Encoded(len(df), codes, sample)
+        sample = sample_chunk(_select(df, spec.columns, spec.sample.columns), spec.sample, rows, weights)
+    return Encoded(n_rows, codes, sample)
 
 
 def stack(parts: Sequence[Encoded]) -> Encoded:

@@ -32,6 +32,8 @@ _AS_OPTIONS = (
     (re.compile(r"a larger max_categories \(or None\)"), "a larger --max-categories (or none)"),
     (re.compile(r"\bmax_categories\b"), "--max-categories"),
     (re.compile(r"\bsample_size\b"), "--sample-size"),
+    (re.compile(r"\bweights=(?=\S)"), "--weights "),
+    (re.compile(r"\bweights="), "--weights"),
     (re.compile(r"\brandom_state\b"), "--seed"),
     (re.compile(r"columns=\[\.\.\.\]"), "--columns A,B,..."),
     (re.compile(r"alpha=([\d.]+)"), r"--alpha \1"),

@@ -191,6 +191,8 @@ def _add_common(
         "--seed", type=_seed, default=DEFAULT_SEED, help=f"{seed_help} (default {DEFAULT_SEED})"
     )
     what.add_argument("--max-categories", type=_cap, metavar="N", **_keyword("max_categories"))
+    if estimators:
+        what.add_argument("--weights", metavar="COLUMN", **_keyword("weights"))
     where = parser.add_argument_group("where to compute (default: threads in this process)")
     place = where.add_mutually_exclusive_group()
     place.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="address of a running Dask scheduler")
@@ -238,7 +240,9 @@ def _keywords(args: argparse.Namespace, *, estimators: bool = True) -> dict[str,
         "max_categories": args.max_categories,
     }
     if estimators:
-        keywords.update(method=args.method, n_neighbors=args.n_neighbors, normalize=args.normalize)
+        keywords.update(
+            method=args.method, n_neighbors=args.n_neighbors, normalize=args.normalize, weights=args.weights
+        )
     return keywords
 
 
