@@ -22,7 +22,7 @@ from dmi._engine.request import (
     conditional,
     prepare,
 )
-from dmi._engine.signatures import KnnKeywords, MatrixKeywords, takes
+from dmi._engine.signatures import MatrixKeywords, WeightedKnnKeywords, takes
 from dmi._engine.table import P_VALUE_METHODS, pair_table
 from dmi._engine.validate import check_choice, check_positive_int
 from dmi._math.estimators import to_base
@@ -352,13 +352,13 @@ split_every, sample, progress, max_categories
     return table
 
 
-@takes(KnnKeywords)
+@takes(WeightedKnnKeywords)
 def conditional_mutual_info(
     data: DataLike,
     x: Hashable,
     y: Hashable,
     given: Hashable | Sequence[Hashable],
-    **options: Unpack[KnnKeywords],
+    **options: Unpack[WeightedKnnKeywords],
 ) -> float:
     """Conditional mutual information ``I(X;Y|Z)``: what ``x`` tells about ``y`` once ``given`` is known.
 

@@ -127,10 +127,6 @@ class Data:
     def check_given(self, given: Hashable, opts: Options, check_dtype: Callable[..., None]) -> None:
         """ValueError (or KeyError) when the data cannot be conditioned on ``given`` here."""
         dtypes = self.source.frame.dtypes
-        if opts.weights is not None:
-            raise ValueError(
-                "given= does not take weights= yet: condition on the unweighted rows, or leave given out"
-            )
         check_known("given", [given], list(dtypes.index))
         check_dtype(given, dtypes[given], opts.discrete)
         if opts.normalize is not None or opts.method != "auto" or opts.sample != "rows":

@@ -77,8 +77,11 @@ def _renumber(combo: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return present, table[combo]
 
 
-def add_composites(df: pd.DataFrame, columns: Sequence[Hashable], z: Hashable, dropna: bool) -> pd.DataFrame:
-    """``columns``, ``z`` and, for each column ``c``, the categorical ``(z, c)`` pair.
+def add_composites(
+    df: pd.DataFrame, columns: Sequence[Hashable], z: Hashable, dropna: bool, weights: Hashable | None = None
+) -> pd.DataFrame:
+    """``columns``, ``z`` and, for each column ``c``, the categorical ``(z, c)`` pair (and
+    the ``weights`` column, carried along).
 
     ``dropna``: only rows where ``z`` has a value, and a missing ``c`` makes a missing
     pair; otherwise a missing value is a value like any other.
@@ -86,7 +89,8 @@ def add_composites(df: pd.DataFrame, columns: Sequence[Hashable], z: Hashable, d
     part = df[df[z].notna()] if dropna else df
     cz, uz = pd.factorize(part[z], use_na_sentinel=False)
     zs = _plain(pd.Index(uz))
-    out = part[[*columns, z]]  # the index (the rows' positions, for the sample keys) is kept
+    carried = [*columns, z] if weights is None else [*columns, z, weights]
+    out = part[carried]  # the index (the rows' positions, for the sample keys) is kept
     composites = {}
     for c in columns:
         cc, uc = pd.factorize(part[c], use_na_sentinel=dropna)  # -1: a missing pair
@@ -214,7 +218,7 @@ def spec(
     )
     used = [labels[c] for c in sorted(set(composite_of) | set(plain) | set(lay.sampled_cols))]
     read = tuple(dict.fromkeys([*count_names, *lay.sample_names]))
-    return PassSpec(read, counts, sample), used
+    return PassSpec(read, counts, sample, opts.weights), used
 
 
 def run(source: Any, pass_spec: PassSpec, used: list[Hashable], z: Hashable, opts: Options) -> Any:
@@ -223,8 +227,8 @@ def run(source: Any, pass_spec: PassSpec, used: list[Hashable], z: Hashable, opt
         source,
         pass_spec,
         opts.split_every,
-        read=list(dict.fromkeys([*used, z])),
-        transform=partial(add_composites, columns=used, z=z, dropna=opts.dropna),
+        read=list(dict.fromkeys([*used, z, *([] if opts.weights is None else [opts.weights])])),
+        transform=partial(add_composites, columns=used, z=z, dropna=opts.dropna, weights=opts.weights),
         progress=opts.progress,
     )
     return state

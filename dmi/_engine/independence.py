@@ -212,7 +212,7 @@ def run_tests(
         else None
     )
     auto = tuple(c for c in labels if kinds[c] == AUTO)
-    spec = tables_pass.TablesSpec(sets, opts.dropna, sample, auto, AUTO_DISCRETE_MAX)
+    spec = tables_pass.TablesSpec(sets, opts.dropna, sample, auto, AUTO_DISCRETE_MAX, opts.weights)
     reuse = sample is None and sets
     state = tables_pass.run(
         source,

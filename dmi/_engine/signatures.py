@@ -61,6 +61,12 @@ class KnnKeywords(PassKeywords, total=False):
     dropna: bool
 
 
+class WeightedKnnKeywords(KnnKeywords, total=False):
+    """A k-NN pass over rows that may carry frequency weights."""
+
+    weights: Hashable | None
+
+
 class EstimatorKeywords(KnnKeywords, total=False):
     """Either estimator family: ``method`` chooses, ``bins`` cuts for ``'binned'``."""
 

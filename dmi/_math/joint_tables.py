@@ -115,6 +115,7 @@ def encode_rows(
     dropna: bool = True,
     auto: Sequence[Hashable] = (),
     cap: int = 64,
+    weights: np.ndarray | None = None,
 ) -> EncodedRows:
     """Encode the columns of ``sets`` (see :func:`count_tables`)."""
     columns = list(dict.fromkeys(c for s in sets for c in s))
@@ -132,15 +133,17 @@ def encode_rows(
     codes = np.empty((len(used), len(part)), dtype=np.int32)
     for c in used:
         codes[position[c]] = found[c]
+    frequency = weights
     if len(sets) >= _DISTINCT_SETS:
-        codes, weights = distinct_rows(codes, [len(domains[c]) for c in used])
+        codes, weights = distinct_rows(codes, [len(domains[c]) for c in used], frequency)
     else:
-        weights = np.ones(codes.shape[1], dtype=np.int64)
+        weights = np.ones(codes.shape[1], dtype=np.int64) if frequency is None else frequency
     for c in used:  # codes in the sorted values' order (after grouping: fewer rows to map)
         rank = ranks[c]
         if rank is not None:
             codes[position[c]] = rank[codes[position[c]]]
-    return EncodedRows(codes, weights, position, domains, frozenset(folded), len(part))
+    n_rows = len(part) if frequency is None else int(frequency.sum())
+    return EncodedRows(codes, weights, position, domains, frozenset(folded), n_rows)
 
 
 def count_encoded(rows: EncodedRows, sets: Sequence[tuple[Hashable, ...]]) -> Tables:
@@ -160,12 +163,14 @@ def count_tables(
     dropna: bool = True,
     auto: Sequence[Hashable] = (),
     cap: int = 64,
+    weights: np.ndarray | None = None,
 ) -> Tables:
     """The joint table of each set of columns over one partition's rows.
 
     ``auto``: undecided columns; one with more than ``cap`` values here is folded (see
-    :class:`Tables`), and its domain is not kept."""
-    return count_encoded(encode_rows(part, sets, dropna, auto, cap), sets)
+    :class:`Tables`), and its domain is not kept. ``weights``: frequency weights, one per
+    row (positive integers): a row counts that many times."""
+    return count_encoded(encode_rows(part, sets, dropna, auto, cap, weights), sets)
 
 
 # Rows are first grouped into distinct rows (of the counted columns) when the many sets to
@@ -175,25 +180,34 @@ _DISTINCT_SETS = 64
 _DISTINCT_SHARE = 0.6
 
 
-def distinct_rows(codes: np.ndarray, sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+def distinct_rows(
+    codes: np.ndarray, sizes: Sequence[int], frequency: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of ``codes`` (columns x rows, -1 missing), in order of first
-    appearance, and how often each occurs, when they are few enough to save work (see
-    ``_DISTINCT_SHARE``); else the rows as they are, each once. Counting either gives the
-    same tables. (``sizes``: each column's number of values.)"""
+    appearance, and how often each occurs (the sum of their ``frequency`` weights, if
+    given), when they are few enough to save work (see ``_DISTINCT_SHARE``); else the
+    rows as they are, each with its weight. Counting either gives the same tables.
+    (``sizes``: each column's number of values.)"""
     n = codes.shape[1]
+    each = (
+        np.ones(n, dtype=np.int64) if frequency is None else np.ascontiguousarray(frequency, dtype=np.int64)
+    )
     if n == 0 or codes.shape[0] == 0:
-        return codes, np.ones(n, dtype=np.int64)
+        return codes, each
     small = max(sizes, default=0) < 127  # rows of bytes: less to read and to hash
     rows = np.ascontiguousarray(codes.T, dtype=np.int8 if small else codes.dtype)
-    first, weights = _group_rows(rows, _DISTINCT_SHARE)
+    first, weights = _group_rows(rows, each, _DISTINCT_SHARE)
     if first.size == 0:  # too many distinct rows to be worth it
-        return codes, np.ones(n, dtype=np.int64)
+        return codes, each
     return np.ascontiguousarray(rows[first].T, dtype=codes.dtype), weights
 
 
 @numba.njit(nogil=True, cache=True)
-def _group_rows(rows: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
-    """Each distinct row's first position and its count, by an open-addressing hash table
+def _group_rows(
+    rows: np.ndarray, each: np.ndarray, share: float
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    """Each distinct row's first position and its count (the sum of ``each`` over its
+    copies), by an open-addressing hash table
     of row positions (rows compared in full on a hash match); empty arrays once the
     distinct rows pass ``share`` of the rows."""
     n, width = rows.shape
@@ -216,7 +230,7 @@ def _group_rows(rows: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]
             if g < 0:
                 slots[k] = group
                 first[group] = r
-                counts[group] = 1
+                counts[group] = each[r]
                 group += 1
                 break
             f = first[g]
@@ -226,7 +240,7 @@ def _group_rows(rows: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]
                     same = False
                     break
             if same:
-                counts[g] += 1
+                counts[g] += each[r]
                 break
             k = (k + 1) & mask
         if group > limit:

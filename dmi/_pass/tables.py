@@ -31,6 +31,7 @@ from dmi._math.joint_tables import (
     merge_tables,
 )
 from dmi._math.sample import RowIds, SampleSpec
+from dmi._math.weights import frequency_weights
 from dmi._pass.blocks import within_partition
 from dmi._pass.graph import compute_all, threads
 from dmi._pass.onepass import PassSpec, PassState, chunk, merge
@@ -49,12 +50,15 @@ class TablesSpec:
     auto: tuple[Hashable, ...] = ()
     """Undecided (integer) columns: continuous past ``cap`` values (their sets not counted)."""
     cap: int = 64
+    weights: Hashable | None = None
+    """A column of frequency weights (:mod:`dmi._math.weights`), read last."""
 
     @property
     def columns(self) -> list[Hashable]:
-        """Every column the pass reads, in a fixed order."""
+        """Every column the pass reads, in a fixed order (the weights' last)."""
         sampled = self.sample.columns if self.sample is not None else ()
-        return list(dict.fromkeys([*(c for s in self.sets for c in s), *sampled]))
+        weights = () if self.weights is None else (self.weights,)
+        return list(dict.fromkeys([*(c for s in self.sets for c in s), *sampled, *weights]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,14 +74,25 @@ class TablesState:
 def _sample(part: pd.DataFrame, spec: TablesSpec, rows: RowIds) -> PassState | None:
     if spec.sample is None:
         return None
-    cols = spec.sample.columns
-    return chunk(part[list(cols)], PassSpec(tuple(cols), None, spec.sample), rows)
+    pass_spec = PassSpec(tuple(spec.sample.columns), None, spec.sample, spec.weights)
+    return chunk(part[list(pass_spec.read)], pass_spec, rows)
+
+
+def _weighed(part: pd.DataFrame, spec: TablesSpec) -> tuple[pd.DataFrame, Any]:
+    """The partition's rows of weight > 0 and their weights (None: no weights)."""
+    if spec.weights is None:
+        return part, None
+    weights, keep = frequency_weights(part[spec.weights], spec.weights)
+    return (part if keep is None else part[keep]), weights
 
 
 def _summarize(part: pd.DataFrame, spec: TablesSpec, rows: RowIds) -> TablesState:
     """One partition's tables and sample rows."""
     try:
-        tables = count_tables(part, spec.sets, spec.dropna, spec.auto, spec.cap) if spec.sets else None
+        kept, weights = _weighed(part, spec)
+        tables = (
+            count_tables(kept, spec.sets, spec.dropna, spec.auto, spec.cap, weights) if spec.sets else None
+        )
         return TablesState(tables, _sample(part, spec, rows))
     finally:
         pa.default_memory_pool().release_unused()
@@ -86,7 +101,9 @@ def _summarize(part: pd.DataFrame, spec: TablesSpec, rows: RowIds) -> TablesStat
 def _encode_task(part: pd.DataFrame, spec: TablesSpec, rows: RowIds) -> tuple[EncodedRows, PassState | None]:
     """One partition encoded once, for its blocks of sets to count (and its sample rows)."""
     try:
-        return encode_rows(part, spec.sets, spec.dropna, spec.auto, spec.cap), _sample(part, spec, rows)
+        kept, weights = _weighed(part, spec)
+        encoded = encode_rows(kept, spec.sets, spec.dropna, spec.auto, spec.cap, weights)
+        return encoded, _sample(part, spec, rows)
     finally:
         pa.default_memory_pool().release_unused()
 

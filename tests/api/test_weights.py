@@ -210,8 +210,8 @@ def test_a_weights_column_that_is_analysed_or_missing_is_refused(tmp_path):
         dmi.mutual_info_with(df, "w", weights="w")
     with pytest.raises(KeyError, match="weights: unknown column"):
         dmi.mutual_info_matrix(df, weights="nope")
-    with pytest.raises(ValueError, match="given= does not take weights= yet"):
-        dmi.mutual_info_matrix(df, given="b", weights="w")
+    with pytest.raises(ValueError, match="'w' is also in given="):
+        dmi.mutual_info_matrix(df, given="w", weights="w")
     with pytest.raises(ValueError, match="sample='partitions'"):
         dmi.mutual_info_matrix(df, weights="w", sample="partitions")
     summary = dmi.summarize(df.drop(columns="w"))
@@ -259,4 +259,29 @@ def test_association_measures_and_column_groups_take_weights(mart):
         )
     pd.testing.assert_series_equal(
         dmi.column_groups(counted, weights="n", discrete=True), dmi.column_groups(expanded, discrete=True)
+    )
+
+
+@pytest.mark.parametrize("given", ["origin", ["origin", "month"]])
+def test_conditioning_on_weighted_rows_equals_the_expansion(mart, given):
+    counted, raw = mart
+    expanded = _expanded(counted, "n")
+    kw = dict(given=given, columns=["carrier", "hour", "late"], discrete=True)
+    got = dmi.mutual_info_table(counted, weights="n", **kw)
+    pd.testing.assert_frame_equal(got, dmi.mutual_info_table(expanded, **kw), check_exact=True)
+    pd.testing.assert_frame_equal(
+        dmi.mutual_info_matrix(counted, weights="n", **kw),
+        dmi.mutual_info_matrix(expanded, **kw),
+        check_exact=True,
+    )
+    # against the raw flights, a stratum at a time with scikit-learn
+    by = given if isinstance(given, list) else [given]
+    rows = raw.dropna(subset=["late"])
+    want = sum(
+        len(g) / len(rows) * mutual_info_score(g.carrier, g.late.astype(int)) for _, g in rows.groupby(by)
+    )
+    cell = got[(got.x == "carrier") & (got.y == "late")].iloc[0]
+    assert cell["mi"] == pytest.approx(want, rel=1e-9)
+    assert dmi.conditional_mutual_info(counted, "carrier", "late", given, weights="n", discrete=True) == (
+        pytest.approx(want, rel=1e-9)
     )

@@ -125,3 +125,22 @@ def test_distinct_rows_count_the_same_tables(missing):
     for s, table in zip(sets, grouped.counts, strict=True):
         alone = count_tables(frame, [s])  # one set: every row counted as it is
         np.testing.assert_array_equal(table, alone.counts[0])
+
+
+@pytest.mark.parametrize("sets_count", [1, 84])
+def test_frequency_weights_count_as_repeated_rows(sets_count):
+    rng = np.random.default_rng(6)
+    n = 3_000
+    frame = pd.DataFrame({f"c{i}": rng.integers(0, 2, n) for i in range(9)})  # few distinct rows:
+    frame["c1"] = frame["c0"]  # the many sets group them first
+    weights = rng.integers(1, 5, n)
+    sets = [(f"c{a}", f"c{b}", f"c{c}") for a in range(7) for b in range(a + 1, 8) for c in range(b + 1, 9)]
+    sets = sets[:sets_count]
+    weighted = count_tables(frame, sets, weights=weights)
+    repeated = count_tables(frame.loc[frame.index.repeat(weights)].reset_index(drop=True), sets)
+    assert weighted.n_rows == repeated.n_rows == weights.sum()
+    for got, want in zip(weighted.counts, repeated.counts, strict=True):
+        np.testing.assert_array_equal(got, want)
+    codes = frame.to_numpy(np.int32).T.copy()
+    kept, summed = distinct_rows(codes, [2] * 9, weights)
+    assert summed.sum() == weights.sum() and kept.shape[1] < n
