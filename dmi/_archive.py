@@ -284,6 +284,10 @@ def _check_meta(r: _Reader, meta: dict[str, Any]) -> None:
     _require(meta["sample_size"] > 0, r, "'sample_size' must be positive")
     given = meta.get("given")
     _require(given is None or isinstance(given, str) or _is_int(given), r, "'given' must be a column name")
+    weights = meta.get("weights")
+    _require(
+        weights is None or isinstance(weights, str) or _is_int(weights), r, "'weights' must be a column name"
+    )
     members = meta.get("members")
     if meta["version"] >= 4:
         if not isinstance(members, dict):

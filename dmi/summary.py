@@ -54,6 +54,8 @@ class Summary:
     """How the sample's rows were keyed: ``"identity"`` (source and position; this dmi)
     or ``"content"`` (summaries saved before format version 3, which cannot merge with
     newer ones)."""
+    weights: Hashable | None = None
+    """The column of frequency weights its counts and sample were made with, or None."""
 
     @property
     def n_rows(self) -> int:
@@ -70,7 +72,7 @@ class Summary:
         """The summary of the rows of both (which must be different rows of the same table).
 
         Raises ValueError naming the first difference in columns, kinds or dtypes (with
-        the column), seed, sample size, cap or ``given``: such summaries cannot describe
+        the column), seed, sample size, cap, ``given`` or ``weights``: such summaries cannot describe
         one table. Also raises ValueError when both samples hold a row of the same
         identity (the same file, or in-memory DataFrames that both number their rows
         from 0): those rows would be counted twice, or sampled together.
@@ -90,7 +92,7 @@ class Summary:
                         f"{theirs!r}"
                     )
         # an older format first: it is the cause of the other differences
-        for what in ("row_keys", "seed", "sample_size", "max_categories", "given"):
+        for what in ("row_keys", "seed", "sample_size", "max_categories", "given", "weights"):
             mine, theirs = getattr(self, what), getattr(other, what)
             if mine != theirs:
                 hint = (
@@ -113,7 +115,8 @@ class Summary:
     def __repr__(self) -> str:
         shown = ", ".join(repr(c) for c in self.columns[:6]) + (", ..." if len(self.columns) > 6 else "")
         given = f"; given {self.given!r}" if self.given is not None else ""
-        return f"dmi.Summary({self.n_rows:,} rows; columns {shown}; seed {self.seed}{given})"
+        weights = f"; weights {self.weights!r}" if self.weights is not None else ""
+        return f"dmi.Summary({self.n_rows:,} rows; columns {shown}; seed {self.seed}{given}{weights})"
 
 
 def _check_disjoint(a: Sample | None, b: Sample | None) -> None:
@@ -141,6 +144,7 @@ def _save(summary: Summary, path: str) -> None:
         "seed": summary.seed,
         "sample_size": summary.sample_size,
         "given": None if summary.given is None else label(summary.given),
+        "weights": None if summary.weights is None else label(summary.weights),
     }
     write(path, meta, summary.state)
 
@@ -171,4 +175,5 @@ def load(path: str | os.PathLike[str]) -> Summary:
         state,
         meta.get("given"),
         "identity" if meta["version"] >= 3 else "content",
+        meta.get("weights"),
     )

@@ -206,10 +206,11 @@ class Stored:
             )
         if opts.method != "auto" or opts.sample != "rows":
             raise ValueError("method='binned' and sample='partitions' need the data, not a summary")
-        if opts.weights is not None:
+        if opts.weights is not None and opts.weights != summary.weights:
+            made = "without weights" if summary.weights is None else f"with weights={summary.weights!r}"
             raise ValueError(
-                f"weights={opts.weights!r} reads a column of the data; a summary holds counts already "
-                "made (leave weights out)"
+                f"weights={opts.weights!r}: this summary's counts were made {made}, and a summary cannot "
+                "weigh its rows again (leave weights out, or summarize the data with the weights you want)"
             )
         stored = summary.max_categories
         if summary.state.counts is not None and opts.cap_given and opts.max_categories != stored:

@@ -45,6 +45,12 @@ class PassKeywords(TypedDict, total=False):
     max_categories: int | None
 
 
+class SummaryKeywords(PassKeywords, total=False):
+    """A pass kept as a summary, over rows that may carry frequency weights."""
+
+    weights: Hashable | None
+
+
 class BinnedKeywords(PassKeywords, total=False):
     """A pass whose estimates are binned: the bins, the unit, missing values."""
 

@@ -13,7 +13,7 @@ from dmi._engine.basis import Data
 from dmi._engine.columns import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, matrix_pairs
 from dmi._engine.given_sets import given_columns
 from dmi._engine.request import DataLike, check_options, prepare, without_given
-from dmi._engine.signatures import PassKeywords, takes
+from dmi._engine.signatures import SummaryKeywords, takes
 from dmi._math.counts import CountSpec
 from dmi._math.sample import SampleSpec
 from dmi._pass import graph
@@ -21,21 +21,23 @@ from dmi._pass.onepass import PassSpec
 from dmi.summary import Summary
 
 
-@takes(PassKeywords)
+@takes(SummaryKeywords)
 def summarize(
     data: DataLike,
     columns: Sequence[Hashable] | None = None,
     *,
     given: Hashable | None = None,
-    **options: Unpack[PassKeywords],
+    **options: Unpack[SummaryKeywords],
 ) -> Summary:
     """One pass over ``data``, kept: the counts of every discrete pair and a uniform sample.
 
     Parameters
     ----------
-    data, columns, discrete, sample_size, split_every, progress, max_categories
+    data, columns, discrete, sample_size, split_every, progress, max_categories, weights
         As for :func:`dmi.mutual_info_matrix`. Results computed from the summary use
-        its ``max_categories``.
+        its ``max_categories``; its counts and sample are weighted by ``weights``
+        (recorded in the summary: a weighted summary merges only with summaries of the
+        same weight column).
     random_state : int, numpy.random.Generator or None, default None
         The seed of the sample's row keys, recorded in the summary. Summaries to be
         merged must share it; ``None`` is the fixed default seed 0, so summaries made
@@ -82,12 +84,12 @@ def summarize(
     else:
         state, _ = graph.run(
             source,
-            full_spec(labels, kinds, sample_size, seed, opts.max_categories),
+            full_spec(labels, kinds, sample_size, seed, opts.max_categories, opts.weights),
             opts.split_every,
             progress=opts.progress,
         )
     dtypes = tuple(_dtype_name(source.frame.dtypes[c]) for c in labels)
-    return Summary(tuple(labels), tuple(kinds), dtypes, seed, sample_size, state, given)
+    return Summary(tuple(labels), tuple(kinds), dtypes, seed, sample_size, state, given, weights=opts.weights)
 
 
 def _dtype_name(dtype: Any) -> str:
@@ -101,7 +103,12 @@ def _dtype_name(dtype: Any) -> str:
 
 
 def full_spec(
-    labels: Sequence[Hashable], kinds: Sequence[str], sample_size: int, seed: int, max_categories: int | None
+    labels: Sequence[Hashable],
+    kinds: Sequence[str],
+    sample_size: int,
+    seed: int,
+    max_categories: int | None,
+    weights: Hashable | None = None,
 ) -> PassSpec:
     """Counts of every pair of discrete (or undecided integer) columns; a sample of every
     column if any is continuous or undecided."""
@@ -125,4 +132,4 @@ def full_spec(
         if any(k != DISCRETE for k in kinds)
         else None
     )
-    return PassSpec(tuple(labels), counts, sample)
+    return PassSpec(tuple(labels), counts, sample, weights)

@@ -215,7 +215,7 @@ def test_a_weights_column_that_is_analysed_or_missing_is_refused(tmp_path):
     with pytest.raises(ValueError, match="sample='partitions'"):
         dmi.mutual_info_matrix(df, weights="w", sample="partitions")
     summary = dmi.summarize(df.drop(columns="w"))
-    with pytest.raises(ValueError, match="a summary holds counts already"):
+    with pytest.raises(ValueError, match="made without weights, and a summary cannot weigh its rows again"):
         dmi.mutual_info_matrix(summary, weights="w")
     assert list(dmi.mutual_info_matrix(df, weights="w").columns) == ["a", "b"]  # w is not analysed
 
@@ -284,4 +284,35 @@ def test_conditioning_on_weighted_rows_equals_the_expansion(mart, given):
     assert cell["mi"] == pytest.approx(want, rel=1e-9)
     assert dmi.conditional_mutual_info(counted, "carrier", "late", given, weights="n", discrete=True) == (
         pytest.approx(want, rel=1e-9)
+    )
+
+
+def test_a_weighted_summary_saves_merges_and_answers_as_the_expansion(mart, tmp_path):
+    counted, _ = mart
+    counted = counted.assign(late=counted["late"].astype("float64"))  # NaN: a float column
+    expanded = _expanded(counted, "n")
+    half = len(counted) // 2
+    first = dmi.summarize(counted.iloc[:half], weights="n", discrete=True)
+    second = dmi.summarize(counted.iloc[half:], weights="n", discrete=True)
+    merged = first.merge(second)
+    assert merged.weights == "n" and merged.n_rows == counted.n.sum() and "weights 'n'" in repr(merged)
+    merged.save(tmp_path / "mart.dmi")
+    loaded = dmi.load(tmp_path / "mart.dmi")
+    assert loaded.weights == "n" and loaded.n_rows == merged.n_rows
+    want = dmi.mutual_info_table(expanded, discrete=True)
+    for summary in (merged, loaded):
+        got = dmi.mutual_info_table(summary)
+        np.testing.assert_allclose(got["mi"], want["mi"], rtol=1e-12)
+        assert got["n"].tolist() == want["n"].tolist()
+    assert dmi.mutual_info_matrix(loaded, weights="n").equals(dmi.mutual_info_matrix(loaded))
+    with pytest.raises(ValueError, match="made with weights='n'"):
+        dmi.mutual_info_matrix(loaded, weights="other")
+    plain = dmi.summarize(counted.iloc[half:].drop(columns="n"), discrete=True)
+    with pytest.raises(ValueError, match="cannot merge summaries with different weights: 'n' and None"):
+        first.merge(plain)
+    given = dmi.summarize(counted, weights="n", discrete=True, given="origin")
+    np.testing.assert_allclose(
+        dmi.mutual_info_matrix(given, given="origin").to_numpy(),
+        dmi.mutual_info_matrix(expanded, given="origin", discrete=True).to_numpy(),
+        rtol=1e-12,
     )
