@@ -13,7 +13,7 @@ from dmi._engine.basis import Basis, Stored, basis_of
 from dmi._engine.columns import check_known, select_columns
 from dmi._engine.request import DataLike, unit_of_base
 from dmi._engine.select import binned_options
-from dmi._engine.signatures import BinnedKeywords, takes
+from dmi._engine.signatures import WeightedBinnedKeywords, takes
 from dmi._engine.summarize import summarize
 from dmi._engine.validate import check_alpha, check_positive_int
 from dmi.summary import Summary
@@ -50,7 +50,21 @@ class Drift:
         return text + f" at q <= {a['alpha']})"
 
 
-@takes(BinnedKeywords)
+def _check_weights(opened: list[Basis], weights: Hashable, columns: Sequence[Hashable] | None) -> None:
+    """ValueError when a side cannot be weighed by ``weights``: a summary made otherwise,
+    or the weight column among ``columns``; KeyError when a side lacks it."""
+    if columns is not None and weights in list(columns):
+        raise ValueError(f"the weights column {weights!r} is also in columns=; leave it out")
+    for name, side in zip(("before", "after"), opened, strict=True):
+        if isinstance(side, Stored):
+            if side.summary.weights != weights:
+                made = "without weights" if side.summary.weights is None else f"with {side.summary.weights!r}"
+                raise ValueError(f"weights={weights!r}, but the {name} summary was made {made}")
+        else:
+            check_known(f"weights ({name})", [weights], side.columns)
+
+
+@takes(WeightedBinnedKeywords)
 def drift(
     before: DataLike,
     after: DataLike,
@@ -59,7 +73,7 @@ def drift(
     pairs: bool = True,
     alpha: float = 0.05,
     permutations: int = 9_999,
-    **options: Unpack[BinnedKeywords],
+    **options: Unpack[WeightedBinnedKeywords],
 ) -> Drift:
     """Which columns' distributions, and which pairs' dependence, differ between two versions.
 
@@ -120,9 +134,10 @@ def drift(
         Unit of ``mi``, ``js_divergence`` and the pairs' MI (2: bits).
     dropna : bool, default True
         Leave missing values out (else missing is a value of its own).
-    discrete, sample_size, split_every, progress, max_categories
+    discrete, sample_size, split_every, progress, max_categories, weights
         As for :func:`dmi.summarize`, for a side given as data. With a summary on one
-        side, the other is summarized with its ``max_categories`` unless given.
+        side, the other is summarized with its ``max_categories`` unless given. Both
+        sides are weighted by ``weights`` (a summary must have been made with it).
     random_state : int, Generator or None
         Seed of the data sides' samples and of the permutations (None: 0).
 
@@ -159,7 +174,9 @@ def drift(
     opts = binned_options(**options)
     # each side opened once (files' footers, headers): its columns now, its pass below
     opened = [basis_of(side) for side in (before, after)]
-    names = [side.columns for side in opened]
+    names = [[c for c in side.columns if c != opts.weights] for side in opened]
+    if opts.weights is not None:
+        _check_weights(opened, opts.weights, columns)
     if columns is None:
         theirs = set(names[1])
         labels = [c for c in names[0] if c in theirs]
@@ -183,6 +200,7 @@ def drift(
             split_every=opts.split_every,
             progress=opts.progress,
             max_categories=cap,
+            weights=opts.weights,
         )
 
     sides = summary_of(opened[0]), summary_of(opened[1])

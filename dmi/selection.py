@@ -10,12 +10,12 @@ import pandas as pd
 
 from dmi._engine.request import DataLike
 from dmi._engine.select import binned_options, select
-from dmi._engine.signatures import BinnedKeywords, takes
+from dmi._engine.signatures import WeightedBinnedKeywords, takes
 from dmi._engine.validate import check_alpha, check_choice
 from dmi._math.selection import METHODS
 
 
-@takes(BinnedKeywords)
+@takes(WeightedBinnedKeywords)
 def select_features(
     data: DataLike,
     target: Hashable,
@@ -25,7 +25,7 @@ def select_features(
     alpha: float | None = 0.05,
     columns: Sequence[Hashable] | None = None,
     quotient: bool = False,
-    **options: Unpack[BinnedKeywords],
+    **options: Unpack[WeightedBinnedKeywords],
 ) -> pd.DataFrame:
     """Choose features for ``target`` one at a time, with the evidence for each step.
 
@@ -100,7 +100,7 @@ def select_features(
         ``alpha=None`` is an error.
     columns : list of column names, optional
         The candidates (default: every column but ``target``).
-    discrete, sample_size, random_state, split_every, progress, max_categories
+    discrete, sample_size, random_state, split_every, progress, max_categories, weights
         As for :func:`dmi.mutual_info_matrix`; ``sample_size`` and ``random_state`` set
         the sample the quantile bins are taken from.
     bins : int or 'auto', default 'auto'

@@ -12,7 +12,13 @@ import pandas as pd
 from dmi._engine.basis import basis_of
 from dmi._engine.notes import UntestedPairsWarning, first_names, warn
 from dmi._engine.request import DataLike, check_options, unit_of_base
-from dmi._engine.signatures import AssociationKeywords, EstimatorKeywords, KnnKeywords, knn_only, takes
+from dmi._engine.signatures import (
+    AssociationKeywords,
+    KnnKeywords,
+    WeightedEstimatorKeywords,
+    knn_only,
+    takes,
+)
 from dmi._engine.validate import check_alpha
 from dmi.api import mutual_info_table
 from dmi.association import association_matrix
@@ -45,14 +51,14 @@ def _spanning_forest(n: int, edges: list[tuple[float, int, int]]) -> list[int]:
     return chosen
 
 
-@takes(EstimatorKeywords)
+@takes(WeightedEstimatorKeywords)
 def dependency_tree(
     data: DataLike,
     columns: Sequence[Hashable] | None = None,
     *,
     alpha: float | None = None,
     knn_permutations: int = 0,
-    **options: Unpack[EstimatorKeywords],
+    **options: Unpack[WeightedEstimatorKeywords],
 ) -> pd.DataFrame:
     """The Chow-Liu tree of a table: the maximum spanning tree of its MI matrix.
 
@@ -79,7 +85,7 @@ def dependency_tree(
     Parameters
     ----------
     data, columns, discrete, method, bins, n_neighbors, sample_size, base, dropna, \
-random_state, split_every, progress, max_categories, knn_permutations
+random_state, split_every, progress, max_categories, knn_permutations, weights
         As for :func:`dmi.mutual_info_table`; ``data`` may be a :class:`dmi.Summary`.
     alpha : float, optional
         Keep only edges significant at this false-discovery rate, in (0, 1).

@@ -61,7 +61,7 @@ class DriftPlan:
 
 
 def check_sides(before: Summary, after: Summary, labels: Sequence[Hashable]) -> None:
-    """ValueError naming the first column whose kind differs, or a cap that differs."""
+    """ValueError naming the first column whose kind differs, or a cap or weights that differ."""
     kind = [dict(zip(s.columns, s.kinds, strict=True)) for s in (before, after)]
     dtype = [dict(zip(s.columns, s.dtypes, strict=True)) for s in (before, after)]
     for c in labels:
@@ -77,6 +77,11 @@ def check_sides(before: Summary, after: Summary, labels: Sequence[Hashable]) -> 
                 f"a summary made with given={s.given!r} holds conditional counts only; "
                 "summarize without given="
             )
+    if before.weights != after.weights:
+        raise ValueError(
+            f"the two sides are weighted differently (weights {before.weights!r} before, {after.weights!r} "
+            "after); pass both as data with the same weights=, or summarize both with it"
+        )
     if before.max_categories != after.max_categories:
         raise ValueError(
             f"the summaries were capped at different max_categories ({before.max_categories!r} and "

@@ -34,7 +34,7 @@ from dmi._engine.request import (
     prepare,
     unit,
 )
-from dmi._engine.signatures import BinnedKeywords
+from dmi._engine.signatures import WeightedBinnedKeywords
 from dmi._inputs.source import Source
 from dmi._math.codes import bin_of
 from dmi._math.estimators import Reads, to_base
@@ -89,9 +89,10 @@ def binned_view(
             opts.bins,
             opts.progress,
             notes,
+            opts.weights,
         )
     named = {labels[c]: cut for c, cut in edges.items()}
-    frame = source.frame[labels]
+    frame = source.frame[labels if opts.weights is None else [*labels, opts.weights]]
     meta = _bin(frame._meta, {name: (0.0,) for name in named})
     return (
         frame.map_partitions(_bin, named, meta=meta),
@@ -300,7 +301,7 @@ def as_frame(steps: list[Step], base: float) -> pd.DataFrame:
     return table
 
 
-def binned_options(**options: Unpack[BinnedKeywords]) -> Options:
+def binned_options(**options: Unpack[WeightedBinnedKeywords]) -> Options:
     """The checked options of a selection: continuous columns binned, every term counted."""
     return check_options(**options, method="binned")
 

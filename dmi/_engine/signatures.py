@@ -45,10 +45,14 @@ class PassKeywords(TypedDict, total=False):
     max_categories: int | None
 
 
-class SummaryKeywords(PassKeywords, total=False):
-    """A pass kept as a summary, over rows that may carry frequency weights."""
+class Weighted(TypedDict, total=False):
+    """Rows that may carry frequency weights (mixed into the keyword sets that take them)."""
 
     weights: Hashable | None
+
+
+class SummaryKeywords(PassKeywords, Weighted, total=False):
+    """A pass kept as a summary."""
 
 
 class BinnedKeywords(PassKeywords, total=False):
@@ -59,6 +63,10 @@ class BinnedKeywords(PassKeywords, total=False):
     dropna: bool
 
 
+class WeightedBinnedKeywords(BinnedKeywords, Weighted, total=False):
+    """A binned pass over weighted rows (feature selection, drift)."""
+
+
 class KnnKeywords(PassKeywords, total=False):
     """A pass whose continuous pairs take the k-NN estimators."""
 
@@ -67,10 +75,8 @@ class KnnKeywords(PassKeywords, total=False):
     dropna: bool
 
 
-class WeightedKnnKeywords(KnnKeywords, total=False):
-    """A k-NN pass over rows that may carry frequency weights."""
-
-    weights: Hashable | None
+class WeightedKnnKeywords(KnnKeywords, Weighted, total=False):
+    """A k-NN pass over weighted rows (conditional MI)."""
 
 
 class EstimatorKeywords(KnnKeywords, total=False):
@@ -80,11 +86,14 @@ class EstimatorKeywords(KnnKeywords, total=False):
     bins: int | str
 
 
-class AssociationKeywords(EstimatorKeywords, total=False):
+class WeightedEstimatorKeywords(EstimatorKeywords, Weighted, total=False):
+    """Either estimator family over weighted rows (the dependency tree)."""
+
+
+class AssociationKeywords(EstimatorKeywords, Weighted, total=False):
     """Every pair of a table (the sample may come from some partitions only)."""
 
     sample: SampleMode
-    weights: Hashable | None
 
 
 class MatrixKeywords(AssociationKeywords, total=False):

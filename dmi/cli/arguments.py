@@ -160,6 +160,7 @@ def _add_common(
     estimators: bool = True,
     helps: dict[str, str] | None = None,
     bins: bool = True,
+    weights: bool = True,
 ) -> None:
     """Options shared by ``dmi matrix``, ``dmi with``, ``dmi select`` and ``dmi drift``
     (``estimators``: the choice of estimator, which ``select`` and ``drift`` do not have:
@@ -191,7 +192,7 @@ def _add_common(
         "--seed", type=_seed, default=DEFAULT_SEED, help=f"{seed_help} (default {DEFAULT_SEED})"
     )
     what.add_argument("--max-categories", type=_cap, metavar="N", **_keyword("max_categories"))
-    if estimators:
+    if weights:
         what.add_argument("--weights", metavar="COLUMN", **_keyword("weights"))
     where = parser.add_argument_group("where to compute (default: threads in this process)")
     place = where.add_mutually_exclusive_group()
@@ -240,9 +241,9 @@ def _keywords(args: argparse.Namespace, *, estimators: bool = True) -> dict[str,
         "max_categories": args.max_categories,
     }
     if estimators:
-        keywords.update(
-            method=args.method, n_neighbors=args.n_neighbors, normalize=args.normalize, weights=args.weights
-        )
+        keywords.update(method=args.method, n_neighbors=args.n_neighbors, normalize=args.normalize)
+    if "weights" in args:
+        keywords["weights"] = args.weights
     return keywords
 
 

@@ -316,3 +316,64 @@ def test_a_weighted_summary_saves_merges_and_answers_as_the_expansion(mart, tmp_
         dmi.mutual_info_matrix(expanded, given="origin", discrete=True).to_numpy(),
         rtol=1e-12,
     )
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """A result without its attrs (which hold frames pandas cannot compare)."""
+    out = frame.copy()
+    out.attrs = {}
+    return out
+
+
+@pytest.fixture(scope="module")
+def planted() -> pd.DataFrame:
+    """Discrete and continuous columns with planted dependencies and weights 0 to 3."""
+    rng = np.random.default_rng(7)
+    n = 6_000
+    df = pd.DataFrame({"a": rng.integers(0, 4, n)})
+    df["b"] = (df.a + rng.integers(0, 2, n)) % 5
+    df["c"] = (df.b + rng.integers(0, 3, n)) % 3
+    df["x"] = np.round(df.a + rng.normal(size=n), 1)
+    df["w"] = rng.integers(0, 4, n)
+    return df
+
+
+@pytest.mark.parametrize("method", ["mrmr", "cmim"])
+def test_feature_selection_on_weights_is_the_expansions(planted, method):
+    got = dmi.select_features(planted, "b", weights="w", method=method)
+    want = dmi.select_features(_expanded(planted, "w"), "b", method=method)
+    pd.testing.assert_frame_equal(_plain(got), _plain(want), check_exact=True)
+    assert len(got) >= 2
+
+
+def test_dependency_tree_and_drift_on_weights_are_the_expansions(planted):
+    expanded = _expanded(planted, "w")
+    kw = dict(discrete=["a", "b", "c"])
+    pd.testing.assert_frame_equal(
+        _plain(dmi.dependency_tree(planted, weights="w", **kw)), _plain(dmi.dependency_tree(expanded, **kw))
+    )
+    after = planted.assign(b=(planted.b + (planted.x > 1)) % 5)
+    got = dmi.drift(planted, after, weights="w")
+    want = dmi.drift(expanded, _expanded(after, "w"))
+    pd.testing.assert_frame_equal(_plain(got.columns), _plain(want.columns), check_exact=True)
+    pd.testing.assert_frame_equal(_plain(got.pairs), _plain(want.pairs), check_exact=True)
+    assert got.columns.set_index("column").loc["b", "drifted"]
+    with pytest.raises(ValueError, match="weighted differently"):
+        dmi.drift(dmi.summarize(planted, weights="w"), planted)
+    with pytest.raises(ValueError, match="the after summary was made without weights"):
+        dmi.drift(planted, dmi.summarize(planted.drop(columns="w")), weights="w")
+
+
+def test_every_command_but_pairs_takes_weights(tmp_path, planted):
+    from dmi.cli import main
+
+    path = tmp_path / "t.parquet"
+    planted.to_parquet(path)
+    for argv in (
+        ["with", str(path), "--target", "b"],
+        ["select", str(path), "--target", "b"],
+        ["drift", str(path), str(path)],
+    ):
+        assert main([*argv, "--weights", "w", "--quiet"]) == 0, argv
+    with pytest.raises(SystemExit):
+        main(["pairs", str(path), "--weights", "w"])

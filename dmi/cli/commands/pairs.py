@@ -49,7 +49,7 @@ def add(sub: Any) -> None:
     which.add_argument(
         "--only-threshold", action="store_true", help="report only the pairs above --threshold"
     )
-    _add_common(pairs, estimators=False, helps=_PAIRS_HELP, bins=False)
+    _add_common(pairs, estimators=False, helps=_PAIRS_HELP, bins=False, weights=False)
     pairs.add_argument("--n-neighbors", type=_positive, **_keyword("n_neighbors"))
     pairs.set_defaults(func=run)
 
