@@ -13,6 +13,7 @@ from dmi._engine.columns import check_known, matrix_pairs
 from dmi._engine.given_sets import given_columns, set_scalar, takes_sets
 from dmi._engine.given_table import conditional_table
 from dmi._engine.independence import Settings
+from dmi._engine.lags import lag_matrix, lag_request, lag_table, lag_with
 from dmi._engine.matrix import matrix, with_target
 from dmi._engine.request import (
     DataLike,
@@ -37,6 +38,9 @@ def mutual_info_matrix(
     columns: Sequence[Hashable] | None = None,
     *,
     given: Hashable | Sequence[Hashable] | None = None,
+    lags: int | Sequence[int] | None = None,
+    by: Hashable | None = None,
+    time: Hashable | None = None,
     **options: Unpack[MatrixKeywords],
 ) -> pd.DataFrame:
     """Mutual information between every pair of columns, over all rows, in one pass.
@@ -59,6 +63,22 @@ def mutual_info_matrix(
         sample (discrete columns as strata). ``attrs["given"]`` names them. Needs
         ``method='auto'`` and ``normalize=None``; ``dropna=False`` only with discrete
         columns.
+    lags : int or list of int, optional
+        Rows in time order: ``I(X_t; Y_{t-lag})`` for each lag (rows back), every
+        column at t against every column ``lag`` rows before, all lags in one pass
+        (each partition reads the last ``max(lags)`` rows of the one before, so no pair
+        crosses a partition's edge; a row with no predecessor that far back is left
+        out of that lag's pairs). Returns a frame indexed by ``(lag, x)`` with a column
+        per ``y``: ``result.loc[3]`` is the lag-3 matrix (not symmetric), ``lag 0``
+        the plain one. See :func:`dmi.plot.lags`.
+    by : column name, optional
+        With ``lags``: the series each row belongs to (a sensor, a ticker, an
+        airport); lags never cross series. The rows must be grouped by it, each
+        series in time order (sorted by ``[by, time]``). Not analysed.
+    time : column name, optional
+        With ``lags``: a column the rows are ordered by, checked: rows that go back
+        in time (within a series) raise ValueError instead of giving wrong lags. Not
+        analysed.
 
     Returns
     -------
@@ -151,7 +171,17 @@ def mutual_info_matrix(
     x  0.971  0.420
     y  0.420  0.971
     """
-    return matrix(prepare(data, columns, check_options(**options), given=given), given)
+    opts = check_options(**options)
+    if lags is not None:
+        return lag_matrix(*lag_request(data, columns, opts, lags, by, time, given=given))
+    _no_order(by, time)
+    return matrix(prepare(data, columns, opts, given=given), given)
+
+
+def _no_order(by: Hashable | None, time: Hashable | None) -> None:
+    """TypeError for ``by=`` or ``time=`` without ``lags=`` (they order lagged rows only)."""
+    if by is not None or time is not None:
+        raise TypeError("by= and time= order the rows for lags=; pass lags=[...] (rows back) with them")
 
 
 mutual_info_matrix.__doc__ = (mutual_info_matrix.__doc__ or "").replace(
@@ -167,8 +197,11 @@ def mutual_info_with(
     *,
     given: Hashable | Sequence[Hashable] | None = None,
     sort: bool = False,
+    lags: int | Sequence[int] | None = None,
+    by: Hashable | None = None,
+    time: Hashable | None = None,
     **options: Unpack[MatrixKeywords],
-) -> pd.Series:
+) -> pd.Series | pd.DataFrame:
     """Mutual information of one target column with every other column.
 
     Like :meth:`pandas.DataFrame.corrwith`: only the pairs ``(target, column)`` are
@@ -191,6 +224,11 @@ def mutual_info_with(
     <keywords>
     sort : bool, default False
         Largest first (NaN last, ties in the columns' order) instead of the columns' order.
+    lags, by, time
+        As for :func:`mutual_info_matrix`: ``I(target_t; X_{t-lag})``, what each
+        column's past tells about the target now. Returns a frame with a row per lag
+        and a column per column, the target's own past last (NaN at lag 0); ``sort``
+        then orders the columns by their largest value.
 
     Returns
     -------
@@ -220,6 +258,13 @@ def mutual_info_with(
         raise TypeError(f"sort must be True or False, got {sort!r}")
     if target is None:
         raise TypeError("target must be a column name, got None")
+    if lags is not None:
+        lagged = lag_with(*lag_request(data, columns, request, lags, by, time, target=target, given=given))
+        if sort:
+            order = lagged.max().sort_values(ascending=False, na_position="last", kind="stable").index
+            lagged = lagged[order]
+        return lagged
+    _no_order(by, time)
     result = with_target(prepare(data, columns, request, target=target, given=given), target, given)
     if sort:
         return result.sort_values(ascending=False, na_position="last", kind="stable")
@@ -236,6 +281,9 @@ def mutual_info_table(
     permutations: int = 999,
     stderr_splits: int = 10,
     knn_permutations: int = 0,
+    lags: int | Sequence[int] | None = None,
+    by: Hashable | None = None,
+    time: Hashable | None = None,
     **options: Unpack[MatrixKeywords],
 ) -> pd.DataFrame:
     """Every pair of columns as one row, with significance, bias correction and uncertainty.
@@ -321,6 +369,20 @@ split_every, sample, progress, max_categories
     check_positive_int("stderr_splits", stderr_splits, minimum=2)
     check_positive_int("knn_permutations", knn_permutations, minimum=0)
     checked = check_options(**options)
+    if lags is not None:
+        req, order = lag_request(data, columns, checked, lags, by, time, given=given)
+        return lag_table(
+            replace(req, opts=replace(req.opts, normalize=None)),
+            order,
+            base=checked.base,
+            seed=req.opts.seed,
+            stderr_splits=stderr_splits,
+            knn_permutations=knn_permutations,
+            average=checked.normalize or "arithmetic",
+            p_value=p_value,
+            permutations=permutations,
+        )
+    _no_order(by, time)
     if given_columns(given) is not None:
         req = prepare(data, columns, checked, given=given)
         method = {"chi2": "g-test"}.get(p_value, p_value)

@@ -3,6 +3,7 @@
 * :func:`heatmap` -- a :func:`dmi.mutual_info_matrix` result, columns ordered so that
   dependent columns sit together.
 * :func:`bar` -- a :func:`dmi.mutual_info_with` result as a sorted bar chart.
+* :func:`lags` -- a result with ``lags=``: MI against lag, per column or pair.
 * :func:`selection` -- a :func:`dmi.select_features` result, step by step.
 * :func:`tree` -- a :func:`dmi.dependency_tree` result (a tree or a forest).
 * :func:`drift` -- a :func:`dmi.drift` result: the columns that shifted, the pairs that moved.
@@ -193,6 +194,63 @@ def bar(
         title = f"Mutual information with {series.name}"
     if title is not None:
         ax.set_title(title)
+    ax.figure.tight_layout()  # type: ignore[union-attr]
+    return ax
+
+
+def _lag_curves(result: pd.DataFrame) -> pd.DataFrame:
+    """A lagged result as one curve per column (of a target's result) or per pair
+    ``x <- y`` (of a matrix or table): lags down the index."""
+    if "lag" in result.columns and {"x", "y", "mi"} <= set(result.columns):  # the long table
+        wide = result.assign(pair=[f"{x} <- {y}" for x, y in zip(result.x, result.y, strict=True)])
+        return wide.pivot(index="lag", columns="pair", values="mi")
+    if isinstance(result.index, pd.MultiIndex) and result.index.names == ["lag", "x"]:  # the matrix
+        stacked = pd.Series(result.stack(future_stack=True), name="mi").reset_index()
+        stacked = stacked[(stacked["lag"] > 0) | (stacked["x"] != stacked["y"])]
+        return _lag_curves(stacked)
+    if result.index.name == "lag":  # a target's result
+        return result
+    raise TypeError(
+        "plot.lags draws a result of mutual_info_matrix, mutual_info_with or mutual_info_table "
+        "called with lags=[...]"
+    )
+
+
+def lags(result: pd.DataFrame, *, top: int = 8, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Draw MI against lag: a result of :func:`dmi.mutual_info_matrix`,
+    :func:`dmi.mutual_info_with` or :func:`dmi.mutual_info_table` called with ``lags=``.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        The lagged result.
+    top : int, default 8
+        Draw the ``top`` curves with the largest value at a lag > 0 (a column's past
+        with a target; a pair ``x <- y``, ``x`` now and ``y`` ``lag`` rows before).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure by default.
+    title : str, optional
+        Title; by default what the curves are.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One line per curve with a marker at each lag, the strongest first in the legend.
+    """
+    plt = _pyplot()
+    curves = _lag_curves(result).astype(np.float64)
+    later = curves[curves.index > 0] if (curves.index > 0).any() else curves
+    strongest = later.max().sort_values(ascending=False, na_position="last").index[:top]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 4.0))
+    for name in strongest:
+        ax.plot(curves.index, curves[name].to_numpy(), "o-", label=str(name), ms=4)
+    ax.set_xlabel("lag (rows back)")
+    ax.set_ylabel(unit_label(result))
+    ax.set_ylim(bottom=0.0)
+    target = result.attrs.get("target")
+    ax.set_title(title or (f"What each column's past tells about {target}" if target else "MI against lag"))
+    ax.legend(fontsize=8)
     ax.figure.tight_layout()  # type: ignore[union-attr]
     return ax
 

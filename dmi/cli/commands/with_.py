@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+import pandas as pd
+
 from dmi.cli.arguments import (
     _PATHS_HELP,
     _add_common,
@@ -45,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     _check_outputs(args)
     with _scheduler(args):
         mi = mutual_info_with(_data(args), args.target, sort=not args.column_order, **_keywords(args))
+    assert isinstance(mi, pd.Series)  # no lags: one value per column
     order = "in the columns' order" if args.column_order else "largest first"
     print(f"Mutual information with {args.target!r} ({mi.attrs['unit']}), {order}")
     shown = mi if args.out is None else mi.head(20)

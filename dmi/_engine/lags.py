@@ -1,0 +1,300 @@
+"""Time-lagged mutual information of ordered rows: ``I(X_t ; Y_{t-lag})`` for every lag.
+
+The rows are in time order (within each series of ``by``, when given). Each partition
+gets the last ``max(lags)`` rows before it, so its first rows find their predecessors
+and no pair crosses a partition's edge silently (:func:`_with_halo`; partitions of any
+size, a file of three rows included). :func:`add_lags` then adds each column shifted by
+each lag (within its series), and the one pass counts and samples the pairs ``(x at t,
+y at t - lag)`` like any others. A row with no predecessor ``lag`` rows back (the start
+of the table or of its series) has no value for that lag and is left out of its pairs,
+as a missing value is.
+
+Results: :func:`lag_matrix` (a frame indexed by ``(lag, x)`` with a column per ``y``:
+``m.loc[lag]`` is that lag's matrix), :func:`lag_with` (lags x columns) and
+:func:`lag_table` (the long table, with a ``lag`` column). Not an ``xarray.DataArray``:
+that would add a dependency for one shape, and a pandas MultiIndex gives the same
+selections (``m.loc[3]``, ``m.xs("y", axis=1)``).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+
+from dmi._engine.basis import Data, basis_of
+from dmi._engine.columns import check_known
+from dmi._engine.request import Request, compute, prepare, unit
+from dmi._engine.table import pair_table, rows_attrs
+from dmi._math.estimators import entropy_in_units, in_units
+
+
+@dataclass(frozen=True)
+class Lags:
+    """A lagged request's ordering: the lags (rows), the series column and the time column."""
+
+    lags: tuple[int, ...]
+    by: Hashable | None = None
+    time: Hashable | None = None
+
+    @property
+    def extra(self) -> list[Hashable]:
+        """The columns read besides the analysed ones (not analysed themselves)."""
+        return [c for c in (self.by, self.time) if c is not None]
+
+
+def check_lags(lags: Any) -> tuple[int, ...]:
+    """The lags as sorted distinct ints >= 0: TypeError for a lag that is not an integer
+    (a ``pandas.Timedelta`` names what is missing), ValueError for a negative one or none."""
+    values = [lags] if isinstance(lags, numbers.Integral | pd.Timedelta) else list(lags)
+    if not values:
+        raise ValueError("lags must hold at least one lag (rows back: 0, 1, 2, ...)")
+    for v in values:
+        if isinstance(v, pd.Timedelta | np.timedelta64):
+            raise TypeError(
+                f"lags={v!r}: lags in time are not taken yet; give lags in rows (ints) on rows at a "
+                "regular interval (e.g. resample to hourly first)"
+            )
+        if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"lags must be integers (rows back), got {v!r}")
+        if v < 0:
+            raise ValueError(f"lags must be >= 0 (rows back; lag 0 is the plain matrix), got {v}")
+    return tuple(sorted({int(v) for v in values}))  # type: ignore[arg-type]  # integers, checked
+
+
+def lagged_name(column: Hashable, lag: int) -> str:
+    """The name of ``column`` shifted ``lag`` rows back (in messages and warnings)."""
+    return f"{column} (t-{lag})"
+
+
+def _shiftable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns whose dtype survives a shift's missing values: integers and booleans as
+    pandas' nullable dtypes (a plain int64 column would turn float, and continuous)."""
+    out = {}
+    for c in frame.columns:
+        s = frame[c]
+        if s.dtype.kind in "iu":
+            s = s.astype("Int64")
+        elif s.dtype.kind == "b":
+            s = s.astype("boolean")
+        out[c] = s
+    return pd.DataFrame(out, index=frame.index)
+
+
+def add_lags(
+    part: pd.DataFrame, columns: Sequence[Hashable], lags: tuple[int, ...], by: Any, time: Any
+) -> pd.DataFrame:
+    """``columns`` of a partition and, for each lag > 0, each column shifted that many
+    rows back within its series (``by``); ValueError when ``time`` is not increasing
+    within a series (the rows must be in time order)."""
+    if time is not None:
+        _check_sorted(part, by, time)
+    plain = part[list(columns)]
+    out = [plain]
+    later = [lag for lag in lags if lag > 0]
+    if later:
+        shiftable = _shiftable(plain)
+        grouped = shiftable.groupby(part[by], sort=False, dropna=False) if by is not None else None
+        for lag in later:
+            shifted = grouped.shift(lag) if grouped is not None else shiftable.shift(lag)
+            out.append(shifted.set_axis([lagged_name(c, lag) for c in columns], axis=1))
+    return pd.concat(out, axis=1)
+
+
+def _check_sorted(part: pd.DataFrame, by: Any, time: Hashable) -> None:
+    """ValueError at the first row whose ``time`` is before its predecessor's (in its
+    series): any ordered dtype (numbers, datetimes, ISO-formatted text)."""
+    t = part[time]
+    back = t < t.shift()
+    if by is not None:
+        back &= part[by] == part[by].shift()
+    back = back.fillna(False).astype(bool) if hasattr(back, "fillna") else back
+    if back.any():
+        where = back.idxmax()
+        raise ValueError(
+            f"the rows are not in order of {time!r}"
+            + (f" within each {by!r}" if by is not None else "")
+            + f" (row {where!r} goes back in time): lags count rows back, so sort the data by "
+            + (f"[{by!r}, {time!r}]" if by is not None else f"{time!r}")
+            + " first (e.g. df.sort_values(...), or write the Parquet files in that order)"
+        )
+
+
+def lag_request(
+    data: Any,
+    columns: Any,
+    opts: Any,
+    lags: Any,
+    by: Hashable | None,
+    time: Hashable | None,
+    *,
+    target: Hashable | None = None,
+    given: Any = None,
+) -> tuple[Request, Lags]:
+    """The request of a lagged call and its ordering; the ``by`` and ``time`` columns are
+    left out of the default columns (they order the rows, they are not analysed)."""
+    if given is not None:
+        raise ValueError(
+            "lags= and given= together are not taken yet: condition on a lagged column by making it "
+            "a column first (df[col].shift(lag))"
+        )
+    order = Lags(check_lags(lags), by, time)
+    basis = basis_of(data)
+    if columns is None:
+        columns = [c for c in basis.columns if c not in order.extra and c != opts.weights]
+    return prepare(basis, columns, opts, target=target), order
+
+
+def lagged_request(req: Request, order: Lags) -> tuple[Request, list[list[str | Hashable]]]:
+    """The request over the lagged frame, and each lag's column names in it (by position
+    of the request's columns; lag 0: the columns themselves)."""
+    if not isinstance(req.basis, Data):
+        raise TypeError("lags= reads the rows in order; a dmi.Summary keeps no order (pass the data)")
+    opts, labels = req.opts, req.labels
+    if opts.weights is not None:
+        raise ValueError("lags= does not take weights= yet (a weighted row has no single predecessor)")
+    if not opts.dropna:
+        raise ValueError("lags= needs dropna=True: a row with no predecessor has no value for that lag")
+    if opts.method != "auto" or opts.sample != "rows":
+        raise ValueError("lags= works with method='auto' and sample='rows'")
+    available = req.basis.columns
+    check_known("by", order.extra[:1] if order.by is not None else [], available)
+    if order.time is not None:
+        check_known("time", [order.time], available)
+    clash = [c for c in order.extra if c in labels]
+    if clash:
+        raise ValueError(f"{clash[0]!r} orders the rows (by= or time=); leave it out of the columns analysed")
+    names = [[c if lag == 0 else lagged_name(c, lag) for c in labels] for lag in order.lags]
+    made = {n for lag, row in zip(order.lags, names, strict=True) if lag > 0 for n in row}
+    taken = {c for c in available if isinstance(c, str)} & made
+    if taken:
+        raise ValueError(f"the data has a column named {sorted(taken)[0]!r}, the name of a lagged column")
+    frame = req.basis.source.frame[[*labels, *order.extra]]
+    kw: dict[str, Any] = dict(columns=labels, lags=order.lags, by=order.by, time=order.time)
+    meta = add_lags(frame._meta, **kw)
+    lagged = _with_halo(frame, max(order.lags), meta, kw)
+    flat = (
+        [n for row in names for n in row]
+        if 0 in order.lags
+        else [*labels, *(n for row in names for n in row)]
+    )
+    flat = list(dict.fromkeys(flat))
+    kind_of = dict(zip(labels, req.kinds, strict=True))
+    source_of = {n: c for row in names for n, c in zip(row, labels, strict=True)}
+    source_of.update({c: c for c in labels})
+    out = replace(prepare(lagged, flat, opts), kinds=tuple(kind_of[source_of[n]] for n in flat))
+    return out, names
+
+
+def _with_halo(frame: Any, before: int, meta: pd.DataFrame, kw: dict[str, Any]) -> Any:
+    """``frame`` with :func:`add_lags` applied to each partition after the last ``before``
+    rows of the partitions before it (however small they are: Dask's ``map_overlap``
+    needs each partition to hold ``before`` rows), as a Dask DataFrame of the same rows."""
+    parts = frame.to_delayed()
+    out = []
+    carry = None
+    for part in parts:
+        out.append(dask.delayed(_lag_part, pure=True)(carry, part, kw))
+        if before:
+            carry = dask.delayed(_tail, pure=True)(carry, part, before)
+    return dd.from_delayed(out, meta=meta, verify_meta=False)
+
+
+def _lag_part(carry: pd.DataFrame | None, part: pd.DataFrame, kw: dict[str, Any]) -> pd.DataFrame:
+    """One partition's lagged columns, its first rows reading their predecessors in ``carry``."""
+    if carry is None or carry.empty:
+        return add_lags(part, **kw)
+    return add_lags(pd.concat([carry, part]), **kw).iloc[len(carry) :]
+
+
+def _tail(carry: pd.DataFrame | None, part: pd.DataFrame, before: int) -> pd.DataFrame:
+    """The last ``before`` rows up to the end of ``part``."""
+    return (part if carry is None else pd.concat([carry, part])).tail(before)
+
+
+def _cells(
+    labels: Sequence[Hashable], xs: Sequence[int], lags: tuple[int, ...]
+) -> list[tuple[int, int, int]]:
+    """The cells ``(lag index, x, y)`` asked: each ``x`` of ``xs`` at t with every column
+    at t - lag (at lag 0, each unordered pair once, and no column with itself)."""
+    out = []
+    for li, lag in enumerate(lags):
+        for i in xs:
+            for j in range(len(labels)):
+                if lag == 0 and (j == i or (j < i and j in xs)):
+                    continue
+                out.append((li, i, j))
+    return out
+
+
+def _computed(req: Request, order: Lags, xs: Sequence[int], diagonal: bool, **kw: Any) -> tuple[Any, ...]:
+    lagged, names = lagged_request(req, order)
+    position = {n: i for i, n in enumerate(lagged.labels)}
+    cells = _cells(req.labels, xs, order.lags)
+    pairs = [(position[req.labels[i]], position[names[li][j]]) for li, i, j in cells]
+    res = compute(lagged, pairs, diagonal=diagonal, **kw)
+    return lagged, position, cells, pairs, res
+
+
+def _attrs(req: Request, order: Lags) -> dict[str, Any]:
+    return {"unit": unit(req.opts), "lags": list(order.lags), "by": order.by, "time": order.time}
+
+
+def lag_matrix(req: Request, order: Lags) -> pd.DataFrame:
+    """``I(X_t; Y_{t-lag})`` of every two columns and lag: a frame indexed by ``(lag, x)``
+    with a column per ``y`` (lag 0: the plain matrix, entropies on its diagonal)."""
+    labels, lags = req.labels, order.lags
+    p = len(labels)
+    _, position, cells, _, res = _computed(req, order, range(p), diagonal=0 in lags)
+    base, normalize = req.opts.base, req.opts.normalize
+    out = np.full((len(lags), p, p), np.nan)
+    for (li, i, j), r in zip(cells, res.pairs, strict=True):
+        out[li, i, j] = in_units(r, base, normalize)
+        if lags[li] == 0:
+            out[li, j, i] = out[li, i, j]
+    if 0 in lags:
+        for i, c in enumerate(labels):
+            out[lags.index(0), i, i] = entropy_in_units(res.entropy[position[c]], base, normalize)
+    index = pd.MultiIndex.from_product([list(lags), list(labels)], names=["lag", "x"])
+    result = pd.DataFrame(
+        out.reshape(len(lags) * p, p), index=index, columns=pd.Index(list(labels), name="y")
+    )
+    result.attrs.update(rows_attrs((r.n for r in res.pairs), res.sample_rows), **_attrs(req, order))
+    return result
+
+
+def lag_with(req: Request, order: Lags) -> pd.DataFrame:
+    """``I(Y_t; X_{t-lag})`` of the target ``Y`` (the request's first column) with each
+    column's past: a lags x columns frame (the target's own past last; NaN at lag 0)."""
+    labels, lags = req.labels, order.lags
+    _, _, cells, _, res = _computed(req, order, [0], diagonal=False)
+    base, normalize = req.opts.base, req.opts.normalize
+    shown = [*labels[1:], labels[0]]
+    where = {c: k for k, c in enumerate(shown)}
+    out = np.full((len(lags), len(shown)), np.nan)
+    for (li, _, j), r in zip(cells, res.pairs, strict=True):
+        out[li, where[labels[j]]] = in_units(r, base, normalize)
+    result = pd.DataFrame(out, index=pd.Index(list(lags), name="lag"), columns=pd.Index(shown))
+    result.attrs.update(rows_attrs((r.n for r in res.pairs), res.sample_rows), **_attrs(req, order))
+    result.attrs["target"] = labels[0]
+    return result
+
+
+def lag_table(req: Request, order: Lags, **table: Any) -> pd.DataFrame:
+    """The long table of every cell of :func:`lag_matrix` (``x`` at t, ``y`` at t - lag),
+    each with the statistics of :func:`dmi.mutual_info_table`, and a ``lag`` column first."""
+    labels = req.labels
+    stats = {k: table.pop(k) for k in ("stderr_splits", "knn_permutations")}
+    lagged, _, cells, pairs, res = _computed(req, order, range(len(labels)), diagonal=False, **stats)
+    out = pair_table(lagged.labels, pairs, res, **table)
+    out["x"] = [labels[i] for _, i, _ in cells]
+    out["y"] = [labels[j] for _, _, j in cells]
+    out.insert(0, "lag", [order.lags[li] for li, _, _ in cells])
+    out.attrs.update(_attrs(req, order))
+    return out

