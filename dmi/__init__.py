@@ -34,6 +34,7 @@ from dmi.pairs import top_pairs
 from dmi.selection import select_features
 from dmi.structure import column_groups, dependency_tree
 from dmi.summary import Summary, load
+from dmi.temporal import transfer_entropy
 
 from . import interop, plot  # matplotlib is imported only when something is drawn
 
@@ -81,4 +82,5 @@ __all__ = [
     "summarize",
     "top_pairs",
     "total_correlation",
+    "transfer_entropy",
 ]

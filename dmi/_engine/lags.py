@@ -164,9 +164,9 @@ def lagged_request(req: Request, order: Lags) -> tuple[Request, list[list[str | 
     if opts.method != "auto" or opts.sample != "rows":
         raise ValueError("lags= works with method='auto' and sample='rows'")
     available = req.basis.columns
-    check_known("by", order.extra[:1] if order.by is not None else [], available)
-    if order.time is not None:
-        check_known("time", [order.time], available)
+    for what, column in (("by", order.by), ("time", order.time)):
+        if column is not None:
+            check_known(what, [column], available)
     clash = [c for c in order.extra if c in labels]
     if clash:
         raise ValueError(f"{clash[0]!r} orders the rows (by= or time=); leave it out of the columns analysed")
