@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import replace
-from typing import Unpack
+from typing import Any, Unpack
 
 import pandas as pd
 
@@ -38,9 +38,10 @@ def mutual_info_matrix(
     columns: Sequence[Hashable] | None = None,
     *,
     given: Hashable | Sequence[Hashable] | None = None,
-    lags: int | Sequence[int] | None = None,
+    lags: Any = None,
     by: Hashable | None = None,
     time: Hashable | None = None,
+    tolerance: Any = None,
     **options: Unpack[MatrixKeywords],
 ) -> pd.DataFrame:
     """Mutual information between every pair of columns, over all rows, in one pass.
@@ -63,14 +64,18 @@ def mutual_info_matrix(
         sample (discrete columns as strata). ``attrs["given"]`` names them. Needs
         ``method='auto'`` and ``normalize=None``; ``dropna=False`` only with discrete
         columns.
-    lags : int or list of int, optional
+    lags : int, Timedelta or a list of them, optional
         Rows in time order: ``I(X_t; Y_{t-lag})`` for each lag (rows back), every
         column at t against every column ``lag`` rows before, all lags in one pass
         (each partition reads the last ``max(lags)`` rows of the one before, so no pair
         crosses a partition's edge; a row with no predecessor that far back is left
         out of that lag's pairs). Returns a frame indexed by ``(lag, x)`` with a column
         per ``y``: ``result.loc[3]`` is the lag-3 matrix (not symmetric), ``lag 0``
-        the plain one. See :func:`dmi.plot.lags`.
+        the plain one. See :func:`dmi.plot.lags`. Lags given as ``pandas.Timedelta``
+        are spans of time, with ``time=`` a datetime column: the value of ``Y`` as of
+        ``t - lag`` is that of the latest row at or before it in the series, no older
+        than ``tolerance`` more (as :func:`pandas.merge_asof`), so gaps in the rows
+        do not shift the lags.
     by : column name, optional
         With ``lags``: the series each row belongs to (a sensor, a ticker, an
         airport); lags never cross series. The rows must be grouped by it, each
@@ -79,6 +84,10 @@ def mutual_info_matrix(
         With ``lags``: a column the rows are ordered by, checked: rows that go back
         in time (within a series) raise ValueError instead of giving wrong lags. Not
         analysed.
+    tolerance : Timedelta, optional
+        With lags in time: how much older than ``t - lag`` the row read may be
+        (default: the smallest lag > 0); a row with none that recent has no value for
+        that lag.
 
     Returns
     -------
@@ -173,15 +182,16 @@ def mutual_info_matrix(
     """
     opts = check_options(**options)
     if lags is not None:
-        return lag_matrix(*lag_request(data, columns, opts, lags, by, time, given=given))
-    _no_order(by, time)
+        return lag_matrix(*lag_request(data, columns, opts, lags, by, time, given=given, tolerance=tolerance))
+    _no_order(by, time, tolerance)
     return matrix(prepare(data, columns, opts, given=given), given)
 
 
-def _no_order(by: Hashable | None, time: Hashable | None) -> None:
-    """TypeError for ``by=`` or ``time=`` without ``lags=`` (they order lagged rows only)."""
-    if by is not None or time is not None:
-        raise TypeError("by= and time= order the rows for lags=; pass lags=[...] (rows back) with them")
+def _no_order(by: Hashable | None, time: Hashable | None, tolerance: Any) -> None:
+    """TypeError for ``by=``, ``time=`` or ``tolerance=`` without ``lags=`` (they order
+    lagged rows only)."""
+    if by is not None or time is not None or tolerance is not None:
+        raise TypeError("by=, time= and tolerance= order the rows for lags=; pass lags=[...] with them")
 
 
 mutual_info_matrix.__doc__ = (mutual_info_matrix.__doc__ or "").replace(
@@ -197,9 +207,10 @@ def mutual_info_with(
     *,
     given: Hashable | Sequence[Hashable] | None = None,
     sort: bool = False,
-    lags: int | Sequence[int] | None = None,
+    lags: Any = None,
     by: Hashable | None = None,
     time: Hashable | None = None,
+    tolerance: Any = None,
     **options: Unpack[MatrixKeywords],
 ) -> pd.Series | pd.DataFrame:
     """Mutual information of one target column with every other column.
@@ -224,7 +235,7 @@ def mutual_info_with(
     <keywords>
     sort : bool, default False
         Largest first (NaN last, ties in the columns' order) instead of the columns' order.
-    lags, by, time
+    lags, by, time, tolerance
         As for :func:`mutual_info_matrix`: ``I(target_t; X_{t-lag})``, what each
         column's past tells about the target now. Returns a frame with a row per lag
         and a column per column, the target's own past last (NaN at lag 0); ``sort``
@@ -259,12 +270,15 @@ def mutual_info_with(
     if target is None:
         raise TypeError("target must be a column name, got None")
     if lags is not None:
-        lagged = lag_with(*lag_request(data, columns, request, lags, by, time, target=target, given=given))
+        planned = lag_request(
+            data, columns, request, lags, by, time, target=target, given=given, tolerance=tolerance
+        )
+        lagged = lag_with(*planned)
         if sort:
-            order = lagged.max().sort_values(ascending=False, na_position="last", kind="stable").index
-            lagged = lagged[order]
+            strongest = lagged.max().sort_values(ascending=False, na_position="last", kind="stable").index
+            return lagged[list(strongest)]
         return lagged
-    _no_order(by, time)
+    _no_order(by, time, tolerance)
     result = with_target(prepare(data, columns, request, target=target, given=given), target, given)
     if sort:
         return result.sort_values(ascending=False, na_position="last", kind="stable")
@@ -281,9 +295,10 @@ def mutual_info_table(
     permutations: int = 999,
     stderr_splits: int = 10,
     knn_permutations: int = 0,
-    lags: int | Sequence[int] | None = None,
+    lags: Any = None,
     by: Hashable | None = None,
     time: Hashable | None = None,
+    tolerance: Any = None,
     **options: Unpack[MatrixKeywords],
 ) -> pd.DataFrame:
     """Every pair of columns as one row, with significance, bias correction and uncertainty.
@@ -370,7 +385,7 @@ split_every, sample, progress, max_categories
     check_positive_int("knn_permutations", knn_permutations, minimum=0)
     checked = check_options(**options)
     if lags is not None:
-        req, order = lag_request(data, columns, checked, lags, by, time, given=given)
+        req, order = lag_request(data, columns, checked, lags, by, time, given=given, tolerance=tolerance)
         return lag_table(
             replace(req, opts=replace(req.opts, normalize=None)),
             order,
@@ -382,7 +397,7 @@ split_every, sample, progress, max_categories
             p_value=p_value,
             permutations=permutations,
         )
-    _no_order(by, time)
+    _no_order(by, time, tolerance)
     if given_columns(given) is not None:
         req = prepare(data, columns, checked, given=given)
         method = {"chi2": "g-test"}.get(p_value, p_value)

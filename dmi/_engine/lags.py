@@ -18,6 +18,7 @@ selections (``m.loc[3]``, ``m.xs("y", axis=1)``).
 
 from __future__ import annotations
 
+import datetime
 import numbers
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
@@ -39,9 +40,21 @@ from dmi._math.estimators import entropy_in_units, in_units
 class Lags:
     """A lagged request's ordering: the lags (rows), the series column and the time column."""
 
-    lags: tuple[int, ...]
+    lags: tuple[Any, ...]
+    """Rows back (ints), or spans of time back (``pandas.Timedelta``, as-of on ``time``)."""
     by: Hashable | None = None
     time: Hashable | None = None
+    tolerance: pd.Timedelta | None = None
+    """Lags in time: how much older than ``t - lag`` the row read may be."""
+
+    @property
+    def in_time(self) -> bool:
+        return isinstance(self.lags[0], pd.Timedelta)
+
+    @property
+    def window(self) -> Any:
+        """How far back a row reads: rows (an int), or a span of time."""
+        return max(self.lags) + self.tolerance if self.in_time else max(self.lags)
 
     @property
     def extra(self) -> list[Hashable]:
@@ -49,28 +62,49 @@ class Lags:
         return [c for c in (self.by, self.time) if c is not None]
 
 
-def check_lags(lags: Any) -> tuple[int, ...]:
-    """The lags as sorted distinct ints >= 0: TypeError for a lag that is not an integer
-    (a ``pandas.Timedelta`` names what is missing), ValueError for a negative one or none."""
-    values = [lags] if isinstance(lags, numbers.Integral | pd.Timedelta) else list(lags)
+def check_lags(lags: Any) -> tuple[Any, ...]:
+    """The lags, sorted and distinct: all ints >= 0 (rows back) or all ``pandas.Timedelta``
+    >= 0 (time back; ``datetime.timedelta`` and ``numpy.timedelta64`` too). TypeError for
+    anything else or a mix, ValueError for a negative lag or none."""
+    one = isinstance(lags, numbers.Integral | pd.Timedelta | np.timedelta64 | datetime.timedelta)
+    values = [lags] if one else list(lags)
     if not values:
         raise ValueError("lags must hold at least one lag (rows back: 0, 1, 2, ...)")
-    for v in values:
-        if isinstance(v, pd.Timedelta | np.timedelta64):
+    timed = [isinstance(v, pd.Timedelta | np.timedelta64 | datetime.timedelta) for v in values]
+    if any(timed):
+        if not all(timed):
             raise TypeError(
-                f"lags={v!r}: lags in time are not taken yet; give lags in rows (ints) on rows at a "
-                "regular interval (e.g. resample to hourly first)"
+                f"lags must be all integers (rows back) or all Timedeltas (time back), got {values!r}"
             )
+        spans = [pd.Timedelta(v) for v in values]
+        if any(v < pd.Timedelta(0) for v in spans):
+            raise ValueError(f"lags must be >= 0 (time back), got {min(spans)}")
+        return tuple(sorted(set(spans)))
+    for v in values:
         if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Integral):
-            raise TypeError(f"lags must be integers (rows back), got {v!r}")
+            raise TypeError(f"lags must be integers (rows back) or Timedeltas (time back), got {v!r}")
         if v < 0:
             raise ValueError(f"lags must be >= 0 (rows back; lag 0 is the plain matrix), got {v}")
-    return tuple(sorted({int(v) for v in values}))  # type: ignore[arg-type]  # integers, checked
+    return tuple(sorted({int(v) for v in values}))
 
 
-def lagged_name(column: Hashable, lag: int) -> str:
-    """The name of ``column`` shifted ``lag`` rows back (in messages and warnings)."""
-    return f"{column} (t-{lag})"
+def _now(lag: Any) -> bool:
+    """Whether a lag (rows or time) is 0: the columns as they are."""
+    return bool(lag == pd.Timedelta(0)) if isinstance(lag, pd.Timedelta) else lag == 0
+
+
+def _span(lag: pd.Timedelta) -> str:
+    """A span of time as a short label: 1h, 30min, 2d, 90s."""
+    seconds = lag.total_seconds()
+    for suffix, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
+        if seconds % size == 0:
+            return f"{int(seconds // size)}{suffix}"
+    return f"{seconds:g}s"
+
+
+def lagged_name(column: Hashable, lag: Any) -> str:
+    """The name of ``column`` ``lag`` rows (or a span of time) back (in messages and warnings)."""
+    return f"{column} (t-{_span(lag) if isinstance(lag, pd.Timedelta) else lag})"
 
 
 def _shiftable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -88,23 +122,59 @@ def _shiftable(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def add_lags(
-    part: pd.DataFrame, columns: Sequence[Hashable], lags: tuple[int, ...], by: Any, time: Any
+    part: pd.DataFrame,
+    columns: Sequence[Hashable],
+    lags: tuple[Any, ...],
+    by: Any,
+    time: Any,
+    tolerance: pd.Timedelta | None = None,
 ) -> pd.DataFrame:
-    """``columns`` of a partition and, for each lag > 0, each column shifted that many
-    rows back within its series (``by``); ValueError when ``time`` is not increasing
-    within a series (the rows must be in time order)."""
+    """``columns`` of a partition and, for each lag > 0, each column that many rows back
+    within its series (``by``), or, for a lag in time, as it was ``lag`` before: the
+    value of the latest row at or before ``time - lag``, no older than ``tolerance``
+    more (as :func:`pandas.merge_asof`). ValueError when ``time`` goes back within a
+    series (the rows must be in time order)."""
     if time is not None:
         _check_sorted(part, by, time)
     plain = part[list(columns)]
     out = [plain]
-    later = [lag for lag in lags if lag > 0]
+    later = [lag for lag in lags if not _now(lag)]
     if later:
         shiftable = _shiftable(plain)
         grouped = shiftable.groupby(part[by], sort=False, dropna=False) if by is not None else None
         for lag in later:
-            shifted = grouped.shift(lag) if grouped is not None else shiftable.shift(lag)
+            if isinstance(lag, pd.Timedelta):
+                shifted = _as_of(part, shiftable, lag, by, time, tolerance)
+            else:
+                shifted = grouped.shift(lag) if grouped is not None else shiftable.shift(lag)
             out.append(shifted.set_axis([lagged_name(c, lag) for c in columns], axis=1))
     return pd.concat(out, axis=1)
+
+
+def _as_of(
+    part: pd.DataFrame, values: pd.DataFrame, lag: pd.Timedelta, by: Any, time: Hashable, tolerance: Any
+) -> pd.DataFrame:
+    """``values`` as they were ``lag`` before each row (see :func:`add_lags`)."""
+    if part[time].isna().any():
+        raise ValueError(f"time column {time!r} has missing times; lags in time need a time on every row")
+    at = part[time].reset_index(drop=True)
+    key = {"_by": part[by].reset_index(drop=True)} if by is not None else {}
+    unit = getattr(at.dt, "unit", None) if hasattr(at, "dt") else None
+    back = lag.as_unit(unit) if unit is not None else lag  # merge_asof wants one unit on both sides
+    left = pd.DataFrame({"_at": at - back, "_row": np.arange(len(part)), **key})
+    right = pd.DataFrame({"_at": at, **key}).join(
+        values.set_axis(range(len(part)), axis=0).set_axis([f"_v{i}" for i in range(values.shape[1])], axis=1)
+    )
+    merged = pd.merge_asof(
+        left.sort_values("_at", kind="stable"),
+        right.sort_values("_at", kind="stable"),
+        on="_at",
+        by="_by" if by is not None else None,
+        direction="backward",
+        tolerance=tolerance,
+    ).sort_values("_row")
+    found = merged[[f"_v{i}" for i in range(values.shape[1])]].set_axis(values.columns, axis=1)
+    return found.astype(values.dtypes.to_dict()).set_axis(part.index, axis=0)
 
 
 def _check_sorted(part: pd.DataFrame, by: Any, time: Hashable) -> None:
@@ -136,6 +206,7 @@ def lag_request(
     *,
     target: Hashable | None = None,
     given: Any = None,
+    tolerance: Any = None,
 ) -> tuple[Request, Lags]:
     """The request of a lagged call and its ordering; the ``by`` and ``time`` columns are
     left out of the default columns (they order the rows, they are not analysed)."""
@@ -144,11 +215,31 @@ def lag_request(
             "lags= and given= together are not taken yet: condition on a lagged column by making it "
             "a column first (df[col].shift(lag))"
         )
-    order = Lags(check_lags(lags), by, time)
+    order = _ordering(check_lags(lags), by, time, tolerance)
     basis = basis_of(data)
     if columns is None:
         columns = [c for c in basis.columns if c not in order.extra and c != opts.weights]
     return prepare(basis, columns, opts, target=target), order
+
+
+def _ordering(lags: tuple[Any, ...], by: Hashable | None, time: Hashable | None, tolerance: Any) -> Lags:
+    """The ordering of a lagged call; ``tolerance`` (lags in time only) defaults to the
+    smallest lag > 0."""
+    if not isinstance(lags[0], pd.Timedelta):
+        if tolerance is not None:
+            raise TypeError(
+                "tolerance= goes with lags in time (Timedeltas); lags in rows read exactly that row"
+            )
+        return Lags(lags, by, time)
+    if tolerance is None:
+        tolerance = min((lag for lag in lags if lag > pd.Timedelta(0)), default=pd.Timedelta(0))
+    try:
+        tolerance = pd.Timedelta(tolerance)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"tolerance must be a Timedelta, got {tolerance!r}") from err
+    if tolerance < pd.Timedelta(0):
+        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
+    return Lags(lags, by, time, tolerance)
 
 
 def lagged_request(req: Request, order: Lags) -> tuple[Request, list[list[str | Hashable]]]:
@@ -167,21 +258,31 @@ def lagged_request(req: Request, order: Lags) -> tuple[Request, list[list[str | 
     for what, column in (("by", order.by), ("time", order.time)):
         if column is not None:
             check_known(what, [column], available)
+    if order.in_time:
+        dtype = req.basis.source.frame.dtypes[order.time] if order.time is not None else None
+        if dtype is None or not pd.api.types.is_datetime64_any_dtype(dtype):
+            got = "no time=" if dtype is None else f"{order.time!r} of dtype {dtype}"
+            raise TypeError(
+                f"lags in time read rows as of a time: pass time= naming a datetime column (got {got}; "
+                "pandas.to_datetime converts text)"
+            )
     clash = [c for c in order.extra if c in labels]
     if clash:
         raise ValueError(f"{clash[0]!r} orders the rows (by= or time=); leave it out of the columns analysed")
-    names = [[c if lag == 0 else lagged_name(c, lag) for c in labels] for lag in order.lags]
-    made = {n for lag, row in zip(order.lags, names, strict=True) if lag > 0 for n in row}
+    names = [[c if _now(lag) else lagged_name(c, lag) for c in labels] for lag in order.lags]
+    made = {n for lag, row in zip(order.lags, names, strict=True) if not _now(lag) for n in row}
     taken = {c for c in available if isinstance(c, str)} & made
     if taken:
         raise ValueError(f"the data has a column named {sorted(taken)[0]!r}, the name of a lagged column")
     frame = req.basis.source.frame[[*labels, *order.extra]]
-    kw: dict[str, Any] = dict(columns=labels, lags=order.lags, by=order.by, time=order.time)
+    kw: dict[str, Any] = dict(
+        columns=labels, lags=order.lags, by=order.by, time=order.time, tolerance=order.tolerance
+    )
     meta = add_lags(frame._meta, **kw)
-    lagged = _with_halo(frame, max(order.lags), meta, kw)
+    lagged = _with_halo(frame, order.window, meta, kw)
     flat = (
         [n for row in names for n in row]
-        if 0 in order.lags
+        if any(_now(lag) for lag in order.lags)
         else [*labels, *(n for row in names for n in row)]
     )
     flat = list(dict.fromkeys(flat))
@@ -202,7 +303,7 @@ def _with_halo(frame: Any, before: int, meta: pd.DataFrame, kw: dict[str, Any]) 
     for part in parts:
         out.append(dask.delayed(_lag_part, pure=True)(carry, part, kw))
         if before:
-            carry = dask.delayed(_tail, pure=True)(carry, part, before)
+            carry = dask.delayed(_tail, pure=True)(carry, part, before, kw["by"], kw["time"])
     return dd.from_delayed(out, meta=meta, verify_meta=False)
 
 
@@ -213,9 +314,19 @@ def _lag_part(carry: pd.DataFrame | None, part: pd.DataFrame, kw: dict[str, Any]
     return add_lags(pd.concat([carry, part]), **kw).iloc[len(carry) :]
 
 
-def _tail(carry: pd.DataFrame | None, part: pd.DataFrame, before: int) -> pd.DataFrame:
-    """The last ``before`` rows up to the end of ``part``."""
-    return (part if carry is None else pd.concat([carry, part])).tail(before)
+def _tail(carry: pd.DataFrame | None, part: pd.DataFrame, before: Any, by: Any, time: Any) -> pd.DataFrame:
+    """The rows a next partition may read: the last ``before`` rows up to the end of
+    ``part``, or, for a span of time, those of the last row's series within ``before``
+    of its time (the next rows of that series are no earlier)."""
+    whole = part if carry is None else pd.concat([carry, part])
+    if not isinstance(before, pd.Timedelta):
+        return whole.tail(before)
+    if whole.empty:
+        return whole
+    keep = whole[time] >= whole[time].iloc[-1] - before
+    if by is not None:
+        keep &= whole[by] == whole[by].iloc[-1]
+    return whole[keep.fillna(False).astype(bool)]
 
 
 def _cells(
@@ -227,7 +338,7 @@ def _cells(
     for li, lag in enumerate(lags):
         for i in xs:
             for j in range(len(labels)):
-                if lag == 0 and (j == i or (j < i and j in xs)):
+                if _now(lag) and (j == i or (j < i and j in xs)):
                     continue
                 out.append((li, i, j))
     return out
@@ -251,16 +362,17 @@ def lag_matrix(req: Request, order: Lags) -> pd.DataFrame:
     with a column per ``y`` (lag 0: the plain matrix, entropies on its diagonal)."""
     labels, lags = req.labels, order.lags
     p = len(labels)
-    _, position, cells, _, res = _computed(req, order, range(p), diagonal=0 in lags)
+    now = [li for li, lag in enumerate(lags) if _now(lag)]
+    _, position, cells, _, res = _computed(req, order, range(p), diagonal=bool(now))
     base, normalize = req.opts.base, req.opts.normalize
     out = np.full((len(lags), p, p), np.nan)
     for (li, i, j), r in zip(cells, res.pairs, strict=True):
         out[li, i, j] = in_units(r, base, normalize)
-        if lags[li] == 0:
+        if _now(lags[li]):
             out[li, j, i] = out[li, i, j]
-    if 0 in lags:
+    if now:
         for i, c in enumerate(labels):
-            out[lags.index(0), i, i] = entropy_in_units(res.entropy[position[c]], base, normalize)
+            out[now[0], i, i] = entropy_in_units(res.entropy[position[c]], base, normalize)
     index = pd.MultiIndex.from_product([list(lags), list(labels)], names=["lag", "x"])
     result = pd.DataFrame(
         out.reshape(len(lags) * p, p), index=index, columns=pd.Index(list(labels), name="y")

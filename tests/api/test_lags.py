@@ -109,9 +109,12 @@ def test_any_cutting_of_sorted_parquet_files_gives_the_same_counts(tmp_path):
     [
         (dict(lags=[-1]), ValueError, "lags must be >= 0"),
         (dict(lags=[1.5]), TypeError, "lags must be integers"),
-        (dict(lags=[pd.Timedelta("1h")]), TypeError, "lags in time are not taken yet"),
+        (dict(lags=[pd.Timedelta("1h")]), TypeError, "pass time= naming a datetime column"),
+        (dict(lags=[1, pd.Timedelta("1h")]), TypeError, "all integers .* or all Timedeltas"),
+        (dict(lags=[1], tolerance=pd.Timedelta("1h")), TypeError, "tolerance= goes with lags in time"),
+        (dict(tolerance=pd.Timedelta("1h")), TypeError, "pass lags="),
         (dict(lags=[]), ValueError, "at least one lag"),
-        (dict(by="a"), TypeError, "by= and time= order the rows for lags="),
+        (dict(by="a"), TypeError, "by=, time= and tolerance= order the rows for lags="),
         (dict(lags=[1], by="nope"), KeyError, "by"),
         (dict(lags=[1], by="a", columns=["a", "b"]), ValueError, "'a' orders the rows"),
         (dict(lags=[1], given="a"), ValueError, "lags= and given= together"),
@@ -131,3 +134,60 @@ def test_a_summary_or_a_clashing_name_is_refused():
         dmi.mutual_info_matrix(dmi.summarize(df), lags=[1])
     with pytest.raises(ValueError, match=r"a column named 'a \(t-1\)'"):
         dmi.mutual_info_matrix(df.assign(**{"a (t-1)": 0}), lags=[1])
+
+
+def _hourly() -> pd.DataFrame:
+    frame = weather.assign(time_hour=pd.to_datetime(weather["time_hour"]))
+    return frame.sort_values(["origin", "time_hour"]).reset_index(drop=True)
+
+
+def _as_of_mi(
+    df: pd.DataFrame, x: str, y: str, lag: pd.Timedelta, tolerance: pd.Timedelta
+) -> tuple[float, int]:
+    """The reference: pandas merge_asof per airport, rows with both values, scikit-learn."""
+    back = lag.as_unit(df["time_hour"].dt.unit)  # merge_asof wants one unit on both sides
+    left = df[["origin", "time_hour", x]].assign(at=df["time_hour"] - back, row=np.arange(len(df)))
+    right = df[["origin", "time_hour", y]].rename(columns={"time_hour": "at", y: "past"})
+    merged = pd.merge_asof(
+        left.sort_values("at"), right.sort_values("at"), on="at", by="origin", tolerance=tolerance
+    ).sort_values("row")
+    ok = merged["past"].notna() & merged[x].notna()
+    return mutual_info_score(merged[x][ok], merged["past"][ok]), int(ok.sum())
+
+
+def test_lags_in_time_read_rows_as_of_with_a_tolerance():
+    hourly = _hourly()
+    gappy = hourly.drop(index=hourly.index[5::7]).reset_index(drop=True)  # one hour in seven missing
+    lags = [pd.Timedelta("1h"), pd.Timedelta("3h"), pd.Timedelta("1D")]
+    kw = dict(columns=["hour", "month"], by="origin", time="time_hour", discrete=True)
+    for tolerance in (None, pd.Timedelta(0)):
+        table = dmi.mutual_info_table(gappy, lags=[pd.Timedelta(0), *lags], tolerance=tolerance, **kw)
+        assert table["lag"].iloc[0] == pd.Timedelta(0) and len(table) == 1 + 3 * 4
+        for row in table[table.lag > pd.Timedelta(0)].itertuples():
+            used = pd.Timedelta("1h") if tolerance is None else tolerance  # the default: the smallest lag
+            want, n = _as_of_mi(gappy, row.x, row.y, row.lag, used)
+            assert row.mi == pytest.approx(want, rel=1e-12, abs=1e-12), (row.lag, row.x, row.y, tolerance)
+            assert row.n == n
+    # without gaps, an hour back is a row back
+    in_time = dmi.mutual_info_table(hourly.iloc[:3000], lags=[pd.Timedelta("1h")], **kw)
+    in_rows = dmi.mutual_info_table(hourly.iloc[:3000], lags=[1], **kw)
+    complete = hourly.iloc[:3000].groupby("origin")["time_hour"].diff().dropna().eq(pd.Timedelta("1h")).all()
+    if complete:
+        assert in_time["mi"].tolist() == pytest.approx(in_rows["mi"].tolist(), rel=1e-12)
+    m = dmi.mutual_info_matrix(hourly.iloc[:500], lags=[pd.Timedelta("1h")], **kw)
+    assert m.loc[pd.Timedelta("1h")].shape == (2, 2) and m.loc[(pd.Timedelta("1h"), "hour"), "hour"] > 2
+
+
+def test_lags_in_time_give_the_same_counts_on_any_cutting(tmp_path):
+    hourly = _hourly()[["origin", "time_hour", "hour", "month"]].iloc[:4_000]
+    kw = dict(columns=["hour"], lags=[pd.Timedelta("2h"), pd.Timedelta("5h")], by="origin", time="time_hour")
+    want = dmi.mutual_info_table(hourly, discrete=True, **kw)
+    cuts = [(0, 1_000), (1_000, 1_002), (1_002, 2_500), (2_500, 4_000)]
+    for k, (start, stop) in enumerate(cuts):
+        hourly.iloc[start:stop].to_parquet(tmp_path / f"part-{k}.parquet", index=False)
+    got = dmi.mutual_info_table(sorted(str(p) for p in tmp_path.glob("*.parquet")), discrete=True, **kw)
+    assert got["mi"].tolist() == want["mi"].tolist() and got["n"].tolist() == want["n"].tolist()
+    with pytest.raises(TypeError, match="'time_hour' of dtype"):
+        dmi.mutual_info_matrix(
+            weather.iloc[:100], columns=["hour"], lags=[pd.Timedelta("1h")], time="time_hour"
+        )
