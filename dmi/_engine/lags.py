@@ -30,10 +30,14 @@ import numpy as np
 import pandas as pd
 
 from dmi._engine.basis import Data, basis_of
-from dmi._engine.columns import check_known
+from dmi._engine.columns import CONTINUOUS, check_known
 from dmi._engine.request import Request, compute, prepare, unit
 from dmi._engine.table import pair_table, rows_attrs
 from dmi._math.estimators import entropy_in_units, in_units
+from dmi._math.sample import RowIds, key_threshold, row_keys
+
+# The source id of a lagged partition's row keys (which rows a sample may take).
+_LAG_ROWS = 0x1A65
 
 
 @dataclass(frozen=True)
@@ -128,40 +132,64 @@ def add_lags(
     by: Any,
     time: Any,
     tolerance: pd.Timedelta | None = None,
+    rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """``columns`` of a partition and, for each lag > 0, each column that many rows back
-    within its series (``by``), or, for a lag in time, as it was ``lag`` before: the
-    value of the latest row at or before ``time - lag``, no older than ``tolerance``
-    more (as :func:`pandas.merge_asof`). ValueError when ``time`` goes back within a
-    series (the rows must be in time order)."""
+    within its series (``by``; its rows together, in order), or, for a lag in time, as
+    it was ``lag`` before: the value of the latest row at or before ``time - lag``, no
+    older than ``tolerance`` more (as :func:`pandas.merge_asof`). ``rows``: only these
+    rows (positions) are returned, the others only read as the past. ValueError when
+    ``time`` goes back within a series (the rows must be in time order)."""
     if time is not None:
         _check_sorted(part, by, time)
+    at = np.arange(len(part)) if rows is None else np.asarray(rows, dtype=np.int64)
     plain = part[list(columns)]
-    out = [plain]
+    out = [plain.iloc[at]]
     later = [lag for lag in lags if not _now(lag)]
     if later:
         shiftable = _shiftable(plain)
-        grouped = shiftable.groupby(part[by], sort=False, dropna=False) if by is not None else None
+        series = pd.factorize(part[by], use_na_sentinel=False)[0] if by is not None else None
         for lag in later:
             if isinstance(lag, pd.Timedelta):
-                shifted = _as_of(part, shiftable, lag, by, time, tolerance)
+                shifted = _as_of(part, shiftable, lag, by, time, tolerance, at)
             else:
-                shifted = grouped.shift(lag) if grouped is not None else shiftable.shift(lag)
-            out.append(shifted.set_axis([lagged_name(c, lag) for c in columns], axis=1))
+                shifted = _rows_back(shiftable, at, lag, series)
+            names = [lagged_name(c, lag) for c in columns]
+            out.append(shifted.set_axis(names, axis=1).set_axis(out[0].index, axis=0))
     return pd.concat(out, axis=1)
 
 
+def _rows_back(values: pd.DataFrame, at: np.ndarray, lag: int, series: np.ndarray | None) -> pd.DataFrame:
+    """``values`` ``lag`` rows before each of the rows ``at``; missing where that row is
+    before the first or in another series."""
+    source = at - lag
+    ok = source >= 0
+    if series is not None:
+        ok[ok] = series[source[ok]] == series[at[ok]]
+    taken = values.take(np.where(ok, source, 0))
+    if ok.all():
+        return taken
+    hide = np.repeat(~ok[:, None], values.shape[1], axis=1)
+    return taken.mask(pd.DataFrame(hide, index=taken.index, columns=taken.columns))
+
+
 def _as_of(
-    part: pd.DataFrame, values: pd.DataFrame, lag: pd.Timedelta, by: Any, time: Hashable, tolerance: Any
+    part: pd.DataFrame,
+    values: pd.DataFrame,
+    lag: pd.Timedelta,
+    by: Any,
+    time: Hashable,
+    tolerance: Any,
+    rows: np.ndarray,
 ) -> pd.DataFrame:
-    """``values`` as they were ``lag`` before each row (see :func:`add_lags`)."""
+    """``values`` as they were ``lag`` before each of the rows ``rows`` (see :func:`add_lags`)."""
     if part[time].isna().any():
         raise ValueError(f"time column {time!r} has missing times; lags in time need a time on every row")
     at = part[time].reset_index(drop=True)
     key = {"_by": part[by].reset_index(drop=True)} if by is not None else {}
     unit = getattr(at.dt, "unit", None) if hasattr(at, "dt") else None
     back = lag.as_unit(unit) if unit is not None else lag  # merge_asof wants one unit on both sides
-    left = pd.DataFrame({"_at": at - back, "_row": np.arange(len(part)), **key})
+    left = pd.DataFrame({"_at": at - back, "_row": np.arange(len(part)), **key}).iloc[rows]
     right = pd.DataFrame({"_at": at, **key}).join(
         values.set_axis(range(len(part)), axis=0).set_axis([f"_v{i}" for i in range(values.shape[1])], axis=1)
     )
@@ -174,7 +202,7 @@ def _as_of(
         tolerance=tolerance,
     ).sort_values("_row")
     found = merged[[f"_v{i}" for i in range(values.shape[1])]].set_axis(values.columns, axis=1)
-    return found.astype(values.dtypes.to_dict()).set_axis(part.index, axis=0)
+    return found.astype(values.dtypes.to_dict()).set_axis(part.index[rows], axis=0)
 
 
 def _check_sorted(part: pd.DataFrame, by: Any, time: Hashable) -> None:
@@ -242,6 +270,18 @@ def _ordering(lags: tuple[Any, ...], by: Hashable | None, time: Hashable | None,
     return Lags(lags, by, time, tolerance)
 
 
+def _sample_only(req: Request) -> int | None:
+    """When every column is continuous, the pass reads only its sample's rows: a key
+    threshold (:func:`dmi._math.sample.key_threshold`) below which they almost surely
+    lie, so each partition lags only those rows (a uniform subset of about the sample's
+    size plus ten standard deviations, from which the pass samples). None when some
+    column is counted, or the number of rows is not known in advance."""
+    n_rows = req.basis.source.n_rows if isinstance(req.basis, Data) else None
+    if n_rows is None or any(k != CONTINUOUS for k in req.kinds):
+        return None
+    return key_threshold(req.opts.sample_size, n_rows)
+
+
 def lagged_request(req: Request, order: Lags) -> tuple[Request, list[list[str | Hashable]]]:
     """The request over the lagged frame, and each lag's column names in it (by position
     of the request's columns; lag 0: the columns themselves)."""
@@ -279,7 +319,7 @@ def lagged_request(req: Request, order: Lags) -> tuple[Request, list[list[str | 
         columns=labels, lags=order.lags, by=order.by, time=order.time, tolerance=order.tolerance
     )
     meta = add_lags(frame._meta, **kw)
-    lagged = _with_halo(frame, order.window, meta, kw)
+    lagged = _with_halo(frame, order.window, meta, kw, opts.seed, _sample_only(req))
     flat = (
         [n for row in names for n in row]
         if any(_now(lag) for lag in order.lags)
@@ -293,25 +333,49 @@ def lagged_request(req: Request, order: Lags) -> tuple[Request, list[list[str | 
     return out, names
 
 
-def _with_halo(frame: Any, before: int, meta: pd.DataFrame, kw: dict[str, Any]) -> Any:
+def _with_halo(
+    frame: Any,
+    before: Any,
+    meta: pd.DataFrame,
+    kw: dict[str, Any],
+    seed: int = 0,
+    threshold: int | None = None,
+) -> Any:
     """``frame`` with :func:`add_lags` applied to each partition after the last ``before``
     rows of the partitions before it (however small they are: Dask's ``map_overlap``
-    needs each partition to hold ``before`` rows), as a Dask DataFrame of the same rows."""
+    needs each partition to hold ``before`` rows), as a Dask DataFrame of the same rows;
+    with a ``threshold``, only the rows a sample may take (:func:`_kept`, keyed by ``seed``)."""
     parts = frame.to_delayed()
     out = []
     carry = None
-    for part in parts:
-        out.append(dask.delayed(_lag_part, pure=True)(carry, part, kw))
+    for i, part in enumerate(parts):
+        keep = None if threshold is None else (seed, i, threshold)
+        out.append(dask.delayed(_lag_part, pure=True)(carry, part, kw, keep))
         if before:
             carry = dask.delayed(_tail, pure=True)(carry, part, before, kw["by"], kw["time"])
     return dd.from_delayed(out, meta=meta, verify_meta=False)
 
 
-def _lag_part(carry: pd.DataFrame | None, part: pd.DataFrame, kw: dict[str, Any]) -> pd.DataFrame:
-    """One partition's lagged columns, its first rows reading their predecessors in ``carry``."""
-    if carry is None or carry.empty:
-        return add_lags(part, **kw)
-    return add_lags(pd.concat([carry, part]), **kw).iloc[len(carry) :]
+def _lag_part(
+    carry: pd.DataFrame | None,
+    part: pd.DataFrame,
+    kw: dict[str, Any],
+    keep: tuple[int, int, int] | None = None,
+) -> pd.DataFrame:
+    """One partition's lagged columns, its first rows reading their predecessors in
+    ``carry``. ``keep``: ``(seed, partition, threshold)``, only its rows whose key is
+    below the threshold (:func:`_kept`)."""
+    before = 0 if carry is None else len(carry)
+    whole = part if not before else pd.concat([carry, part])
+    rows = np.arange(before, len(whole)) if keep is None else before + _kept(part, *keep)
+    return add_lags(whole, rows=rows, **kw)
+
+
+def _kept(part: pd.DataFrame, seed: int, partition: int, threshold: int) -> np.ndarray:
+    """The positions of the rows a uniform sample may take: those whose key (from the
+    row's position, :func:`dmi._math.sample.row_keys`) is below ``threshold``."""
+    rows = RowIds((_LAG_ROWS, partition), pd.api.types.is_integer_dtype(part.index.dtype))
+    return np.flatnonzero(row_keys(part, seed, rows) < np.uint64(threshold))
 
 
 def _tail(carry: pd.DataFrame | None, part: pd.DataFrame, before: Any, by: Any, time: Any) -> pd.DataFrame:

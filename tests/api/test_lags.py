@@ -191,3 +191,26 @@ def test_lags_in_time_give_the_same_counts_on_any_cutting(tmp_path):
         dmi.mutual_info_matrix(
             weather.iloc[:100], columns=["hour"], lags=[pd.Timedelta("1h")], time="time_hour"
         )
+
+
+def test_lagging_chosen_rows_equals_lagging_all_then_choosing():
+    from dmi._engine.lags import add_lags
+
+    hourly = _hourly().iloc[:3_000]
+    rows = np.sort(np.random.default_rng(0).choice(len(hourly), 400, replace=False))
+    for lags in ([0, 1, 5, 30], [pd.Timedelta(0), pd.Timedelta("1h"), pd.Timedelta("6h")]):
+        kw = dict(columns=["temp", "hour", "origin"], lags=tuple(lags), by="origin", time="time_hour")
+        if isinstance(lags[0], pd.Timedelta):
+            kw["tolerance"] = pd.Timedelta("1h")
+        every = add_lags(hourly, **kw)
+        pd.testing.assert_frame_equal(add_lags(hourly, rows=rows, **kw), every.iloc[rows])
+
+
+def test_continuous_lags_lag_only_the_rows_the_sample_may_take():
+    rng = np.random.default_rng(5)
+    n = 60_000
+    x = rng.normal(size=n)
+    df = pd.DataFrame({"x": x, "y": np.roll(x, 2) + 0.1 * rng.normal(size=n)})
+    w = dmi.mutual_info_with(df, "y", lags=[0, 1, 2, 3], sample_size=2_000)
+    assert w["x"].idxmax() == 2 and w.loc[2, "x"] > 1.5 and w.loc[1, "x"] < 0.05
+    assert w.attrs["n_rows"] <= 2_000  # the pairs were estimated on the sample only
