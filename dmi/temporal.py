@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Hashable
+from dataclasses import replace
 from typing import Any, Unpack
 
+import numpy as np
+import pandas as pd
+
 from dmi._engine.basis import Data
-from dmi._engine.independence import CiTest, run_tests
+from dmi._engine.columns import CONTINUOUS
+from dmi._engine.independence import CiTest, Outcome, run_tests
 from dmi._engine.lags import lag_request, lagged_name, lagged_request
 from dmi._engine.request import DataLike, check_options
 from dmi._engine.signatures import KnnKeywords, takes
+from dmi._math.block_permutation import block_permutation_p
+from dmi._math.streams import Purpose, name_id, stream
 from dmi.causal import IndependenceResult, result_of, settings_of
 
 
@@ -38,6 +45,7 @@ def transfer_entropy(
     permutations: int = 999,
     knn_permutations: int = 199,
     k_perm: int = 5,
+    block: int | None = None,
     **options: Unpack[KnnKeywords],
 ) -> IndependenceResult:
     """Transfer entropy from ``source`` to ``target``: what the source's past tells about
@@ -66,6 +74,16 @@ def transfer_entropy(
         cross, and a column whose order is checked.
     method, permutations, knn_permutations, k_perm
         As for :func:`dmi.independence_test`.
+    block : int, optional
+        A block-permutation test instead: the source's lagged column is cut into blocks
+        of ``block`` consecutive rows, put in a random order within each series
+        ``permutations`` times, and the transfer entropy computed again. Unlike the
+        G-test, which takes the rows as independent, it keeps the source's
+        autocorrelation (within a block), so two slowly changing series that never
+        meet do not read as coupled (measured on two independent persistent series:
+        10-15% rejections at 0.05 against most of them for the G-test; better
+        calibrated, not exact). Choose blocks longer than the source's memory. Needs
+        discrete columns and a pandas DataFrame (the rows in memory).
     <keywords>
 
     Returns
@@ -113,4 +131,34 @@ def transfer_entropy(
     (out,) = run_tests(
         lagged.basis.source, columns, {c: kinds[c] for c in columns}, [test], lagged.opts, settings
     ).outcomes
+    if block is not None:
+        out = _block_test(req, lagged, test, by, _count("block", block, 1), settings.permutations, out)
     return result_of(test, out, lagged.opts)
+
+
+def _block_test(
+    req: Any, lagged: Any, test: CiTest, by: Any, block: int, permutations: int, out: Outcome
+) -> Outcome:
+    """``out`` with the p-value of the block-permutation test (see :func:`transfer_entropy`)."""
+    original = req.basis.source.pandas
+    if original is None:
+        raise ValueError("block= permutes rows in memory: pass a pandas DataFrame (or leave block out)")
+    continuous = [
+        c for c in test.columns if dict(zip(lagged.labels, lagged.kinds, strict=True))[c] == CONTINUOUS
+    ]
+    if continuous:
+        raise ValueError(
+            f"block= counts the permuted rows, which needs discrete columns; {continuous[0]!r} is continuous "
+            "(name the columns in discrete=[...], or leave block out for Runge's local permutation)"
+        )
+    frame = lagged.basis.source.frame[list(test.columns)].compute()
+    complete = frame.notna().all(axis=1).to_numpy()
+    codes = [pd.factorize(frame[c])[0][complete] for c in test.columns]
+    x, y = codes[0], codes[1]
+    z = np.zeros(x.size, dtype=np.int64)
+    for c in codes[2:]:
+        z = z * (int(c.max(initial=0)) + 1) + c
+    series = pd.factorize(original[by])[0][complete] if by is not None else np.zeros(x.size, dtype=np.int64)
+    rng = stream(req.opts.seed, Purpose.CI_PERMUTATIONS, name_id(("block", test.x, test.y, test.given)))
+    mi, p = block_permutation_p(z, y, x, series, block, permutations, rng)
+    return replace(out, mi=mi, p_value=p, method="block-permutation")
