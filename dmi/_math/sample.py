@@ -102,15 +102,20 @@ class Sample:
 
 
 @numba.njit(nogil=True, cache=True)
+def _mix(z: np.uint64) -> np.uint64:  # pragma: no cover
+    """splitmix64's finalizer: an invertible mix of the 64 bits."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@numba.njit(nogil=True, cache=True)
 def _row_keys(salt: np.uint64, positions: np.ndarray) -> np.ndarray:  # pragma: no cover
     """splitmix64 of ``salt + position * golden``: the splitmix64 stream of ``salt`` at each
     position -- a bijection of the position (golden is odd, the finalizer is invertible)."""
     keys = np.empty(positions.shape[0], dtype=np.uint64)
     for i in range(positions.shape[0]):
-        z = salt + np.uint64(positions[i]) * np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        keys[i] = z ^ (z >> np.uint64(31))
+        keys[i] = _mix(salt + np.uint64(positions[i]) * np.uint64(0x9E3779B97F4A7C15))
     return keys
 
 
@@ -137,30 +142,19 @@ def _exponential(key: np.uint64) -> float:  # pragma: no cover
 
 
 @numba.njit(nogil=True, cache=True)
-def _mix(z: np.uint64) -> np.uint64:  # pragma: no cover
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
-@numba.njit(nogil=True, cache=True)
 def _copies(
-    keys: np.ndarray, weights: np.ndarray, rows: np.ndarray, size: int
+    keys: np.ndarray, weights: np.ndarray, firsts: np.ndarray, rows: np.ndarray, size: int
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
-    """The ``size`` smallest copy keys of ``rows`` (a k-way merge over a heap): the row of
+    """The ``size`` smallest copy keys of ``rows`` (a k-way merge over a heap; ``firsts``:
+    every row's first key, :func:`_first_keys`): the row of
     key ``keys[r]`` and weight ``weights[r]`` stands for ``weights[r]`` copies whose keys are
     the order statistics of as many Exp(1) draws, ``E_0 / w``, then ``+ E_j / (w - j)``
     (the exponential spacings), each ``E_j`` from the row's key and ``j``. Returns the
     copies' keys (increasing) and their rows."""
     m = rows.shape[0]
-    heap_key = np.empty(m)
-    heap_row = np.empty(m, np.int64)
-    heap_copy = np.empty(m, np.int64)
-    for h in range(m):
-        r = rows[h]
-        heap_key[h] = _exponential(keys[r]) / weights[r]
-        heap_row[h] = r
-        heap_copy[h] = 0
+    heap_key = firsts[rows]
+    heap_row = rows.copy()
+    heap_copy = np.zeros(m, np.int64)
     # heapify (a min-heap on the key, ties by row)
     for start in range(m // 2 - 1, -1, -1):
         _sift(heap_key, heap_row, heap_copy, start, m)
@@ -182,6 +176,15 @@ def _copies(
             heap_key[0], heap_row[0], heap_copy[0] = heap_key[m], heap_row[m], heap_copy[m]
         _sift(heap_key, heap_row, heap_copy, 0, m)
     return out_key[:taken], out_row[:taken]
+
+
+@numba.njit(nogil=True, cache=True)
+def _first_keys(keys: np.ndarray, weights: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """Each row's first copy key, ``E / w``."""
+    out = np.empty(keys.shape[0])
+    for i in range(keys.shape[0]):
+        out[i] = _exponential(keys[i]) / weights[i]
+    return out
 
 
 @numba.njit(nogil=True, cache=True)
@@ -213,15 +216,14 @@ def weighted_take(keys: np.ndarray, weights: np.ndarray, size: int) -> tuple[np.
     n = keys.size
     if n == 0:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    firsts = -np.log1p(-(keys >> np.uint64(11)).astype(np.float64) * 2.0**-53) / weights
+    weights = np.ascontiguousarray(weights, dtype=np.int64)
+    firsts = _first_keys(keys, weights)  # the heap's own keys: the candidates are exactly its rows
     if n > size:
         bound = np.partition(firsts, size - 1)[size - 1]
         rows = np.flatnonzero(firsts <= bound)
     else:
         rows = np.arange(n)
-    copy_keys, copy_rows = _copies(
-        keys, np.ascontiguousarray(weights, dtype=np.int64), rows.astype(np.int64), size
-    )
+    copy_keys, copy_rows = _copies(keys, weights, firsts, rows.astype(np.int64), size)
     return copy_keys.view(np.uint64), copy_rows
 
 
