@@ -56,3 +56,10 @@ def frequency_weights(column: pd.Series, name: Hashable) -> tuple[np.ndarray, np
         return weights, None
     keep = weights > 0
     return weights[keep], keep
+
+
+def weighed(part: pd.DataFrame, column: pd.Series, name: Hashable) -> tuple[pd.DataFrame, np.ndarray]:
+    """The partition's rows of weight > 0 and their weights (see :func:`frequency_weights`;
+    ``column``: the weights of ``part``'s rows)."""
+    weights, keep = frequency_weights(column, name)
+    return (part if keep is None else part[keep]), weights

@@ -26,7 +26,7 @@ from dmi._math.counts import (
 )
 from dmi._math.counts import merge as merge_counts
 from dmi._math.sample import RowIds, Sample, SampleSpec, merge_samples, sample_chunk
-from dmi._math.weights import frequency_weights
+from dmi._math.weights import weighed
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,7 @@ def encode(df: pd.DataFrame, spec: PassSpec, rows: RowIds, columns: range | None
     with the first run."""
     weights, n_rows = None, len(df)
     if spec.weights is not None:  # rows of weight 0 left out, the others counted w times
-        weights, keep = frequency_weights(df.iloc[:, len(spec.columns)], spec.weights)
-        if keep is not None:
-            df = df[keep]
+        df, weights = weighed(df, df.iloc[:, len(spec.columns)], spec.weights)
         n_rows = int(weights.sum())
     codes = None
     if spec.counts is not None:

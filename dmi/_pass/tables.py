@@ -31,7 +31,7 @@ from dmi._math.joint_tables import (
     merge_tables,
 )
 from dmi._math.sample import RowIds, SampleSpec
-from dmi._math.weights import frequency_weights
+from dmi._math.weights import weighed
 from dmi._pass.blocks import within_partition
 from dmi._pass.graph import compute_all, threads
 from dmi._pass.onepass import PassSpec, PassState, chunk, merge
@@ -82,8 +82,7 @@ def _weighed(part: pd.DataFrame, spec: TablesSpec) -> tuple[pd.DataFrame, Any]:
     """The partition's rows of weight > 0 and their weights (None: no weights)."""
     if spec.weights is None:
         return part, None
-    weights, keep = frequency_weights(part[spec.weights], spec.weights)
-    return (part if keep is None else part[keep]), weights
+    return weighed(part, part[spec.weights], spec.weights)
 
 
 def _summarize(part: pd.DataFrame, spec: TablesSpec, rows: RowIds) -> TablesState:
