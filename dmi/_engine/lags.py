@@ -212,7 +212,7 @@ def _check_sorted(part: pd.DataFrame, by: Any, time: Hashable) -> None:
     back = t < t.shift()
     if by is not None:
         back &= part[by] == part[by].shift()
-    back = back.fillna(False).astype(bool) if hasattr(back, "fillna") else back
+    back = back.fillna(False).astype(bool)
     if back.any():
         where = back.idxmax()
         raise ValueError(
@@ -382,15 +382,23 @@ def _tail(carry: pd.DataFrame | None, part: pd.DataFrame, before: Any, by: Any, 
     """The rows a next partition may read: the last ``before`` rows up to the end of
     ``part``, or, for a span of time, those of the last row's series within ``before``
     of its time (the next rows of that series are no earlier)."""
-    whole = part if carry is None else pd.concat([carry, part])
+    # only the end of ``part`` is copied: the rows it may hold are at most ``before`` (rows),
+    # or those from the last row's time back (a span of time)
     if not isinstance(before, pd.Timedelta):
-        return whole.tail(before)
-    if whole.empty:
-        return whole
-    keep = whole[time] >= whole[time].iloc[-1] - before
-    if by is not None:
-        keep &= whole[by] == whole[by].iloc[-1]
-    return whole[keep.fillna(False).astype(bool)]
+        end = part.tail(before)
+        return end if carry is None or len(end) >= before else pd.concat([carry, end]).tail(before)
+    pieces = [p for p in (carry, part) if p is not None and not p.empty]
+    if not pieces:
+        return part
+    last = pieces[-1].iloc[-1]
+
+    def recent(frame: pd.DataFrame) -> pd.DataFrame:
+        keep = frame[time] >= last[time] - before
+        if by is not None:
+            keep &= frame[by] == last[by]
+        return frame[keep.fillna(False).astype(bool)]
+
+    return pd.concat([recent(p) for p in pieces])
 
 
 def _cells(
