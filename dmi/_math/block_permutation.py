@@ -5,30 +5,22 @@ single rows also destroys the source's autocorrelation, and the test then reads 
 persistence (two slowly changing series that never meet) as dependence. Shuffling blocks
 of consecutive rows keeps the autocorrelation within a block (Künsch 1989; the circular
 and moving-block bootstraps follow the same idea): the source's blocks are put in a random
-order within each series, then ``I(Y; X | Z)`` is computed again from the counts.
+order within each series, then ``I(Y; X | Z)`` is computed again from the counts
+(:func:`dmi._math.ci.conditional_mi`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from dmi._math.ci import conditional_mi
 
-def conditional_mi(z: np.ndarray, y: np.ndarray, x: np.ndarray) -> float:
-    """Plug-in ``I(X;Y|Z)`` in nats of integer codes (>= 0), from their counts."""
-    n = z.size
-    if n == 0:
-        return float("nan")
-    ny, nx = int(y.max()) + 1, int(x.max()) + 1
-    zyx = np.bincount((z.astype(np.int64) * ny + y) * nx + x)
-    zy = np.bincount(z.astype(np.int64) * ny + y)
-    zx = np.bincount(z.astype(np.int64) * nx + x)
-    zz = np.bincount(z)
 
-    def xlogx(c: np.ndarray) -> float:
-        c = c[c > 0].astype(np.float64)
-        return float(np.sum(c * np.log(c)))
-
-    return max((xlogx(zyx) + xlogx(zz) - xlogx(zy) - xlogx(zx)) / n, 0.0)
+def _cmi(z: np.ndarray, y: np.ndarray, x: np.ndarray, sizes: tuple[int, int, int]) -> float:
+    """``I(X;Y|Z)`` in nats of codes (>= 0, below ``sizes``), from their three-way table."""
+    nz, nx, ny = sizes
+    table = np.bincount((z * nx + x) * ny + y, minlength=nz * nx * ny).reshape(nz, nx, ny)
+    return conditional_mi(table)[0]
 
 
 def blocks_of(series: np.ndarray, block: int) -> list[np.ndarray]:
@@ -55,7 +47,9 @@ def block_permutation_p(
     """``I(X;Y|Z)`` and its p-value when ``x``'s blocks of ``block`` rows are put in a
     random order within each series (``permutations`` times): ``(1 + #{I* >= I}) /
     (permutations + 1)``."""
-    observed = conditional_mi(z, y, x)
+    z = z.astype(np.int64)
+    sizes = (int(z.max(initial=0)) + 1, int(x.max(initial=0)) + 1, int(y.max(initial=0)) + 1)
+    observed = _cmi(z, y, x, sizes)
     floor = observed - 1e-9 * max(1.0, observed)  # the rounding of sums of logs
     runs = blocks_of(series, block)
     starts = np.flatnonzero(np.r_[True, series[1:] != series[:-1]])
@@ -64,5 +58,5 @@ def block_permutation_p(
     for _ in range(permutations):
         order = np.concatenate([rng.permutation(np.flatnonzero(owner == s)) for s in range(starts.size)])
         shuffled = x[np.concatenate([runs[k] for k in order])]
-        above += conditional_mi(z, y, shuffled) >= floor
+        above += _cmi(z, y, shuffled, sizes) >= floor
     return observed, (1 + above) / (permutations + 1)
