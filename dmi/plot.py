@@ -206,7 +206,7 @@ def _lag_curves(result: pd.DataFrame) -> pd.DataFrame:
         return wide.pivot(index="lag", columns="pair", values="mi")
     if isinstance(result.index, pd.MultiIndex) and result.index.names == ["lag", "x"]:  # the matrix
         stacked = pd.Series(result.stack(future_stack=True), name="mi").reset_index()
-        stacked = stacked[(stacked["lag"] > 0) | (stacked["x"] != stacked["y"])]
+        stacked = stacked[(stacked["lag"] != _zero(stacked["lag"])) | (stacked["x"] != stacked["y"])]
         return _lag_curves(stacked)
     if result.index.name == "lag":  # a target's result
         return result
@@ -214,6 +214,11 @@ def _lag_curves(result: pd.DataFrame) -> pd.DataFrame:
         "plot.lags draws a result of mutual_info_matrix, mutual_info_with or mutual_info_table "
         "called with lags=[...]"
     )
+
+
+def _zero(lags: Any) -> Any:
+    """Lag 0 in the lags' own type (rows, or a span of time)."""
+    return pd.Timedelta(0) if pd.api.types.is_timedelta64_dtype(lags.dtype) else 0
 
 
 def lags(result: pd.DataFrame, *, top: int = 8, ax: Axes | None = None, title: str | None = None) -> Axes:
@@ -239,13 +244,16 @@ def lags(result: pd.DataFrame, *, top: int = 8, ax: Axes | None = None, title: s
     """
     plt = _pyplot()
     curves = _lag_curves(result).astype(np.float64)
-    later = curves[curves.index > 0] if (curves.index > 0).any() else curves
+    past = curves.index != _zero(curves.index)
+    later = curves[past] if past.any() else curves
     strongest = later.max().sort_values(ascending=False, na_position="last").index[:top]
     if ax is None:
         _, ax = plt.subplots(figsize=(7.0, 4.0))
+    in_time = pd.api.types.is_timedelta64_dtype(curves.index.dtype)
+    at = pd.TimedeltaIndex(curves.index).total_seconds() / 3600 if in_time else curves.index  # in hours
     for name in strongest:
-        ax.plot(curves.index, curves[name].to_numpy(), "o-", label=str(name), ms=4)
-    ax.set_xlabel("lag (rows back)")
+        ax.plot(at, curves[name].to_numpy(), "o-", label=str(name), ms=4)
+    ax.set_xlabel("lag (hours back)" if in_time else "lag (rows back)")
     ax.set_ylabel(unit_label(result))
     ax.set_ylim(bottom=0.0)
     target = result.attrs.get("target")

@@ -120,3 +120,26 @@ def test_graph_draws_arrows_lines_and_causes_above_effects(tmp_path):
     assert "3 directed, 1 undirected" in ax.get_title()
     pixels = _pixels(ax, tmp_path / "graph.png")
     assert pixels.std() > 0.05
+
+
+def test_lags_draws_each_curve_against_its_lags_in_rows_or_time(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 3_000
+    x = rng.integers(0, 4, n)
+    frame = pd.DataFrame({"x": x, "y": (np.roll(x, 2) + (rng.random(n) < 0.2)) % 4})
+    frame["time"] = pd.date_range("2026-01-01", periods=n, freq="h")
+    rows = dmi.mutual_info_with(frame, "y", columns=["x"], lags=[0, 1, 2, 3], discrete=True)
+    ax = plot.lags(rows)
+    line = {ln.get_label(): ln for ln in ax.get_lines()}["x"]
+    assert list(line.get_xdata()) == [0, 1, 2, 3] and np.argmax(line.get_ydata()) == 2
+    assert ax.get_xlabel() == "lag (rows back)"
+    spans = [pd.Timedelta(h, "h") for h in (0, 1, 2, 3)]
+    timed = dmi.mutual_info_with(frame, "y", columns=["x"], lags=spans, time="time", discrete=True)
+    ax = plot.lags(timed)
+    line = {ln.get_label(): ln for ln in ax.get_lines()}["x"]
+    assert list(line.get_xdata()) == [0.0, 1.0, 2.0, 3.0] and np.argmax(line.get_ydata()) == 2
+    assert ax.get_xlabel() == "lag (hours back)"
+    matrix = dmi.mutual_info_matrix(frame, columns=["x", "y"], lags=spans, time="time", discrete=True)
+    labels = [ln.get_label() for ln in plot.lags(matrix, top=1).get_lines()]
+    assert labels == ["y <- x"]  # y now, x two hours before
+    assert _pixels(ax, tmp_path / "lags.png")[..., :3].std() > 0.05
