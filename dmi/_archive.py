@@ -22,7 +22,8 @@ what is wrong, raised before a number is computed:
   only up to its declared size, and its CRC-32 checked (zip bombs that lie about sizes);
 - integrity: each member's SHA-256 against the recorded one;
 - consistency: columns, kinds, dtypes and domains agree in number; counts are
-  non-negative integers; every pair table sums to the rows, its margins equal the
+  non-negative integers (or, version 6, finite non-negative floats: weighted sums); every
+  pair table sums to the rows (weighted sums: to 1e-9 relative), its margins equal the
   columns' marginal counts, its shape equals the domains' sizes; the sample has the
   declared columns, at most ``size`` rows, distinct keys.
 """
@@ -45,13 +46,17 @@ import pyarrow.parquet as pq
 
 from dmi._columns_file import ColumnsFileError, decode, encode
 from dmi._math.codes import Domain, Folded, IntRange, Values
-from dmi._math.counts import CountSpec, CountState, SparseTable, Table
+from dmi._math.counts import CountSpec, CountState, SparseTable, Table, count_dtype
 from dmi._math.sample import Sample
+from dmi._math.weights import WeightSums
 from dmi._pass import onepass
 
 FORMAT = "dmi-summary"
-VERSION = 5
-"""Version 5 stores the sample and the values as Arrow files with a record per column
+VERSION = 6
+"""Version 6 (written only for a float weights column; other files stay version 5, so
+older dmi reads them) stores the counts as float64 weighted sums and records the weights'
+sums (``weight_sums``: total, squares, fractional) for Kish's effective sample size;
+version 5 stores the sample and the values as Arrow files with a record per column
 (exact for every dtype dmi takes: Arrow dictionaries, categoricals, decimals...);
 version 4 records each member's size and SHA-256 in ``meta.json``; version 3 keys the
 sample by row identity and records integer columns whose kind the pass decides (kind
@@ -106,10 +111,20 @@ def write(path: str, meta: dict[str, Any], state: onepass.PassState) -> None:
     """Write a summary's ``meta`` (its metadata) and ``state`` to ``path``, atomically: a
     temporary file of a name of its own beside ``path``, renamed onto it when complete, so
     concurrent writers leave one whole file and a reader never sees half of one."""
-    meta = dict(meta, format=FORMAT, version=VERSION, n_rows=state.n_rows, counts=None, sample=None)
+    floats = state.counts is not None and count_dtype([state.counts]) is np.float64
+    meta = dict(
+        meta, format=FORMAT, version=VERSION if floats else 5, n_rows=state.n_rows, counts=None, sample=None
+    )
     members: dict[str, bytes] = {}
     if state.counts is not None:
         cs = state.counts
+        dtype = np.float64 if floats else np.int64
+        if cs.weights is not None:
+            meta["weight_sums"] = {
+                "total": cs.weights.total,
+                "squares": cs.weights.squares,
+                "fractional": cs.weights.fractional,
+            }
         arrays: dict[str, np.ndarray] = {}
         tables = []
         for k, table in enumerate(cs.tables):
@@ -118,10 +133,10 @@ def write(path: str, meta: dict[str, Any], state: onepass.PassState) -> None:
                 arrays[f"t{k}_counts"] = table.counts
                 tables.append({"kind": "sparse", "shape": list(table.shape)})
             else:
-                arrays[f"t{k}"] = np.asarray(table, dtype=np.int64)
+                arrays[f"t{k}"] = np.asarray(table, dtype=dtype)
                 tables.append({"kind": "dense"})
         for c, m in enumerate(cs.marginals):
-            arrays[f"m{c}"] = np.asarray(m, dtype=np.int64)
+            arrays[f"m{c}"] = np.asarray(m, dtype=dtype)
         meta["counts"] = {
             "columns": [label(c) for c in cs.spec.columns],
             "pairs": [list(p) for p in cs.spec.pairs],
@@ -280,7 +295,20 @@ def _check_meta(r: _Reader, meta: dict[str, Any]) -> None:
             raise r.fail(f"{what!r} has {found} entries for {len(columns)} columns")
     _require(all(k in _KINDS for k in meta["kinds"]), r, f"'kinds' must be among {_KINDS}")
     for what in ("seed", "sample_size", "n_rows"):
-        _require(_is_int(meta.get(what)) and meta[what] >= 0, r, f"{what!r} must be a non-negative integer")
+        value = meta.get(what)
+        whole = _is_int(value) or (what == "n_rows" and r.version >= 6 and isinstance(value, float))
+        _require(whole and value >= 0, r, f"{what!r} must be a non-negative integer")  # type: ignore[operator]
+    sums = meta.get("weight_sums")
+    _require(
+        sums is None
+        or (
+            isinstance(sums, dict)
+            and all(isinstance(sums.get(k), int | float) and sums[k] >= 0 for k in ("total", "squares"))
+            and isinstance(sums.get("fractional"), bool)
+        ),
+        r,
+        "'weight_sums' is malformed",
+    )
     _require(meta["sample_size"] > 0, r, "'sample_size' must be positive")
     given = meta.get("given")
     _require(given is None or isinstance(given, str) or _is_int(given), r, "'given' must be a column name")
@@ -360,7 +388,7 @@ def _domain(r: _Reader, i: int, d: Any) -> Domain:
     return Values(index)
 
 
-def _array(r: _Reader, arrays: Any, name: str, ndim: int) -> np.ndarray:
+def _array(r: _Reader, arrays: Any, name: str, ndim: int, floats: bool = False) -> np.ndarray:
     if name not in arrays.files:
         raise r.fail(f"counts.npz has no array {name!r}")
     try:
@@ -368,8 +396,19 @@ def _array(r: _Reader, arrays: Any, name: str, ndim: int) -> np.ndarray:
     except (ValueError, OSError, zipfile.BadZipFile, zlib.error, EOFError) as err:
         raise r.fail(f"array {name!r} of counts.npz cannot be read ({err})") from err
     _require(a.ndim == ndim, r, f"array {name!r} has {a.ndim} dimensions, not {ndim}")
+    if floats and a.dtype == np.float64:
+        _require(bool(np.isfinite(a).all()), r, f"array {name!r} holds values that are not finite")
+        return a
     _require(np.issubdtype(a.dtype, np.integer), r, f"array {name!r} holds {a.dtype}, not integers")
     return a.astype(np.int64, copy=False)
+
+
+def _adds_up(a: np.ndarray, b: np.ndarray | float) -> bool:
+    """Whether counts agree: exactly for integers, to 1e-9 relative for weighted sums
+    (float sums taken in another order)."""
+    if np.asarray(a).dtype.kind == "f" or np.asarray(b).dtype.kind == "f":
+        return bool(np.allclose(a, b, rtol=1e-9, atol=1e-9 * float(np.max(np.abs(b), initial=0.0))))
+    return bool(np.array_equal(a, b))
 
 
 def _counts(r: _Reader, meta: dict[str, Any], columns: list[Any], kinds: list[str]) -> CountState:
@@ -413,16 +452,15 @@ def _counts(r: _Reader, meta: dict[str, Any], columns: list[Any], kinds: list[st
     except (ValueError, OSError, zipfile.BadZipFile, zlib.error, EOFError) as err:
         raise r.fail(f"counts.npz is not a readable numpy archive ({err})") from err
     n_rows = meta["n_rows"]
+    floats = r.version >= 6 and meta.get("weights") is not None
     marginals = []
     for c, domain in enumerate(domains):
-        m = _array(r, arrays, f"m{c}", 1)
+        m = _array(r, arrays, f"m{c}", 1, floats)
         _require(
             m.size == domain.size + 1, r, f"column {names[c]!r} has {m.size} counts for {domain.size} values"
         )
         _require(bool((m >= 0).all()), r, f"column {names[c]!r} has negative counts")
-        _require(
-            int(m.sum()) == n_rows, r, f"column {names[c]!r} counts {int(m.sum()):,} rows, not {n_rows:,}"
-        )
+        _require(_adds_up(m.sum(), n_rows), r, f"column {names[c]!r} counts {m.sum():,} rows, not {n_rows:,}")
         marginals.append(m)
     tables: list[Table] = []
     for k, (t, (a, b)) in enumerate(zip(tables_meta, pairs, strict=True)):
@@ -435,7 +473,8 @@ def _counts(r: _Reader, meta: dict[str, Any], columns: list[Any], kinds: list[st
                 r,
                 f"{where} declares shape {t.get('shape')}, not {shape}",
             )
-            rows, cols, cnt = (_array(r, arrays, f"t{k}_{p}", 1) for p in ("rows", "cols", "counts"))
+            rows, cols = (_array(r, arrays, f"t{k}_{p}", 1) for p in ("rows", "cols"))
+            cnt = _array(r, arrays, f"t{k}_counts", 1, floats)
             _require(
                 rows.size == cols.size == cnt.size, r, f"{where} has coordinate lists of different lengths"
             )
@@ -449,12 +488,12 @@ def _counts(r: _Reader, meta: dict[str, Any], columns: list[Any], kinds: list[st
             col_sums = np.bincount(cols, weights=cnt, minlength=shape[1])
             table: Table = SparseTable(rows, cols, cnt, shape)
         else:
-            dense = _array(r, arrays, f"t{k}", 2)
+            dense = _array(r, arrays, f"t{k}", 2, floats)
             _require(dense.shape == shape, r, f"{where} has shape {dense.shape}, not {shape}")
             _require(bool((dense >= 0).all()), r, f"{where} has negative counts")
             row_sums, col_sums, table = dense.sum(axis=1), dense.sum(axis=0), dense
         _require(
-            np.array_equal(row_sums, marginals[a]) and np.array_equal(col_sums, marginals[b]),
+            _adds_up(row_sums, marginals[a]) and _adds_up(col_sums, marginals[b]),
             r,
             f"{where} does not add up to the columns' counts",
         )
@@ -476,7 +515,11 @@ def _counts(r: _Reader, meta: dict[str, Any], columns: list[Any], kinds: list[st
         auto=None if auto is None else tuple(bool(x) for x in auto),
         auto_cap=int(spec_meta.get("auto_cap", 0) or 0),
     )
-    return CountState(spec, n_rows, tuple(domains), tuple(marginals), tuple(tables))
+    sums = meta.get("weight_sums")
+    weights = (
+        None if sums is None else WeightSums(float(sums["total"]), float(sums["squares"]), sums["fractional"])
+    )
+    return CountState(spec, n_rows, tuple(domains), tuple(marginals), tuple(tables), weights)
 
 
 def _sample(r: _Reader, meta: dict[str, Any], columns: list[Any]) -> Sample:

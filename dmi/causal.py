@@ -38,8 +38,9 @@ class IndependenceResult:
     p_value: float
     dof: float
     """``sum_z (R_z - 1)(C_z - 1)`` for counted tests; NaN for k-NN tests."""
-    n: int
-    """Rows used: all complete rows for counted tests, complete sample rows for k-NN tests."""
+    n: float
+    """Rows used: all complete rows for counted tests (with weights, their sum), complete
+    sample rows for k-NN tests."""
     method: str
     """``'g-test'``, ``'permutation'``, ``'knn-permutation'`` or ``'knn'`` (no p-value)."""
     unit: str

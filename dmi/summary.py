@@ -58,8 +58,8 @@ class Summary:
     """The column of frequency weights its counts and sample were made with, or None."""
 
     @property
-    def n_rows(self) -> int:
-        """Rows summarized."""
+    def n_rows(self) -> float:
+        """Rows summarized (with weights: their sum, a float for a float weights column)."""
         return self.state.n_rows
 
     @property

@@ -40,7 +40,7 @@ from dmi._engine.projection import project, project_given
 from dmi._inputs.source import Source, check_unique, open_data, sampled_partitions
 from dmi.summary import Summary, load
 
-Conditional = tuple[list[float], list[int], list[tuple[float, int]], list[int]]
+Conditional = tuple[list[float], list[float], list[tuple[float, float]], list[int]]
 """Per pair ``I(a;b|given)`` (nats) and rows used; per column ``H(c|given)`` and its rows;
 per pair the degrees of freedom of its G-test (see :func:`dmi._engine.conditional.matrix`)."""
 

@@ -28,11 +28,12 @@ from dmi._engine.columns import AUTO, AUTO_DISCRETE_MAX, CONTINUOUS, DISCRETE, c
 from dmi._engine.keywords import Options
 from dmi._engine.notes import warn_about_columns, warn_continuous_integers
 from dmi._math.codes import Folded
-from dmi._math.counts import CountSpec, _nonzero
+from dmi._math.counts import CountSpec, _nonzero, wide
 from dmi._math.entropy import entropy, pair_stats
 from dmi._math.knn_pairs import KnnTask, estimate_pair, prepare_sample
 from dmi._math.sample import SampleSpec
 from dmi._math.stats import conditional_dof
+from dmi._math.weights import as_rows as _rows
 from dmi._pass import graph
 from dmi._pass.config import knn_memory
 from dmi._pass.onepass import PassSpec
@@ -107,7 +108,7 @@ def add_composites(
 
 def _by_stratum(table: Any, domain: Any, dropna: bool) -> list[np.ndarray]:
     """A pair table whose rows are (z, x) composites, split into one dense x-by-y table per z."""
-    dense = np.asarray(table if isinstance(table, np.ndarray) else _dense(table), dtype=np.int64)
+    dense = wide(np.asarray(table if isinstance(table, np.ndarray) else _dense(table)))
     dense = dense[1:, 1:] if dropna else dense[1:, :]  # row 0 (a missing pair) never counts
     strata = [_stratum(v) for v in domain.index()]
     groups: dict[str, list[int]] = {}
@@ -117,13 +118,13 @@ def _by_stratum(table: Any, domain: Any, dropna: bool) -> list[np.ndarray]:
 
 
 def _dense(table: Any) -> np.ndarray:
-    out = np.zeros(table.shape, dtype=np.int64)
+    out = np.zeros(table.shape, dtype=wide(table.counts).dtype)
     np.add.at(out, (table.rows, table.cols), table.counts)
     return out
 
 
 def _table_mi(t: np.ndarray) -> float:
-    framed = np.zeros((t.shape[0] + 1, t.shape[1] + 1), dtype=np.int64)
+    framed = np.zeros((t.shape[0] + 1, t.shape[1] + 1), dtype=wide(t).dtype)
     framed[1:, 1:] = t
     s = pair_stats(framed, dropna=True)
     return 0.0 if s.n == 0 else float(s.mi)
@@ -241,8 +242,9 @@ def finish_conditional(
     pairs: Sequence[tuple[int, int]],
     z: Hashable,
     opts: Options,
-) -> tuple[list[float], list[int], list[tuple[float, int]], list[int]]:
-    """``I(a;b|z)`` in nats and rows used for each pair, ``H(c|z)`` of each discrete
+) -> tuple[list[float], list[float], list[tuple[float, float]], list[int]]:
+    """``I(a;b|z)`` in nats and rows used for each pair (with fractional weights the
+    effective rows a test takes, Kish's), ``H(c|z)`` of each discrete
     column whose composite was counted (with the rows it is over), and each counted pair's
     degrees of freedom for a
     G-test of conditional independence (:func:`dmi._math.selection.conditional_dof`; 0
@@ -256,9 +258,9 @@ def finish_conditional(
     if knn and not opts.dropna:
         raise ValueError("dropna=False needs discrete columns (a k-NN estimate has no 'missing' value)")
     mi = [math.nan] * len(pairs)
-    rows = [0] * len(pairs)
+    rows: list[float] = [0] * len(pairs)
     dof = [0] * len(pairs)
-    entropy_given: list[tuple[float, int]] = [(math.nan, 0)] * p
+    entropy_given: list[tuple[float, float]] = [(math.nan, 0)] * p
     if state.counts is not None:
         cs = state.counts
         counted_pairs = set(dd)
@@ -270,12 +272,12 @@ def finish_conditional(
                 # Its rows are those _by_stratum would use (never a missing pair's row 0).
                 in_row, in_col, counts = _nonzero(table)
                 used = (in_row > 0) & (in_col > 0) if opts.dropna else in_row > 0
-                rows[k] = int(counts[used].sum())
+                rows[k] = _rows(cs.effective(counts[used].sum().item()))
                 continue
             tables = _by_stratum(table, cs.domains[a], opts.dropna)
             mi[k] = stratified_mi(tables)
             dof[k] = conditional_dof(tables)
-            rows[k] = int(sum(t.sum() for t in tables))
+            rows[k] = _rows(cs.effective(sum(t.sum() for t in tables).item()))
         position = {name: i for i, name in enumerate(cs.spec.columns)}
         for c in range(p):
             i = position.get(composite_column(labels[c]))
@@ -283,7 +285,7 @@ def finish_conditional(
                 # the rows H(c|z) is over: where both are present (the composite's present codes)
                 entropy_given[c] = (
                     conditional_entropy(cs.marginals[i], cs.domains[i]),
-                    int(cs.marginals[i][1:].sum()),
+                    _rows(cs.marginals[i][1:].sum().item()),
                 )
         plain = {composite_column(c): c for c in labels} | {c: c for c in labels}
         kind_of = dict(zip(labels, kinds, strict=True))
@@ -347,7 +349,7 @@ def matrix(
     *,
     diagonal: bool,
     stored: Any = None,
-) -> tuple[list[float], list[int], list[tuple[float, int]], list[int]]:
+) -> tuple[list[float], list[float], list[tuple[float, float]], list[int]]:
     """``I(a;b|z)`` for each pair, rows used, ``H(c|z)`` of each discrete column and each
     counted pair's degrees of freedom (see :func:`finish_conditional`), in one pass over ``data``.
 

@@ -82,6 +82,13 @@ def check_sides(before: Summary, after: Summary, labels: Sequence[Hashable]) -> 
             f"the two sides are weighted differently (weights {before.weights!r} before, {after.weights!r} "
             "after); pass both as data with the same weights=, or summarize both with it"
         )
+    for side, s in (("before", before), ("after", after)):
+        sums = s.state.counts.weights if s.state.counts is not None else None
+        if sums is not None and sums.fractional:
+            raise ValueError(
+                f"the {side} side's weights {s.weights!r} are fractional; drift's tests permute and count "
+                "whole rows, so it takes whole-number (frequency) weights only"
+            )
     if before.max_categories != after.max_categories:
         raise ValueError(
             f"the summaries were capped at different max_categories ({before.max_categories!r} and "

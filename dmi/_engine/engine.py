@@ -52,7 +52,7 @@ class Results:
     """H(X) in nats of each column over its present rows (or all rows without dropna);
     NaN for continuous columns, whose differential entropy is not on the same scale."""
     n_present: list[int]
-    n_rows: int = 0
+    n_rows: float = 0
     """Rows of the data."""
     sample_rows: int = 0
     """Rows of the uniform sample (0 without sample-based pairs)."""
@@ -348,7 +348,7 @@ def finish_pass(
     p = len(labels)
     kinds = pl.resolve(summary.counts)
     results: dict[int, PairResult] = {}
-    sparse: list[tuple[Hashable, Hashable, int, int, int]] = []
+    sparse: list[tuple[Hashable, Hashable, float, int, int]] = []
     if summary.counts is not None:
         cs = summary.counts
         orders = [value_order(d) for d in cs.domains]
@@ -361,6 +361,8 @@ def finish_pass(
                 stats = folded_pair_stats(table, dropna, da, db)
             else:
                 stats = pair_stats(table, dropna, orders[a], orders[b])
+            if cs.weights is not None and cs.weights.fractional:
+                stats = replace(stats, n_eff=cs.effective(stats.n))
             results[k] = PairResult(for_pair(0), stats.mi, stats.n, stats)
             if 0 < stats.n < stats.k_x * stats.k_y:  # fewer rows than cells: mostly bias
                 sparse.append((labels[i], labels[j], stats.n, stats.k_x, stats.k_y))
@@ -450,7 +452,7 @@ def quantile_edges_pass(
     notes.continuous_as = "cut into quantile bins"
     notes.auto_continuous += [(labels[c], d) for c, d in folded.items() if isinstance(d, Folded)]
     frame = summary.sample.frame
-    used = auto_bins(summary.n_rows) if bins == "auto" else int(bins)
+    used = auto_bins(int(summary.n_rows)) if bins == "auto" else int(bins)
     edges = {
         c: quantile_edges(frame.iloc[:, i].to_numpy(dtype=np.float64), used)
         for i, c in enumerate(cols)

@@ -136,13 +136,13 @@ def set_matrix(req: Request, givens: tuple[Hashable, ...]) -> pd.DataFrame:
     run = _run(source, labels, kinds, pairs, givens, req.opts, diagonal=True)
     p, base = len(labels), req.opts.base
     out = np.full((p, p), np.nan)
-    used = []
+    used: list[float] = []
     for c, name in enumerate(labels):
         if run.kinds[name] != CONTINUOUS and all(run.kinds[g] != CONTINUOUS for g in givens):
             h, n = run.conditional_entropy((name,), givens)
             out[c, c] = to_base(h, base)
             used.append(n)
-    sampled = 0
+    sampled: float = 0
     for (i, j), o in zip(pairs, run.outcomes, strict=True):
         out[i, j] = out[j, i] = to_base(o.mi, base)
         used.append(o.n)

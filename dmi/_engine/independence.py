@@ -27,6 +27,7 @@ from dmi._math.conditional_knn import Role, fp_cmi, permutation_p
 from dmi._math.knn_pairs import column_seed, looks_categorical
 from dmi._math.sample import SampleSpec
 from dmi._math.streams import Purpose, name_id, stream
+from dmi._math.weights import as_rows as _rows
 from dmi._pass import tables as tables_pass
 from dmi._pass.graph import map_shared
 from dmi._pass.heap import heap_kept
@@ -68,7 +69,7 @@ class Outcome:
     statistic: float
     p_value: float
     dof: float
-    n: int
+    n: float
     method: str
     left_out: int = 0
     """k-NN tests: sample rows whose stratum (of the discrete columns) has too few rows."""
@@ -97,7 +98,7 @@ class Outcomes:
             nan.copy(),
             nan.copy(),
             nan.copy(),
-            np.zeros(size, np.int64),
+            np.zeros(size),  # rows, or with fractional weights their (fractional) sum
             [""] * size,
             np.zeros(size, np.int64),
         )
@@ -116,7 +117,7 @@ class Outcomes:
             float(self.statistic[i]),
             float(self.p_value[i]),
             float(self.dof[i]),
-            int(self.n[i]),
+            _rows(self.n[i]),
             self.method[i],
             int(self.left_out[i]),
         )
@@ -309,14 +310,21 @@ def _decide_counted(
     stats = ci.g_tests(tables, roles, which)
     g, dof, n, sparse = stats.T
     rows = np.asarray(counted)
-    out.statistic[rows], out.dof[rows], out.n[rows] = g, dof, n
-    out.p_value[rows] = ci.g_p_values(g, dof)
     with np.errstate(invalid="ignore", divide="ignore"):
         out.mi[rows] = np.where(n > 0, g / (2.0 * n), math.nan)
+    kish = state.tables.kish()  # fractional weights: G in effective rows (1: counts are rows)
+    g = g * kish
+    out.statistic[rows], out.dof[rows], out.n[rows] = g, dof, n
+    out.p_value[rows] = ci.g_p_values(g, dof)
     if settings.method == "auto":
-        permuted = (dof > 0) & (sparse > 0)
+        permuted = (dof > 0) & (sparse > 0) & (kish == 1.0)
     else:
         permuted = np.full(len(counted), settings.method == "permutation")
+        if settings.method == "permutation" and kish != 1.0:
+            raise ValueError(
+                "a permutation test draws tables of whole rows; with fractional weights use the G-test "
+                "(method='g-test'), which takes Kish's effective sample size"
+            )
     for k, i in enumerate(counted):
         out.method[i] = "permutation" if permuted[k] else "g-test"
     stop = settings.stop_after(settings.permutations)

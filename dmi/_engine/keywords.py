@@ -186,18 +186,30 @@ KEYWORDS: dict[str, Keyword] = {
     ),
     "weights": Keyword(
         None,
-        "a column of frequency weights: a row of weight w counts as w rows",
+        "a column of row weights: a row of weight w counts as w rows",
         "--weights",
         doc="""column name or None, default None
-    A column of frequency weights, as a pre-aggregated table holds them (one row per
-    distinct combination and a count column): a row of weight ``w`` counts as ``w``
-    rows, and every result equals that of the table with each row repeated ``w``
-    times. Counts add the weights exactly; the k-NN sample draws rows in proportion
-    to their weights (weighted bottom-k keys, Efraimidis and Spirakis 2006, a heavy
-    row's copies entering as separate rows, so a row may fill several places of the
-    sample). Weights must be whole numbers >= 0 (a row of weight 0 is left out);
-    missing, negative, infinite or fractional weights raise ValueError naming the
-    column. The column is not analysed itself (the default ``columns`` leave it out;
+    A column of row weights. Whole numbers are frequency weights, as a pre-aggregated
+    table holds them (one row per distinct combination and a count column): a row of
+    weight ``w`` counts as ``w`` rows, and every result equals that of the table with
+    each row repeated ``w`` times. Counts add the weights exactly; the k-NN sample
+    draws rows in proportion to their weights (weighted bottom-k keys, Efraimidis and
+    Spirakis 2006, a heavy row's copies entering as separate rows, so a row may fill
+    several places of the sample).
+
+    Fractional weights (survey or importance weights, in a float column) give
+    weighted counts: MI and entropies are those of the weighted distribution, and
+    tests take Kish's effective sample size ``(sum w)**2 / sum w**2`` in place of the
+    rows (scaled to the rows a pair uses; exact for a pair without missing values).
+    AMI is NaN with them, and permutation tests and :func:`dmi.drift` refuse them
+    (they draw whole rows). Their k-NN sample is drawn without replacement in
+    proportion to the weights, one key per row: close to the weighted distribution
+    while the sample is a small share of the rows, and unweighted once it holds them
+    all (a table of fewer rows than ``sample_size``).
+
+    A row of weight 0 is left out; missing, negative or infinite weights raise
+    ValueError naming the column. The column is not analysed itself (the default
+    ``columns`` leave it out;
     naming it among them raises ValueError).""",
     ),
 }

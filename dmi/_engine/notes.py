@@ -80,7 +80,7 @@ def warn(message: str, category: type[Warning]) -> None:
     warnings.warn(message, category, stacklevel=_stacklevel())
 
 
-def _bias(n: int, r: int, c: int) -> float:
+def _bias(n: float, r: int, c: int) -> float:
     """The plug-in MI's expected upward bias in nats, (R-1)(C-1)/(2N) (Miller 1955)."""
     return (r - 1) * (c - 1) / (2 * n)
 
@@ -191,7 +191,7 @@ class Notes:
     """Integer columns that ``discrete='auto'`` made continuous."""
     empty: list[tuple[Hashable, str]] = field(default_factory=list)
     """Columns without a single value (and where: "" for all rows, or in the sample)."""
-    sparse: list[tuple[Hashable, Hashable, int, int, int]] = field(default_factory=list)
+    sparse: list[tuple[Hashable, Hashable, float, int, int]] = field(default_factory=list)
     """Counted pairs with fewer rows than cells: (x, y, rows, values of x, values of y)."""
     tied: list[tuple[Hashable, int, int]] = field(default_factory=list)
     """k-NN columns with more sampled rows per value than ``n_neighbors``: (column, values, rows)."""

@@ -61,6 +61,7 @@ def project(summary: Summary, spec: onepass.PassSpec) -> onepass.PassState:
             tuple(stored.domains[i] for i in cols),
             tuple(stored.marginals[i] for i in cols),
             tuple(tables),
+            stored.weights,
         )
     sample = _sample_columns(state.sample, list(summary.columns), spec.sample)
     return onepass.PassState(state.n_rows, counts, sample)
@@ -114,6 +115,7 @@ def project_given(summary: Summary, z: Hashable, spec: onepass.PassSpec) -> onep
             tuple(stored.domains[i] for i in picked),
             tuple(stored.marginals[i] for i in picked),
             tuple(tables),
+            stored.weights,
         )
     # the sample of a given= summary holds every column, then z
     sample = _sample_columns(state.sample, [*summary.columns, z], spec.sample)

@@ -256,7 +256,7 @@ def check_given_dtype(given: Hashable, dtype: Any, discrete: Any = "auto") -> No
 
 def conditional(
     req: Request, pairs: Sequence[tuple[int, int]], given: Hashable, *, diagonal: bool
-) -> tuple[list[float], list[int], list[tuple[float, int]]]:
+) -> tuple[list[float], list[float], list[tuple[float, float]]]:
     """``I(a;b|given)`` of each pair (nats), rows used, and ``H(c|given)`` of each column with
     the rows it is over: from the data's conditioning pass, or from a summary made with
     ``given=``."""
@@ -268,7 +268,7 @@ def conditional(
 
 def conditional_with_dof(
     req: Request, pairs: Sequence[tuple[int, int]], given: Hashable
-) -> tuple[list[float], list[int], list[int]]:
+) -> tuple[list[float], list[float], list[int]]:
     """``I(a;b|given)`` of each pair (nats), rows used, and the degrees of freedom of its
     G-test of conditional independence (counted pairs; 0 for k-NN pairs)."""
     mi, rows, _, dof = req.basis.conditional(req.labels, req.kinds, pairs, given, req.opts, diagonal=False)

@@ -12,6 +12,7 @@ from dmi._engine.engine import Results
 from dmi._math import stats
 from dmi._math.estimators import PairResult, TableOptions, to_base
 from dmi._math.streams import Purpose, stream
+from dmi._math.weights import as_rows
 
 P_VALUE_METHODS = ("auto", "chi2", "permutation")
 
@@ -39,7 +40,7 @@ def square(
     return result
 
 
-def rows_attrs(used: Iterable[int], sample_rows: int = 0) -> dict[str, int]:
+def rows_attrs(used: Iterable[float], sample_rows: float = 0) -> dict[str, float]:
     """A square result's ``attrs`` on rows, from the rows each cell used (the diagonal's and
     the pairs'): ``n_rows``, the most rows a cell used, and ``sample_rows`` when some cell
     was estimated on the sample.
@@ -49,7 +50,7 @@ def rows_attrs(used: Iterable[int], sample_rows: int = 0) -> dict[str, int]:
     1,000-column matrix's ``to_parquet`` take minutes and tens of GB. Each pair's rows are
     the ``n`` column of :func:`dmi.mutual_info_table`.
     """
-    out = {"n_rows": int(max(used, default=0))}
+    out: dict[str, float] = {"n_rows": as_rows(max(used, default=0))}
     if sample_rows:
         out["sample_rows"] = int(sample_rows)
     return out

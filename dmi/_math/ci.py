@@ -170,10 +170,12 @@ def g_tests(
     if len(picks) != len(roles):
         raise ValueError(f"{len(roles)} tests' roles for {len(picks)} tables")
     width = max((t.ndim for t in tables), default=1)
+    # weighted sums (a float weights column) stay float; counts are int64
+    dtype = np.float64 if any(t.dtype.kind == "f" for t in tables) else np.int64
     flat = (
-        np.concatenate([np.ascontiguousarray(t, dtype=np.int64).ravel() for t in tables])
+        np.concatenate([np.ascontiguousarray(t, dtype=dtype).ravel() for t in tables])
         if tables
-        else np.zeros(0, np.int64)
+        else np.zeros(0, dtype)
     )
     offsets = np.zeros(len(tables) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([t.size for t in tables])

@@ -430,7 +430,7 @@ def as_float(s: pd.Series) -> np.ndarray:
                 s = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(s.array).cast(pa.timestamp("s"))))
             elif pa.types.is_timestamp(dtype.pyarrow_dtype) and dtype.pyarrow_dtype.tz is not None:
                 kind = f"datetime64[ns, {dtype.pyarrow_dtype.tz}]"
-            s = s.astype(kind)  # type: ignore[call-overload]
+            s = s.astype(kind)
         array: Any = s.array
         values = np.asarray(array.asi8, dtype=np.float64) * pd.Timedelta(1, unit=array.unit).total_seconds()
         values[s.isna().to_numpy()] = np.nan

@@ -2,8 +2,9 @@
 
 A :class:`CountState` holds, for one slice of rows, each column's code domain and
 marginal counts, and a joint count table for every requested pair of columns. Tables
-are dense integer arrays when small (int32 in one partition's summary, whose counts
-cannot exceed its rows; int64 once merged, or with frequency weights), and sparse coordinate lists
+are dense arrays when small (int32 in one partition's summary, whose counts cannot
+exceed its rows; int64 once merged, or with integer weights; float64 with a float weights
+column, :mod:`dmi._math.weights`), and sparse coordinate lists
 (:class:`SparseTable`) when the dense table would be large compared with the rows it
 counts, so memory is bounded by the distinct ``(x, y)`` pairs present.
 
@@ -29,6 +30,7 @@ import pandas as pd
 
 from dmi._math.codes import Domain, Encoded, Folded, encode, encode_binned, fold, unite
 from dmi._math.kernels import code_dtype, count_dense
+from dmi._math.weights import WeightSums
 from dmi._typing import IntArray
 
 # A pair is counted densely when its table has at most this many cells...
@@ -112,6 +114,13 @@ class CountState:
     domains: tuple[Domain, ...]
     marginals: tuple[IntArray, ...]
     tables: tuple[Table, ...]
+    weights: WeightSums | None = None
+    """The sums of the rows' weights (None: unweighted); ``n_rows`` is then their sum."""
+
+    def effective(self, n: float) -> float:
+        """The effective number of rows behind ``n`` counted rows
+        (:meth:`dmi._math.weights.WeightSums.effective`; ``n`` itself unweighted)."""
+        return n if self.weights is None else self.weights.effective(n)
 
     def pair_counts(self, k: int) -> dict[tuple[Any, Any], int]:
         """Counts of pair ``k`` keyed by ``(x value, y value)``; ``None`` stands for missing.
@@ -151,7 +160,18 @@ def _nonzero(table: Table) -> tuple[IntArray, IntArray, IntArray]:
     if isinstance(table, SparseTable):
         return table.rows, table.cols, table.counts
     rows, cols = np.nonzero(table)
-    return rows.astype(np.int64), cols.astype(np.int64), table[rows, cols]
+    return rows.astype(np.int64), cols.astype(np.int64), wide(table[rows, cols])
+
+
+def wide(counts: np.ndarray) -> np.ndarray:
+    """Counts in the dtype merged counts take: int64, or float64 for weighted sums."""
+    return counts.astype(np.float64 if counts.dtype.kind == "f" else np.int64, copy=False)
+
+
+def count_dtype(states: Sequence[CountState]) -> type[np.integer] | type[np.floating]:
+    """The dtype of counts merged from ``states``: float64 if any counts weighted sums."""
+    floats = any(s.marginals and s.marginals[0].dtype.kind == "f" for s in states)
+    return np.float64 if floats else np.int64
 
 
 def _reduce_coo(rows: IntArray, cols: IntArray, counts: IntArray, shape: tuple[int, int]) -> SparseTable:
@@ -214,8 +234,8 @@ class Codes:
     """Value codes per column (a folded column has one: present)."""
     codes: np.ndarray
     """Shape (n_columns, n_rows), the kernel's dtype; 0 is missing."""
-    weights: IntArray | None = None
-    """Frequency weights (int64, one per row, none zero), or None: each row counts once."""
+    weights: np.ndarray | None = None
+    """Row weights (int64 or float64, one per row, none zero), or None: each row counts once."""
 
 
 def count(encoded: list[Encoded], n: int, spec: CountSpec) -> CountState:
@@ -275,7 +295,7 @@ def check_tables(c: Codes) -> None:
     """:class:`TablesTooLarge` if the pair tables of these codes would not fit the budget."""
     # int32 counters when dense; a sparse table has at most one (row, col, count) per row
     n, sizes = c.n_rows, c.sizes
-    counter = 4 if n < np.iinfo(np.int32).max and c.weights is None else 8
+    counter = 4 if n < np.iinfo(np.int32).max and c.weights is None else 8  # int64 or float64
     cells = [int((sizes[a] + 1) * (sizes[b] + 1)) for a, b in c.spec.pairs]
     _check_size(c.spec, [x * counter if use_dense(x, n) else 24 * min(x, n) for x in cells])
 
@@ -303,7 +323,8 @@ def count_pairs(c: Codes, pair_ids: Sequence[int] | range, *, marginals: bool) -
             tables[k] = _count_sparse(c.codes[a], c.codes[b], shape, c.weights)
     empty = np.zeros((0, 0), dtype=np.int64)
     full = tuple(empty if t is None else t for t in tables)
-    return CountState(spec, n, c.domains, tuple(margins), full)
+    sums = WeightSums.of(c.weights) if c.weights is not None and marginals else None
+    return CountState(spec, n, c.domains, tuple(margins), full, sums)
 
 
 def join_pairs(blocks: Sequence[CountState], pair_ids: Sequence[Sequence[int]]) -> CountState:
@@ -314,7 +335,7 @@ def join_pairs(blocks: Sequence[CountState], pair_ids: Sequence[Sequence[int]]) 
         for k in ids:
             tables[k] = block.tables[k]
     first = blocks[0]
-    return CountState(first.spec, first.n_rows, first.domains, first.marginals, tuple(tables))
+    return CountState(first.spec, first.n_rows, first.domains, first.marginals, tuple(tables), first.weights)
 
 
 def _raw_codes(e: Encoded, n: int) -> IntArray:
@@ -332,10 +353,10 @@ def _collapse(table: Table, fold_a: bool, fold_b: bool, n_rows: int) -> Table:
     if fold_b:
         cols, shape = np.minimum(cols, 1), (shape[0], 2)
     if use_dense(shape[0] * shape[1], n_rows):
-        out = np.zeros(shape, dtype=np.int64)
+        out = np.zeros(shape, dtype=counts.dtype)
         np.add.at(out, (rows, cols), counts)
         return out
-    return _reduce_coo(rows, cols, counts.astype(np.int64), shape)
+    return _reduce_coo(rows, cols, counts, shape)
 
 
 def _fold_columns(s: CountState, columns: set[int]) -> CountState:
@@ -348,12 +369,12 @@ def _fold_columns(s: CountState, columns: set[int]) -> CountState:
     for c in todo:
         domains[c] = fold(s.domains[c], s.marginals[c])
         m = s.marginals[c]
-        marginals[c] = np.array([m[0], m[1:].sum()], dtype=np.int64)
+        marginals[c] = wide(np.array([m[0], m[1:].sum()]))
     tables = [
         _collapse(t, a in todo, b in todo, s.n_rows) if (a in todo or b in todo) else t
         for t, (a, b) in zip(s.tables, s.spec.pairs, strict=True)
     ]
-    return CountState(s.spec, s.n_rows, tuple(domains), tuple(marginals), tuple(tables))
+    return CountState(s.spec, s.n_rows, tuple(domains), tuple(marginals), tuple(tables), s.weights)
 
 
 def _to_fold(
@@ -430,7 +451,7 @@ def _united(
 
 
 def _remapped_marginal(marginal: IntArray, size: int, m: IntArray | None) -> IntArray:
-    out = np.zeros(size + 1, dtype=np.int64)
+    out = np.zeros(size + 1, dtype=wide(marginal[:0]).dtype)
     if m is None:
         out += marginal
     else:
@@ -447,6 +468,7 @@ def align(summaries: Sequence[CountState]) -> list[CountState]:
     """
     summaries, domains, maps, n_rows = _united(summaries)
     spec = summaries[0].spec
+    dtype = count_dtype(summaries)
     out = []
     for i, s in enumerate(summaries):
         marginals = tuple(
@@ -457,15 +479,15 @@ def align(summaries: Sequence[CountState]) -> list[CountState]:
             shape = (domains[a].size + 1, domains[b].size + 1)
             ma, mb = maps[a][i], maps[b][i]
             if use_dense(shape[0] * shape[1], n_rows):
-                dense = np.zeros(shape, dtype=np.int64)
+                dense = np.zeros(shape, dtype=dtype)
                 _remap_into_dense(dense, s.tables[k], ma, mb)
                 tables.append(dense)
             else:
                 rows, cols, counts = _nonzero(s.tables[k])
                 rows = rows if ma is None else ma[rows]
                 cols = cols if mb is None else mb[cols]
-                tables.append(_reduce_coo(rows, cols, counts.astype(np.int64), shape))
-        out.append(CountState(spec, s.n_rows, tuple(domains), marginals, tuple(tables)))
+                tables.append(_reduce_coo(rows, cols, counts.astype(dtype), shape))
+        out.append(CountState(spec, s.n_rows, tuple(domains), marginals, tuple(tables), s.weights))
     return out
 
 
@@ -475,10 +497,11 @@ def merge(summaries: Sequence[CountState]) -> CountState:
         return summaries[0]
     spec = summaries[0].spec
     summaries, domains, maps, n_rows = _united(summaries)
+    dtype = count_dtype(summaries)
     marginals = [
         sum(
             (_remapped_marginal(s.marginals[c], d.size, m) for s, m in zip(summaries, maps[c], strict=True)),
-            start=np.zeros(d.size + 1, dtype=np.int64),
+            start=np.zeros(d.size + 1, dtype=dtype),
         )
         for c, d in enumerate(domains)
     ]
@@ -497,7 +520,7 @@ def merge(summaries: Sequence[CountState]) -> CountState:
     for k, (a, b) in enumerate(spec.pairs):
         shape = shapes[k]
         if use_dense(shape[0] * shape[1], n_rows):
-            out = np.zeros(shape, dtype=np.int64)
+            out = np.zeros(shape, dtype=dtype)
             for i, s in enumerate(summaries):
                 _remap_into_dense(out, s.tables[k], maps[a][i], maps[b][i])
             tables.append(out)
@@ -506,7 +529,9 @@ def merge(summaries: Sequence[CountState]) -> CountState:
             for i, s in enumerate(summaries):
                 rows, cols, counts = _nonzero(s.tables[k])
                 ma, mb = maps[a][i], maps[b][i]
-                parts.append((rows if ma is None else ma[rows], cols if mb is None else mb[cols], counts))
+                parts.append(
+                    (rows if ma is None else ma[rows], cols if mb is None else mb[cols], counts.astype(dtype))
+                )
             tables.append(
                 _reduce_coo(
                     np.concatenate([p[0] for p in parts]),
@@ -515,4 +540,5 @@ def merge(summaries: Sequence[CountState]) -> CountState:
                     shape,
                 )
             )
-    return CountState(spec, n_rows, tuple(domains), tuple(marginals), tuple(tables))
+    weights = WeightSums.merge([s.weights for s in summaries])
+    return CountState(spec, n_rows, tuple(domains), tuple(marginals), tuple(tables), weights)

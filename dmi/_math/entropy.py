@@ -14,7 +14,7 @@ import numpy as np
 from scipy.special import entr
 
 from dmi._math.codes import Domain, Folded
-from dmi._math.counts import SparseTable, Table, _nonzero
+from dmi._math.counts import SparseTable, Table, _nonzero, wide
 from dmi._math.kernels import dense_mi_sum
 from dmi._typing import IntArray
 
@@ -23,8 +23,9 @@ from dmi._typing import IntArray
 class PairStats:
     """Plug-in statistics of one pair over the rows it uses, in nats."""
 
-    n: int
-    """Rows used (pairwise-complete rows when missing values are dropped)."""
+    n: float
+    """Rows used (pairwise-complete rows when missing values are dropped); with weights,
+    the sum of their weights."""
     mi: float
     h_x: float
     h_y: float
@@ -41,6 +42,14 @@ class PairStats:
     chi2: float = math.nan
     """Pearson's X**2 of independence (``scipy.stats.chi2_contingency(correction=False)``);
     NaN where the table is not kept (a folded side)."""
+    n_eff: float | None = None
+    """With fractional weights, the effective rows a test takes instead of ``n``
+    (Kish's, :meth:`dmi._math.weights.WeightSums.effective`); None: ``n`` rows."""
+
+    @property
+    def rows(self) -> float:
+        """The number of rows a test takes: ``n_eff`` when set, else ``n``."""
+        return self.n if self.n_eff is None else self.n_eff
 
 
 def entropy(counts: np.ndarray) -> float:
@@ -49,7 +58,7 @@ def entropy(counts: np.ndarray) -> float:
     return math.nan if n == 0 else _plogp(counts, n)
 
 
-def _plogp(counts: np.ndarray, n: int) -> float:
+def _plogp(counts: np.ndarray, n: float) -> float:
     """``-sum c/n log(c/n)`` over the non-zero ``counts``.
 
     Summed in sorted order, so the floating-point sum does not depend on the order of
@@ -67,7 +76,7 @@ def _full_index(order: IntArray | None, dropna: bool) -> IntArray | None:
 
 
 def _stats(
-    n: int, mi_sum: float, row_sums: np.ndarray, col_sums: np.ndarray, cells: int, square: float
+    n: float, mi_sum: float, row_sums: np.ndarray, col_sums: np.ndarray, cells: int, square: float
 ) -> PairStats:
     rows = row_sums[row_sums > 0]
     cols = col_sums[col_sums > 0]
@@ -79,7 +88,7 @@ def _stats(
         k_x=len(rows),
         k_y=len(cols),
         cells=cells,
-        margins=(rows.astype(np.int64), cols.astype(np.int64)),
+        margins=(wide(rows), wide(cols)),
         chi2=max(n * (square - 1.0), 0.0),
     )
 
@@ -93,9 +102,10 @@ def _dense_stats(table: np.ndarray, dropna: bool, ia: IntArray | None, ib: IntAr
         t = t[
             np.ix_(np.arange(t.shape[0]) if ia is None else ia, np.arange(t.shape[1]) if ib is None else ib)
         ]
-    row_sums = t.sum(axis=1, dtype=np.int64)
-    col_sums = t.sum(axis=0, dtype=np.int64)
-    n = int(row_sums.sum())
+    dtype = np.float64 if t.dtype.kind == "f" else np.int64
+    row_sums = t.sum(axis=1, dtype=dtype)
+    col_sums = t.sum(axis=0, dtype=dtype)
+    n = row_sums.sum().item()
     if n == 0:
         return _EMPTY
     mi_sum, square = dense_mi_sum(np.ascontiguousarray(t), row_sums, col_sums, n)
@@ -115,7 +125,7 @@ def _sparse_stats(table: SparseTable, dropna: bool, ia: IntArray | None, ib: Int
     if ia is not None or ib is not None:
         order = np.lexsort((cols, rows))
         rows, cols, counts = rows[order], cols[order], counts[order]
-    n = int(counts.sum())
+    n = wide(counts).sum().item()
     if n == 0:
         return _EMPTY
     c = counts.astype(np.float64)
@@ -193,16 +203,16 @@ def folded_pair_stats(table: Table, dropna: bool, x: Domain, y: Domain) -> PairS
     if dropna:
         keep = (rows > 0) & (cols > 0)
         rows, cols, counts = rows[keep], cols[keep], counts[keep]
-    n = int(counts.sum())
+    n = counts.sum().item()
     if not all(d.identifier for d in (x, y) if isinstance(d, Folded)):
         return PairStats(n, math.nan, math.nan, math.nan, 0, 0)
     if n == 0:
         return _EMPTY
     ones_x, ones_y = isinstance(x, Folded), isinstance(y, Folded)
     single = ((rows == 1) & ones_x) | ((cols == 1) & ones_y)
-    c = counts.astype(np.int64)
-    row_sums = np.bincount(rows, weights=c).astype(np.int64)
-    col_sums = np.bincount(cols, weights=c).astype(np.int64)
+    c = wide(counts)
+    row_sums = wide(np.bincount(rows, weights=c).astype(c.dtype))
+    col_sums = wide(np.bincount(cols, weights=c).astype(c.dtype))
     # rows in singleton cells (or margins): each contributes 1/n log n
     s_x = int(row_sums[1]) if ones_x and row_sums.size > 1 else 0
     s_y = int(col_sums[1]) if ones_y and col_sums.size > 1 else 0

@@ -75,7 +75,7 @@ class PairResult:
 
     estimator: Estimator
     mi: float
-    n: int
+    n: float
     stats: PairStats | None = None
     """A counted pair's plug-in statistics (entropies, margins, cells)."""
     stderr: float = math.nan
@@ -122,7 +122,7 @@ class Estimator:
         """Whether its results carry the columns' entropies (so they can be normalized)."""
         return self.reads is Reads.COUNTS
 
-    def rows_available(self, n_rows: int, sample_rows: int) -> int:
+    def rows_available(self, n_rows: float, sample_rows: int) -> float:
         """The rows a pair of this estimator could use: all rows, or the sample's."""
         return n_rows if self.reads is Reads.COUNTS else sample_rows
 
@@ -133,9 +133,10 @@ def _counted_statistics(r: PairResult, opts: TableOptions, rng: np.random.Genera
     assert s is not None
     known = s.n > 0 and not math.isnan(s.mi)  # NaN: a column over max_categories
     g, dof, p_chi2 = stats.g_test(s)
-    # a folded identifier's margin is not kept in full, so its pairs take the G-test
+    # a folded identifier's margin is not kept in full, so its pairs take the G-test, as
+    # do those of fractional weights unless a permutation test is asked for (which refuses)
     use_permutation = not any(s.singletons) and (
-        opts.p_value == "permutation" or (opts.p_value == "auto" and stats.is_sparse(s))
+        opts.p_value == "permutation" or (opts.p_value == "auto" and s.n_eff is None and stats.is_sparse(s))
     )
     return {
         "h_x": to_base(s.h_x, opts.base),

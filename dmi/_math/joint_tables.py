@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from dmi._math.codes import factorize
+from dmi._math.weights import WeightSums
 
 # A dense table holds at most this many cells (int64: 128 MiB).
 MAX_CELLS = 1 << 24
@@ -41,10 +42,18 @@ class Tables:
     domains: dict[Hashable, pd.Index]
     counts: tuple[np.ndarray | None, ...]
     """None for a set with a folded column."""
-    n_rows: int
+    n_rows: float
+    """Rows counted (with weights: their sum)."""
     folded: frozenset[Hashable] = frozenset()
     """Undecided columns (integers) seen with more than ``cap`` values: continuous; the
     sets that hold one are not counted."""
+    weights: WeightSums | None = None
+    """The sums of the rows' weights (None: unweighted), for Kish's effective rows."""
+
+    def kish(self) -> float:
+        """The factor from counted rows to effective rows: 1 unless the weights are
+        fractional (:meth:`dmi._math.weights.WeightSums.effective`)."""
+        return 1.0 if self.weights is None else self.weights.effective(1.0)
 
 
 def check_size(columns: Sequence[Hashable], sizes: Sequence[int]) -> None:
@@ -106,7 +115,13 @@ class EncodedRows:
     position: dict[Hashable, int]
     domains: dict[Hashable, pd.Index]
     folded: frozenset[Hashable]
-    n_rows: int
+    n_rows: float
+    weights_sums: WeightSums | None = None
+
+
+def _each(frequency: np.ndarray) -> np.ndarray:
+    """Row weights as the counting kernels take them: int64, or float64 weighted sums."""
+    return np.ascontiguousarray(frequency, dtype=np.float64 if frequency.dtype.kind == "f" else np.int64)
 
 
 def encode_rows(
@@ -137,24 +152,33 @@ def encode_rows(
     if len(sets) >= _DISTINCT_SETS:
         codes, weights = distinct_rows(codes, [len(domains[c]) for c in used], frequency)
     else:
-        weights = np.ones(codes.shape[1], dtype=np.int64) if frequency is None else frequency
+        weights = np.ones(codes.shape[1], dtype=np.int64) if frequency is None else _each(frequency)
     for c in used:  # codes in the sorted values' order (after grouping: fewer rows to map)
         rank = ranks[c]
         if rank is not None:
             codes[position[c]] = rank[codes[position[c]]]
-    n_rows = len(part) if frequency is None else int(frequency.sum())
-    return EncodedRows(codes, weights, position, domains, frozenset(folded), n_rows)
+    n_rows = len(part) if frequency is None else frequency.sum().item()
+    sums = None if frequency is None else WeightSums.of(frequency)
+    return EncodedRows(codes, weights, position, domains, frozenset(folded), n_rows, sums)
 
 
 def count_encoded(rows: EncodedRows, sets: Sequence[tuple[Hashable, ...]]) -> Tables:
     """The joint table of each of ``sets`` (whose columns ``rows`` holds) over its rows."""
     kept = [s for s in sets if not rows.folded.intersection(s)]
     members, radix, offsets, shapes = _layout(kept, rows.position, rows.domains)
-    flat = _count(rows.codes, rows.weights, members, radix, offsets, int(offsets[-1]))
+    flat = np.zeros(int(offsets[-1]), dtype=rows.weights.dtype)
+    _count(rows.codes, rows.weights, members, radix, offsets, flat)
     by_set = {tuple(s): flat[offsets[i] : offsets[i + 1]].reshape(shapes[i]) for i, s in enumerate(kept)}
     counts = tuple(by_set.get(tuple(s)) for s in sets)
     domains = {c: rows.domains[c] for s in sets for c in s}
-    return Tables(tuple(tuple(s) for s in sets), domains, counts, rows.n_rows, rows.folded & set(domains))
+    return Tables(
+        tuple(tuple(s) for s in sets),
+        domains,
+        counts,
+        rows.n_rows,
+        rows.folded & set(domains),
+        rows.weights_sums,
+    )
 
 
 def count_tables(
@@ -169,7 +193,7 @@ def count_tables(
 
     ``auto``: undecided columns; one with more than ``cap`` values here is folded (see
     :class:`Tables`), and its domain is not kept. ``weights``: frequency weights, one per
-    row (positive integers): a row counts that many times."""
+    row (positive; int64, or float64 for weighted sums): a row counts that many times."""
     return count_encoded(encode_rows(part, sets, dropna, auto, cap, weights), sets)
 
 
@@ -189,9 +213,7 @@ def distinct_rows(
     rows as they are, each with its weight. Counting either gives the same tables.
     (``sizes``: each column's number of values.)"""
     n = codes.shape[1]
-    each = (
-        np.ones(n, dtype=np.int64) if frequency is None else np.ascontiguousarray(frequency, dtype=np.int64)
-    )
+    each = np.ones(n, dtype=np.int64) if frequency is None else _each(frequency)
     if n == 0 or codes.shape[0] == 0:
         return codes, each
     small = max(sizes, default=0) < 127  # rows of bytes: less to read and to hash
@@ -217,7 +239,7 @@ def _group_rows(
     mask = size - 1
     slots = np.full(size, -1, dtype=np.int64)
     first = np.empty(n, dtype=np.int64)
-    counts = np.zeros(n, dtype=np.int64)
+    counts = np.zeros_like(each)
     group = 0
     limit = int(share * n)
     for r in range(n):
@@ -275,14 +297,13 @@ def _count(
     members: np.ndarray,
     radix: np.ndarray,
     offsets: np.ndarray,
-    cells: int,
-) -> np.ndarray:  # pragma: no cover
+    out: np.ndarray,
+) -> None:  # pragma: no cover
     """Each set's cells counted over the rows where none of its columns is missing (-1),
     a row counting ``weights[row]`` times.
 
     A set's cell of every row is built a column at a time (loops the compiler vectorizes),
     then counted; rows with a missing value are masked only for sets with such a column."""
-    out = np.zeros(cells, dtype=np.int64)
     n_rows = codes.shape[1]
     width = members.shape[1]
     missing = np.zeros(codes.shape[0], dtype=np.bool_)
@@ -321,7 +342,6 @@ def _count(
         for r in range(n_rows):
             if valid[r]:
                 out[base + cell[r]] += weights[r]
-    return out
 
 
 def merge_tables(parts: Sequence[Tables], auto: Sequence[Hashable] = (), cap: int = 64) -> Tables:
@@ -330,6 +350,11 @@ def merge_tables(parts: Sequence[Tables], auto: Sequence[Hashable] = (), cap: in
     if len(parts) == 1:
         return parts[0]
     sets = parts[0].sets
+    dtype = (
+        np.float64
+        if any(t is not None and t.dtype.kind == "f" for p in parts for t in p.counts)
+        else np.int64
+    )
     folded = set().union(*(p.folded for p in parts))
     domains: dict[Hashable, pd.Index] = {}
     for c in parts[0].domains:
@@ -348,14 +373,21 @@ def merge_tables(parts: Sequence[Tables], auto: Sequence[Hashable] = (), cap: in
             counts.append(None)
             continue
         check_size(s, [len(domains[c]) for c in s])
-        table = np.zeros(tuple(max(len(domains[c]), 1) for c in s), dtype=np.int64)
+        table = np.zeros(tuple(max(len(domains[c]), 1) for c in s), dtype=dtype)
         for p in parts:
             maps = [_where(domains[c], p.domains[c]) for c in s]
             part = p.counts[i]
             assert part is not None  # a set is folded in the merge when it is in a part
             table[np.ix_(*maps)] += part
         counts.append(table)
-    return Tables(sets, domains, tuple(counts), sum(p.n_rows for p in parts), frozenset(folded))
+    return Tables(
+        sets,
+        domains,
+        tuple(counts),
+        sum(p.n_rows for p in parts),
+        frozenset(folded),
+        WeightSums.merge([p.weights for p in parts]),
+    )
 
 
 def _where(union: pd.Index, values: pd.Index) -> np.ndarray:
@@ -385,7 +417,7 @@ def canonical(tables: Tables) -> Tables:
             order.get(c, np.arange(len(domains[c]))) if len(domains[c]) else np.zeros(1, np.int64) for c in s
         ]
         counts.append(t[np.ix_(*axes)])
-    return Tables(tables.sets, domains, tuple(counts), tables.n_rows, tables.folded)
+    return Tables(tables.sets, domains, tuple(counts), tables.n_rows, tables.folded, tables.weights)
 
 
 def marginal(table: np.ndarray, columns: Sequence[Hashable], keep: Sequence[Hashable]) -> np.ndarray:

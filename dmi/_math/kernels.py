@@ -107,19 +107,22 @@ def count_dense(
     marginals : bool, default True
         Whether to count the marginals (a block of pairs other than the first leaves them
         to that one; they are then all zero).
-    weights : ndarray of int64, shape (n_rows,), optional
-        Frequency weights: row ``i`` counts ``weights[i]`` times (the counters are then
-        int64). None counts each row once.
+    weights : ndarray of int64 or float64, shape (n_rows,), optional
+        Row weights: row ``i`` counts ``weights[i]`` times (the counters are then of the
+        weights' dtype). None counts each row once.
 
     Returns
     -------
-    marginals : list of ndarray of int32 (int64 for partitions of 2**31 rows or more)
+    marginals : list of ndarray of int32 (int64 for partitions of 2**31 rows or more;
+        the weights' dtype with weights)
         Per column, counts of codes ``0..sizes[c]``.
-    tables : list of ndarray of int32 (int64 likewise)
+    tables : list of ndarray of int32 (or as the marginals)
         Per pair, a ``(sizes[a] + 1, sizes[b] + 1)`` table of joint counts.
     """
     n = codes.shape[1]
-    counter = np.int32 if n < np.iinfo(np.int32).max and weights is None else np.int64
+    if weights is not None:
+        weights = np.ascontiguousarray(weights, dtype=np.float64 if weights.dtype.kind == "f" else np.int64)
+    counter = weights.dtype if weights is not None else np.int32 if n < np.iinfo(np.int32).max else np.int64
     widths = (sizes + 1).astype(np.int64)
     marg_offsets = np.zeros(len(sizes), dtype=np.int64)
     np.cumsum(widths[:-1], out=marg_offsets[1:])
@@ -141,7 +144,7 @@ def count_dense(
         offsets,
         out,
         marginals,
-        np.zeros(0, np.int64) if weights is None else np.ascontiguousarray(weights, dtype=np.int64),
+        np.zeros(0, np.int64) if weights is None else weights,
     )
     margins = [marg_out[o : o + w] for o, w in zip(marg_offsets, widths, strict=True)]
     tables = [

@@ -69,7 +69,7 @@ def key_threshold(size: int, n_rows: int) -> int | None:
     return min(2**64 - 1, int(wanted / n_rows * 2**64))
 
 
-def is_complete(sample: Sample, n_rows: int) -> bool:
+def is_complete(sample: Sample, n_rows: float) -> bool:
     """Whether a merged sample drawn with a threshold is the ``size`` smallest keys of
     all ``n_rows`` rows: it holds ``size`` rows (then every row left out had a key above
     all of them), or every row."""
@@ -203,19 +203,35 @@ def _sift(key: np.ndarray, row: np.ndarray, copy: np.ndarray, i: int, m: int) ->
 
 
 def weighted_take(keys: np.ndarray, weights: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The sample of a partition whose row ``i`` stands for ``weights[i]`` rows (positive
-    integers): the ``size`` smallest keys of all copies, as the table with each row
-    repeated would give them in distribution (Efraimidis and Spirakis 2006: the first
-    copy's key is ``E / w``; the further copies follow by exponential spacings, so a heavy
-    row may fill several places, up to all ``size`` of them). Returns the keys (as
-    uint64 bit patterns of the non-negative float keys, which order as the floats do, so
-    weighted samples merge as unweighted ones) and each copy's row position.
+    """The sample of a partition whose row ``i`` stands for ``weights[i]`` rows (positive):
+    the rows (or copies of rows) with the ``size`` smallest keys.
+
+    * Integer weights (frequency weights): a row has ``w`` copies, and the sample is that
+      of the table with each row repeated, in distribution (Efraimidis and Spirakis 2006:
+      the first copy's key is ``E / w``; the further copies follow by exponential
+      spacings, so a heavy row may fill several places, up to all ``size`` of them).
+    * Float weights (survey or importance weights): a row has one key, ``E / w``, and the
+      sample is drawn without replacement in proportion to the weights (Efraimidis and
+      Spirakis's weighted sample). It does not change when every weight is multiplied by
+      the same number, and it repeats no row: a k-NN estimator would read copies of a
+      row as strong dependence (draws with replacement, measured: a bivariate Gaussian's
+      0.22 nats read as 0.46 with a sample of a third of the rows). A row's chance to be
+      drawn is close to proportional to its weight while the sample is a small share of
+      the rows, and flattens as the sample grows towards all of them.
+
+    Returns the keys (as uint64 bit patterns of the non-negative float keys, which order
+    as the floats do, so weighted samples merge as unweighted ones) and each copy's row
+    position.
 
     Only rows whose first copy is among the ``size`` smallest first keys can hold a
     place: any other row has ``size`` first copies below all of its copies."""
     n = keys.size
     if n == 0:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    if weights.dtype.kind == "f":
+        firsts = _first_keys(keys, np.ascontiguousarray(weights, dtype=np.float64)).view(np.uint64)
+        take = _smallest(firsts, size)
+        return firsts[take], take
     weights = np.ascontiguousarray(weights, dtype=np.int64)
     firsts = _first_keys(keys, weights)  # the heap's own keys: the candidates are exactly its rows
     if n > size:
@@ -252,7 +268,7 @@ def sample_chunk(
     """Keys for every row of one partition, and its ``size`` rows with the smallest keys.
 
     ``df`` holds exactly ``spec.columns``; ``rows`` says how its rows are identified.
-    ``weights``: positive integer frequency weights, one per row (:func:`weighted_take`).
+    ``weights``: positive row weights, one per row (:func:`weighted_take`).
     Raises ValueError naming a continuous column that holds +-inf (checked on every
     row, not only the sampled ones).
     """

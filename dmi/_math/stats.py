@@ -34,10 +34,11 @@ _EMI_BLOCK = 4_000_000
 
 
 def g_test(s: PairStats) -> tuple[float, int, float]:
-    """``(G, dof, p)`` of the G-test of independence (NaN for a pair without rows)."""
+    """``(G, dof, p)`` of the G-test of independence (NaN for a pair without rows);
+    with fractional weights ``G = 2 n_eff MI`` (Kish's effective rows, ``s.n_eff``)."""
     if s.n == 0:
         return math.nan, 0, math.nan
-    g = 2.0 * s.n * s.mi
+    g = 2.0 * s.rows * s.mi
     dof = (s.k_x - 1) * (s.k_y - 1)
     p = float(scipy_stats.chi2.sf(g, dof)) if dof > 0 else 1.0
     return g, dof, p
@@ -48,8 +49,10 @@ def is_sparse(s: PairStats) -> bool:
     if s.n == 0 or s.k_x < 2 or s.k_y < 2:
         return False
     (a, a_times), (b, b_times) = _groups(s, 0), _groups(s, 1)
+    if s.n_eff is not None:  # expected counts in effective rows
+        a, b = a * (s.n_eff / s.n), b * (s.n_eff / s.n)
     # cells with a_i * b_j / n < 5, counted per distinct row sum by binary search (no R x C array)
-    below = np.r_[0, np.cumsum(b_times)][np.searchsorted(b, 5.0 * s.n / a, side="left")]
+    below = np.r_[0, np.cumsum(b_times)][np.searchsorted(b, 5.0 * s.rows / a, side="left")]
     small = float(np.sum(below * a_times.astype(np.float64)))
     return bool(small / (float(s.k_x) * float(s.k_y)) > SPARSE_SHARE)
 
@@ -80,6 +83,11 @@ def permutation_p(s: PairStats, permutations: int, seed: int | np.random.Generat
         return 1.0
     if any(s.singletons):
         raise ValueError("a permutation test needs both margins in full; this pair has a folded identifier")
+    if s.n_eff is not None:
+        raise ValueError(
+            "a permutation test draws tables of whole rows; with fractional weights use the G-test "
+            "(p_value='chi2'), which takes Kish's effective sample size"
+        )
     a, b = s.margins
     tables = scipy_stats.random_table(a, b, seed=seed).rvs(permutations)
     n = float(s.n)
@@ -174,12 +182,13 @@ def _mean(h_x: float, h_y: float, average: str) -> float:
 
 
 def adjusted(s: PairStats, average: str) -> float:
-    """Adjusted MI with scikit-learn's conventions (``adjusted_mutual_info_score``)."""
-    if s.n == 0:
+    """Adjusted MI with scikit-learn's conventions (``adjusted_mutual_info_score``); NaN
+    with fractional weights (its expected MI counts tables of whole rows)."""
+    if s.n == 0 or s.n_eff is not None:
         return math.nan
     if s.k_x == s.k_y == 1:
         return 1.0
-    emi = expected_mi_grouped(*_groups(s, 0), *_groups(s, 1), s.n)
+    emi = expected_mi_grouped(*_groups(s, 0), *_groups(s, 1), int(s.n))
     denominator = _mean(s.h_x, s.h_y, average) - emi
     eps = float(np.finfo(np.float64).eps)
     denominator = min(denominator, -eps) if denominator < 0 else max(denominator, eps)
@@ -191,10 +200,11 @@ def miller_madow(s: PairStats) -> float:
 
     ``I = H(X) + H(Y) - H(X, Y)``, so the correction adds ``(k_x + k_y - cells - 1) / 2N``
     (non-empty values and cells); it can be negative, and the result is not clipped.
+    With fractional weights ``N`` is Kish's effective rows (``s.n_eff``).
     """
     if s.n == 0:
         return math.nan
-    return s.mi + (s.k_x + s.k_y - s.cells - 1) / (2.0 * s.n)
+    return s.mi + (s.k_x + s.k_y - s.cells - 1) / (2.0 * s.rows)
 
 
 def benjamini_hochberg(p: np.ndarray, total: int | None = None) -> np.ndarray:
@@ -214,7 +224,7 @@ def benjamini_hochberg(p: np.ndarray, total: int | None = None) -> np.ndarray:
     return q
 
 
-def g_statistic(mi: float, n: int, dof: int) -> tuple[float, float]:
+def g_statistic(mi: float, n: float, dof: int) -> tuple[float, float]:
     """``(G, p)`` of a G-test: ``G = 2 n I`` (``I`` in nats) against chi-square(``dof``);
     p = 1 with no degree of freedom, NaN without rows."""
     if n == 0 or math.isnan(mi):

@@ -1,27 +1,80 @@
-"""Frequency weights: a row of weight ``w`` counts as ``w`` rows.
+"""Row weights: a row of weight ``w`` counts as ``w`` rows.
 
-:func:`frequency_weights` checks one partition's weight column and returns its weights
-as integers; rows of weight 0 are dropped before anything is counted or sampled (they are
-not in the table the weights stand for). Counts then add each row's weight
-(:func:`dmi._math.kernels.count_dense`) and the sample draws copies of a row
-(:func:`dmi._math.sample.weighted_take`), so every result equals that of the table with
-each row repeated ``w`` times.
+:func:`frequency_weights` checks one partition's weight column and returns its weights:
+int64 for an integer column, float64 for a float column; rows of weight 0 are dropped
+before anything is counted or sampled (they are not in the table the weights stand for).
+Counts then add each row's weight (:func:`dmi._math.kernels.count_dense`) and the sample
+draws copies of a row (:func:`dmi._math.sample.weighted_take`).
+
+* **Whole-number weights** (of either dtype) are frequency weights: every result equals
+  that of the table with each row repeated ``w`` times (float64 sums of whole numbers are
+  exact below 2**53).
+* **Fractional weights** (survey or importance weights) give weighted counts: plug-in
+  MI and entropies are those of the weighted distribution. A test then cannot take the
+  weights' sum for its number of rows; it takes Kish's effective sample size,
+  ``n_eff = (sum w)**2 / sum w**2`` (:class:`WeightSums`), scaled to the rows each pair
+  uses.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 
+@dataclass(frozen=True)
+class WeightSums:
+    """What a test needs to know of the weights of some rows, mergeable by adding."""
+
+    total: float
+    """``sum w``."""
+    squares: float
+    """``sum w**2``."""
+    fractional: bool
+    """Whether some weight is not a whole number (then counts are not frequencies)."""
+
+    @classmethod
+    def of(cls, weights: np.ndarray) -> WeightSums:
+        """The sums of one partition's weights."""
+        w = np.asarray(weights, dtype=np.float64)
+        fractional = weights.dtype.kind == "f" and bool((w != np.floor(w)).any())
+        return cls(float(w.sum()), float(np.dot(w, w)), fractional)
+
+    @staticmethod
+    def merge(parts: Sequence[WeightSums | None]) -> WeightSums | None:
+        """The sums of the union of disjoint rows (None: no weights)."""
+        known = [p for p in parts if p is not None]
+        if not known:
+            return None
+        return WeightSums(
+            sum(p.total for p in known), sum(p.squares for p in known), any(p.fractional for p in known)
+        )
+
+    def effective(self, n: float) -> float:
+        """The effective number of rows behind ``n`` weighted rows: ``n`` itself for
+        frequency weights; with fractional weights, Kish's ``(sum w)**2 / sum w**2``
+        scaled by ``n / sum w`` (exact when the rows used are all the rows, e.g. a pair
+        with no missing values; otherwise it assumes the rows used weigh as all do)."""
+        if not self.fractional or self.squares == 0:
+            return n
+        return n * self.total / self.squares
+
+
+def as_rows(n: float) -> int | float:
+    """A number of rows: an int, unless it is a sum of fractional weights."""
+    return int(n) if float(n).is_integer() else float(n)
+
+
 def frequency_weights(column: pd.Series, name: Hashable) -> tuple[np.ndarray, np.ndarray | None]:
-    """The weights of one partition as int64 (its rows of weight 0 left out) and the mask
-    of the rows kept (None when every row is kept).
+    """The weights of one partition (its rows of weight 0 left out): int64 for an integer
+    column, float64 for a float one; and the mask of the rows kept (None when every row is
+    kept).
 
     Raises TypeError for a column that is not numeric, ValueError for a missing,
-    negative, infinite or fractional weight, naming the column.
+    negative or infinite weight, naming the column.
     """
     dtype = column.dtype
     if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
@@ -36,20 +89,12 @@ def frequency_weights(column: pd.Series, name: Hashable) -> tuple[np.ndarray, np
         bad = ~np.isfinite(values)
         if bad.any():
             raise ValueError(f"weights column {name!r} has infinite values; weights must be finite")
-        fractional = values != np.floor(values)
-        if fractional.any():
-            raise ValueError(
-                f"weights column {name!r} has fractional values (e.g. {float(values[fractional][0])!r}); "
-                "weights are frequency weights, whole numbers of rows"
-            )
-        if (values >= 2.0**63).any():
-            raise ValueError(f"weights column {name!r} has values of 2**63 or more")
-        weights = values.astype(np.int64)
+        weights = values
     else:
         weights = column.to_numpy(dtype=np.int64)
     if (weights < 0).any():
         raise ValueError(
-            f"weights column {name!r} has negative values (e.g. {int(weights[weights < 0][0])}); "
+            f"weights column {name!r} has negative values (e.g. {weights[weights < 0][0].item()!r}); "
             "weights must be >= 0"
         )
     if (weights > 0).all():

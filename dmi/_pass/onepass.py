@@ -49,8 +49,8 @@ class PassSpec:
 class PassState:
     """What one pass gathered over some rows."""
 
-    n_rows: int
-    """Rows gathered (with frequency weights: their sum, the rows they stand for)."""
+    n_rows: float
+    """Rows gathered (with weights: their sum, the rows they stand for)."""
     counts: CountState | None
     sample: Sample | None
 
@@ -71,7 +71,7 @@ class Encoded:
     """One partition read by the pass: its counted columns as codes, and its sample rows.
     Its pairs may then be counted in blocks (:func:`count_block`, :func:`join`)."""
 
-    n_rows: int
+    n_rows: float
     codes: Codes | None
     sample: Sample | None
 
@@ -84,7 +84,7 @@ def encode(df: pd.DataFrame, spec: PassSpec, rows: RowIds, columns: range | None
     weights, n_rows = None, len(df)
     if spec.weights is not None:  # rows of weight 0 left out, the others counted w times
         df, weights = weighed(df, df.iloc[:, len(spec.columns)], spec.weights)
-        n_rows = int(weights.sum())
+        n_rows = weights.sum().item()  # an int, or a float for a float weights column
     codes = None
     if spec.counts is not None:
         run = range(len(spec.counts.columns)) if columns is None else columns

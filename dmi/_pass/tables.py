@@ -134,6 +134,7 @@ def _join_task(blocks: list[TablesState], encoded: tuple[EncodedRows, PassState 
         domains,
         tuple(c for p in parts for c in p.counts),
         first.n_rows,
+        weights=first.weights,
     )
     return TablesState(joined, blocks[0].sample)
 

@@ -219,7 +219,7 @@ def test_loading_other_files_is_a_clear_error(tmp_path):
     s.save(tmp_path / "s.dmi")
     for change, match in [
         ({"format": "something"}, r"format 'something'"),
-        ({"version": 6}, r"version 6, newer"),
+        ({"version": 7}, r"version 7, newer"),
     ]:
         with zipfile.ZipFile(tmp_path / "s.dmi") as z:
             files = {name: z.read(name) for name in z.namelist()}
