@@ -156,10 +156,14 @@ def test_knn_takes_the_weighted_distribution():
         y = np.where(strong, 0.9 * x + np.sqrt(1 - 0.81) * rng.normal(size=n), rng.normal(size=n))
         w = np.where(strong, 3.0, 0.5)
         df = pd.DataFrame({"x": x, "y": y, "w": w})
-        got.append(dmi.mutual_info_matrix(df, weights="w", sample_size=3_000, random_state=seed).loc["x", "y"])
+        got.append(
+            dmi.mutual_info_matrix(df, weights="w", sample_size=3_000, random_state=seed).loc["x", "y"]
+        )
         drawn = rng.choice(n, 3_000, replace=False, p=w / w.sum())
         ref.append(mutual_info_regression(x[drawn, None], y[drawn], n_neighbors=3, random_state=seed)[0])
-        plain.append(dmi.mutual_info_matrix(df[["x", "y"]], sample_size=3_000, random_state=seed).loc["x", "y"])
+        plain.append(
+            dmi.mutual_info_matrix(df[["x", "y"]], sample_size=3_000, random_state=seed).loc["x", "y"]
+        )
     got, ref, plain = map(np.asarray, (got, ref, plain))
     se = np.sqrt(got.var(ddof=1) / got.size + ref.var(ddof=1) / ref.size)
     assert abs(got.mean() - ref.mean()) < 4 * se + 0.01
