@@ -20,6 +20,7 @@ from dmi._engine.notes import (
     TiedValuesWarning,
     UndefinedMeasureWarning,
     UntestedPairsWarning,
+    UnweightedSampleWarning,
 )
 from dmi._engine.summarize import summarize
 from dmi._pass.faults import ClusterError
@@ -58,6 +59,7 @@ __all__ = [
     "TiedValuesWarning",
     "UndefinedMeasureWarning",
     "UntestedPairsWarning",
+    "UnweightedSampleWarning",
     "__version__",
     "association_matrix",
     "causal_skeleton",

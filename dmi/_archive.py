@@ -111,20 +111,21 @@ def write(path: str, meta: dict[str, Any], state: onepass.PassState) -> None:
     """Write a summary's ``meta`` (its metadata) and ``state`` to ``path``, atomically: a
     temporary file of a name of its own beside ``path``, renamed onto it when complete, so
     concurrent writers leave one whole file and a reader never sees half of one."""
-    floats = state.counts is not None and count_dtype([state.counts]) is np.float64
+    # a float weights column: a float sum of rows, float counts (version 6)
+    floats = isinstance(state.n_rows, float) or (
+        state.counts is not None and count_dtype([state.counts]) is np.float64
+    )
     meta = dict(
         meta, format=FORMAT, version=VERSION if floats else 5, n_rows=state.n_rows, counts=None, sample=None
     )
+    sums = state.weights or (state.counts.weights if state.counts is not None else None)
+    if sums is not None:
+        meta["weight_sums"] = {"total": sums.total, "squares": sums.squares, "fractional": sums.fractional}
     members: dict[str, bytes] = {}
     if state.counts is not None:
         cs = state.counts
         dtype = np.float64 if floats else np.int64
-        if cs.weights is not None:
-            meta["weight_sums"] = {
-                "total": cs.weights.total,
-                "squares": cs.weights.squares,
-                "fractional": cs.weights.fractional,
-            }
+
         arrays: dict[str, np.ndarray] = {}
         tables = []
         for k, table in enumerate(cs.tables):
@@ -515,11 +516,15 @@ def _counts(r: _Reader, meta: dict[str, Any], columns: list[Any], kinds: list[st
         auto=None if auto is None else tuple(bool(x) for x in auto),
         auto_cap=int(spec_meta.get("auto_cap", 0) or 0),
     )
+    return CountState(spec, n_rows, tuple(domains), tuple(marginals), tuple(tables), _weight_sums(meta))
+
+
+def _weight_sums(meta: dict[str, Any]) -> WeightSums | None:
+    """The weights' sums a file records (checked by :func:`_check_meta`), or None."""
     sums = meta.get("weight_sums")
-    weights = (
-        None if sums is None else WeightSums(float(sums["total"]), float(sums["squares"]), sums["fractional"])
-    )
-    return CountState(spec, n_rows, tuple(domains), tuple(marginals), tuple(tables), weights)
+    if sums is None:
+        return None
+    return WeightSums(float(sums["total"]), float(sums["squares"]), sums["fractional"])
 
 
 def _sample(r: _Reader, meta: dict[str, Any], columns: list[Any]) -> Sample:
@@ -601,4 +606,4 @@ def read(path: str) -> tuple[dict[str, Any], onepass.PassState]:
             )
         counts = _counts(r, meta, columns, kinds) if has_counts else None
         sample = _sample(r, meta, columns) if has_sample else None
-    return meta, onepass.PassState(meta["n_rows"], counts, sample)
+    return meta, onepass.PassState(meta["n_rows"], counts, sample, _weight_sums(meta))

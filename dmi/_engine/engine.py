@@ -375,6 +375,15 @@ def finish_pass(
     todo.suspicious += [pl.names[c] for c, (u, n, _) in sorted(knn_notes.items()) if looks_categorical(u, n)]
     todo.tied += [(pl.names[c], u, n) for c, (u, n, tied) in sorted(knn_notes.items()) if tied]
     todo.constant += [pl.names[c] for c, (u, _, _) in sorted(knn_notes.items()) if u == 1]
+    sample, sums = summary.sample, summary.weights
+    if (
+        knn_notes
+        and sums is not None
+        and sums.fractional
+        and sample is not None
+        and len(sample.keys) < sample.size
+    ):
+        todo.unweighted = len(sample.keys)
     todo.sparse += sparse
 
     ent = [math.nan] * p

@@ -52,6 +52,10 @@ class TiedValuesWarning(UserWarning):
     """A column estimated by k-NN repeats each value in more rows than ``n_neighbors``."""
 
 
+class UnweightedSampleWarning(UserWarning):
+    """With fractional weights, the k-NN sample holds every row: it is not weighted."""
+
+
 class UntestedPairsWarning(UserWarning):
     """A significance level was given, but some pairs have no p-value to compare with it."""
 
@@ -197,6 +201,8 @@ class Notes:
     """k-NN columns with more sampled rows per value than ``n_neighbors``: (column, values, rows)."""
     constant: list[Hashable] = field(default_factory=list)
     """Columns with one value among their present rows."""
+    unweighted: int = 0
+    """With fractional weights, the rows of a k-NN sample that holds every row (0: none)."""
     n_neighbors: int = 3
     cap: int | None = None
     auto_limit: int = 0
@@ -217,6 +223,16 @@ class Notes:
                 LooksCategoricalWarning,
             )
         self._emit_weak()
+        if self.unweighted:
+            warn(
+                f"the k-NN sample holds every row ({self.unweighted:,}), so its estimates do not "
+                "see the fractional weights: such a sample is drawn without replacement in "
+                "proportion to the weights, which only a sample that is a small share of the rows "
+                "follows (a sample with replacement would repeat rows, which k-NN reads as "
+                "dependence). Pass a sample_size of at most a tenth of the rows, or method='binned' "
+                "to count the continuous columns in bins with their weights",
+                UnweightedSampleWarning,
+            )
         empty = dict(self.empty)
         if empty:
             shown = ", ".join(f"{c!r}{where}" for c, where in empty.items())

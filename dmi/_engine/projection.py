@@ -64,7 +64,7 @@ def project(summary: Summary, spec: onepass.PassSpec) -> onepass.PassState:
             stored.weights,
         )
     sample = _sample_columns(state.sample, list(summary.columns), spec.sample)
-    return onepass.PassState(state.n_rows, counts, sample)
+    return onepass.PassState(state.n_rows, counts, sample, state.weights)
 
 
 def project_given(summary: Summary, z: Hashable, spec: onepass.PassSpec) -> onepass.PassState:
@@ -119,4 +119,4 @@ def project_given(summary: Summary, z: Hashable, spec: onepass.PassSpec) -> onep
         )
     # the sample of a given= summary holds every column, then z
     sample = _sample_columns(state.sample, [*summary.columns, z], spec.sample)
-    return onepass.PassState(state.n_rows, counts, sample)
+    return onepass.PassState(state.n_rows, counts, sample, state.weights)

@@ -206,16 +206,18 @@ def weighted_take(keys: np.ndarray, weights: np.ndarray, size: int) -> tuple[np.
     """The sample of a partition whose row ``i`` stands for ``weights[i]`` rows (positive):
     the rows (or copies of rows) with the ``size`` smallest keys.
 
-    * Integer weights (frequency weights): a row has ``w`` copies, and the sample is that
-      of the table with each row repeated, in distribution (Efraimidis and Spirakis 2006:
-      the first copy's key is ``E / w``; the further copies follow by exponential
-      spacings, so a heavy row may fill several places, up to all ``size`` of them).
-    * Float weights (survey or importance weights): a row has one key, ``E / w``, and the
-      sample is drawn without replacement in proportion to the weights (Efraimidis and
-      Spirakis's weighted sample). It does not change when every weight is multiplied by
-      the same number, and it repeats no row: a k-NN estimator would read copies of a
-      row as strong dependence (draws with replacement, measured: a bivariate Gaussian's
-      0.22 nats read as 0.46 with a sample of a third of the rows). A row's chance to be
+    * Whole-number weights (frequency weights, of an integer or a float dtype): a row
+      has ``w`` copies, and the sample is that of the table with each row repeated, in
+      distribution (Efraimidis and Spirakis 2006: the first copy's key is ``E / w``; the
+      further copies follow by exponential spacings, so a heavy row may fill several
+      places, up to all ``size`` of them).
+    * Fractional weights (survey or importance weights: a partition with a weight that
+      is not a whole number): a row has one key, ``E / w``, and the sample is drawn
+      without replacement in proportion to the weights (Efraimidis and Spirakis's
+      weighted sample). It does not change when every weight is multiplied by the same
+      number, and it repeats no row: a k-NN estimator would read copies of a row as
+      strong dependence (draws with replacement, measured: a bivariate Gaussian's 0.22
+      nats read as 0.46 with a sample of a third of the rows). A row's chance to be
       drawn is close to proportional to its weight while the sample is a small share of
       the rows, and flattens as the sample grows towards all of them.
 
@@ -228,11 +230,11 @@ def weighted_take(keys: np.ndarray, weights: np.ndarray, size: int) -> tuple[np.
     n = keys.size
     if n == 0:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    if weights.dtype.kind == "f":
+    if weights.dtype.kind == "f" and bool((weights != np.floor(weights)).any()):
         firsts = _first_keys(keys, np.ascontiguousarray(weights, dtype=np.float64)).view(np.uint64)
         take = _smallest(firsts, size)
         return firsts[take], take
-    weights = np.ascontiguousarray(weights, dtype=np.int64)
+    weights = np.ascontiguousarray(weights, dtype=np.int64)  # whole numbers, of either dtype
     firsts = _first_keys(keys, weights)  # the heap's own keys: the candidates are exactly its rows
     if n > size:
         bound = np.partition(firsts, size - 1)[size - 1]

@@ -26,7 +26,7 @@ from dmi._math.counts import (
 )
 from dmi._math.counts import merge as merge_counts
 from dmi._math.sample import RowIds, Sample, SampleSpec, merge_samples, sample_chunk
-from dmi._math.weights import weighed
+from dmi._math.weights import WeightSums, weighed
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,8 @@ class PassState:
     """Rows gathered (with weights: their sum, the rows they stand for)."""
     counts: CountState | None
     sample: Sample | None
+    weights: WeightSums | None = None
+    """The sums of the rows' weights (None: unweighted)."""
 
 
 def _select(
@@ -74,6 +76,7 @@ class Encoded:
     n_rows: float
     codes: Codes | None
     sample: Sample | None
+    weights: WeightSums | None = None
 
 
 def encode(df: pd.DataFrame, spec: PassSpec, rows: RowIds, columns: range | None = None) -> Encoded:
@@ -81,10 +84,11 @@ def encode(df: pd.DataFrame, spec: PassSpec, rows: RowIds, columns: range | None
     rows for the sample keys) and draw its sample rows. ``columns``: encode only this run
     of the counted columns (positions in ``spec.counts.columns``); the sample is drawn
     with the first run."""
-    weights, n_rows = None, len(df)
+    weights, n_rows, sums = None, len(df), None
     if spec.weights is not None:  # rows of weight 0 left out, the others counted w times
         df, weights = weighed(df, df.iloc[:, len(spec.columns)], spec.weights)
         n_rows = weights.sum().item()  # an int, or a float for a float weights column
+        sums = WeightSums.of(weights)
     codes = None
     if spec.counts is not None:
         run = range(len(spec.counts.columns)) if columns is None else columns
@@ -94,14 +98,14 @@ def encode(df: pd.DataFrame, spec: PassSpec, rows: RowIds, columns: range | None
     sample = None
     if spec.sample is not None and (columns is None or columns.start == 0):
         sample = sample_chunk(_select(df, spec.columns, spec.sample.columns), spec.sample, rows, weights)
-    return Encoded(n_rows, codes, sample)
+    return Encoded(n_rows, codes, sample, sums)
 
 
 def stack(parts: Sequence[Encoded]) -> Encoded:
     """One partition's encoded runs of columns (in order) as one :class:`Encoded`, its
     tables' size checked (:class:`~dmi._math.counts.TablesTooLarge`)."""
     codes = stack_codes([p.codes for p in parts if p.codes is not None])
-    return Encoded(parts[0].n_rows, codes, parts[0].sample)
+    return Encoded(parts[0].n_rows, codes, parts[0].sample, parts[0].weights)
 
 
 def count_block(part: Encoded, pair_ids: Sequence[int], first: bool) -> CountState:
@@ -113,7 +117,7 @@ def count_block(part: Encoded, pair_ids: Sequence[int], first: bool) -> CountSta
 
 def join(part: Encoded, blocks: Sequence[CountState], pair_ids: Sequence[Sequence[int]]) -> PassState:
     """The partition's summary from its blocks of pairs (in the order of ``pair_ids``)."""
-    return PassState(part.n_rows, join_pairs(blocks, pair_ids), part.sample)
+    return PassState(part.n_rows, join_pairs(blocks, pair_ids), part.sample, part.weights)
 
 
 def chunk(df: pd.DataFrame, spec: PassSpec, rows: RowIds) -> PassState:
@@ -121,9 +125,9 @@ def chunk(df: pd.DataFrame, spec: PassSpec, rows: RowIds) -> PassState:
     its rows for the sample keys): :func:`encode`, then count all of its pairs."""
     part = encode(df, spec, rows)
     if part.codes is None:
-        return PassState(part.n_rows, None, part.sample)
+        return PassState(part.n_rows, None, part.sample, part.weights)
     every = range(len(part.codes.spec.pairs))
-    return PassState(part.n_rows, count_pairs(part.codes, every, marginals=True), part.sample)
+    return PassState(part.n_rows, count_pairs(part.codes, every, marginals=True), part.sample, part.weights)
 
 
 def merge(summaries: Sequence[PassState]) -> PassState:
@@ -133,4 +137,5 @@ def merge(summaries: Sequence[PassState]) -> PassState:
     first = summaries[0]
     counts = merge_counts([s.counts for s in summaries]) if first.counts is not None else None  # type: ignore[misc]
     sample = merge_samples([s.sample for s in summaries]) if first.sample is not None else None  # type: ignore[misc]
-    return PassState(sum(s.n_rows for s in summaries), counts, sample)
+    weights = WeightSums.merge([s.weights for s in summaries])
+    return PassState(sum(s.n_rows for s in summaries), counts, sample, weights)

@@ -180,3 +180,38 @@ def test_what_draws_whole_rows_refuses_fractional_weights(quarters):
     with pytest.raises(ValueError, match=r"'w' has negative values \(e.g. -0.5\)"):
         dmi.mutual_info_matrix(quarter.assign(w=-0.5), weights="w", discrete=True)
     pd.testing.assert_frame_equal(quarter, before)
+
+
+def test_a_knn_sample_of_every_row_says_it_is_not_weighted(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 2_000
+    df = pd.DataFrame({"x": rng.normal(size=n), "y": rng.normal(size=n), "w": rng.uniform(0.5, 2.0, n)})
+    with pytest.warns(dmi.UnweightedSampleWarning, match=r"holds every row \(2,000\)"):
+        dmi.mutual_info_matrix(df, weights="w")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", dmi.UnweightedSampleWarning)
+        dmi.mutual_info_matrix(df, weights="w", sample_size=200)  # a tenth of the rows
+        dmi.mutual_info_matrix(df.assign(w=np.ones(n, dtype=np.int64)), weights="w")  # whole numbers
+    # a summary of continuous columns only keeps the weights' sums too, through its file
+    summary = dmi.summarize(df, weights="w", sample_size=200)
+    summary.save(tmp_path / "c.dmi")
+    for s in (summary, dmi.load(tmp_path / "c.dmi")):
+        assert s.state.weights is not None and s.state.weights.fractional
+        assert s.state.weights.total == pytest.approx(df.w.sum(), rel=1e-12)
+
+
+def test_whole_numbers_in_a_float_column_sample_as_frequency_weights():
+    from dmi._math.sample import weighted_take
+
+    rng = np.random.default_rng(5)
+    keys = rng.integers(0, 2**63, 5_000, dtype=np.int64).astype(np.uint64)
+    counts = rng.integers(1, 40, 5_000)
+    whole = weighted_take(keys, counts, 800)
+    as_float = weighted_take(keys, counts.astype(np.float64), 800)
+    for a, b in zip(whole, as_float, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert np.unique(whole[1]).size < 800  # heavy rows fill several places, as their copies
+    fractional = weighted_take(keys, counts / 3.0, 800)
+    assert np.unique(fractional[1]).size == 800  # one key per row: no row twice
