@@ -10,6 +10,8 @@ place (about 20,000,000 rows), is written beside it. Methods:
 - ``weighted/dmi``: ``mutual_info_matrix(files, weights="w", discrete=True)``;
 - ``unweighted/dmi``: the same 10M rows, the weight column not read (the target: the
   weighted pass takes at most 1.2 times this);
+- ``fractional/dmi``: the same rows weighted by ``s``, survey weights (``w`` times a
+  uniform 0.5-1.5 factor): float64 counts, Kish's effective rows for the tests;
 - ``expanded/dmi``: the expansion, unweighted: its matrix must equal the weighted one
   bit for bit (the rows repeated in place give the same codes, so the same sums);
 - ``weighted/numpy``: the floor of the arithmetic, in memory: each pair's weighted
@@ -31,7 +33,7 @@ from _harness import Bench, Record, main
 ROWS, PER_FILE = 10_000_000, 1_000_000
 ROOT = Path(tempfile.gettempdir()) / "dmi-bench-weights"
 COLUMNS = [f"c{i}" for i in range(8)]
-METHODS = ("weighted/dmi", "unweighted/dmi", "expanded/dmi", "weighted/numpy")
+METHODS = ("weighted/dmi", "unweighted/dmi", "fractional/dmi", "expanded/dmi", "weighted/numpy")
 
 
 def _frame(rows: int, seed: int) -> pd.DataFrame:
@@ -44,12 +46,13 @@ def _frame(rows: int, seed: int) -> pd.DataFrame:
         out[name] = np.where(rng.random(rows) < 0.3, prev % k, noise).astype(np.int16)
         prev = out[name].astype(np.int64) * 7 + noise
     out["w"] = rng.integers(1, 4, rows).astype(np.int32)
+    out["s"] = out["w"] * rng.uniform(0.5, 1.5, rows)
     return pd.DataFrame(out)
 
 
 def prepare(args: argparse.Namespace) -> None:
     """The weighted files and their expansion (once)."""
-    done = ROOT / "_done"
+    done = ROOT / "_done_v2"  # v2: the survey weights ``s``
     if done.exists():
         return
     for kind in ("weighted", "expanded"):
@@ -57,7 +60,7 @@ def prepare(args: argparse.Namespace) -> None:
     for i in range(ROWS // PER_FILE):
         frame = _frame(PER_FILE, i)
         frame.to_parquet(ROOT / "weighted" / f"part-{i:02d}.parquet", index=False)
-        expanded = frame.loc[frame.index.repeat(frame["w"])].drop(columns="w")
+        expanded = frame.loc[frame.index.repeat(frame["w"])].drop(columns=["w", "s"])
         expanded.to_parquet(ROOT / "expanded" / f"part-{i:02d}.parquet", index=False)
     done.write_text("ok")
 
@@ -84,9 +87,13 @@ def measure(method: str, args: argparse.Namespace) -> dict:
         seconds = time.perf_counter() - start
         return {"seconds": seconds, "rows": int(w.sum()), "pairs": len(tables)}
     small = _files("weighted")[:1]
-    dmi.mutual_info_matrix(small, weights="w", discrete=True, progress=False)  # untimed: kernels loaded
+    # untimed: the kernels loaded (the float ones too, for the survey weights)
+    for weights in ("w", "s"):
+        dmi.mutual_info_matrix(small, weights=weights, columns=COLUMNS, discrete=True, progress=False)
     files = _files("expanded" if case == "expanded" else "weighted")
-    kw = {"weights": "w"} if case == "weighted" else {"columns": COLUMNS} if case == "unweighted" else {}
+    kw: dict = {} if case == "expanded" else {"columns": COLUMNS}
+    if case in ("weighted", "fractional"):
+        kw["weights"] = "w" if case == "weighted" else "s"
     start = time.perf_counter()
     m = dmi.mutual_info_matrix(files, discrete=True, progress=False, **kw)
     seconds = time.perf_counter() - start
@@ -97,6 +104,7 @@ def _table(records: dict[str, Record]) -> list[str]:
     shown = {
         "weighted/dmi": 'dmi, `weights="w"` (10M rows standing for about 20M)',
         "unweighted/dmi": "dmi, the same 10M rows, no weights",
+        "fractional/dmi": 'dmi, `weights="s"`: survey weights (float64 counts)',
         "expanded/dmi": "dmi, the expansion (each row repeated w times)",
         "weighted/numpy": "numpy floor: weighted `np.bincount` per pair, in memory",
     }
@@ -111,6 +119,11 @@ def _table(records: dict[str, Record]) -> list[str]:
         notes.append(
             "Weighted / unweighted pass on the same rows: "
             f"**{weighted.median / plain.median:.2f}x** (target <= 1.2x)."
+        )
+    fractional = records.get("fractional/dmi")
+    if fractional is not None and plain is not None:
+        notes.append(
+            f"Fractional (survey) weights / unweighted pass: **{fractional.median / plain.median:.2f}x**."
         )
     if weighted is not None and expanded is not None:
         same = weighted.reply["matrix"] == expanded.reply["matrix"]
