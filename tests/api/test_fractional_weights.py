@@ -215,3 +215,25 @@ def test_whole_numbers_in_a_float_column_sample_as_frequency_weights():
     assert np.unique(whole[1]).size < 800  # heavy rows fill several places, as their copies
     fractional = weighted_take(keys, counts / 3.0, 800)
     assert np.unique(fractional[1]).size == 800  # one key per row: no row twice
+
+
+def test_fractional_results_do_not_depend_on_the_partitioning_or_the_row_order(survey):
+    import dask.dataframe as dd
+
+    want = dmi.mutual_info_table(survey, weights="w", discrete=True)
+    shuffled = survey.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    for data in (dd.from_pandas(survey, npartitions=7), shuffled):
+        got = dmi.mutual_info_table(data, weights="w", discrete=True)
+        for col in ["mi", "h_x", "h_y", "g", "p_value", "n"]:
+            np.testing.assert_allclose(got[col], want[col], rtol=1e-10, err_msg=col)
+
+
+def test_the_command_line_takes_fractional_weights(tmp_path, survey, capsys):
+    from dmi.cli import main
+
+    path = tmp_path / "s.parquet"
+    survey.to_parquet(path)
+    assert main(["matrix", str(path), "--weights", "w", "--all-discrete", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    want = dmi.mutual_info_matrix(survey, weights="w", discrete=True)
+    assert f"{want.loc['carrier', 'origin']:.4f}" in out
