@@ -138,6 +138,8 @@ def write(path: str, meta: dict[str, Any], state: onepass.PassState) -> None:
                 tables.append({"kind": "dense"})
         for c, m in enumerate(cs.marginals):
             arrays[f"m{c}"] = np.asarray(m, dtype=dtype)
+        if cs.squares is not None:
+            arrays["squares"] = cs.squares
         meta["counts"] = {
             "columns": [label(c) for c in cs.spec.columns],
             "pairs": [list(p) for p in cs.spec.pairs],
@@ -508,6 +510,15 @@ def _counts(r: _Reader, meta: dict[str, Any], columns: list[Any], kinds: list[st
             for name in ([f"t{k}"] if t["kind"] == "dense" else [f"t{k}_rows", f"t{k}_cols", f"t{k}_counts"])
         }
     )
+    squares = None
+    if floats and "squares" in arrays.files:
+        extra.discard("squares")
+        squares = _array(r, arrays, "squares", 1, floats)
+        _require(
+            squares.size == len(pairs) and bool((squares >= 0).all()),
+            r,
+            "the pairs' squared weights are malformed",
+        )
     _require(not extra, r, f"counts.npz holds arrays it should not: {sorted(extra)[:5]}")
     spec = CountSpec(
         tuple(names),
@@ -516,7 +527,9 @@ def _counts(r: _Reader, meta: dict[str, Any], columns: list[Any], kinds: list[st
         auto=None if auto is None else tuple(bool(x) for x in auto),
         auto_cap=int(spec_meta.get("auto_cap", 0) or 0),
     )
-    return CountState(spec, n_rows, tuple(domains), tuple(marginals), tuple(tables), _weight_sums(meta))
+    return CountState(
+        spec, n_rows, tuple(domains), tuple(marginals), tuple(tables), _weight_sums(meta), squares
+    )
 
 
 def _weight_sums(meta: dict[str, Any]) -> WeightSums | None:

@@ -264,7 +264,7 @@ def finish_conditional(
     if state.counts is not None:
         cs = state.counts
         counted_pairs = set(dd)
-        for k, table, (a, b) in zip(lay.dd, cs.tables, cs.spec.pairs, strict=True):
+        for slot, (k, table, (a, b)) in enumerate(zip(lay.dd, cs.tables, cs.spec.pairs, strict=True)):
             if k not in counted_pairs:
                 continue  # an integer column with many values: estimated on the sample
             if isinstance(cs.domains[a], Folded) or isinstance(cs.domains[b], Folded):
@@ -272,12 +272,12 @@ def finish_conditional(
                 # Its rows are those _by_stratum would use (never a missing pair's row 0).
                 in_row, in_col, counts = _nonzero(table)
                 used = (in_row > 0) & (in_col > 0) if opts.dropna else in_row > 0
-                rows[k] = _rows(cs.effective(counts[used].sum().item()))
+                rows[k] = _rows(cs.effective(counts[used].sum().item(), slot if opts.dropna else None))
                 continue
             tables = _by_stratum(table, cs.domains[a], opts.dropna)
             mi[k] = stratified_mi(tables)
             dof[k] = conditional_dof(tables)
-            rows[k] = _rows(cs.effective(sum(t.sum() for t in tables).item()))
+            rows[k] = _rows(cs.effective(sum(t.sum() for t in tables).item(), slot if opts.dropna else None))
         position = {name: i for i, name in enumerate(cs.spec.columns)}
         for c in range(p):
             i = position.get(composite_column(labels[c]))

@@ -352,7 +352,9 @@ def finish_pass(
     if summary.counts is not None:
         cs = summary.counts
         orders = [value_order(d) for d in cs.domains]
-        for k, table, (a, b) in zip(pl.counted_pairs, cs.tables, cs.spec.pairs, strict=True):
+        for slot, (k, table, (a, b)) in enumerate(
+            zip(pl.counted_pairs, cs.tables, cs.spec.pairs, strict=True)
+        ):
             i, j = pl.count_cols[a], pl.count_cols[b]
             if kinds[i] != DISCRETE or kinds[j] != DISCRETE:
                 continue  # an integer column with many values: estimated on the sample
@@ -362,7 +364,7 @@ def finish_pass(
             else:
                 stats = pair_stats(table, dropna, orders[a], orders[b])
             if cs.weights is not None and cs.weights.fractional:
-                stats = replace(stats, n_eff=cs.effective(stats.n))
+                stats = replace(stats, n_eff=cs.effective(stats.n, slot if dropna else None))
             results[k] = PairResult(for_pair(0), stats.mi, stats.n, stats)
             if 0 < stats.n < stats.k_x * stats.k_y:  # fewer rows than cells: mostly bias
                 sparse.append((labels[i], labels[j], stats.n, stats.k_x, stats.k_y))

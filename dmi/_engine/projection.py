@@ -49,12 +49,14 @@ def project(summary: Summary, spec: onepass.PassSpec) -> onepass.PassState:
         index = {pair: k for k, pair in enumerate(stored.spec.pairs)}
         cols = [where[c] for c in spec.counts.columns]
         tables: list[Table] = []
+        picks: list[int] = []
         for a, b in spec.counts.pairs:
             sa, sb = cols[a], cols[b]
+            picks.append(index[(min(sa, sb), max(sa, sb))])
             if sa < sb:
-                tables.append(stored.tables[index[(sa, sb)]])
+                tables.append(stored.tables[picks[-1]])
             else:
-                tables.append(transposed(stored.tables[index[(sb, sa)]]))
+                tables.append(transposed(stored.tables[picks[-1]]))
         counts = CountState(
             replace(spec.counts, max_categories=stored.spec.max_categories),
             stored.n_rows,
@@ -62,6 +64,7 @@ def project(summary: Summary, spec: onepass.PassSpec) -> onepass.PassState:
             tuple(stored.marginals[i] for i in cols),
             tuple(tables),
             stored.weights,
+            None if stored.squares is None else stored.squares[picks],
         )
     sample = _sample_columns(state.sample, list(summary.columns), spec.sample)
     return onepass.PassState(state.n_rows, counts, sample, state.weights)
@@ -91,6 +94,7 @@ def project_given(summary: Summary, z: Hashable, spec: onepass.PassSpec) -> onep
         names: list[Hashable] = []
         pairs: list[tuple[int, int]] = []
         tables: list[Table] = []
+        picks: list[int] = []
 
         def slot(name: Hashable) -> int:
             if name not in names:
@@ -105,6 +109,7 @@ def project_given(summary: Summary, z: Hashable, spec: onepass.PassSpec) -> onep
             else:  # stored the other way round: (z, other) against plain a
                 key = (composite_column(other), plain_a)
             tables.append(stored.tables[index[key]])
+            picks.append(index[key])
             pairs.append((slot(key[0]), slot(key[1])))
         for c in spec.counts.columns:  # composites for the diagonal
             slot(c)
@@ -116,6 +121,7 @@ def project_given(summary: Summary, z: Hashable, spec: onepass.PassSpec) -> onep
             tuple(stored.marginals[i] for i in picked),
             tuple(tables),
             stored.weights,
+            None if stored.squares is None else stored.squares[picks],
         )
     # the sample of a given= summary holds every column, then z
     sample = _sample_columns(state.sample, [*summary.columns, z], spec.sample)

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from dmi._math.codes import Domain, Encoded, Folded, encode, encode_binned, fold, unite
-from dmi._math.kernels import code_dtype, count_dense
+from dmi._math.kernels import code_dtype, count_dense, pair_squares
 from dmi._math.weights import WeightSums
 from dmi._typing import IntArray
 
@@ -116,11 +116,20 @@ class CountState:
     tables: tuple[Table, ...]
     weights: WeightSums | None = None
     """The sums of the rows' weights (None: unweighted); ``n_rows`` is then their sum."""
+    squares: np.ndarray | None = None
+    """With a float weights column, per pair the sum of ``w**2`` over the rows where both
+    columns have a value (Kish's effective rows of the pair); None otherwise."""
 
-    def effective(self, n: float) -> float:
-        """The effective number of rows behind ``n`` counted rows
-        (:meth:`dmi._math.weights.WeightSums.effective`; ``n`` itself unweighted)."""
-        return n if self.weights is None else self.weights.effective(n)
+    def effective(self, n: float, pair: int | None = None) -> float:
+        """The effective number of rows behind ``n`` counted rows: ``n`` itself unweighted
+        or with whole-number weights; with fractional ones Kish's ``n**2 / sum w**2``, over
+        the rows where both columns of ``pair`` have a value (``n`` their weights' sum), or
+        else :meth:`dmi._math.weights.WeightSums.effective` (the whole table's ratio)."""
+        if self.weights is None or not self.weights.fractional:
+            return n
+        if pair is not None and self.squares is not None and self.squares[pair] > 0:
+            return n * n / float(self.squares[pair])
+        return self.weights.effective(n)
 
     def pair_counts(self, k: int) -> dict[tuple[Any, Any], int]:
         """Counts of pair ``k`` keyed by ``(x value, y value)``; ``None`` stands for missing.
@@ -324,18 +333,43 @@ def count_pairs(c: Codes, pair_ids: Sequence[int] | range, *, marginals: bool) -
     empty = np.zeros((0, 0), dtype=np.int64)
     full = tuple(empty if t is None else t for t in tables)
     sums = WeightSums.of(c.weights) if c.weights is not None and marginals else None
-    return CountState(spec, n, c.domains, tuple(margins), full, sums)
+    return CountState(spec, n, c.domains, tuple(margins), full, sums, _squares(c, ids))
+
+
+def _squares(c: Codes, ids: Sequence[int]) -> np.ndarray | None:
+    """Per pair (those of ``ids``; NaN for the others), the sum of ``w**2`` over the rows
+    where both columns have a value: with a float weights column only."""
+    if c.weights is None or c.weights.dtype.kind != "f":
+        return None
+    w = np.ascontiguousarray(c.weights, dtype=np.float64)
+    out = np.full(len(c.spec.pairs), np.nan)
+    gaps = (c.codes == 0).any(axis=1)  # columns with a missing value here
+    every = float(np.square(w).sum())
+    scan = [k for k in ids if gaps[c.spec.pairs[k][0]] or gaps[c.spec.pairs[k][1]]]
+    out[[k for k in ids if k not in set(scan)]] = every
+    if scan:
+        found = np.empty(len(scan))
+        pa = np.array([c.spec.pairs[k][0] for k in scan], dtype=np.int64)
+        pb = np.array([c.spec.pairs[k][1] for k in scan], dtype=np.int64)
+        pair_squares(np.ascontiguousarray(c.codes), pa, pb, w, found)
+        out[scan] = found
+    return out
 
 
 def join_pairs(blocks: Sequence[CountState], pair_ids: Sequence[Sequence[int]]) -> CountState:
     """One partition's counts from blocks of its pairs (:func:`count_pairs`; the first
     block holds the marginals)."""
     tables = list(blocks[0].tables)
+    squares = None if blocks[0].squares is None else blocks[0].squares.copy()
     for block, ids in zip(blocks[1:], pair_ids[1:], strict=True):
         for k in ids:
             tables[k] = block.tables[k]
+            if squares is not None and block.squares is not None:
+                squares[k] = block.squares[k]
     first = blocks[0]
-    return CountState(first.spec, first.n_rows, first.domains, first.marginals, tuple(tables), first.weights)
+    return CountState(
+        first.spec, first.n_rows, first.domains, first.marginals, tuple(tables), first.weights, squares
+    )
 
 
 def _raw_codes(e: Encoded, n: int) -> IntArray:
@@ -374,7 +408,7 @@ def _fold_columns(s: CountState, columns: set[int]) -> CountState:
         _collapse(t, a in todo, b in todo, s.n_rows) if (a in todo or b in todo) else t
         for t, (a, b) in zip(s.tables, s.spec.pairs, strict=True)
     ]
-    return CountState(s.spec, s.n_rows, tuple(domains), tuple(marginals), tuple(tables), s.weights)
+    return CountState(s.spec, s.n_rows, tuple(domains), tuple(marginals), tuple(tables), s.weights, s.squares)
 
 
 def _to_fold(
@@ -487,7 +521,7 @@ def align(summaries: Sequence[CountState]) -> list[CountState]:
                 rows = rows if ma is None else ma[rows]
                 cols = cols if mb is None else mb[cols]
                 tables.append(_reduce_coo(rows, cols, counts.astype(dtype), shape))
-        out.append(CountState(spec, s.n_rows, tuple(domains), marginals, tuple(tables), s.weights))
+        out.append(CountState(spec, s.n_rows, tuple(domains), marginals, tuple(tables), s.weights, s.squares))
     return out
 
 
@@ -541,4 +575,6 @@ def merge(summaries: Sequence[CountState]) -> CountState:
                 )
             )
     weights = WeightSums.merge([s.weights for s in summaries])
-    return CountState(spec, n_rows, tuple(domains), tuple(marginals), tuple(tables), weights)
+    squared = [s.squares for s in summaries if s.squares is not None]
+    squares = np.sum(squared, axis=0) if len(squared) == len(summaries) else None
+    return CountState(spec, n_rows, tuple(domains), tuple(marginals), tuple(tables), weights, squares)

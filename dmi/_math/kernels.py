@@ -63,6 +63,23 @@ def _count(
 
 
 @numba.njit(nogil=True, cache=True)
+def pair_squares(
+    codes: np.ndarray, pair_a: np.ndarray, pair_b: np.ndarray, weights: np.ndarray, out: np.ndarray
+) -> None:  # pragma: no cover - compiled
+    """``out[p]``: the sum of ``weights[i] ** 2`` over the rows where both columns of pair
+    ``p`` have a value (code 0 is missing), for Kish's effective rows of the pair."""
+    for p in range(pair_a.shape[0]):
+        ra = codes[pair_a[p]]
+        rb = codes[pair_b[p]]
+        s = 0.0
+        for i in range(weights.shape[0]):
+            if ra[i] != 0 and rb[i] != 0:
+                w = float(weights[i])
+                s += w * w
+        out[p] = s
+
+
+@numba.njit(nogil=True, cache=True)
 def write_codes(
     source: np.ndarray, offset: int, mask: np.ndarray, out: np.ndarray
 ) -> None:  # pragma: no cover

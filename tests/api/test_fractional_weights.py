@@ -237,3 +237,30 @@ def test_the_command_line_takes_fractional_weights(tmp_path, survey, capsys):
     out = capsys.readouterr().out
     want = dmi.mutual_info_matrix(survey, weights="w", discrete=True)
     assert f"{want.loc['carrier', 'origin']:.4f}" in out
+
+
+def test_kish_rows_are_those_of_the_rows_a_pair_uses(tmp_path):
+    """Missing values where the weights are heavy: each pair's n_eff is Kish's over its own
+    complete rows, through blocks, partitions, merges and a summary file."""
+    import dask.dataframe as dd
+
+    rng = np.random.default_rng(11)
+    n = 20_000
+    w = rng.lognormal(0.0, 1.0, n)
+    df = pd.DataFrame({"a": rng.integers(0, 3, n), "b": rng.integers(0, 4, n), "w": w})
+    df["c"] = ((df.a + rng.integers(0, 2, n)) % 3).astype(float).where(w < np.quantile(w, 0.7))
+    want = {}
+    for x, y in [("a", "b"), ("a", "c"), ("b", "c")]:
+        used = df[[x, y]].notna().all(axis=1).to_numpy()
+        want[(x, y)] = w[used].sum() ** 2 / np.dot(w[used], w[used])
+    parts = [dmi.summarize(p, weights="w", discrete=True) for p in (df[:7_000], df[7_000:])]
+    parts[0].merge(parts[1]).save(tmp_path / "m.dmi")
+    for data in (df, dd.from_pandas(df, npartitions=4), dmi.load(tmp_path / "m.dmi")):
+        kw = {} if isinstance(data, dmi.Summary) else {"weights": "w", "discrete": True}
+        got = dmi.mutual_info_table(data, **kw)
+        for _, row in got.iterrows():
+            assert row["g"] == pytest.approx(2 * want[(row.x, row.y)] * row["mi"], rel=1e-9), (row.x, row.y)
+    # the whole table's ratio would be far off for the pairs with c
+    ratio = w.sum() / np.dot(w, w)
+    used = df.c.notna().to_numpy()
+    assert abs(w[used].sum() * ratio / want[("a", "c")] - 1) > 0.2
