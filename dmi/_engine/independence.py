@@ -312,7 +312,8 @@ def _decide_counted(
     rows = np.asarray(counted)
     with np.errstate(invalid="ignore", divide="ignore"):
         out.mi[rows] = np.where(n > 0, g / (2.0 * n), math.nan)
-    kish = state.tables.kish()  # fractional weights: G in effective rows (1: counts are rows)
+    # fractional weights: G in each table's effective rows (a factor of 1: counts are rows)
+    kish = np.array([state.tables.kish(present[which[k]], n[k]) for k in range(len(counted))])
     g = g * kish
     out.statistic[rows], out.dof[rows], out.n[rows] = g, dof, n
     out.p_value[rows] = ci.g_p_values(g, dof)
@@ -320,7 +321,7 @@ def _decide_counted(
         permuted = (dof > 0) & (sparse > 0) & (kish == 1.0)
     else:
         permuted = np.full(len(counted), settings.method == "permutation")
-        if settings.method == "permutation" and kish != 1.0:
+        if settings.method == "permutation" and (kish != 1.0).any():
             raise ValueError(
                 "a permutation test draws tables of whole rows; with fractional weights use the G-test "
                 "(method='g-test'), which takes Kish's effective sample size"

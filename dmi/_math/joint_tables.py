@@ -13,6 +13,7 @@ Rows where a column of the set is missing are left out of that set's table
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
@@ -49,11 +50,17 @@ class Tables:
     sets that hold one are not counted."""
     weights: WeightSums | None = None
     """The sums of the rows' weights (None: unweighted), for Kish's effective rows."""
+    squares: tuple[float, ...] | None = None
+    """With a float weights column, per set the sum of ``w**2`` over its complete rows."""
 
-    def kish(self) -> float:
-        """The factor from counted rows to effective rows: 1 unless the weights are
-        fractional (:meth:`dmi._math.weights.WeightSums.effective`)."""
-        return 1.0 if self.weights is None else self.weights.effective(1.0)
+    def kish(self, i: int, n: float) -> float:
+        """The factor from set ``i``'s ``n`` counted rows (the weights' sum over its complete
+        rows) to its effective rows: 1 unless the weights are fractional; then Kish's
+        ``n / sum w**2`` over those rows (or the whole table's ratio, without them)."""
+        if self.weights is None or not self.weights.fractional:
+            return 1.0
+        sq = math.nan if self.squares is None else self.squares[i]
+        return n / sq if sq > 0 else self.weights.effective(1.0)
 
 
 def check_size(columns: Sequence[Hashable], sizes: Sequence[int]) -> None:
@@ -149,7 +156,8 @@ def encode_rows(
     for c in used:
         codes[position[c]] = found[c]
     frequency = weights
-    if len(sets) >= _DISTINCT_SETS:
+    # (fractional weights are not grouped: each set needs the sum of w**2 of its rows)
+    if len(sets) >= _DISTINCT_SETS and (frequency is None or frequency.dtype.kind != "f"):
         codes, weights = distinct_rows(codes, [len(domains[c]) for c in used], frequency)
     else:
         weights = np.ones(codes.shape[1], dtype=np.int64) if frequency is None else _each(frequency)
@@ -171,6 +179,12 @@ def count_encoded(rows: EncodedRows, sets: Sequence[tuple[Hashable, ...]]) -> Ta
     by_set = {tuple(s): flat[offsets[i] : offsets[i + 1]].reshape(shapes[i]) for i, s in enumerate(kept)}
     counts = tuple(by_set.get(tuple(s)) for s in sets)
     domains = {c: rows.domains[c] for s in sets for c in s}
+    squares = None
+    if rows.weights.dtype.kind == "f":  # each set's sum of w**2 over its complete rows
+        found = np.zeros(len(kept))
+        _set_squares(rows.codes, rows.weights, members, found)
+        of_set = dict(zip(map(tuple, kept), found.tolist(), strict=True))
+        squares = tuple(of_set.get(tuple(s), math.nan) for s in sets)
     return Tables(
         tuple(tuple(s) for s in sets),
         domains,
@@ -178,7 +192,30 @@ def count_encoded(rows: EncodedRows, sets: Sequence[tuple[Hashable, ...]]) -> Ta
         rows.n_rows,
         rows.folded & set(domains),
         rows.weights_sums,
+        squares,
     )
+
+
+@numba.njit(nogil=True, cache=True)
+def _set_squares(
+    codes: np.ndarray, weights: np.ndarray, members: np.ndarray, out: np.ndarray
+) -> None:  # pragma: no cover - compiled
+    """``out[t]``: the sum of ``weights[r] ** 2`` over the rows where no column of set
+    ``t`` is missing (-1)."""
+    for t in range(members.shape[0]):
+        s = 0.0
+        for r in range(codes.shape[1]):
+            ok = True
+            for j in range(members.shape[1]):
+                m = members[t, j]
+                if m < 0:
+                    break
+                if codes[m, r] < 0:
+                    ok = False
+                    break
+            if ok:
+                s += weights[r] * weights[r]
+        out[t] = s
 
 
 def count_tables(
@@ -380,6 +417,7 @@ def merge_tables(parts: Sequence[Tables], auto: Sequence[Hashable] = (), cap: in
             assert part is not None  # a set is folded in the merge when it is in a part
             table[np.ix_(*maps)] += part
         counts.append(table)
+    squared = [p.squares for p in parts if p.squares is not None]
     return Tables(
         sets,
         domains,
@@ -387,6 +425,7 @@ def merge_tables(parts: Sequence[Tables], auto: Sequence[Hashable] = (), cap: in
         sum(p.n_rows for p in parts),
         frozenset(folded),
         WeightSums.merge([p.weights for p in parts]),
+        tuple(map(sum, zip(*squared, strict=True))) if len(squared) == len(parts) else None,
     )
 
 
@@ -417,7 +456,9 @@ def canonical(tables: Tables) -> Tables:
             order.get(c, np.arange(len(domains[c]))) if len(domains[c]) else np.zeros(1, np.int64) for c in s
         ]
         counts.append(t[np.ix_(*axes)])
-    return Tables(tables.sets, domains, tuple(counts), tables.n_rows, tables.folded, tables.weights)
+    return Tables(
+        tables.sets, domains, tuple(counts), tables.n_rows, tables.folded, tables.weights, tables.squares
+    )
 
 
 def marginal(table: np.ndarray, columns: Sequence[Hashable], keep: Sequence[Hashable]) -> np.ndarray:

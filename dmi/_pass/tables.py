@@ -135,6 +135,7 @@ def _join_task(blocks: list[TablesState], encoded: tuple[EncodedRows, PassState 
         tuple(c for p in parts for c in p.counts),
         first.n_rows,
         weights=first.weights,
+        squares=None if any(p.squares is None for p in parts) else tuple(q for p in parts for q in p.squares),  # type: ignore[union-attr]
     )
     return TablesState(joined, blocks[0].sample)
 

@@ -264,3 +264,21 @@ def test_kish_rows_are_those_of_the_rows_a_pair_uses(tmp_path):
     ratio = w.sum() / np.dot(w, w)
     used = df.c.notna().to_numpy()
     assert abs(w[used].sum() * ratio / want[("a", "c")] - 1) > 0.2
+
+
+@pytest.mark.parametrize("given", ["b", ["b", "d"]])
+def test_conditional_kish_rows_are_those_of_the_rows_a_test_uses(given):
+    rng = np.random.default_rng(12)
+    n = 20_000
+    w = rng.lognormal(0.0, 1.0, n)
+    df = pd.DataFrame(
+        {"a": rng.integers(0, 3, n), "b": rng.integers(0, 4, n), "d": rng.integers(0, 2, n), "w": w}
+    )
+    df["c"] = ((df.a + df.b) % 3).astype(float).where(w < np.quantile(w, 0.7))
+    got = dmi.mutual_info_table(df, given=given, weights="w", discrete=True).set_index(["x", "y"])
+    z = [given] if isinstance(given, str) else given
+    for (x, y), row in got.iterrows():
+        used = df[[x, y, *z]].notna().all(axis=1).to_numpy()
+        n_eff = w[used].sum() ** 2 / np.dot(w[used], w[used])
+        assert row["n"] == pytest.approx(w[used].sum(), rel=1e-9)
+        assert row["g"] == pytest.approx(2 * n_eff * row["mi"], rel=1e-9), (x, y)
