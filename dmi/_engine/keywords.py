@@ -200,7 +200,8 @@ KEYWORDS: dict[str, Keyword] = {
     Fractional weights (survey or importance weights, in a float column) give
     weighted counts: MI and entropies are those of the weighted distribution, and
     tests take Kish's effective sample size ``(sum w)**2 / sum w**2`` in place of the
-    rows (scaled to the rows a pair uses; exact for a pair without missing values).
+    rows, over the rows each test uses (the rows where a pair, or a conditional
+    test's columns, have values).
     AMI is NaN with them, and permutation tests and :func:`dmi.drift` refuse them
     (they draw whole rows). Their k-NN sample is drawn without replacement in
     proportion to the weights, one key per row: close to the weighted distribution

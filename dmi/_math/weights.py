@@ -12,8 +12,8 @@ draws copies of a row (:func:`dmi._math.sample.weighted_take`).
 * **Fractional weights** (survey or importance weights) give weighted counts: plug-in
   MI and entropies are those of the weighted distribution. A test then cannot take the
   weights' sum for its number of rows; it takes Kish's effective sample size,
-  ``n_eff = (sum w)**2 / sum w**2`` (:class:`WeightSums`), scaled to the rows each pair
-  uses.
+  ``n_eff = (sum w)**2 / sum w**2`` over the rows each test uses (the counts keep the
+  sum of ``w**2`` per pair and per set; :class:`WeightSums` holds the whole table's).
 """
 
 from __future__ import annotations
@@ -61,8 +61,9 @@ class WeightSums:
     def effective(self, n: float) -> float:
         """The effective number of rows behind ``n`` weighted rows: ``n`` itself for
         frequency weights; with fractional weights, Kish's ``(sum w)**2 / sum w**2``
-        scaled by ``n / sum w`` (exact when the rows used are all the rows, e.g. a pair
-        with no missing values; otherwise it assumes the rows used weigh as all do)."""
+        scaled by ``n / sum w``: exact when the rows used are all the rows; the fallback
+        where the sum of ``w**2`` of the rows used is not known (a summary merged with
+        one of integer weights)."""
         if not self.fractional or self.squares == 0:
             return n
         return n * self.total / self.squares
