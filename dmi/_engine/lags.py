@@ -133,18 +133,20 @@ def add_lags(
     time: Any,
     tolerance: pd.Timedelta | None = None,
     rows: np.ndarray | None = None,
+    carried: Sequence[Hashable] = (),
 ) -> pd.DataFrame:
     """``columns`` of a partition and, for each lag > 0, each column that many rows back
     within its series (``by``; its rows together, in order), or, for a lag in time, as
     it was ``lag`` before: the value of the latest row at or before ``time - lag``, no
     older than ``tolerance`` more (as :func:`pandas.merge_asof`). ``rows``: only these
-    rows (positions) are returned, the others only read as the past. ValueError when
-    ``time`` goes back within a series (the rows must be in time order)."""
+    rows (positions) are returned, the others only read as the past. ``carried``: columns
+    returned as they are, not lagged (the row weights). ValueError when ``time`` goes
+    back within a series (the rows must be in time order)."""
     if time is not None:
         _check_sorted(part, by, time)
     at = np.arange(len(part)) if rows is None else np.asarray(rows, dtype=np.int64)
     plain = part[list(columns)]
-    out = [plain.iloc[at]]
+    out = [part[[*columns, *carried]].iloc[at] if carried else plain.iloc[at]]
     later = [lag for lag in lags if not _now(lag)]
     if later:
         shiftable = _shiftable(plain)
@@ -277,8 +279,8 @@ def _sample_only(req: Request) -> int | None:
     size plus ten standard deviations, from which the pass samples). None when some
     column is counted, or the number of rows is not known in advance."""
     n_rows = req.basis.source.n_rows if isinstance(req.basis, Data) else None
-    if n_rows is None or any(k != CONTINUOUS for k in req.kinds):
-        return None
+    if n_rows is None or any(k != CONTINUOUS for k in req.kinds) or req.opts.weights is not None:
+        return None  # (weighted keys are not uniform: every row is lagged)
     return key_threshold(req.opts.sample_size, n_rows)
 
 
@@ -288,8 +290,6 @@ def lagged_request(req: Request, order: Lags) -> tuple[Request, list[list[str | 
     if not isinstance(req.basis, Data):
         raise TypeError("lags= reads the rows in order; a dmi.Summary keeps no order (pass the data)")
     opts, labels = req.opts, req.labels
-    if opts.weights is not None:
-        raise ValueError("lags= does not take weights= yet (a weighted row has no single predecessor)")
     if not opts.dropna:
         raise ValueError("lags= needs dropna=True: a row with no predecessor has no value for that lag")
     if opts.method != "auto" or opts.sample != "rows":
@@ -314,9 +314,16 @@ def lagged_request(req: Request, order: Lags) -> tuple[Request, list[list[str | 
     taken = {c for c in available if isinstance(c, str)} & made
     if taken:
         raise ValueError(f"the data has a column named {sorted(taken)[0]!r}, the name of a lagged column")
-    frame = req.basis.source.frame[[*labels, *order.extra]]
+    # the weights are those of each row t, the row whose columns meet their lagged past
+    weights = [] if opts.weights is None else [opts.weights]
+    frame = req.basis.source.frame[[*labels, *order.extra, *weights]]
     kw: dict[str, Any] = dict(
-        columns=labels, lags=order.lags, by=order.by, time=order.time, tolerance=order.tolerance
+        columns=labels,
+        lags=order.lags,
+        by=order.by,
+        time=order.time,
+        tolerance=order.tolerance,
+        carried=weights,
     )
     meta = add_lags(frame._meta, **kw)
     lagged = _with_halo(frame, order.window, meta, kw, opts.seed, _sample_only(req))

@@ -119,7 +119,6 @@ def test_any_cutting_of_sorted_parquet_files_gives_the_same_counts(tmp_path):
         (dict(lags=[1], by="a", columns=["a", "b"]), ValueError, "'a' orders the rows"),
         (dict(lags=[1], given="a"), ValueError, "lags= and given= together"),
         (dict(lags=[1], dropna=False), ValueError, "dropna=True"),
-        (dict(lags=[1], weights="w"), ValueError, "lags= does not take weights= yet"),
     ],
 )
 def test_bad_lags_are_refused(kwargs, error, match):
@@ -237,3 +236,25 @@ def test_flight_delays_follow_the_flights_before_them_at_each_airport():
     assert (
         late.loc[1, "mi"] > late.loc[10, "mi"] > 0 and late.loc[1, "p_value"] < 1e-12
     )  # delays come in runs
+
+
+def test_weighted_lags_weigh_each_row_t_as_its_expanded_pairs_do():
+    """The pair (x_t, y_(t-lag)) weighs as row t: the same as scikit-learn on the shifted
+    pairs, each repeated w_t times; within series (by=); and every row is lagged when all
+    columns are continuous (the sample's key threshold would not hold for weighted keys)."""
+    rng = np.random.default_rng(4)
+    df = _planted(6_000)[["a", "b"]].assign(s=np.repeat([0, 1, 2], 2_000), w=rng.integers(1, 5, 6_000))
+    table = dmi.mutual_info_table(df, lags=range(4), by="s", weights="w", discrete=True)
+    assert len(table) == 1 + 3 * 4
+    for row in table.itertuples():
+        past = df.groupby("s")[row.y].shift(row.lag)
+        ok = past.notna()
+        pairs = pd.DataFrame({"x": df[row.x][ok], "y": past[ok], "w": df.w[ok]})
+        expanded = pairs.loc[pairs.index.repeat(pairs.w)]
+        assert row.mi == pytest.approx(mutual_info_score(expanded.x, expanded.y), rel=1e-12, abs=1e-12)
+        assert row.n == len(expanded)
+    planted = _planted(20_000).assign(w=rng.uniform(0.5, 2.0, 20_000))
+    lagged = dmi.mutual_info_with(
+        planted[["x", "y", "w"]], "y", lags=range(4), weights="w", sample_size=2_000
+    )
+    assert lagged["x"].idxmax() == 2 and lagged.loc[2, "x"] > 0.3
