@@ -245,6 +245,8 @@ class Codes:
     """Shape (n_columns, n_rows), the kernel's dtype; 0 is missing."""
     weights: np.ndarray | None = None
     """Row weights (int64 or float64, one per row, none zero), or None: each row counts once."""
+    sums: WeightSums | None = None
+    """The sums of ``weights`` (computed once, where the weights enter: :func:`codes_of`)."""
 
 
 def count(encoded: list[Encoded], n: int, spec: CountSpec) -> CountState:
@@ -281,7 +283,9 @@ def codes_of(
             np.greater(over[i], 0, out=codes[i], casting="unsafe")
         else:
             e.write(codes[i])
-    out = Codes(spec, n, tuple(domains), sizes, codes, weights)
+    out = Codes(
+        spec, n, tuple(domains), sizes, codes, weights, None if weights is None else WeightSums.of(weights)
+    )
     if columns is None:
         check_tables(out)
     return out
@@ -295,7 +299,7 @@ def stack_codes(parts: Sequence[Codes]) -> Codes:
     sizes = np.concatenate([p.sizes for p in parts])
     codes = np.concatenate([p.codes for p in parts]).astype(code_dtype(sizes), copy=False)
     domains = tuple(d for p in parts for d in p.domains)
-    out = Codes(parts[0].spec, parts[0].n_rows, domains, sizes, codes, parts[0].weights)
+    out = Codes(parts[0].spec, parts[0].n_rows, domains, sizes, codes, parts[0].weights, parts[0].sums)
     check_tables(out)
     return out
 
@@ -332,7 +336,7 @@ def count_pairs(c: Codes, pair_ids: Sequence[int] | range, *, marginals: bool) -
             tables[k] = _count_sparse(c.codes[a], c.codes[b], shape, c.weights)
     empty = np.zeros((0, 0), dtype=np.int64)
     full = tuple(empty if t is None else t for t in tables)
-    sums = WeightSums.of(c.weights) if c.weights is not None and marginals else None
+    sums = c.sums if marginals else None
     return CountState(spec, n, c.domains, tuple(margins), full, sums, _squares(c, ids))
 
 
@@ -344,7 +348,7 @@ def _squares(c: Codes, ids: Sequence[int]) -> np.ndarray | None:
     w = np.ascontiguousarray(c.weights, dtype=np.float64)
     out = np.full(len(c.spec.pairs), np.nan)
     gaps = (c.codes == 0).any(axis=1)  # columns with a missing value here
-    every = float(np.square(w).sum())
+    every = c.sums.squares if c.sums is not None else float(np.square(w).sum())
     scan = [k for k in ids if gaps[c.spec.pairs[k][0]] or gaps[c.spec.pairs[k][1]]]
     out[[k for k in ids if k not in set(scan)]] = every
     if scan:

@@ -88,7 +88,6 @@ def encode(df: pd.DataFrame, spec: PassSpec, rows: RowIds, columns: range | None
     if spec.weights is not None:  # rows of weight 0 left out, the others counted w times
         df, weights = weighed(df, df.iloc[:, len(spec.columns)], spec.weights)
         n_rows = weights.sum().item()  # an int, or a float for a float weights column
-        sums = WeightSums.of(weights)
     codes = None
     if spec.counts is not None:
         run = range(len(spec.counts.columns)) if columns is None else columns
@@ -98,6 +97,8 @@ def encode(df: pd.DataFrame, spec: PassSpec, rows: RowIds, columns: range | None
     sample = None
     if spec.sample is not None and (columns is None or columns.start == 0):
         sample = sample_chunk(_select(df, spec.columns, spec.sample.columns), spec.sample, rows, weights)
+    if weights is not None:  # the codes' sums when counted, else computed here
+        sums = codes.sums if codes is not None else WeightSums.of(weights)
     return Encoded(n_rows, codes, sample, sums)
 
 
